@@ -1,0 +1,41 @@
+# Noctuary — the two commands a newcomer needs are `make run` and `make test`.
+GO      ?= go
+PKGS    ?= ./...
+
+# The demo environment of `make run`: embedded store, example config, dry run
+# (no PagerDuty token: notes go to the log and to GET /api/v1/incidents/{id}).
+DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
+           NOCTUARY_PAGERDUTY_WEBHOOK_SECRET=demo-webhook-secret \
+           NOCTUARY_ADMIN_TOKEN=demo-admin-token \
+           NOCTUARY_INGEST_TOKENS=demo-ingest-token \
+           DEMO_ACTION_SECRET=demo-action-secret
+
+.PHONY: run test vet fmt-check build bench demo fuzz clean
+
+run: ## serve on the embedded store with the example config
+	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
+
+demo: ## post the demo scenario to a running `make run` and print the note
+	$(DEMO_ENV) $(GO) run ./cmd/noctuary demo
+
+test: vet fmt-check ## vet, gofmt check, and every test with the race detector
+	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+build:
+	$(GO) build -o bin/noctuary ./cmd/noctuary
+
+bench: ## benchmarks against a real redis-server; see docs/performance.md
+	bash scripts/bench.sh
+
+fuzz: ## run each fuzz target briefly (FUZZTIME=30s by default)
+	bash scripts/fuzz.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,76 @@
+package noctuary
+
+import "time"
+
+// PagerDuty webhook event types that Noctuary keeps; every other type
+// (pagey.ping included) is answered 202 and not stored.
+const (
+	EventIncidentTriggered       = "incident.triggered"
+	EventIncidentAcknowledged    = "incident.acknowledged"
+	EventIncidentUnacknowledged  = "incident.unacknowledged"
+	EventIncidentResolved        = "incident.resolved"
+	EventIncidentReopened        = "incident.reopened"
+	EventIncidentEscalated       = "incident.escalated"
+	EventIncidentReassigned      = "incident.reassigned"
+	EventIncidentAnnotated       = "incident.annotated"
+	EventIncidentPriorityUpdated = "incident.priority_updated"
+)
+
+// KeptEventTypes is the set of webhook event types that are stored for triage.
+var KeptEventTypes = map[string]bool{
+	EventIncidentTriggered: true, EventIncidentAcknowledged: true, EventIncidentUnacknowledged: true,
+	EventIncidentResolved: true, EventIncidentReopened: true, EventIncidentEscalated: true,
+	EventIncidentReassigned: true, EventIncidentAnnotated: true, EventIncidentPriorityUpdated: true,
+}
+
+// Reference is a PagerDuty resource reference (user, service, escalation policy).
+type Reference struct {
+	ID      string `json:"id"`
+	Type    string `json:"type,omitempty"`
+	Summary string `json:"summary,omitempty"`
+	HTMLURL string `json:"html_url,omitempty"`
+}
+
+// Incident is what Noctuary knows of a PagerDuty incident. Webhooks of types
+// whose data is not an incident (incident.annotated) fill only ID and the
+// fields their reference carries.
+type Incident struct {
+	ID               string     `json:"id"`
+	Number           int        `json:"number,omitempty"`
+	Title            string     `json:"title,omitempty"`
+	Status           string     `json:"status,omitempty"`
+	HTMLURL          string     `json:"html_url,omitempty"`
+	IncidentKey      string     `json:"incident_key,omitempty"`
+	Urgency          string     `json:"urgency,omitempty"`
+	CreatedAt        time.Time  `json:"created_at,omitzero"`
+	ReopenedAt       *time.Time `json:"reopened_at,omitempty"`
+	Service          Reference  `json:"service,omitzero"`
+	EscalationPolicy Reference  `json:"escalation_policy,omitzero"`
+}
+
+// WebhookEvent is a verified PagerDuty V3 webhook event, as queued on
+// noctuary:webhooks for the triage worker.
+type WebhookEvent struct {
+	ID          string     `json:"id"`
+	Type        string     `json:"event_type"`
+	Integration string     `json:"integration"`
+	OccurredAt  time.Time  `json:"occurred_at"`
+	ReceivedAt  time.Time  `json:"received_at"`
+	Agent       *Reference `json:"agent,omitempty"`
+	Incident    Incident   `json:"incident"`
+	// NoteContent is the note's text for incident.annotated.
+	NoteContent string `json:"note_content,omitempty"`
+}
+
+// IncidentState is the live state of an incident, updated by every webhook of
+// that incident and read by the Slack mirror and the postmortem.
+type IncidentState struct {
+	Incident       Incident  `json:"incident"`
+	Integration    string    `json:"integration"`
+	ServiceKey     string    `json:"service_key,omitempty"`
+	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
+	TriageID       string    `json:"triage_id,omitempty"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}

@@ -1,0 +1,64 @@
+package noctuary
+
+import "time"
+
+// Class is what a ContextEvent's kind means for triage.
+type Class string
+
+// Classes of ContextEvent kinds (DESIGN §3).
+const (
+	ClassChange  Class = "change"
+	ClassFailure Class = "failure"
+	ClassInfo    Class = "information"
+)
+
+// Engine names written in the note's footer.
+const EngineHeuristic = "heuristic"
+
+// Signal is one ContextEvent considered by a triage, with its score and why.
+type Signal struct {
+	Event ContextEvent `json:"event"`
+	Class Class        `json:"class"`
+	Score float64      `json:"score"`
+	// Reasons explain each contribution to Score, e.g. "change before onset +0.40".
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// Recommendation is the recommended next step. Action is a declared action's
+// name (with Params) when one fits; otherwise Text is advice for the engineer
+// and nothing can be run from it.
+type Recommendation struct {
+	Text        string            `json:"text"`
+	Action      string            `json:"action,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	Destructive bool              `json:"destructive,omitempty"`
+}
+
+// Executable reports whether the recommendation names a declared action.
+func (r Recommendation) Executable() bool { return r.Action != "" }
+
+// Triage is the neutral result of triaging one incident: rendered as plain
+// text for the PagerDuty note and as Block Kit for Slack.
+type Triage struct {
+	// ID is the triage ID, also the audit ID, written in the note's footer.
+	ID             string         `json:"id"`
+	Integration    string         `json:"integration"`
+	Service        string         `json:"service"`
+	Mode           Mode           `json:"mode"`
+	Incident       Incident       `json:"incident"`
+	Onset          time.Time      `json:"onset"`
+	Engine         string         `json:"engine"`
+	Hypothesis     string         `json:"hypothesis"`
+	Confidence     float64        `json:"confidence"`
+	Signals        []Signal       `json:"signals,omitempty"`
+	Recommendation Recommendation `json:"recommendation"`
+	// NoContext is true when no ContextEvents fell in the correlation window.
+	NoContext bool `json:"no_context,omitempty"`
+	// FallbackReason says why the LLM's answer was not used, when it was not.
+	FallbackReason string    `json:"fallback_reason,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	// NoteID is PagerDuty's note ID once posted; empty in dry run.
+	NoteID string `json:"note_id,omitempty"`
+	// Note is the plain-text note as posted (or as logged in dry run).
+	Note string `json:"note,omitempty"`
+}
