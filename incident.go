@@ -74,3 +74,11 @@ type IncidentState struct {
 	TriageID       string    `json:"triage_id,omitempty"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
+
+// WebhookDelivery is one queued webhook event as the triage worker receives it
+// from the stream: its stream entry ID and how often it has been delivered.
+type WebhookDelivery struct {
+	StreamID   string
+	Deliveries int64
+	Event      WebhookEvent
+}

@@ -1,0 +1,34 @@
+// Package store keeps Noctuary's state in Redis (7.0 or later), or in an
+// embedded in-process Redis (miniredis) when no URL is given: the webhook
+// queue and its dead letters, ContextEvents, service settings, incident
+// state, triages, locks, the shared PagerDuty request budget and the audit
+// log. Redis failures are *noctuary.Error with code EUnavailable.
+//
+// # Key layout (schema v1)
+//
+// Every key has a bound: streams are trimmed, the rest expire.
+//
+//	noctuary:webhooks                       stream, group "triage"; field "e" = WebhookEvent JSON.
+//	                                        Entries are deleted once acknowledged.
+//	{noctuary:webhooks}:seen:<event id>     webhook dedupe, SET with the stream in one script, 96h
+//	noctuary:webhooks:dead                  stream: "e", "reason", "deliveries", "stream_id"; MAXLEN ~ 10000
+//	noctuary:events:{<svc>}                 stream; field "e" = compact ContextEvent JSON; entry ID =
+//	                                        receive time ("<ms>-*" from Options.Now); MINID ~ by retention
+//	noctuary:events:{<svc>}:ids             zset: event id -> receive ms; dedupe, trimmed with the stream
+//	noctuary:audit                          stream; field "e" = AuditEntry JSON; MINID ~ by audit retention
+//	noctuary:service:{<svc>}                hash of settings (see servicecodec.go); actions never stored
+//	noctuary:services                       set of service keys
+//	noctuary:pdservice:<PD service id>      string: service key
+//	noctuary:v1:integration:<id>            hash of non-secret fields (environment, direction, from, api_url)
+//	noctuary:v1:incident:<incident id>      string: IncidentState JSON, 30 days after its last update
+//	noctuary:v1:triage:<triage id>          string: Triage JSON, 30 days
+//	noctuary:v1:lock:triage:<triage id>     string: lock token, SET NX PX
+//	noctuary:v1:ratelimit:<bucket>:<window> counter, INCR; expires one window after its own
+//
+// Keys a Lua script touches share a hash slot (the braces). Secrets are never
+// written: integration secrets and action specs stay in memory, from the
+// configuration.
+//
+// The embedded Redis keeps nothing across restarts; it lets TTLs run down
+// with the wall clock, as Redis does.
+package store

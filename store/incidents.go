@@ -1,0 +1,176 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/noctuary/noctuary"
+)
+
+// statusOf is the status an event type implies when its incident data
+// carries none.
+var statusOf = map[string]string{
+	noctuary.EventIncidentTriggered:      "triggered",
+	noctuary.EventIncidentAcknowledged:   "acknowledged",
+	noctuary.EventIncidentUnacknowledged: "triggered",
+	noctuary.EventIncidentResolved:       "resolved",
+	noctuary.EventIncidentReopened:       "triggered",
+}
+
+// UpdateIncident merges the webhook event ev into the stored state of its
+// incident (created if missing) and returns the new state. Fields the event
+// lacks keep their stored values. The state expires 30 days after its last
+// update.
+func (s *Store) UpdateIncident(ctx context.Context, ev noctuary.WebhookEvent, serviceKey string) (noctuary.IncidentState, error) {
+	if ev.Incident.ID == "" {
+		return noctuary.IncidentState{}, noctuary.Errorf(noctuary.EInvalid, "the webhook event names no incident")
+	}
+	return updateJSON(ctx, s, keyIncident(ev.Incident.ID), incidentTTL, func(st *noctuary.IncidentState, _ bool) {
+		mergeIncident(st, ev, serviceKey, s.now())
+	})
+}
+
+// mergeIncident applies ev to st.
+func mergeIncident(st *noctuary.IncidentState, ev noctuary.WebhookEvent, serviceKey string, now time.Time) {
+	in, got := &st.Incident, ev.Incident
+	in.ID = got.ID
+	if got.Number != 0 {
+		in.Number = got.Number
+	}
+	setIf(&in.Title, got.Title)
+	setIf(&in.HTMLURL, got.HTMLURL)
+	setIf(&in.IncidentKey, got.IncidentKey)
+	setIf(&in.Urgency, got.Urgency)
+	setIf(&in.Status, cmp.Or(got.Status, statusOf[ev.Type]))
+	if !got.CreatedAt.IsZero() {
+		in.CreatedAt = got.CreatedAt
+	}
+	if got.ReopenedAt != nil {
+		in.ReopenedAt = got.ReopenedAt
+	}
+	if got.Service.ID != "" {
+		in.Service = got.Service
+	}
+	if got.EscalationPolicy.ID != "" {
+		in.EscalationPolicy = got.EscalationPolicy
+	}
+	switch ev.Type {
+	case noctuary.EventIncidentAcknowledged:
+		st.AcknowledgedAt = ev.OccurredAt
+		if ev.Agent != nil {
+			st.AcknowledgedBy = ev.Agent.Summary
+		}
+	case noctuary.EventIncidentUnacknowledged:
+		st.AcknowledgedBy, st.AcknowledgedAt = "", time.Time{}
+	case noctuary.EventIncidentResolved:
+		st.ResolvedAt = ev.OccurredAt
+	case noctuary.EventIncidentReopened:
+		st.AcknowledgedBy, st.AcknowledgedAt, st.ResolvedAt = "", time.Time{}, time.Time{}
+	}
+	setIf(&st.Integration, ev.Integration)
+	setIf(&st.ServiceKey, serviceKey)
+	st.UpdatedAt = now
+}
+
+func setIf(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+// IncidentState returns the stored state of an incident.
+func (s *Store) IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error) {
+	var st noctuary.IncidentState
+	err := s.getJSON(ctx, keyIncident(incidentID), &st)
+	if isNil(err) {
+		return st, notFound("incident %q is not known", incidentID)
+	}
+	return st, err
+}
+
+// SaveTriage stores t for 30 days and records its ID in its incident's state.
+func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
+	if t.ID == "" || t.Incident.ID == "" {
+		return noctuary.Errorf(noctuary.EInvalid, "a triage needs an id and an incident")
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return noctuary.Wrap(err, noctuary.EInvalid, "the triage cannot be encoded")
+	}
+	if err := s.rdb.Set(ctx, keyTriage(t.ID), b, triageTTL).Err(); err != nil {
+		return unavailable(err)
+	}
+	_, err = updateJSON(ctx, s, keyIncident(t.Incident.ID), incidentTTL, func(st *noctuary.IncidentState, found bool) {
+		if !found {
+			*st = noctuary.IncidentState{Incident: t.Incident, Integration: t.Integration, ServiceKey: t.Service}
+		}
+		st.TriageID = t.ID
+		st.UpdatedAt = s.now()
+	})
+	return err
+}
+
+// Triage returns a stored triage.
+func (s *Store) Triage(ctx context.Context, triageID string) (noctuary.Triage, error) {
+	var t noctuary.Triage
+	err := s.getJSON(ctx, keyTriage(triageID), &t)
+	if isNil(err) {
+		return t, notFound("triage %q is not known (triages are kept 30 days)", triageID)
+	}
+	return t, err
+}
+
+// getJSON decodes the JSON string at key into v; redis.Nil when missing.
+func (s *Store) getJSON(ctx context.Context, key string, v any) error {
+	b, err := s.rdb.Get(ctx, key).Bytes()
+	if isNil(err) {
+		return err
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return noctuary.Wrap(err, noctuary.EInternal, "a stored record is corrupt")
+	}
+	return nil
+}
+
+// updateJSON applies fn to the JSON value at key (the zero value and found
+// false when missing) and writes it back with ttl, atomically (WATCH/MULTI,
+// retried when the value changes in between).
+func updateJSON[T any](ctx context.Context, s *Store, key string, ttl time.Duration, fn func(v *T, found bool)) (T, error) {
+	for attempt := range maxTxAttempts {
+		var v T
+		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			b, err := tx.Get(ctx, key).Bytes()
+			if err != nil && !isNil(err) {
+				return err
+			}
+			found := err == nil && json.Unmarshal(b, &v) == nil
+			if !found {
+				v = *new(T)
+			}
+			fn(&v, found)
+			if b, err = json.Marshal(v); err != nil {
+				return err
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, key, b, ttl)
+				return nil
+			})
+			return err
+		}, key)
+		if !errors.Is(err, redis.TxFailedErr) {
+			return v, unavailable(err)
+		}
+		time.Sleep(rand.N(time.Duration(attempt+1) * time.Millisecond))
+	}
+	var zero T
+	return zero, noctuary.Errorf(noctuary.EConflict, "the record %q kept changing; try again", key)
+}

@@ -1,0 +1,129 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/store"
+)
+
+func TestIncidentLifecycle(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+		ctx := context.Background()
+		_, err := s.IncidentState(ctx, "P1")
+		wantCode(t, err, noctuary.ENotFound)
+
+		trig := webhook("ev-1", "P1")
+		trig.Incident.Number, trig.Incident.HTMLURL = 42, "https://pd.example/incidents/P1"
+		must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, trig, "checkout"))
+
+		ack := noctuary.WebhookEvent{ID: "ev-2", Type: noctuary.EventIncidentAcknowledged, Integration: "default",
+			OccurredAt: t0.Add(time.Minute), Agent: &noctuary.Reference{ID: "U1", Summary: "Ada Lovelace"},
+			Incident: noctuary.Incident{ID: "P1"}}
+		clk.Set(t0.Add(2 * time.Minute))
+		st := must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, ack, ""))
+		if st.Incident.Title != "checkout 5xx" || st.Incident.Number != 42 || st.Incident.Status != "acknowledged" ||
+			st.AcknowledgedBy != "Ada Lovelace" || !st.AcknowledgedAt.Equal(ack.OccurredAt) ||
+			st.ServiceKey != "checkout" || !st.UpdatedAt.Equal(t0.Add(2*time.Minute)) {
+			t.Errorf("after ack: %+v", st)
+		}
+		tr := noctuary.Triage{ID: "tri-1", Integration: "default", Service: "checkout", Incident: trig.Incident,
+			Engine: noctuary.EngineHeuristic, Hypothesis: "deploy", Confidence: 0.9, CreatedAt: t0}
+		if err := s.SaveTriage(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+		res := trig
+		res.ID, res.Type, res.OccurredAt, res.Incident = "ev-3", noctuary.EventIncidentResolved, t0.Add(time.Hour), noctuary.Incident{ID: "P1"}
+		must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, res, ""))
+		st = must[noctuary.IncidentState](t)(s.IncidentState(ctx, "P1"))
+		if st.Incident.Status != "resolved" || !st.ResolvedAt.Equal(res.OccurredAt) || st.TriageID != "tri-1" ||
+			st.Incident.HTMLURL != trig.Incident.HTMLURL {
+			t.Errorf("after resolve: %+v", st)
+		}
+		got := must[noctuary.Triage](t)(s.Triage(ctx, "tri-1"))
+		if got.Hypothesis != "deploy" || got.Incident.ID != "P1" {
+			t.Errorf("Triage = %+v", got)
+		}
+		_, err = s.Triage(ctx, "nope")
+		wantCode(t, err, noctuary.ENotFound)
+		_, err = s.UpdateIncident(ctx, noctuary.WebhookEvent{ID: "x"}, "")
+		wantCode(t, err, noctuary.EInvalid)
+	})
+}
+
+func TestSaveTriageWithoutState(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+		ctx := context.Background()
+		tr := noctuary.Triage{ID: "tri-1", Integration: "default", Service: "checkout", Incident: noctuary.Incident{ID: "P9", Title: "t"}}
+		if err := s.SaveTriage(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+		st := must[noctuary.IncidentState](t)(s.IncidentState(ctx, "P9"))
+		if st.TriageID != "tri-1" || st.ServiceKey != "checkout" || st.Incident.Title != "t" || st.Integration != "default" {
+			t.Errorf("state = %+v", st)
+		}
+		wantCode(t, s.SaveTriage(ctx, noctuary.Triage{ID: "x"}), noctuary.EInvalid)
+	})
+}
+
+func TestLockTriage(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+		ctx := context.Background()
+		release, ok, err := s.LockTriage(ctx, "tri-1", time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("first lock: %v, %v", ok, err)
+		}
+		if _, ok, err := s.LockTriage(ctx, "tri-1", time.Minute); ok || err != nil {
+			t.Fatalf("second lock: %v, %v", ok, err)
+		}
+		release()
+		release2, ok, err := s.LockTriage(ctx, "tri-1", time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("lock after release: %v, %v", ok, err)
+		}
+		release() // a stale release must not free someone else's lock
+		if _, ok, _ := s.LockTriage(ctx, "tri-1", time.Minute); ok {
+			t.Fatal("a stale release freed the current holder's lock")
+		}
+		release2()
+	})
+}
+
+func TestLockTriageExpires(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+		ctx := context.Background()
+		if _, ok, err := s.LockTriage(ctx, "tri-1", 10*time.Millisecond); !ok || err != nil {
+			t.Fatalf("lock: %v, %v", ok, err)
+		}
+		time.Sleep(250 * time.Millisecond) // past the TTL, and the embedded store's expiry tick
+		if _, ok, err := s.LockTriage(ctx, "tri-1", time.Minute); !ok || err != nil {
+			t.Fatalf("lock after expiry: %v, %v", ok, err)
+		}
+	})
+}
+
+func TestReserve(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+		ctx := context.Background()
+		clk.Set(t0.Add(10 * time.Second))
+		steps := []struct {
+			bucket string
+			want   time.Duration
+		}{
+			{"pd:default", 0}, {"pd:default", 0}, {"pd:default", 50 * time.Second}, {"pd:other", 0},
+		}
+		for i, st := range steps {
+			if got := must[time.Duration](t)(s.Reserve(ctx, st.bucket, 2, time.Minute)); got != st.want {
+				t.Errorf("step %d: wait %v, want %v", i, got, st.want)
+			}
+		}
+		clk.Set(t0.Add(61 * time.Second))
+		if got := must[time.Duration](t)(s.Reserve(ctx, "pd:default", 2, time.Minute)); got != 0 {
+			t.Errorf("next window: wait %v", got)
+		}
+		_, err := s.Reserve(ctx, "pd", 0, time.Minute)
+		wantCode(t, err, noctuary.EInvalid)
+	})
+}

@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/noctuary/noctuary"
+)
+
+// recordIntegrations writes the non-secret fields of the configured
+// integrations to Redis, keeping fields already there.
+func (s *Store) recordIntegrations(ctx context.Context) error {
+	if len(s.opt.Integrations) == 0 {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, in := range s.opt.Integrations {
+			k := keyIntegration(in.ID)
+			p.HSetNX(ctx, k, "environment", in.Environment)
+			p.HSetNX(ctx, k, "direction", string(in.Direction))
+			p.HSetNX(ctx, k, "from", in.From)
+			p.HSetNX(ctx, k, "api_url", in.APIURL)
+		}
+		return nil
+	})
+	return unavailable(err)
+}
+
+// Integration returns the configured integration id, secrets included.
+func (s *Store) Integration(_ context.Context, id string) (noctuary.Integration, error) {
+	in, ok := s.integrations[id]
+	if !ok {
+		return noctuary.Integration{}, notFound("integration %q is not configured", id)
+	}
+	return in, nil
+}
+
+// IntegrationForEnvironment returns the integration of environment env
+// (there is exactly one per environment).
+func (s *Store) IntegrationForEnvironment(_ context.Context, env string) (noctuary.Integration, error) {
+	for _, in := range s.opt.Integrations {
+		if in.Environment == env {
+			return in, nil
+		}
+	}
+	return noctuary.Integration{}, notFound("no integration is configured for environment %q", env)
+}

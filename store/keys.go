@@ -1,0 +1,37 @@
+package store
+
+import "time"
+
+// Keys and key prefixes (schema v1; see doc.go).
+const (
+	keyWebhooks       = "noctuary:webhooks"
+	keyWebhooksDead   = "noctuary:webhooks:dead"
+	keyAudit          = "noctuary:audit"
+	keyServices       = "noctuary:services"
+	prefixSeen        = "{noctuary:webhooks}:seen:"
+	prefixPDService   = "noctuary:pdservice:"
+	prefixIntegration = "noctuary:v1:integration:"
+	prefixIncident    = "noctuary:v1:incident:"
+	prefixTriage      = "noctuary:v1:triage:"
+	prefixTriageLock  = "noctuary:v1:lock:triage:"
+	prefixRateLimit   = "noctuary:v1:ratelimit:"
+
+	webhookGroup = "triage"
+	// fieldEvent is the stream field holding an entry's JSON.
+	fieldEvent = "e"
+)
+
+// Lifetimes of bounded keys.
+const (
+	webhookDedupeTTL = 96 * time.Hour
+	incidentTTL      = 30 * 24 * time.Hour
+	triageTTL        = 30 * 24 * time.Hour
+)
+
+func keyEvents(service string) string      { return "noctuary:events:{" + service + "}" }
+func keyEventIDs(service string) string    { return "noctuary:events:{" + service + "}:ids" }
+func keyService(service string) string     { return "noctuary:service:{" + service + "}" }
+func keyPDService(pdID string) string      { return prefixPDService + pdID }
+func keyIntegration(id string) string      { return prefixIntegration + id }
+func keyIncident(incidentID string) string { return prefixIncident + incidentID }
+func keyTriage(triageID string) string     { return prefixTriage + triageID }

@@ -1,0 +1,77 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/store"
+)
+
+func TestKeyRotation(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+		ctx := context.Background()
+		rec := must[store.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
+		if !reflect.DeepEqual(rec, store.KeyRecord{FirstSeen: t0}) {
+			t.Fatalf("first KeyRecord = %+v", rec)
+		}
+		clk.Set(t0.Add(time.Hour))
+		if rec := must[store.KeyRecord](t)(s.KeyRecord(ctx, "prod")); !rec.FirstSeen.Equal(t0) {
+			t.Errorf("first_seen moved to %v", rec.FirstSeen)
+		}
+		steps := []struct {
+			rotate  string // "" = confirm
+			want    store.KeyRecord
+			confirm bool
+		}{
+			{rotate: "k1\x00\xff", want: store.KeyRecord{Current: []byte("k1\x00\xff"), Pending: true}},
+			{rotate: "k2", want: store.KeyRecord{Current: []byte("k2"), Pending: true}}, // previous stays the configured key
+			{want: store.KeyRecord{Current: []byte("k2")}, confirm: true},
+			{rotate: "k3", want: store.KeyRecord{Current: []byte("k3"), Previous: []byte("k2"), Pending: true}},
+			{want: store.KeyRecord{Current: []byte("k3")}, confirm: true},
+		}
+		for i, st := range steps {
+			if st.rotate != "" {
+				must[store.KeyRecord](t)(s.RotateKey(ctx, "prod", []byte(st.rotate)))
+			} else if ok := must[bool](t)(s.ConfirmKey(ctx, "prod")); ok != st.confirm {
+				t.Errorf("step %d: ConfirmKey = %v", i, ok)
+			}
+			got := must[store.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
+			st.want.FirstSeen, st.want.RotatedAt = t0, t0.Add(time.Hour)
+			if !reflect.DeepEqual(got, st.want) {
+				t.Errorf("step %d: %+v\nwant %+v", i, got, st.want)
+			}
+		}
+		if ok := must[bool](t)(s.ConfirmKey(ctx, "prod")); ok {
+			t.Error("ConfirmKey confirmed twice")
+		}
+		_, err := s.RotateKey(ctx, "prod", nil)
+		wantCode(t, err, noctuary.EInvalid)
+	})
+}
+
+func TestGlobalPause(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+		ctx := context.Background()
+		for _, want := range []bool{true, true, false, false} {
+			if err := s.SetGlobalPaused(ctx, want); err != nil {
+				t.Fatal(err)
+			}
+			if got := must[bool](t)(s.GlobalPaused(ctx)); got != want {
+				t.Errorf("GlobalPaused = %v, want %v", got, want)
+			}
+		}
+	})
+}
+
+func TestIntegrationsAreSorted(t *testing.T) {
+	opt := store.Options{Integrations: []noctuary.Integration{{ID: "staging", Environment: "staging"}, {ID: "prod", Environment: "prod"}}}
+	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *clock) {
+		got := must[[]noctuary.Integration](t)(s.Integrations(context.Background()))
+		if len(got) != 2 || got[0].ID != "prod" || got[1].ID != "staging" {
+			t.Errorf("Integrations = %+v", got)
+		}
+	})
+}

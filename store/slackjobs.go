@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The Slack job queue and message records (owned by package bot).
+const (
+	keySlackJobs     = "noctuary:v1:slack:jobs"
+	keySlackJobsDead = "noctuary:v1:slack:jobs:dead"
+	prefixSlackMsg   = "noctuary:v1:slackmsg:"
+	prefixSlackLock  = "noctuary:v1:lock:slackmsg:"
+	slackGroup       = "slack"
+	// slackJobsMaxLen bounds the queue (entries are deleted once handled);
+	// slackDeadMaxLen bounds the dead letters kept for inspection.
+	slackJobsMaxLen = 100_000
+	slackDeadMaxLen = 1_000
+	slackMsgTTL     = 30 * 24 * time.Hour
+)
+
+func keySlackMsg(incidentID string) string  { return prefixSlackMsg + incidentID }
+func keySlackLock(incidentID string) string { return prefixSlackLock + incidentID }
+
+// EnqueueSlackJob durably queues one Slack job (opaque bytes) for the bot's
+// job worker, in the consumer group "slack".
+func (s *Store) EnqueueSlackJob(ctx context.Context, data []byte) error {
+	err := s.rdb.XAdd(ctx, &redis.XAddArgs{
+		Stream: keySlackJobs, MaxLen: slackJobsMaxLen, Approx: true,
+		Values: map[string]any{fieldEvent: data},
+	}).Err()
+	return unavailable(err)
+}
+
+// NextSlackJob returns one Slack job for consumer: first one that another
+// worker took at least minIdle ago and never acknowledged, else a new one,
+// waiting up to block (<= 0: do not wait). id is "" when there is none;
+// deliveries counts this delivery too. Each job must end in AckSlackJob or
+// DeadLetterSlackJob.
+func (s *Store) NextSlackJob(ctx context.Context, consumer string, block, minIdle time.Duration) (id string, data []byte, deliveries int64, err error) {
+	msgs, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		Stream: keySlackJobs, Group: slackGroup, Consumer: consumer, MinIdle: minIdle, Start: "0-0", Count: 1,
+	}).Result()
+	if isNoGroup(err) {
+		err = s.ensureSlackGroup(ctx)
+	}
+	if err != nil {
+		return "", nil, 0, unavailable(err)
+	}
+	if len(msgs) == 1 {
+		deliveries, err = s.slackDeliveries(ctx, msgs[0].ID)
+		return msgs[0].ID, entryData(msgs[0]), deliveries, err
+	}
+	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: slackGroup, Consumer: consumer, Streams: []string{keySlackJobs, ">"}, Count: 1, Block: blockArg(block),
+	}).Result()
+	if isNil(err) || (err == nil && (len(res) == 0 || len(res[0].Messages) == 0)) {
+		return "", nil, 0, nil
+	}
+	if err != nil {
+		return "", nil, 0, unavailable(err)
+	}
+	m := res[0].Messages[0]
+	return m.ID, entryData(m), 1, nil
+}
+
+func entryData(m redis.XMessage) []byte {
+	raw, _ := m.Values[fieldEvent].(string)
+	return []byte(raw)
+}
+
+// slackDeliveries returns how often the job id was delivered (XPENDING).
+func (s *Store) slackDeliveries(ctx context.Context, id string) (int64, error) {
+	pend, err := s.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
+		Stream: keySlackJobs, Group: slackGroup, Start: id, End: id, Count: 1,
+	}).Result()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	if len(pend) == 0 {
+		return 1, nil
+	}
+	return max(pend[0].RetryCount, 1), nil
+}
+
+// ensureSlackGroup creates the "slack" group (and the stream) unless it
+// exists; it reads the stream from its start, so no queued job is skipped.
+func (s *Store) ensureSlackGroup(ctx context.Context) error {
+	err := s.rdb.XGroupCreateMkStream(ctx, keySlackJobs, slackGroup, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return err
+	}
+	return nil
+}
+
+// AckSlackJob marks the job as done and deletes it from the queue.
+func (s *Store) AckSlackJob(ctx context.Context, id string) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, keySlackJobs, slackGroup, id)
+		p.XDel(ctx, keySlackJobs, id)
+		return nil
+	})
+	return unavailable(err)
+}
+
+// DeadLetterSlackJob moves a job that failed too often to
+// noctuary:v1:slack:jobs:dead (fields "e", "reason", "stream_id") and removes
+// it from the queue.
+func (s *Store) DeadLetterSlackJob(ctx context.Context, id string, data []byte, reason string) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{
+			Stream: keySlackJobsDead, MaxLen: slackDeadMaxLen, Approx: true,
+			Values: map[string]any{fieldEvent: data, "reason": reason, "stream_id": id},
+		})
+		p.XAck(ctx, keySlackJobs, slackGroup, id)
+		p.XDel(ctx, keySlackJobs, id)
+		return nil
+	})
+	return unavailable(err)
+}
+
+// SlackMessage returns the fields recorded for an incident's Slack message
+// (channel, ts and whatever the bot keeps there); empty when there is none.
+func (s *Store) SlackMessage(ctx context.Context, incidentID string) (map[string]string, error) {
+	fields, err := s.rdb.HGetAll(ctx, keySlackMsg(incidentID)).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return fields, nil
+}
+
+// SetSlackMessage records fields of an incident's Slack message, kept 30 days
+// after the last change.
+func (s *Store) SetSlackMessage(ctx context.Context, incidentID string, fields map[string]string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, keySlackMsg(incidentID), fields)
+		p.Expire(ctx, keySlackMsg(incidentID), slackMsgTTL)
+		return nil
+	})
+	return unavailable(err)
+}
+
+// LockSlackMessage takes the incident's Slack message lock for ttl, so that
+// one worker at a time posts or updates it. ok is false when another holds
+// it; release frees it only while this holder still owns it.
+func (s *Store) LockSlackMessage(ctx context.Context, incidentID string, ttl time.Duration) (release func(), ok bool, err error) {
+	key, token := keySlackLock(incidentID), rand.Text()
+	ok, err = s.rdb.SetNX(ctx, key, token, ttl).Result()
+	if err != nil || !ok {
+		return func() {}, false, unavailable(err)
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if err := unlockScript.Run(rctx, s.rdb, []string{key}, token).Err(); err != nil {
+			s.log.Warn("cannot release a Slack message lock; it will expire", "incident", incidentID, "error", err)
+		}
+	}, true, nil
+}

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/noctuary/noctuary"
+)
+
+// Default retentions.
+const (
+	DefaultEventRetention = 72 * time.Hour
+	DefaultAuditRetention = 90 * 24 * time.Hour
+)
+
+// Options configures a Store. The zero value is usable.
+type Options struct {
+	// EventRetention is how long ContextEvents are kept (default 72h).
+	EventRetention time.Duration
+	// AuditRetention is how long audit entries are kept (default 90 days).
+	AuditRetention time.Duration
+	// Integrations come from the configuration; their secrets stay in memory.
+	Integrations []noctuary.Integration
+	// Actions are the declared actions per service key, from the configuration.
+	Actions map[string][]noctuary.ActionSpec
+	// Now is the clock (default time.Now). It also dates stream entries, so
+	// that receive times and retention follow one clock.
+	Now func() time.Time
+	// Logger receives warnings (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Store keeps Noctuary's state in Redis: queues, events, settings, audit.
+// It is safe for concurrent use.
+type Store struct {
+	rdb          *redis.Client
+	mini         *embedded
+	opt          Options
+	integrations map[string]noctuary.Integration
+	log          *slog.Logger
+}
+
+// Open connects to the Redis at redisURL (redis:// or rediss://), or starts
+// an embedded in-memory Redis when redisURL is "", and prepares the consumer
+// group and the integrations' non-secret records.
+func Open(ctx context.Context, redisURL string, opt Options) (*Store, error) {
+	s := &Store{opt: withDefaults(opt), integrations: map[string]noctuary.Integration{}}
+	s.log = s.opt.Logger
+	for _, in := range s.opt.Integrations {
+		s.integrations[in.ID] = in
+	}
+	if redisURL == "" {
+		m, err := startEmbedded()
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		s.mini = m
+		redisURL = "redis://" + m.addr()
+		s.log.Warn("using the embedded in-memory store: data is not persisted; set NOCTUARY_REDIS_URL for production")
+	}
+	ro, err := redis.ParseURL(redisURL)
+	if err != nil {
+		s.stopEmbedded()
+		return nil, noctuary.Wrap(err, noctuary.EInvalid, "the Redis URL is invalid (expected redis://[user:password@]host:port/db or rediss://...)")
+	}
+	failFast(ro)
+	s.rdb = redis.NewClient(ro)
+	if err := s.prepare(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// failFast makes commands honour context deadlines and give up within about
+// a second when Redis is down, rather than go-redis' several seconds of
+// retries: callers answer 503 and their clients retry. Values set in the URL
+// are kept.
+func failFast(ro *redis.Options) {
+	ro.ContextTimeoutEnabled = true
+	if ro.MaxRetries == 0 {
+		ro.MaxRetries = 2
+	}
+	if ro.DialerRetries == 0 {
+		ro.DialerRetries = 2
+	}
+	if ro.DialerRetryTimeout == 0 {
+		ro.DialerRetryTimeout = 50 * time.Millisecond
+	}
+	if ro.DialTimeout == 0 {
+		ro.DialTimeout = 2 * time.Second
+	}
+}
+
+func withDefaults(opt Options) Options {
+	if opt.EventRetention <= 0 {
+		opt.EventRetention = DefaultEventRetention
+	}
+	if opt.AuditRetention <= 0 {
+		opt.AuditRetention = DefaultAuditRetention
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return opt
+}
+
+// prepare checks the connection, creates the consumer group and records the
+// integrations.
+func (s *Store) prepare(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+	err := s.rdb.XGroupCreateMkStream(ctx, keyWebhooks, webhookGroup, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return unavailable(err)
+	}
+	return s.recordIntegrations(ctx)
+}
+
+// Embedded reports whether the store runs on the in-process, non-persistent
+// Redis.
+func (s *Store) Embedded() bool { return s.mini != nil }
+
+// Close closes the connection and stops the embedded Redis, if any.
+func (s *Store) Close() error {
+	err := s.rdb.Close()
+	s.stopEmbedded()
+	return err
+}
+
+func (s *Store) stopEmbedded() {
+	if s.mini != nil {
+		s.mini.close()
+	}
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func (s *Store) now() time.Time { return s.opt.Now() }
+
+// unavailable wraps a Redis error; nil stays nil.
+func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	return noctuary.Wrap(err, noctuary.EUnavailable, "the store is unavailable")
+}
+
+// notFound returns an ENotFound error naming what was looked for.
+func notFound(format string, args ...any) error {
+	return noctuary.Errorf(noctuary.ENotFound, format, args...)
+}
+
+// isNil reports whether err is Redis' "no such key / nothing" reply.
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }
+
+// msID returns the stream ID prefix (milliseconds since the epoch) of t,
+// never below 0.
+func msID(t time.Time) int64 { return max(t.UnixMilli(), 0) }

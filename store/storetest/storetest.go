@@ -1,0 +1,171 @@
+// Package storetest starts real and embedded Redis stores for tests.
+package storetest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary/store"
+)
+
+// Kinds are the store kinds Open accepts: a real redis-server and the
+// embedded in-process Redis. Tests run against both.
+var Kinds = []string{"redis", "embedded"}
+
+const (
+	startAttempts = 5
+	startTimeout  = 10 * time.Second
+)
+
+// Server is a redis-server process without persistence, on 127.0.0.1.
+type Server struct {
+	// URL is the redis:// URL to connect to.
+	URL string
+	// Addr is the server's host:port.
+	Addr string
+
+	cmd    *exec.Cmd
+	exited chan struct{}
+	stop   sync.Once
+}
+
+// StartRedis starts a redis-server on a free port of 127.0.0.1, killed when
+// the test ends. Without redis-server on PATH the test fails when the CI
+// variable is set (CI must run it) and is skipped otherwise.
+func StartRedis(t testing.TB) *Server {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-server is not installed: %v", err)
+		}
+		t.Skip("redis-server is not installed; install it to run this test")
+	}
+	for range startAttempts {
+		srv, err := start(path)
+		if err == nil {
+			t.Cleanup(srv.Stop)
+			return srv
+		}
+		t.Logf("starting redis-server: %v (retrying)", err)
+	}
+	t.Fatalf("redis-server did not start after %d attempts", startAttempts)
+	return nil
+}
+
+// start runs redis-server on a free port and waits until it answers PING.
+func start(path string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	srv := &Server{URL: "redis://" + addr, Addr: addr, cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(srv.exited)
+	}()
+	if err := srv.waitReady(); err != nil {
+		srv.Stop()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitReady polls PING until the server answers, exits or times out.
+func (s *Server) waitReady() error {
+	deadline := time.Now().Add(startTimeout)
+	for {
+		err := ping(s.Addr)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-s.exited:
+			return err
+		default:
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ping sends an inline PING and expects +PONG.
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := io.WriteString(c, "PING\r\n"); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "+PONG\r\n" {
+		return fmt.Errorf("unexpected reply %q to PING", line)
+	}
+	return nil
+}
+
+// Stop kills the server (for tests of a Redis outage) and waits for it to
+// exit. It is safe to call more than once.
+func (s *Server) Stop() {
+	s.stop.Do(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	})
+}
+
+// Open returns a store of the given kind ("redis": on a fresh redis-server;
+// "embedded": in-process), closed when the test ends. A nil opt.Logger
+// discards logs.
+func Open(t testing.TB, kind string, opt store.Options) *store.Store {
+	t.Helper()
+	url := ""
+	switch kind {
+	case "redis":
+		url = StartRedis(t).URL
+	case "embedded":
+	default:
+		t.Fatalf("unknown store kind %q; want one of %v", kind, Kinds)
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := store.Open(context.Background(), url, opt)
+	if err != nil {
+		t.Fatalf("opening the %s store: %v", kind, err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
