@@ -1,0 +1,118 @@
+package pd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/noctuary/noctuary"
+)
+
+var errBudgetSpent = errors.New("shared request budget spent")
+
+// landedFunc reports whether an earlier, ambiguous attempt of a write took
+// effect after all (the request reached PagerDuty but the answer was lost).
+type landedFunc func(ctx context.Context) (bool, error)
+
+// call runs fn until it succeeds, fails for good, or the call has spent
+// MaxAttempts or MaxWait. fn must make exactly one HTTP request through
+// c.api, so that each attempt draws once from the shared budget. When landed
+// is set and an attempt failed ambiguously (transport error or 5xx), it is
+// asked before the next attempt, so that a write is not repeated.
+func (c *Client) call(ctx context.Context, what string, fn func(context.Context) error, landed landedFunc) error {
+	var waited time.Duration
+	ambiguous := false
+	for attempt := 1; ; attempt++ {
+		if ambiguous && landed != nil {
+			if done, err := landed(ctx); err != nil || done {
+				return err
+			}
+		}
+		w, err := c.reserve(ctx, what, waited)
+		waited += w
+		if err != nil {
+			return err
+		}
+		re, err := c.attempt(ctx, what, fn)
+		if re == nil {
+			return err
+		}
+		if re.RetryAfter <= 0 {
+			re.RetryAfter = c.backoff(attempt)
+		}
+		if attempt >= c.maxAttempts || waited+re.RetryAfter > c.maxWait || pastDeadline(ctx, re.RetryAfter) {
+			return noctuary.Wrap(re, noctuary.EUnavailable, fmt.Sprintf(
+				"PagerDuty did not accept the request to %s after %d attempt(s); retry in %s.", what, attempt, roundWait(re.RetryAfter)))
+		}
+		c.log.Warn("PagerDuty request failed; retrying", "integration", c.integration, "request", what,
+			"attempt", attempt, "status", re.StatusCode, "wait", re.RetryAfter, "error", re.Err)
+		if err := c.sleep(ctx, re.RetryAfter); err != nil {
+			return c.cancelled(ctx, what)
+		}
+		waited += re.RetryAfter
+		ambiguous = re.StatusCode == 0 || re.StatusCode >= 500
+	}
+}
+
+// attempt runs fn once. It returns a *RetryableError (with the wait before
+// the next attempt) when the failure may pass, else fn's final outcome.
+func (c *Client) attempt(ctx context.Context, what string, fn func(context.Context) error) (*RetryableError, error) {
+	cp := &capture{}
+	err := fn(context.WithValue(ctx, captureKey{}, cp))
+	if err == nil {
+		return nil, nil
+	}
+	if ctx.Err() != nil {
+		return nil, c.cancelled(ctx, what)
+	}
+	re, final := c.classify(what, err, cp)
+	if final != nil {
+		return nil, final
+	}
+	re.RetryAfter = cp.retryAfter
+	return re, nil
+}
+
+// reserve draws one request from the shared budget, waiting while it is
+// spent. It returns how long it waited.
+func (c *Client) reserve(ctx context.Context, what string, waited time.Duration) (time.Duration, error) {
+	if c.limiter == nil {
+		return 0, nil
+	}
+	var total time.Duration
+	for {
+		wait, err := c.limiter.Reserve(ctx, c.bucket, budgetLimit, budgetWindow)
+		if err != nil {
+			return total, noctuary.Wrap(err, noctuary.EUnavailable, "The shared PagerDuty request budget could not be checked.")
+		}
+		if wait <= 0 {
+			return total, nil
+		}
+		if waited+total+wait > c.maxWait || pastDeadline(ctx, wait) {
+			return total, noctuary.Wrap(&RetryableError{RetryAfter: wait, Err: errBudgetSpent}, noctuary.EUnavailable, fmt.Sprintf(
+				"The PagerDuty request budget of integration %q is spent; retry in %s.", c.integration, roundWait(wait)))
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return total, c.cancelled(ctx, what)
+		}
+		total += wait
+	}
+}
+
+func (c *Client) cancelled(ctx context.Context, what string) error {
+	return noctuary.Wrap(ctx.Err(), noctuary.EUnavailable, "The request to "+what+" was cancelled before PagerDuty accepted it.")
+}
+
+// pastDeadline reports whether waiting d would outlive ctx's deadline.
+func pastDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
+}
+
+func roundWait(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}

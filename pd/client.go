@@ -1,0 +1,150 @@
+package pd
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
+	"github.com/noctuary/noctuary"
+)
+
+// DefaultAPIURL is PagerDuty's REST API base.
+const DefaultAPIURL = "https://api.pagerduty.com"
+
+// PagerDuty's REST budget: 960 requests a minute per API key.
+const (
+	budgetLimit  = 960
+	budgetWindow = time.Minute
+)
+
+// Defaults of ClientOptions.
+const (
+	DefaultMaxAttempts = 5
+	DefaultMaxWait     = 60 * time.Second
+	defaultHTTPTimeout = 10 * time.Second
+)
+
+// Limiter is the request budget shared by every replica (store.Store
+// satisfies it). Reserve returns 0 when the request may go now, or how long
+// to wait before asking again.
+type Limiter interface {
+	Reserve(ctx context.Context, bucket string, limit int, window time.Duration) (time.Duration, error)
+}
+
+// ClientOptions tunes a Client; the zero value is usable.
+type ClientOptions struct {
+	// HTTPClient sends the requests; default: a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Limiter, when set, is asked before every HTTP request.
+	Limiter Limiter
+	// Logger receives retries; default slog.Default(). The key is never logged.
+	Logger *slog.Logger
+	// MaxAttempts bounds the attempts of one call (default 5).
+	MaxAttempts int
+	// MaxWait bounds the total time one call spends waiting between
+	// attempts and for the budget (default 60 s).
+	MaxWait time.Duration
+}
+
+// Client is the PagerDuty REST client of one integration. It reads incidents,
+// notes, on-calls, users and abilities, and writes only notes and
+// acknowledgements. It is safe for concurrent use.
+type Client struct {
+	api         *pagerduty.Client
+	integration string
+	from        string
+	inbound     bool
+	bucket      string
+	limiter     Limiter
+	log         *slog.Logger
+	maxAttempts int
+	maxWait     time.Duration
+	// sleep waits d or until ctx is done; replaced in tests.
+	sleep func(ctx context.Context, d time.Duration) error
+	// jitter returns a random duration in [0, d); replaced in tests.
+	jitter func(d time.Duration) time.Duration
+}
+
+// NewClient returns the client of integ, talking to integ.APIURL (default
+// DefaultAPIURL) with integ.Token and acting as integ.From. An empty token is
+// an EInvalid error: dry run is the caller's decision.
+func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
+	if integ.Token.IsZero() {
+		return nil, noctuary.Errorf(noctuary.EInvalid, "Integration %q has no PagerDuty API key; without one its notes are only logged (dry run).", integ.ID)
+	}
+	base, err := apiBase(integ.APIURL)
+	if err != nil {
+		return nil, noctuary.Wrap(err, noctuary.EInvalid, "The PagerDuty API URL of integration "+integ.ID+" must be an absolute http(s) URL.")
+	}
+	hc := opt.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: defaultHTTPTimeout}
+	}
+	c := &Client{
+		api:         pagerduty.NewClient(integ.Token.Reveal(), pagerduty.WithAPIEndpoint(base)),
+		integration: integ.ID,
+		from:        integ.From,
+		inbound:     integ.Direction == noctuary.DirectionInbound,
+		bucket:      budgetBucket(integ.Token),
+		limiter:     opt.Limiter,
+		log:         opt.Logger,
+		maxAttempts: opt.MaxAttempts,
+		maxWait:     opt.MaxWait,
+		sleep:       sleepCtx,
+		jitter:      func(d time.Duration) time.Duration { return rand.N(d) },
+	}
+	c.api.HTTPClient = capturingDoer{base: hc}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	if c.maxAttempts <= 0 {
+		c.maxAttempts = DefaultMaxAttempts
+	}
+	if c.maxWait <= 0 {
+		c.maxWait = DefaultMaxWait
+	}
+	return c, nil
+}
+
+// apiBase validates raw and returns it without a trailing slash (go-pagerduty
+// appends paths that start with "/").
+func apiBase(raw string) (string, error) {
+	if raw == "" {
+		return DefaultAPIURL, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return "", errors.New("want http(s)://host[/path] without user info")
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// budgetBucket names the shared budget of a key by a short hash of it, so the
+// key itself never reaches Redis.
+func budgetBucket(token noctuary.Secret) string {
+	sum := sha256.Sum256([]byte(token.Reveal()))
+	return "pd:" + hex.EncodeToString(sum[:8])
+}
+
+// sleepCtx waits d, or returns ctx.Err() when ctx is done first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,165 @@
+package pd
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/noctuary/noctuary"
+)
+
+// NoteTitle is the first line of every triage note Noctuary posts.
+const NoteTitle = "Noctuary Context"
+
+// Limits that keep a note well under PagerDuty's note size: at most about
+// 1,700 characters whatever the triage holds.
+const (
+	maxNoteSignals   = 8
+	maxHypothesisLen = 450
+	maxActionLen     = 250
+	maxSignalField   = 32
+	maxFooterField   = 64
+	footerSep        = " · "
+	triageLabel      = "Triage: "
+	timeLayout       = "15:04:05"
+	defaultAction    = "Check the service's dashboards, logs and recent alerts; no declared action fits."
+)
+
+// RenderNote renders t as the plain-text note of DESIGN §3: title,
+// hypothesis with its confidence, recent signals (kind, source and UTC time,
+// in time order), the recommended action (never omitted), and a footer
+// naming the engine and the triage ID.
+func RenderNote(t noctuary.Triage) string {
+	lines := []string{
+		NoteTitle,
+		"Hypothesis: " + hypothesisLine(t),
+		"Recent signals: " + signalsLine(t),
+		"Recommended action: " + actionLine(t.Recommendation),
+		footerLine(t),
+	}
+	return strings.Join(lines, "\n")
+}
+
+// NoteHasTriage reports whether content, a PagerDuty note's text, is a
+// Noctuary triage note carrying triageID in its footer. The worker uses it to
+// post each triage's note exactly once.
+func NoteHasTriage(content, triageID string) bool {
+	if triageID == "" || !strings.HasPrefix(strings.TrimSpace(content), NoteTitle) {
+		return false
+	}
+	want := triageLabel + clean(triageID, maxFooterField)
+	for line := range strings.Lines(content) {
+		for part := range strings.SplitSeq(strings.TrimSpace(line), footerSep) {
+			if strings.TrimSpace(part) == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hypothesisLine(t noctuary.Triage) string {
+	if t.NoContext {
+		svc := clean(t.Service, maxSignalField*2)
+		if svc == "" {
+			svc = "the service"
+		}
+		return fmt.Sprintf("Context not available: no ContextEvents for %s or its dependencies in the correlation window, so the cause is likely outside recent changes.", svc)
+	}
+	h := clean(t.Hypothesis, maxHypothesisLen)
+	if h == "" {
+		h = "No hypothesis could be formed from the signals"
+	}
+	return fmt.Sprintf("%s (confidence: %d%%)", h, percent(t.Confidence))
+}
+
+// percent turns a confidence in [0,1] into an integer percentage.
+func percent(c float64) int {
+	if math.IsNaN(c) || c < 0 {
+		return 0
+	}
+	return int(math.Round(math.Min(c, 1) * 100))
+}
+
+// signalsLine lists the signals in time order. Beyond maxNoteSignals, the
+// highest-scoring ones are listed and the rest counted.
+func signalsLine(t noctuary.Triage) string {
+	if len(t.Signals) == 0 {
+		if t.NoContext {
+			return "none in the correlation window"
+		}
+		return "none"
+	}
+	shown := slices.Clone(t.Signals)
+	if len(shown) > maxNoteSignals {
+		slices.SortStableFunc(shown, func(a, b noctuary.Signal) int { return -compareFloat(a.Score, b.Score) })
+		shown = shown[:maxNoteSignals]
+	}
+	slices.SortStableFunc(shown, func(a, b noctuary.Signal) int { return a.Event.OccurredAt.Compare(b.Event.OccurredAt) })
+	parts := make([]string, 0, len(shown)+1)
+	for _, s := range shown {
+		parts = append(parts, fmt.Sprintf("%s (%s, %s)", clean(s.Event.Kind, maxSignalField),
+			clean(s.Event.Source, maxSignalField), s.Event.OccurredAt.UTC().Format(timeLayout)))
+	}
+	if n := len(t.Signals) - len(shown); n > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func compareFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func actionLine(r noctuary.Recommendation) string {
+	if text := clean(r.Text, maxActionLen); text != "" {
+		return text
+	}
+	return defaultAction
+}
+
+func footerLine(t noctuary.Triage) string {
+	engine := clean(t.Engine, maxFooterField)
+	if engine == "" {
+		engine = "unknown"
+	}
+	if reason := clean(t.FallbackReason, maxFooterField); reason != "" {
+		engine += " (LLM answer not used: " + reason + ")"
+	}
+	return strings.Join([]string{"Engine: " + engine, triageLabel + clean(t.ID, maxFooterField), "times UTC"}, footerSep)
+}
+
+// clean makes s safe for one line of the note: control characters and runs
+// of white space become one space, the footer separator '·' becomes '-', and
+// the result is cut to max runes with an ellipsis.
+func clean(s string, max int) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar:
+			space = b.Len() > 0
+			continue
+		case r == '·':
+			r = '-'
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	out := []rune(b.String())
+	if len(out) <= max {
+		return string(out)
+	}
+	return strings.TrimSpace(string(out[:max-1])) + "…"
+}

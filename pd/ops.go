@@ -1,0 +1,171 @@
+package pd
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
+	"github.com/noctuary/noctuary"
+)
+
+// pdAlreadyAcknowledged is PagerDuty's error code for acknowledging an
+// incident that already is.
+const pdAlreadyAcknowledged = 1002
+
+// Note is a note of a PagerDuty incident.
+type Note struct {
+	ID        string
+	Content   string
+	CreatedAt time.Time
+}
+
+// AddNote posts content as a note on the incident, as the integration's From
+// user, and returns the note's ID. A retry after an ambiguous failure first
+// looks for an identical note, so the note is posted once.
+func (c *Client) AddNote(ctx context.Context, incidentID, content string) (string, error) {
+	if err := c.checkWrite("add a note", incidentID); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(content) == "" {
+		return "", noctuary.Errorf(noctuary.EInvalid, "A PagerDuty note needs some content.")
+	}
+	var noteID string
+	note := pagerduty.IncidentNote{Content: content, User: pagerduty.APIObject{Summary: c.from}}
+	post := func(ctx context.Context) error {
+		n, err := c.api.CreateIncidentNoteWithContext(ctx, incidentID, note)
+		if err == nil {
+			noteID = n.ID
+		}
+		return err
+	}
+	landed := func(ctx context.Context) (bool, error) {
+		notes, err := c.Notes(ctx, incidentID)
+		i := slices.IndexFunc(notes, func(n Note) bool { return n.Content == content })
+		if err != nil || i < 0 {
+			return false, err
+		}
+		noteID = notes[i].ID
+		return true, nil
+	}
+	err := c.call(ctx, "add a note to incident "+incidentID, post, landed)
+	return noteID, err
+}
+
+// Notes lists the notes of the incident, oldest first as PagerDuty returns them.
+func (c *Client) Notes(ctx context.Context, incidentID string) ([]Note, error) {
+	if err := checkID("incident", incidentID); err != nil {
+		return nil, err
+	}
+	var raw []pagerduty.IncidentNote
+	err := c.call(ctx, "list the notes of incident "+incidentID, func(ctx context.Context) (err error) {
+		raw, err = c.api.ListIncidentNotesWithContext(ctx, incidentID)
+		return err
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	notes := make([]Note, 0, len(raw))
+	for _, n := range raw {
+		created, _ := time.Parse(time.RFC3339Nano, n.CreatedAt) // zero when PagerDuty omits it
+		notes = append(notes, Note{ID: n.ID, Content: n.Content, CreatedAt: created.UTC()})
+	}
+	return notes, nil
+}
+
+// Acknowledge acknowledges the incident as the integration's From user. An
+// incident that is already acknowledged is not an error.
+func (c *Client) Acknowledge(ctx context.Context, incidentID string) error {
+	if err := c.checkWrite("acknowledge", incidentID); err != nil {
+		return err
+	}
+	err := c.call(ctx, "acknowledge incident "+incidentID, func(ctx context.Context) error {
+		opts := []pagerduty.ManageIncidentsOptions{{ID: incidentID, Status: "acknowledged"}}
+		_, err := c.api.ManageIncidentsWithContext(ctx, c.from, opts)
+		return err
+	}, nil)
+	if pdErrorCode(err) == pdAlreadyAcknowledged {
+		return nil
+	}
+	return err
+}
+
+// Incident reads the incident. ReopenedAt is not part of PagerDuty's REST
+// incident and stays nil.
+func (c *Client) Incident(ctx context.Context, incidentID string) (noctuary.Incident, error) {
+	if err := checkID("incident", incidentID); err != nil {
+		return noctuary.Incident{}, err
+	}
+	var in *pagerduty.Incident
+	err := c.call(ctx, "read incident "+incidentID, func(ctx context.Context) (err error) {
+		in, err = c.api.GetIncidentWithContext(ctx, incidentID)
+		return err
+	}, nil)
+	if err != nil {
+		return noctuary.Incident{}, err
+	}
+	created, _ := time.Parse(time.RFC3339Nano, in.CreatedAt) // zero when PagerDuty omits it
+	return noctuary.Incident{
+		ID: in.ID, Number: int(in.IncidentNumber), Title: in.Title, Status: in.Status, HTMLURL: in.HTMLURL,
+		IncidentKey: in.IncidentKey, Urgency: in.Urgency, CreatedAt: created.UTC(),
+		Service: fromAPIObject(in.Service), EscalationPolicy: fromAPIObject(in.EscalationPolicy),
+	}, nil
+}
+
+// CheckKey makes a cheap authenticated request (GET /abilities) to check that
+// the integration's key is valid, e.g. before a rotation takes it. A rejected
+// key gives EUnauthorized.
+func (c *Client) CheckKey(ctx context.Context) error {
+	return c.call(ctx, "check the API key", func(ctx context.Context) error {
+		_, err := c.api.ListAbilitiesWithContext(ctx)
+		return err
+	}, nil)
+}
+
+// checkWrite refuses writes that this integration may not make.
+func (c *Client) checkWrite(what, incidentID string) error {
+	if c.inbound {
+		return noctuary.Errorf(noctuary.EForbidden, "Integration %q is inbound only: Noctuary does not %s in its PagerDuty.", c.integration, what)
+	}
+	if c.from == "" {
+		return noctuary.Errorf(noctuary.EInvalid, "Integration %q has no from email; PagerDuty needs one to %s.", c.integration, what)
+	}
+	return checkID("incident", incidentID)
+}
+
+// checkID refuses IDs that are not PagerDuty IDs before they reach a path.
+func checkID(kind, id string) error {
+	if !validID(id) {
+		return noctuary.Errorf(noctuary.EInvalid, "%q is not a PagerDuty %s ID.", truncateRunes(id, 40), kind)
+	}
+	return nil
+}
+
+func truncateRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func fromAPIObject(o pagerduty.APIObject) noctuary.Reference {
+	return noctuary.Reference{ID: o.ID, Type: o.Type, Summary: o.Summary, HTMLURL: o.HTMLURL}
+}
+
+// PostNote posts a triage's note exactly once: if a note of the incident
+// already carries triageID in its footer (a worker crashed after posting and
+// before acknowledging its queue entry), that note's ID is returned and
+// nothing is posted.
+func (c *Client) PostNote(ctx context.Context, incidentID, triageID, content string) (string, error) {
+	notes, err := c.Notes(ctx, incidentID)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range notes {
+		if NoteHasTriage(n.Content, triageID) {
+			return n.ID, nil
+		}
+	}
+	return c.AddNote(ctx, incidentID, content)
+}

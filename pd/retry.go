@@ -1,0 +1,152 @@
+package pd
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/PagerDuty/go-pagerduty"
+	"github.com/noctuary/noctuary"
+)
+
+// Backoff between attempts when PagerDuty gives no Retry-After: exponential
+// from baseBackoff, capped at maxBackoff, with "equal jitter" (half fixed,
+// half random) so replicas do not retry in step.
+const (
+	baseBackoff   = 500 * time.Millisecond
+	maxBackoff    = 20 * time.Second
+	maxRetryAfter = 24 * time.Hour
+)
+
+// RetryableError is the cause of an EUnavailable error from a Client call:
+// PagerDuty answered 429 or 5xx, or the network failed, on every attempt the
+// call could afford. RetryAfter is when trying again makes sense (PagerDuty's
+// Retry-After when it gave one).
+type RetryableError struct {
+	// StatusCode is PagerDuty's last HTTP status; 0 for a transport error or
+	// an exhausted request budget.
+	StatusCode int
+	// RetryAfter is how long to wait before trying again.
+	RetryAfter time.Duration
+	// Err is the last failure.
+	Err error
+}
+
+// Error describes the last failure.
+func (e *RetryableError) Error() string {
+	if e.StatusCode == 0 {
+		return fmt.Sprintf("retry after %s: %v", e.RetryAfter, e.Err)
+	}
+	return fmt.Sprintf("HTTP %d, retry after %s: %v", e.StatusCode, e.RetryAfter, e.Err)
+}
+
+// Unwrap returns the last failure.
+func (e *RetryableError) Unwrap() error { return e.Err }
+
+// RetryAfter returns how long to wait before retrying a call that failed with
+// err, and whether err is retryable at all.
+func RetryAfter(err error) (time.Duration, bool) {
+	var re *RetryableError
+	if errors.As(err, &re) {
+		return re.RetryAfter, true
+	}
+	return 0, false
+}
+
+// captureKey keys the *capture of one attempt in its request context.
+type captureKey struct{}
+
+// capture is what capturingDoer saw of one attempt's response: go-pagerduty's
+// APIError exposes neither Retry-After nor ratelimit-reset.
+type capture struct {
+	status     int
+	retryAfter time.Duration
+}
+
+// capturingDoer is the go-pagerduty HTTPClient: it sends through base and
+// records the response status and Retry-After in the request's capture.
+type capturingDoer struct{ base *http.Client }
+
+// Do sends req and records what the retry loop needs to know.
+func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.base.Do(req)
+	if cp, ok := req.Context().Value(captureKey{}).(*capture); ok && resp != nil {
+		cp.status = resp.StatusCode
+		cp.retryAfter = retryAfterHeader(resp.Header, time.Now())
+	}
+	return resp, err
+}
+
+// retryAfterHeader reads Retry-After (seconds or an HTTP date), falling back
+// to PagerDuty's ratelimit-reset (seconds); 0 when neither is usable.
+func retryAfterHeader(h http.Header, now time.Time) time.Duration {
+	for _, name := range []string{"Retry-After", "Ratelimit-Reset"} {
+		v := h.Get(name)
+		if v == "" {
+			continue
+		}
+		if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+			return min(time.Duration(secs)*time.Second, maxRetryAfter)
+		}
+		if at, err := http.ParseTime(v); err == nil && at.After(now) {
+			return min(at.Sub(now), maxRetryAfter)
+		}
+	}
+	return 0
+}
+
+// backoff is the wait before attempt+1 when PagerDuty named none.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := maxBackoff
+	if attempt < 16 {
+		d = min(baseBackoff<<(attempt-1), maxBackoff)
+	}
+	return d/2 + c.jitter(d/2)
+}
+
+// classify sorts a failed attempt: a retryable failure gives a
+// *RetryableError, anything else the final *noctuary.Error.
+func (c *Client) classify(what string, err error, cp *capture) (*RetryableError, error) {
+	var apiErr pagerduty.APIError
+	if errors.As(err, &apiErr) {
+		if apiErr.Temporary() {
+			return &RetryableError{StatusCode: apiErr.StatusCode, Err: err}, nil
+		}
+		return nil, c.apiError(what, apiErr)
+	}
+	if cp.status != 0 {
+		// PagerDuty answered 2xx but the body could not be decoded.
+		return nil, noctuary.Wrap(err, noctuary.EInternal, "PagerDuty's answer to "+what+" could not be read.")
+	}
+	return &RetryableError{Err: err}, nil
+}
+
+// apiError maps a final (non-retryable) PagerDuty error to a domain error.
+func (c *Client) apiError(what string, e pagerduty.APIError) error {
+	switch {
+	case e.StatusCode == http.StatusUnauthorized:
+		return noctuary.Wrap(e, noctuary.EUnauthorized, fmt.Sprintf(
+			"PagerDuty rejected the API key of integration %q (401) trying to %s; check or rotate the key.", c.integration, what))
+	case e.StatusCode == http.StatusForbidden:
+		return noctuary.Wrap(e, noctuary.EForbidden, fmt.Sprintf(
+			"PagerDuty refused to %s for integration %q (403): the key, or the From user %q, lacks the permission.", what, c.integration, c.from))
+	case e.NotFound():
+		return noctuary.Wrap(e, noctuary.ENotFound, fmt.Sprintf("PagerDuty found nothing to %s (404).", what))
+	}
+	msg := http.StatusText(e.StatusCode)
+	if e.APIError.Valid {
+		msg = e.APIError.ErrorObject.Message
+	}
+	return noctuary.Wrap(e, noctuary.EInvalid, fmt.Sprintf("PagerDuty rejected the request to %s (%d: %s).", what, e.StatusCode, msg))
+}
+
+// pdErrorCode returns PagerDuty's error code in err's chain, 0 if none.
+func pdErrorCode(err error) int {
+	var apiErr pagerduty.APIError
+	if errors.As(err, &apiErr) && apiErr.APIError.Valid {
+		return apiErr.APIError.ErrorObject.Code
+	}
+	return 0
+}
