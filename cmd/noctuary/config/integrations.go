@@ -1,0 +1,115 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/noctuary/noctuary"
+)
+
+// owners remembers where each integration ID and environment was defined.
+type owners struct{ ids, envs map[string]string }
+
+// defaultIntegration builds the integration "default" from the
+// NOCTUARY_PAGERDUTY_* settings, which exists when a webhook secret is set.
+func (l *loader) defaultIntegration() {
+	const secretVar, tokenVar, fromVar = "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET", "NOCTUARY_PAGERDUTY_TOKEN", "NOCTUARY_PAGERDUTY_FROM"
+	if l.pdWebhookSecret.IsZero() {
+		if !l.pdToken.IsZero() {
+			l.add("%s is set but %s is not; the integration %q needs its webhook secret", tokenVar, secretVar, noctuary.DefaultIntegration)
+		}
+		return
+	}
+	if !l.pdToken.IsZero() && l.pdFrom == "" {
+		l.add("%s is required with %s: PagerDuty needs the email of the user Noctuary acts as", fromVar, tokenVar)
+	}
+	l.cfg.Integrations = append(l.cfg.Integrations, noctuary.Integration{
+		ID:             noctuary.DefaultIntegration,
+		Environment:    noctuary.DefaultIntegration,
+		Direction:      noctuary.DirectionBidirectional,
+		Token:          l.pdToken,
+		WebhookSecrets: []noctuary.Secret{l.pdWebhookSecret},
+		From:           l.pdFrom,
+		APIURL:         l.cfg.PagerDutyAPIURL,
+	})
+}
+
+// integrations validates the file's integrations.
+func (l *loader) integrations(raws []at[rawIntegration]) {
+	seen := owners{ids: map[string]string{}, envs: map[string]string{}}
+	for _, in := range l.cfg.Integrations {
+		seen.ids[in.ID] = "by NOCTUARY_PAGERDUTY_WEBHOOK_SECRET"
+		seen.envs[in.Environment] = "by NOCTUARY_PAGERDUTY_WEBHOOK_SECRET"
+	}
+	for _, r := range raws {
+		if in, ok := l.integration(r, seen); ok {
+			l.cfg.Integrations = append(l.cfg.Integrations, in)
+		}
+	}
+	l.envs = seen.envs
+}
+
+func (l *loader) integration(r at[rawIntegration], seen owners) (noctuary.Integration, bool) {
+	n := len(l.problems)
+	in := noctuary.Integration{
+		ID:          l.str(r.V.ID),
+		Environment: l.str(r.V.Environment),
+		Direction:   noctuary.Direction(l.str(r.V.Direction)),
+		Token:       noctuary.Secret(l.str(r.V.PagerDutyToken)),
+		From:        l.str(r.V.From),
+		APIURL:      strings.TrimRight(l.str(r.V.APIURL), "/"),
+	}
+	l.unique(seen.ids, "integration id", in.ID, r.V.ID, r.Line)
+	l.unique(seen.envs, "environment", in.Environment, r.V.Environment, r.Line)
+	if in.Direction == "" {
+		in.Direction = noctuary.DirectionBidirectional
+	} else if !in.Direction.Valid() {
+		l.at(r.V.Direction.Line, "direction: %q is not valid; use bidirectional or inbound", in.Direction)
+	}
+	if missing(r.V.WebhookSecret) {
+		l.at(r.Line, "webhook_secret is required; Noctuary never accepts unsigned webhooks")
+	} else if s := l.str(r.V.WebhookSecret); s != "" {
+		in.WebhookSecrets = []noctuary.Secret{noctuary.Secret(s)}
+	}
+	l.from(r, in)
+	if in.APIURL == "" {
+		in.APIURL = l.cfg.PagerDutyAPIURL
+	} else if p := httpURL(in.APIURL); p != "" {
+		l.at(r.V.APIURL.Line, "api_url: %s", p)
+	}
+	return in, len(l.problems) == n
+}
+
+// from checks the From email, which writes to PagerDuty require.
+func (l *loader) from(r at[rawIntegration], in noctuary.Integration) {
+	switch {
+	case in.From != "":
+		if p := email(in.From); p != "" {
+			l.at(r.V.From.Line, "from: %s", p)
+		}
+	case !in.Token.IsZero() && in.Direction == noctuary.DirectionBidirectional:
+		l.at(r.Line, "from is required with pagerduty_token: PagerDuty needs the email of the user Noctuary acts as")
+	}
+}
+
+// unique checks that a required identifier is valid and not already in seen,
+// then records it.
+func (l *loader) unique(seen map[string]string, what, v string, t text, line int) {
+	if t.Line != 0 {
+		line = t.Line
+	}
+	switch {
+	case missing(t):
+		l.at(line, "%s is required", what)
+	case v == "":
+		return // expansion failed, already reported
+	case !noctuary.ValidServiceKey(v):
+		l.at(line, "%s %q may hold only letters, digits, '.', '_' and '-'", what, v)
+	case seen[v] != "":
+		l.at(line, "%s %q is already defined %s", what, v, seen[v])
+	default:
+		seen[v] = "at " + l.where(line)
+	}
+}
+
+// missing reports whether a text value is absent or written empty.
+func missing(t text) bool { return t.Line == 0 || t.V == "" }

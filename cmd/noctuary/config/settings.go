@@ -1,0 +1,157 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/noctuary/noctuary"
+)
+
+// setting is one variable of DESIGN §4: NOCTUARY_<NAME> in the environment,
+// <name> under settings: in the file. apply stores a non-empty value and
+// returns a problem sentence, "" when the value is valid.
+type setting struct {
+	name  string
+	apply func(l *loader, v string) string
+}
+
+var settingsTable = []setting{
+	{"addr", check(addr, field(func(c *Config) *string { return &c.Addr }))},
+	{"redis_url", check(redisURL, field(func(c *Config) *string { return &c.RedisURL }))},
+	{"public_url", check(httpURL, field(func(c *Config) *string { return &c.PublicURL }))},
+	{"admin_token", secret(func(l *loader) *noctuary.Secret { return &l.cfg.AdminToken })},
+	{"master_key", masterKey},
+	{"pagerduty_api_url", check(httpURL, field(func(c *Config) *string { return &c.PagerDutyAPIURL }))},
+	{"pagerduty_token", secret(func(l *loader) *noctuary.Secret { return &l.pdToken })},
+	{"pagerduty_webhook_secret", secret(func(l *loader) *noctuary.Secret { return &l.pdWebhookSecret })},
+	{"pagerduty_from", func(l *loader, v string) string { l.pdFrom = v; return email(v) }},
+	{"slack_bot_token", secret(func(l *loader) *noctuary.Secret { return &l.cfg.Slack.BotToken })},
+	{"slack_signing_secret", secret(func(l *loader) *noctuary.Secret { return &l.cfg.Slack.SigningSecret })},
+	{"slack_app_token", secret(func(l *loader) *noctuary.Secret { return &l.cfg.Slack.AppToken })},
+	{"slack_api_url", check(httpURL, field(func(c *Config) *string { return &c.Slack.APIURL }))},
+	{"gemini_api_key", secret(func(l *loader) *noctuary.Secret { return &l.cfg.Gemini.APIKey })},
+	{"gemini_model", field(func(c *Config) *string { return &c.Gemini.Model })},
+	{"gemini_base_url", check(httpURL, field(func(c *Config) *string { return &c.Gemini.BaseURL }))},
+	{"llm_timeout", duration(func(c *Config) *time.Duration { return &c.LLMTimeout })},
+	{"ingest_tokens", func(l *loader, v string) string { l.envTokens = v; return "" }},
+	{"triage_concurrency", concurrency},
+	{"approval_ttl", duration(func(c *Config) *time.Duration { return &c.ApprovalTTL })},
+	{"correlation_window", duration(func(c *Config) *time.Duration { return &c.CorrelationWindow })},
+	{"event_retention", duration(func(c *Config) *time.Duration { return &c.EventRetention })},
+	{"claim_idle", duration(func(c *Config) *time.Duration { return &c.ClaimIdle })},
+	{"shutdown_grace", duration(func(c *Config) *time.Duration { return &c.ShutdownGrace })},
+}
+
+// settings applies each setting from the environment, or else from the
+// file's settings: section, then builds what depends on several of them.
+func (l *loader) settings(file map[string]text) {
+	for _, s := range settingsTable {
+		v, where, label := l.settingValue(s.name, file)
+		if v == "" {
+			continue
+		}
+		if p := s.apply(l, v); p != "" {
+			l.add("%s: %s", label, p)
+		}
+		if s.name == "ingest_tokens" {
+			l.envTokensFrom = where
+		}
+	}
+	l.unknownSettings(file)
+	l.cfg.PagerDutyAPIURL = strings.TrimRight(l.cfg.PagerDutyAPIURL, "/")
+	if !strings.HasSuffix(l.cfg.Slack.APIURL, "/") {
+		l.cfg.Slack.APIURL += "/"
+	}
+	l.defaultIntegration()
+}
+
+// settingValue returns a setting's value from the environment, or else from
+// the file, with where it comes from and the label of its problems.
+func (l *loader) settingValue(name string, file map[string]text) (v, where, label string) {
+	env := "NOCTUARY_" + strings.ToUpper(name)
+	if v, _ := l.lookup(env); v != "" {
+		return v, env, env
+	}
+	t := file[name]
+	if t.Line == 0 {
+		return "", "", ""
+	}
+	return l.str(t), l.where(t.Line), l.where(t.Line) + ": " + name
+}
+
+func (l *loader) unknownSettings(file map[string]text) {
+	var unknown []string
+	for name := range file {
+		if !slices.ContainsFunc(settingsTable, func(s setting) bool { return s.name == name }) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	for _, name := range unknown {
+		l.at(file[name].Line, "settings: unknown key %q; see the NOCTUARY_* variables in the README, in lower case without the prefix", name)
+	}
+}
+
+func field(ptr func(*Config) *string) func(*loader, string) string {
+	return func(l *loader, v string) string { *ptr(l.cfg) = v; return "" }
+}
+
+func secret(field func(*loader) *noctuary.Secret) func(*loader, string) string {
+	return func(l *loader, v string) string { *field(l) = noctuary.Secret(v); return "" }
+}
+
+// check runs valid on the value before storing it with set.
+func check(valid func(string) string, set func(*loader, string) string) func(*loader, string) string {
+	return func(l *loader, v string) string {
+		if p := valid(v); p != "" {
+			return p
+		}
+		return set(l, v)
+	}
+}
+
+func duration(field func(*Config) *time.Duration) func(*loader, string) string {
+	return func(l *loader, v string) string {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Sprintf("%q is not a duration; use e.g. 10s, 30m or 72h", v)
+		}
+		if d <= 0 {
+			return fmt.Sprintf("%q must be positive", v)
+		}
+		*field(l.cfg) = d
+		return ""
+	}
+}
+
+func concurrency(l *loader, v string) string {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 256 {
+		return fmt.Sprintf("%q is not a number from 1 to 256", v)
+	}
+	l.cfg.TriageConcurrency = n
+	return ""
+}
+
+// masterKey never shows the value: it is a secret even when malformed.
+func masterKey(l *loader, v string) string {
+	k, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || len(k) != 32 {
+		return "must be 32 random bytes in base64 (the value is not shown); generate one with: openssl rand -base64 32"
+	}
+	l.cfg.MasterKey = k
+	return ""
+}
+
+func addr(v string) string {
+	_, port, err := net.SplitHostPort(v)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("%q is not host:port; use e.g. :8080", v)
+	}
+	return ""
+}
