@@ -1,0 +1,144 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/ingest"
+	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
+)
+
+// benchServer serves h on loopback and returns its URL and a keep-alive client.
+func benchServer(b *testing.B, h http.Handler) (string, *http.Client) {
+	b.Helper()
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	tr := &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}
+	b.Cleanup(tr.CloseIdleConnections)
+	return srv.URL, &http.Client{Transport: tr}
+}
+
+// benchIngest serves the ingest server over a real redis-server.
+func benchIngest(b *testing.B) (string, *http.Client) {
+	b.Helper()
+	rs := storetest.StartRedis(b)
+	st, err := store.Open(context.Background(), rs.URL, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	return benchServer(b, ingest.New(serverOptions(st)).Handler())
+}
+
+// post sends body and reports a failure unless the answer is 202.
+func post(b *testing.B, client *http.Client, url, contentType string, body []byte) bool {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+tokenAll)
+	res, err := client.Do(req)
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		b.Errorf("status %d", res.StatusCode)
+		return false
+	}
+	return true
+}
+
+// runParallel posts body() from several goroutines and reports events/s.
+func runParallel(b *testing.B, client *http.Client, url, contentType string, perRequest int, body func() []byte) {
+	b.SetParallelism(4)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if !post(b, client, url, contentType, body()) {
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*perRequest)/b.Elapsed().Seconds(), "events/s")
+}
+
+func singleEvent() []byte {
+	return []byte(`{"service":"checkout","kind":"deploy","source":"argocd","occurred_at":"` +
+		time.Now().UTC().Format(time.RFC3339) + `","summary":"checkout rolled out sha=a4f2c1","attributes":{"sha":"a4f2c1","previous_sha":"f8b3e22"},"link":"https://argocd.example/applications/checkout"}`)
+}
+
+func BenchmarkSingleEvent(b *testing.B) {
+	url, client := benchIngest(b)
+	body := singleEvent()
+	runParallel(b, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
+}
+
+// BenchmarkBareGinDecode is the yardstick of BenchmarkSingleEvent: a bare Gin
+// handler that only decodes the same request.
+func BenchmarkBareGinDecode(b *testing.B) {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.POST("/v1/events", func(c *gin.Context) {
+		var ev noctuary.ContextEvent
+		if err := json.NewDecoder(c.Request.Body).Decode(&ev); err != nil {
+			c.Status(http.StatusBadRequest)
+			return
+		}
+		c.Data(http.StatusAccepted, "application/json", []byte(`{"accepted":1,"duplicates":0}`))
+	})
+	url, client := benchServer(b, e)
+	body := singleEvent()
+	runParallel(b, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
+}
+
+const batchSize = 500
+
+// batchLines returns batchSize NDJSON events, with ids "<prefix>-<i>" when
+// prefix is not empty.
+func batchLines(prefix string) []byte {
+	ev := strings.TrimPrefix(string(singleEvent()), "{")
+	var buf bytes.Buffer
+	for i := range batchSize {
+		buf.WriteByte('{')
+		if prefix != "" {
+			buf.WriteString(`"id":"` + prefix + "-" + strconv.Itoa(i) + `",`)
+		}
+		buf.WriteString(ev)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes()
+}
+
+func BenchmarkBatch500NoID(b *testing.B) {
+	url, client := benchIngest(b)
+	body := batchLines("")
+	runParallel(b, client, url+"/v1/events", "application/x-ndjson", batchSize, func() []byte { return body })
+}
+
+func BenchmarkBatch500WithID(b *testing.B) {
+	url, client := benchIngest(b)
+	var n atomic.Int64
+	runParallel(b, client, url+"/v1/events", "application/x-ndjson", batchSize, func() []byte {
+		return batchLines("b" + strconv.FormatInt(n.Add(1), 10))
+	})
+}

@@ -1,0 +1,137 @@
+package ingest
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/noctuary/noctuary"
+)
+
+// maxDetails caps the per-event errors listed in one answer.
+const maxDetails = 100
+
+// postEvents stores a batch of ContextEvents: all of it, or nothing when any
+// event is invalid or outside the token's scope.
+func (s *Server) postEvents(c *gin.Context) {
+	tok, body, err := s.readEvents(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	b, err := decodeEvents(body, isNDJSON(c.Request), s.now())
+	if err != nil {
+		s.metrics.eventsRejected.Add(float64(len(b.events)))
+		s.failDetails(c, err, capDetails(b.problems))
+		return
+	}
+	if err := s.resolveServices(c, &b, tok); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(b.problems) > 0 {
+		s.rejectBatch(c, b)
+		return
+	}
+	accepted, duplicates, err := s.store.AddEvents(c.Request.Context(), b.events)
+	if err != nil {
+		if noctuary.ErrorCode(err) == noctuary.EUnavailable {
+			err = noctuary.Wrap(err, noctuary.EUnavailable, "The store is unavailable; nothing was stored, retry later.")
+		}
+		s.fail(c, err)
+		return
+	}
+	s.metrics.eventsAccepted.Add(float64(accepted))
+	s.metrics.eventsDuplicates.Add(float64(duplicates))
+	writeCounts(c, accepted, duplicates)
+}
+
+// readEvents authenticates the request and reads its body, at most
+// MaxEventsBody bytes.
+func (s *Server) readEvents(c *gin.Context) (*tokenEntry, string, error) {
+	if len(s.tokens) == 0 {
+		return nil, "", noctuary.Errorf(noctuary.EUnauthorized, "Ingest tokens are not configured: set NOCTUARY_INGEST_TOKENS or ingest_tokens in the configuration file.")
+	}
+	tok, err := s.tokens.match(c.Request)
+	if err != nil {
+		return nil, "", err
+	}
+	if c.Request.ContentLength > MaxEventsBody {
+		return nil, "", noctuary.Errorf(noctuary.ETooLarge, "The body is larger than %d MiB; send smaller batches.", MaxEventsBody>>20)
+	}
+	body, err := readBody(http.MaxBytesReader(c.Writer, c.Request.Body, MaxEventsBody), c.Request.ContentLength)
+	return tok, body, err
+}
+
+// resolveServices replaces PagerDuty service IDs of declared services by
+// their keys, then checks each event against the token's scope.
+func (s *Server) resolveServices(c *gin.Context, b *batch, tok *tokenEntry) error {
+	invalid := b.problems // in index order
+	var scope []itemError
+	for i := range b.events {
+		if len(invalid) > 0 && invalid[0].Index == i {
+			invalid = invalid[1:]
+			continue
+		}
+		ev := &b.events[i]
+		key, err := s.services.key(c.Request.Context(), ev.Service)
+		if err != nil {
+			return err
+		}
+		ev.Service = key
+		if !tok.allows(key) {
+			scope = append(scope, itemError{Index: i, Error: fmt.Sprintf("this token may not send events for service %q", key)})
+		}
+	}
+	if len(scope) > 0 {
+		b.forbidden = len(scope)
+		b.problems = append(b.problems, scope...)
+		slices.SortStableFunc(b.problems, func(x, y itemError) int { return x.Index - y.Index })
+	}
+	return nil
+}
+
+// rejectBatch answers 403 when every problem is a scope problem, else 400.
+func (s *Server) rejectBatch(c *gin.Context, b batch) {
+	s.metrics.eventsRejected.Add(float64(len(b.events)))
+	n := len(b.problems)
+	code, what := noctuary.EInvalid, "invalid"
+	if b.forbidden == n {
+		code, what = noctuary.EForbidden, "outside this token's services"
+	}
+	msg := fmt.Sprintf("%d of %d events are %s; nothing was stored.", n, len(b.events), what)
+	if n > maxDetails {
+		msg += fmt.Sprintf(" The first %d are listed.", maxDetails)
+	}
+	s.failDetails(c, noctuary.Errorf(code, "%s", msg), capDetails(b.problems))
+}
+
+func capDetails(d []itemError) []itemError {
+	if len(d) > maxDetails {
+		return d[:maxDetails]
+	}
+	return d
+}
+
+// isNDJSON reports whether the request says its body is NDJSON.
+func isNDJSON(r *http.Request) bool {
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "application/x-ndjson") || strings.EqualFold(mt, "application/ndjson") ||
+		strings.EqualFold(mt, "application/jsonl")
+}
+
+// writeCounts answers 202 {"accepted":A,"duplicates":D} without reflection.
+func writeCounts(c *gin.Context, accepted, duplicates int) {
+	buf := make([]byte, 0, 48)
+	buf = append(buf, `{"accepted":`...)
+	buf = strconv.AppendInt(buf, int64(accepted), 10)
+	buf = append(buf, `,"duplicates":`...)
+	buf = strconv.AppendInt(buf, int64(duplicates), 10)
+	buf = append(buf, '}')
+	c.Data(http.StatusAccepted, "application/json; charset=utf-8", buf)
+}

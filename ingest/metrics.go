@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Outcomes of a PagerDuty webhook delivery, the outcome label of
+// noctuary_webhooks_total.
+const (
+	outcomeAccepted           = "accepted"
+	outcomeDuplicate          = "duplicate"
+	outcomeIgnored            = "ignored"
+	outcomeBadSignature       = "bad_signature"
+	outcomeMalformed          = "malformed"
+	outcomeTooLarge           = "too_large"
+	outcomeUnknownIntegration = "unknown_integration"
+	outcomeUnavailable        = "unavailable"
+)
+
+// metrics are the server's Prometheus series.
+type metrics struct {
+	requests         *prometheus.CounterVec
+	duration         *prometheus.HistogramVec
+	webhooks         *prometheus.CounterVec
+	eventsAccepted   prometheus.Counter
+	eventsDuplicates prometheus.Counter
+	eventsRejected   prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_http_requests_total",
+			Help: "HTTP requests by route template, method and status.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "noctuary_http_request_duration_seconds",
+			Help:    "HTTP request duration by route template and method.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_webhooks_total",
+			Help: "PagerDuty webhook deliveries by integration (empty when unknown) and outcome.",
+		}, []string{"integration", "outcome"}),
+		eventsAccepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "noctuary_events_accepted_total",
+			Help: "ContextEvents stored.",
+		}),
+		eventsDuplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "noctuary_events_duplicates_total",
+			Help: "ContextEvents not stored because their id was already stored for the service.",
+		}),
+		eventsRejected: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "noctuary_events_rejected_total",
+			Help: "ContextEvents refused because their batch held an invalid or out-of-scope event.",
+		}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected,
+		newStreamCollector(st, log))
+	return m
+}
+
+// streamCollector exposes noctuary_stream_length from Store.StreamLengths at
+// each scrape.
+type streamCollector struct {
+	store Store
+	log   *slog.Logger
+	desc  *prometheus.Desc
+}
+
+func newStreamCollector(st Store, log *slog.Logger) *streamCollector {
+	return &streamCollector{store: st, log: log, desc: prometheus.NewDesc(
+		"noctuary_stream_length", "Entries of a Redis stream (webhooks, webhooks_dead, webhooks_pending).",
+		[]string{"stream"}, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (sc *streamCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sc.desc }
+
+// Collect implements prometheus.Collector. When Redis is down the series are
+// left out; /readyz reports the outage.
+func (sc *streamCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	lengths, err := sc.store.StreamLengths(ctx)
+	if err != nil {
+		sc.log.Warn("stream lengths unavailable for metrics", slog.Any("error", err))
+		return
+	}
+	for name, n := range lengths {
+		ch <- prometheus.MustNewConstMetric(sc.desc, prometheus.GaugeValue, float64(n), name)
+	}
+}

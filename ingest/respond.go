@@ -1,0 +1,67 @@
+package ingest
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/noctuary/noctuary"
+)
+
+// errorBody is every error response: a sentence, a machine code and, for
+// rejected event batches, one entry per bad event.
+type errorBody struct {
+	Error   string      `json:"error"`
+	Code    string      `json:"code"`
+	Details []itemError `json:"details,omitempty"`
+}
+
+// itemError is one bad event of a batch, by its 0-based position.
+type itemError struct {
+	Index int    `json:"index"`
+	Error string `json:"error"`
+}
+
+// statusOf maps a noctuary error code to its HTTP status, once for the server.
+func statusOf(code string) int {
+	switch code {
+	case noctuary.EInvalid:
+		return http.StatusBadRequest
+	case noctuary.EUnauthorized:
+		return http.StatusUnauthorized
+	case noctuary.EForbidden:
+		return http.StatusForbidden
+	case noctuary.ENotFound:
+		return http.StatusNotFound
+	case noctuary.EConflict:
+		return http.StatusConflict
+	case noctuary.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case noctuary.EUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// fail answers err as JSON with the status of its code. Internal and
+// unavailable errors are logged with their cause; users see the sentence only.
+func (s *Server) fail(c *gin.Context, err error) {
+	s.failDetails(c, err, nil)
+}
+
+func (s *Server) failDetails(c *gin.Context, err error, details []itemError) {
+	code := noctuary.ErrorCode(err)
+	switch code {
+	case noctuary.EInternal:
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "request failed", slog.String("route", c.FullPath()), slog.Any("error", err))
+	case noctuary.EUnavailable:
+		s.log.LogAttrs(c.Request.Context(), slog.LevelWarn, "store unavailable", slog.String("route", c.FullPath()), slog.Any("error", err))
+	}
+	writeError(c, statusOf(code), code, noctuary.ErrorMessage(err), details)
+}
+
+func writeError(c *gin.Context, status int, code, message string, details []itemError) {
+	c.AbortWithStatusJSON(status, errorBody{Error: message, Code: code, Details: details})
+}

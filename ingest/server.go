@@ -1,0 +1,151 @@
+// Package ingest is Noctuary's HTTP front door (DESIGN §3): PagerDuty webhook
+// ingress, ContextEvent ingest, health checks, Prometheus metrics and the
+// admin API, served by Gin. Other front ends (Slack, the dashboard) mount their
+// handlers on the same server with Handle.
+package ingest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/noctuary/noctuary"
+)
+
+// Store is what the server needs from Redis; *store.Store satisfies it.
+type Store interface {
+	Ping(ctx context.Context) error
+	EnqueueWebhook(ctx context.Context, ev noctuary.WebhookEvent) (duplicate bool, err error)
+	AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (accepted, duplicates int, err error)
+	ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error)
+	Integration(ctx context.Context, id string) (noctuary.Integration, error)
+	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
+	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
+	StreamLengths(ctx context.Context) (map[string]int64, error)
+}
+
+// Token is a bearer token accepted by /v1/events.
+type Token struct {
+	Token noctuary.Secret
+	// Services limits the token to these service keys; empty means every service.
+	Services []string
+}
+
+// Options configure a Server. Store is required.
+type Options struct {
+	Store        Store
+	IngestTokens []Token
+	// AdminToken guards /api/v1; empty turns the admin API off.
+	AdminToken noctuary.Secret
+	// Registry receives the server's metrics and is served on /metrics; nil
+	// means a new registry with the Go and process collectors.
+	Registry *prometheus.Registry
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Server is the HTTP server. Create it with New; serve Handler.
+type Server struct {
+	store    Store
+	engine   *gin.Engine
+	admin    *gin.RouterGroup
+	tokens   tokenSet
+	adminKey *tokenSet
+	services *serviceCache
+	metrics  *metrics
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds a Server and registers its metrics on opt.Registry (a registry
+// serves one Server). It puts Gin in release mode, which is process-wide.
+func New(opt Options) *Server {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+		opt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{
+		store:    opt.Store,
+		tokens:   newTokenSet(opt.IngestTokens),
+		services: newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
+		metrics:  newMetrics(opt.Registry, opt.Store, opt.Logger),
+		log:      opt.Logger,
+		now:      opt.Now,
+	}
+	if !opt.AdminToken.IsZero() {
+		admin := newTokenSet([]Token{{Token: opt.AdminToken}})
+		s.adminKey = &admin
+	}
+	s.engine = s.newEngine(promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(opt.Logger.Handler(), slog.LevelError)}))
+	return s
+}
+
+func (s *Server) newEngine(metricsHandler http.Handler) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.RedirectTrailingSlash = false
+	e.HandleMethodNotAllowed = true
+	e.Use(s.observe, s.recover)
+	e.NoRoute(func(c *gin.Context) {
+		s.fail(c, noctuary.Errorf(noctuary.ENotFound, "There is no route %s %s.", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		writeError(c, http.StatusMethodNotAllowed, "method_not_allowed", "Method "+c.Request.Method+" is not allowed here; allowed: "+c.Writer.Header().Get("Allow")+".", nil)
+	})
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(metricsHandler))
+	e.POST("/webhooks/pagerduty/:integration", s.postWebhook)
+	e.POST("/v1/events", s.postEvents)
+	s.admin = e.Group("/api/v1", s.requireAdmin)
+	s.admin.GET("/incidents/:id", s.getIncident)
+	return e
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Handle mounts h on method and path (Gin syntax: ":name" parameters), with
+// the server's recovery, metrics and request log. Call it before serving.
+func (s *Server) Handle(method, path string, h http.Handler) {
+	s.engine.Handle(method, path, gin.WrapH(h))
+}
+
+// HandleAdmin mounts h on method and /api/v1 + path behind the admin token.
+// Call it before serving.
+func (s *Server) HandleAdmin(method, path string, h http.Handler) {
+	s.admin.Handle(method, path, gin.WrapH(h))
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.fail(c, noctuary.Wrap(err, noctuary.EUnavailable, "The store (Redis) is not reachable."))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// Time limits of store calls, so that callers hear back before they give up
+// (PagerDuty waits 5 s).
+const (
+	readyTimeout   = 2 * time.Second
+	webhookTimeout = 4 * time.Second
+)
