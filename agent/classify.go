@@ -1,0 +1,89 @@
+package agent
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/noctuary/noctuary"
+)
+
+// KindClasses is the table of common ContextEvent kinds and their class. Keys
+// are normalised by NormalizeKind (lower case, letters and digits only), so
+// "OOMKilled", "oom_killed" and "OOM-Killed" all find "oomkilled". Kinds the
+// table lacks are classified by keyword (see Classify).
+var KindClasses = map[string]noctuary.Class{
+	// Changes: something was altered around the service.
+	"deploy": noctuary.ClassChange, "deployment": noctuary.ClassChange, "deployed": noctuary.ClassChange,
+	"rollout": noctuary.ClassChange, "release": noctuary.ClassChange, "rollback": noctuary.ClassChange,
+	"canary": noctuary.ClassChange, "promotion": noctuary.ClassChange, "sync": noctuary.ClassChange,
+	"configchange": noctuary.ClassChange, "config": noctuary.ClassChange, "configmap": noctuary.ClassChange,
+	"featureflag": noctuary.ClassChange, "flagchange": noctuary.ClassChange, "flag": noctuary.ClassChange,
+	"migration": noctuary.ClassChange, "schemachange": noctuary.ClassChange,
+	"scale": noctuary.ClassChange, "scaling": noctuary.ClassChange, "hpa": noctuary.ClassChange,
+	"scalingreplicaset": noctuary.ClassChange, "infrachange": noctuary.ClassChange,
+	"terraformapply": noctuary.ClassChange, "helmupgrade": noctuary.ClassChange, "upgrade": noctuary.ClassChange,
+	"certrotation": noctuary.ClassChange, "secretrotation": noctuary.ClassChange, "dnschange": noctuary.ClassChange,
+	// Failure signals: something is going wrong.
+	"oomkilled": noctuary.ClassFailure, "oomkill": noctuary.ClassFailure, "oom": noctuary.ClassFailure,
+	"crashloopbackoff": noctuary.ClassFailure, "crashloop": noctuary.ClassFailure, "crash": noctuary.ClassFailure,
+	"backoff": noctuary.ClassFailure, "imagepullbackoff": noctuary.ClassFailure, "errimagepull": noctuary.ClassFailure,
+	"deadlock": noctuary.ClassFailure, "evicted": noctuary.ClassFailure, "eviction": noctuary.ClassFailure,
+	"errorrate": noctuary.ClassFailure, "error": noctuary.ClassFailure, "exception": noctuary.ClassFailure,
+	"panic": noctuary.ClassFailure, "highlatency": noctuary.ClassFailure, "latency": noctuary.ClassFailure,
+	"certificateexpired": noctuary.ClassFailure, "certexpired": noctuary.ClassFailure,
+	"outage": noctuary.ClassFailure, "podrestart": noctuary.ClassFailure, "unhealthy": noctuary.ClassFailure,
+	"nodenotready": noctuary.ClassFailure, "failedscheduling": noctuary.ClassFailure,
+	"diskfull": noctuary.ClassFailure, "diskpressure": noctuary.ClassFailure, "memorypressure": noctuary.ClassFailure,
+	"saturation": noctuary.ClassFailure, "throttling": noctuary.ClassFailure, "timeout": noctuary.ClassFailure,
+	"5xx": noctuary.ClassFailure, "http5xx": noctuary.ClassFailure, "alert": noctuary.ClassFailure,
+	"replicationlag": noctuary.ClassFailure, "connectionrefused": noctuary.ClassFailure,
+	// Information: context that is neither a change nor a failure.
+	"info": noctuary.ClassInfo, "note": noctuary.ClassInfo, "annotation": noctuary.ClassInfo,
+	"heartbeat": noctuary.ClassInfo, "backup": noctuary.ClassInfo, "cronjob": noctuary.ClassInfo,
+	"jobcompleted": noctuary.ClassInfo, "healthcheck": noctuary.ClassInfo, "recovered": noctuary.ClassInfo,
+	"resolved": noctuary.ClassInfo, "scheduled": noctuary.ClassInfo, "pulled": noctuary.ClassInfo,
+	"started": noctuary.ClassInfo, "created": noctuary.ClassInfo, "maintenance": noctuary.ClassInfo,
+	"trafficshift": noctuary.ClassInfo, "loadtest": noctuary.ClassInfo,
+}
+
+// changeKeywords and failureKeywords classify kinds the table lacks, in this
+// order: a kind holding a change keyword is a change even if it also holds a
+// failure keyword ("deploy_failed" is a change that went wrong).
+var (
+	changeKeywords  = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade"}
+	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
+		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expired", "unavailable"}
+)
+
+// NormalizeKind returns kind in lower case with everything but letters and
+// digits removed: the form of KindClasses' keys.
+func NormalizeKind(kind string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(kind) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Classify says whether kind is a change, a failure signal or information:
+// by KindClasses first, then by keyword (change keywords before failure
+// keywords), and information when nothing matches.
+func Classify(kind string) noctuary.Class {
+	k := NormalizeKind(kind)
+	if c, ok := KindClasses[k]; ok {
+		return c
+	}
+	for _, w := range changeKeywords {
+		if strings.Contains(k, w) {
+			return noctuary.ClassChange
+		}
+	}
+	for _, w := range failureKeywords {
+		if strings.Contains(k, w) {
+			return noctuary.ClassFailure
+		}
+	}
+	return noctuary.ClassInfo
+}

@@ -1,0 +1,174 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/noctuary/noctuary"
+)
+
+// DefaultLLMTimeout is how long Hypothesize waits for the primary engine
+// when no timeout is given (NOCTUARY_LLM_TIMEOUT's default).
+const DefaultLLMTimeout = 10 * time.Second
+
+// maxParamLen bounds an action parameter's value.
+const maxParamLen = 256
+
+// Request is what an engine needs to hypothesize about one incident.
+type Request struct {
+	Incident    noctuary.Incident
+	Service     noctuary.Service
+	Onset       time.Time
+	Correlation Correlation
+}
+
+// Result is an engine's hypothesis about an incident.
+type Result struct {
+	// Engine is "heuristic" or the LLM's model name: the note's footer.
+	Engine     string
+	Hypothesis string
+	Confidence float64
+	// Recommendation always has Text; Action only when a declared action fits.
+	Recommendation noctuary.Recommendation
+	// Signals are the correlated signals, those the hypothesis rests on first.
+	Signals []noctuary.Signal
+	// NoContext is true when no ContextEvents fell in the window.
+	NoContext bool
+	// FallbackReason says why the primary engine's answer was not used.
+	FallbackReason string
+}
+
+// Engine writes a hypothesis for a triage request.
+type Engine interface {
+	Name() string
+	Hypothesize(ctx context.Context, req Request) (Result, error)
+}
+
+// ErrInvalidAnswer marks an engine's answer that failed validation; engines
+// wrap it with the detail ("answer invalid: confidence 1.7 is outside [0, 1]").
+var ErrInvalidAnswer = errors.New("answer invalid")
+
+var errTimedOut = errors.New("timed out")
+
+// Hypothesize asks primary for a hypothesis, giving it timeout (default
+// DefaultLLMTimeout), and returns the heuristic's instead when primary is
+// nil, the service opted out of the LLM, there are no signals to reason
+// about, or primary errs, times out or answers something invalid; in the
+// last three cases FallbackReason says why.
+func Hypothesize(ctx context.Context, primary Engine, req Request, timeout time.Duration) Result {
+	fallback := heuristic(req)
+	if primary == nil || !req.Service.LLM || len(req.Correlation.Signals) == 0 {
+		return fallback
+	}
+	if timeout <= 0 {
+		timeout = DefaultLLMTimeout
+	}
+	res, err := callWithTimeout(ctx, primary, req, timeout)
+	if err == nil {
+		err = checkResult(req.Service, &res)
+	}
+	switch {
+	case errors.Is(err, errTimedOut):
+		fallback.FallbackReason = fmt.Sprintf("%s timed out after %s", primary.Name(), timeout)
+	case errors.Is(err, ErrInvalidAnswer):
+		fallback.FallbackReason = truncate(primary.Name()+" "+err.Error(), 300)
+	case err != nil:
+		fallback.FallbackReason = truncate(primary.Name()+": "+err.Error(), 300)
+	default:
+		if res.Engine == "" {
+			res.Engine = primary.Name()
+		}
+		return res
+	}
+	return fallback
+}
+
+// callWithTimeout returns by the deadline even if e ignores its context.
+func callWithTimeout(ctx context.Context, e Engine, req Request, timeout time.Duration) (Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type answer struct {
+		res Result
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		res, err := e.Hypothesize(ctx, req)
+		ch <- answer{res, err}
+	}()
+	var a answer
+	select {
+	case a = <-ch:
+	case <-ctx.Done():
+		a.err = ctx.Err()
+	}
+	if a.err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return Result{}, errTimedOut
+	}
+	return a.res, a.err
+}
+
+// checkResult rejects an answer that breaks the note's invariants and sets
+// the recommendation's Destructive from the declared action.
+func checkResult(svc noctuary.Service, res *Result) error {
+	rec := &res.Recommendation
+	switch {
+	case strings.TrimSpace(res.Hypothesis) == "":
+		return fmt.Errorf("%w: empty hypothesis", ErrInvalidAnswer)
+	case math.IsNaN(res.Confidence) || res.Confidence < 0 || res.Confidence > 1:
+		return fmt.Errorf("%w: confidence %v is outside [0, 1]", ErrInvalidAnswer, res.Confidence)
+	case strings.TrimSpace(rec.Text) == "":
+		return fmt.Errorf("%w: empty recommendation", ErrInvalidAnswer)
+	}
+	spec, err := CheckAction(svc, rec.Action, rec.Params)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidAnswer, err)
+	}
+	rec.Destructive = rec.Action != "" && spec.Destructive
+	return nil
+}
+
+// CheckAction accepts action "" with no params, or an action the service
+// declares with exactly its declared params, each set to a short printable
+// value; it returns the action's spec.
+func CheckAction(svc noctuary.Service, action string, params map[string]string) (noctuary.ActionSpec, error) {
+	if action == "" {
+		if len(params) > 0 {
+			return noctuary.ActionSpec{}, errors.New("params given without an action")
+		}
+		return noctuary.ActionSpec{}, nil
+	}
+	spec, ok := svc.Action(action)
+	if !ok {
+		return spec, fmt.Errorf("action %q is not declared for service %s", truncate(action, 60), svc.Key)
+	}
+	for k, v := range params {
+		if !slices.Contains(spec.Params, k) {
+			return spec, fmt.Errorf("action %s has no param %q", action, truncate(k, 60))
+		}
+		if strings.TrimSpace(v) == "" || len(v) > maxParamLen || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			return spec, fmt.Errorf("param %s must be 1-%d printable bytes", k, maxParamLen)
+		}
+	}
+	for _, p := range spec.Params {
+		if _, ok := params[p]; !ok {
+			return spec, fmt.Errorf("action %s needs param %s", action, p)
+		}
+	}
+	return spec, nil
+}
+
+// truncate cuts s to at most n runes, marking the cut with "…".
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,39 @@
+package agent
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the worker's Prometheus metrics.
+type Metrics struct {
+	Triages      *prometheus.CounterVec
+	NotEnabled   *prometheus.CounterVec
+	Failures     prometheus.Counter
+	DeadLettered prometheus.Counter
+	Latency      prometheus.Histogram
+}
+
+// NewMetrics creates the worker's metrics and registers them on reg (nil:
+// not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Triages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_triages_total", Help: "Triages completed, by outcome (posted, dry_run, paused, already_done).",
+		}, []string{"outcome"}),
+		NotEnabled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_incidents_not_enabled_total", Help: "Incidents of services that are not enabled (no note), by service.",
+		}, []string{"service"}),
+		Failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "noctuary_triage_failures_total", Help: "Triage attempts that failed and were left pending for a retry.",
+		}),
+		DeadLettered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "noctuary_webhooks_dead_lettered_total", Help: "Webhook events moved to noctuary:webhooks:dead after too many deliveries.",
+		}),
+		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "noctuary_triage_latency_seconds", Help: "From webhook accepted to note posted.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30, 60},
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Latency)
+	}
+	return m
+}

@@ -1,0 +1,202 @@
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/noctuary/noctuary"
+)
+
+// lockTTL bounds how long one triage may hold its incident's lock: the LLM
+// timeout plus PagerDuty retries fit well inside.
+const lockTTL = 2 * time.Minute
+
+// TriageID is the deterministic ID of the triage of one incident at one onset:
+// redeliveries and replicas compute the same ID, and a reopened incident (a
+// new onset) gets a new one.
+func TriageID(integration, incidentID string, onset time.Time) string {
+	sum := sha256.Sum256([]byte(integration + "\x00" + incidentID + "\x00" + onset.UTC().Format(time.RFC3339Nano)))
+	return "tr_" + hex.EncodeToString(sum[:10])
+}
+
+// handle applies one webhook event: it updates the incident's state, and for a
+// triggered or reopened incident of an enabled service triages it.
+func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
+	svc, err := w.opt.State.ServiceByPagerDutyID(ctx, ev.Incident.Service.ID)
+	known := err == nil
+	if err != nil && noctuary.ErrorCode(err) != noctuary.ENotFound {
+		return err
+	}
+	st, err := w.opt.State.UpdateIncident(ctx, ev, svc.Key)
+	if err != nil {
+		return err
+	}
+	if ev.Type != noctuary.EventIncidentTriggered && ev.Type != noctuary.EventIncidentReopened {
+		if st.TriageID != "" && w.opt.Mirror != nil {
+			if err := w.opt.Mirror.MirrorIncident(ctx, st); err != nil {
+				w.opt.Logger.Warn("queueing the Slack update failed", "incident", ev.Incident.ID, "error", err)
+			}
+		}
+		return nil
+	}
+	if !known || !svc.Enabled {
+		label := svc.Key
+		if !known {
+			label = ev.Incident.Service.ID
+		}
+		w.opt.Metrics.NotEnabled.WithLabelValues(label).Inc()
+		w.opt.Logger.Info("incident of a service that is not enabled: no note", "incident", ev.Incident.ID, "service", label)
+		return nil
+	}
+	return w.triage(ctx, ev, svc)
+}
+
+// onset is when the incident started: its reopen time for a reopened
+// incident, else its creation time.
+func onset(ev noctuary.WebhookEvent) time.Time {
+	if ev.Type == noctuary.EventIncidentReopened {
+		if ev.Incident.ReopenedAt != nil {
+			return *ev.Incident.ReopenedAt
+		}
+		return ev.OccurredAt
+	}
+	if !ev.Incident.CreatedAt.IsZero() {
+		return ev.Incident.CreatedAt
+	}
+	return ev.OccurredAt
+}
+
+func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service) error {
+	at := onset(ev)
+	id := TriageID(ev.Integration, ev.Incident.ID, at)
+	release, ok, err := w.opt.State.LockTriage(ctx, id, lockTTL)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errBusy
+	}
+	defer release()
+	if prev, err := w.opt.State.Triage(ctx, id); err == nil && prev.Note != "" {
+		w.opt.Metrics.Triages.WithLabelValues("already_done").Inc()
+		return nil
+	}
+
+	services := append([]string{svc.Key}, svc.Dependencies...)
+	events, err := w.opt.State.EventsInWindow(ctx, services, at.Add(-w.opt.Window), at.Add(w.opt.After))
+	if err != nil {
+		return err
+	}
+	req := Request{
+		Incident: ev.Incident, Service: svc, Onset: at,
+		Correlation: Correlate(ev.Incident, at, events, CorrelateOptions{Window: w.opt.Window, After: w.opt.After}),
+	}
+	t := noctuary.Triage{
+		ID: id, Integration: ev.Integration, Service: svc.Key, Mode: svc.Mode,
+		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),
+	}
+	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
+	w.mirror(ctx, t)
+	if w.opt.LLM != nil && svc.LLM {
+		t = withResult(t, Hypothesize(ctx, w.opt.LLM, req, w.opt.LLMTimeout))
+	}
+	t.Note = w.opt.Render(t)
+	return w.deliver(ctx, ev, svc, t)
+}
+
+// deliver posts the note (unless paused or in dry run), keeps the triage,
+// audits it, updates the Slack mirror and acknowledges when configured to.
+func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, t noctuary.Triage) error {
+	paused, err := w.paused(ctx, svc.Key)
+	if err != nil {
+		return err
+	}
+	var n Notifier
+	if !paused {
+		if n, err = w.opt.Notifiers.Notifier(ctx, ev.Integration); err != nil {
+			return err
+		}
+	}
+	outcome := "posted"
+	switch {
+	case paused:
+		outcome = "paused"
+		w.opt.Logger.Info("service paused: note kept, not posted", "incident", ev.Incident.ID, "triage", t.ID)
+	case n == nil:
+		outcome = "dry_run"
+		w.opt.Logger.Info("dry run: note not posted to PagerDuty", "incident", ev.Incident.ID, "triage", t.ID, "note", t.Note)
+	default:
+		if t.NoteID, err = n.PostNote(ctx, ev.Incident.ID, t.ID, t.Note); err != nil {
+			return fmt.Errorf("posting the note: %w", err)
+		}
+	}
+	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
+		return err
+	}
+	w.opt.Metrics.Triages.WithLabelValues(outcome).Inc()
+	if !ev.ReceivedAt.IsZero() {
+		w.opt.Metrics.Latency.Observe(w.opt.Now().Sub(ev.ReceivedAt).Seconds())
+	}
+	w.audit(ctx, noctuary.AuditEntry{
+		Actor: "noctuary", Action: "triage.note", Service: svc.Key, Incident: ev.Incident.ID, Result: outcome,
+		Details: map[string]string{"triage_id": t.ID, "engine": t.Engine, "confidence": strconv.FormatFloat(t.Confidence, 'f', 2, 64), "note_id": t.NoteID},
+	})
+	if t.Engine != noctuary.EngineHeuristic {
+		w.mirror(ctx, t)
+	}
+	if n != nil && shouldAutoAck(svc, t, ev) {
+		w.autoAck(ctx, n, svc, t)
+	}
+	return nil
+}
+
+func (w *Worker) paused(ctx context.Context, service string) (bool, error) {
+	if w.opt.Pauser == nil {
+		return false, nil
+	}
+	return w.opt.Pauser.Paused(ctx, service)
+}
+
+func shouldAutoAck(svc noctuary.Service, t noctuary.Triage, ev noctuary.WebhookEvent) bool {
+	return svc.Mode == noctuary.ModeAction && svc.AutoAcknowledge != nil &&
+		t.Confidence >= *svc.AutoAcknowledge && ev.Incident.Status != "acknowledged" && ev.Incident.Status != "resolved"
+}
+
+func (w *Worker) autoAck(ctx context.Context, n Notifier, svc noctuary.Service, t noctuary.Triage) {
+	result := "ok"
+	if err := n.Acknowledge(ctx, t.Incident.ID); err != nil {
+		result = "failed: " + noctuary.ErrorMessage(err)
+		w.opt.Logger.Warn("auto-acknowledge failed", "incident", t.Incident.ID, "error", err)
+	}
+	w.audit(ctx, noctuary.AuditEntry{
+		Actor: "noctuary", Action: "incident.auto_acknowledge", Service: svc.Key, Incident: t.Incident.ID, Result: result,
+		Details: map[string]string{"triage_id": t.ID, "confidence": strconv.FormatFloat(t.Confidence, 'f', 2, 64), "threshold": strconv.FormatFloat(*svc.AutoAcknowledge, 'f', 2, 64)},
+	})
+}
+
+func (w *Worker) mirror(ctx context.Context, t noctuary.Triage) {
+	if w.opt.Mirror == nil {
+		return
+	}
+	if err := w.opt.Mirror.MirrorTriage(ctx, t); err != nil {
+		w.opt.Logger.Warn("queueing the Slack mirror failed; the PagerDuty note is not affected", "incident", t.Incident.ID, "error", err)
+	}
+}
+
+func (w *Worker) audit(ctx context.Context, e noctuary.AuditEntry) {
+	e.Time = w.opt.Now().UTC()
+	if _, err := w.opt.State.Audit(ctx, e); err != nil {
+		w.opt.Logger.Warn("writing the audit entry failed", "action", e.Action, "error", err)
+	}
+}
+
+// withResult copies an engine's result into the triage.
+func withResult(t noctuary.Triage, r Result) noctuary.Triage {
+	t.Engine, t.Hypothesis, t.Confidence = r.Engine, r.Hypothesis, r.Confidence
+	t.Recommendation, t.Signals, t.NoContext, t.FallbackReason = r.Recommendation, r.Signals, r.NoContext, r.FallbackReason
+	return t
+}

@@ -1,0 +1,230 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/noctuary/noctuary"
+)
+
+// Queue is the webhook stream as the worker consumes it (consumer group
+// "triage" of noctuary:webhooks).
+type Queue interface {
+	ReadWebhooks(ctx context.Context, consumer string, count int, block time.Duration) ([]noctuary.WebhookDelivery, error)
+	ClaimStaleWebhooks(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]noctuary.WebhookDelivery, error)
+	AckWebhook(ctx context.Context, streamID string) error
+	DeadLetterWebhook(ctx context.Context, d noctuary.WebhookDelivery, reason string) error
+}
+
+// State is the rest of what the worker reads and writes in the store.
+type State interface {
+	ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error)
+	UpdateIncident(ctx context.Context, ev noctuary.WebhookEvent, serviceKey string) (noctuary.IncidentState, error)
+	EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error)
+	SaveTriage(ctx context.Context, t noctuary.Triage) error
+	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
+	LockTriage(ctx context.Context, triageID string, ttl time.Duration) (release func(), ok bool, err error)
+	Audit(ctx context.Context, e noctuary.AuditEntry) (string, error)
+}
+
+// Notifier writes to one integration's PagerDuty account.
+type Notifier interface {
+	// PostNote posts content on the incident unless a note carrying
+	// triageID is already there, and returns the note's ID either way.
+	PostNote(ctx context.Context, incidentID, triageID, content string) (noteID string, err error)
+	// Acknowledge acknowledges the incident.
+	Acknowledge(ctx context.Context, incidentID string) error
+}
+
+// Notifiers gives the Notifier of an integration, or nil when notes must not
+// be written to PagerDuty (dry run without a token, or an inbound-only
+// integration): the note is then logged and kept in Redis only.
+type Notifiers interface {
+	Notifier(ctx context.Context, integrationID string) (Notifier, error)
+}
+
+// Mirror mirrors triages and incident changes into Slack. Implementations
+// queue the work durably and return at once.
+type Mirror interface {
+	MirrorTriage(ctx context.Context, t noctuary.Triage) error
+	MirrorIncident(ctx context.Context, st noctuary.IncidentState) error
+}
+
+// Pauser reports whether writes to PagerDuty are paused for a service.
+type Pauser interface {
+	Paused(ctx context.Context, service string) (bool, error)
+}
+
+// WorkerOptions configures a Worker. Queue, State, Notifiers and Render are
+// required; the rest have defaults.
+type WorkerOptions struct {
+	Queue     Queue
+	State     State
+	Notifiers Notifiers
+	Mirror    Mirror // nil: no Slack mirror
+	Pauser    Pauser // nil: never paused
+	// LLM is the primary engine; nil means the heuristic alone.
+	LLM        Engine
+	LLMTimeout time.Duration
+	// Render turns a triage into the note's text (pd.RenderNote).
+	Render func(noctuary.Triage) string
+	// Consumer names this replica in the consumer group; unique per process.
+	Consumer      string
+	Concurrency   int           // triages in flight, default 4
+	Window        time.Duration // correlation window before onset, default 30m
+	After         time.Duration // how far after onset events count, default 5m
+	ClaimIdle     time.Duration // reclaim entries pending this long, default 90s
+	MaxDeliveries int64         // dead-letter after this many deliveries, default 5
+	Block         time.Duration // how long one read waits, default 2s
+	Grace         time.Duration // how long in-flight triages may finish at shutdown, default 20s
+	Metrics       *Metrics
+	Logger        *slog.Logger
+	Now           func() time.Time
+}
+
+// Worker consumes verified webhooks and triages incidents of enabled services.
+type Worker struct {
+	opt      WorkerOptions
+	lastErrs sync.Map // stream ID -> last error text, for the dead letter's reason
+}
+
+// errBusy means another replica holds the incident's triage lock: the entry
+// stays pending and is retried later.
+var errBusy = errors.New("another worker is triaging this incident")
+
+// NewWorker returns a worker with defaults filled in.
+func NewWorker(opt WorkerOptions) *Worker {
+	setDefault(&opt.Concurrency, 4)
+	setDefault(&opt.Window, 30*time.Minute)
+	setDefault(&opt.After, 5*time.Minute)
+	setDefault(&opt.ClaimIdle, 90*time.Second)
+	setDefault(&opt.MaxDeliveries, 5)
+	setDefault(&opt.Block, 2*time.Second)
+	setDefault(&opt.Grace, 20*time.Second)
+	setDefault(&opt.LLMTimeout, 10*time.Second)
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = NewMetrics(nil)
+	}
+	if opt.Consumer == "" {
+		opt.Consumer = "worker"
+	}
+	return &Worker{opt: opt}
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Run consumes the queue until ctx ends, then stops claiming, lets in-flight
+// triages finish for at most Grace, and leaves the rest pending for another
+// replica.
+func (w *Worker) Run(ctx context.Context) error {
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stop := context.AfterFunc(ctx, func() {
+		time.AfterFunc(w.opt.Grace, cancelWork)
+	})
+	defer stop()
+
+	slots := make(chan struct{}, w.opt.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	nextClaim := time.Time{}
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		free := cap(slots) - len(slots) + 1
+		var batch []noctuary.WebhookDelivery
+		var err error
+		if now := time.Now(); !now.Before(nextClaim) {
+			nextClaim = now.Add(w.opt.ClaimIdle / 3)
+			batch, err = w.opt.Queue.ClaimStaleWebhooks(ctx, w.opt.Consumer, w.opt.ClaimIdle, free)
+		}
+		if err == nil && len(batch) == 0 {
+			batch, err = w.opt.Queue.ReadWebhooks(ctx, w.opt.Consumer, free, w.opt.Block)
+		}
+		if err != nil {
+			<-slots
+			if ctx.Err() != nil {
+				return nil
+			}
+			w.opt.Logger.Warn("reading the webhook queue failed; retrying", "error", err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		if len(batch) == 0 {
+			<-slots
+			continue
+		}
+		for i, d := range batch {
+			if i > 0 {
+				slots <- struct{}{}
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				w.process(work, d)
+			}()
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// process handles one delivery: dead-letters it when delivered too often,
+// acknowledges it when handled, and leaves it pending on failure so that it is
+// reclaimed and retried.
+func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
+	log := w.opt.Logger.With("event_id", d.Event.ID, "incident", d.Event.Incident.ID, "type", d.Event.Type)
+	if d.Deliveries > w.opt.MaxDeliveries {
+		reason := fmt.Sprintf("delivered %d times", d.Deliveries)
+		if last, ok := w.lastErrs.LoadAndDelete(d.StreamID); ok {
+			reason += "; last error: " + last.(string)
+		}
+		if err := w.opt.Queue.DeadLetterWebhook(ctx, d, reason); err != nil {
+			log.Error("moving a webhook to the dead-letter stream failed", "error", err)
+			return
+		}
+		w.opt.Metrics.DeadLettered.Inc()
+		log.Error("webhook moved to noctuary:webhooks:dead", "reason", reason)
+		return
+	}
+	err := w.handle(ctx, d.Event)
+	switch {
+	case err == nil:
+		w.lastErrs.Delete(d.StreamID)
+		if err := w.opt.Queue.AckWebhook(ctx, d.StreamID); err != nil {
+			log.Warn("acknowledging a webhook failed; it will be reclaimed and found done", "error", err)
+		}
+	case errors.Is(err, errBusy):
+		log.Info("incident is being triaged by another worker; leaving the event pending")
+	default:
+		w.lastErrs.Store(d.StreamID, err.Error())
+		w.opt.Metrics.Failures.Inc()
+		log.Warn("triage failed; the event stays pending and will be retried", "error", err, "deliveries", d.Deliveries)
+	}
+}
