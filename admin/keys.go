@@ -1,0 +1,160 @@
+package admin
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/store"
+)
+
+// Audit actions of key changes.
+const (
+	ActionKeyRotate  = "key.rotate"
+	ActionKeyConfirm = "key.confirm"
+)
+
+// KeyStatus is the state of one environment's PagerDuty key.
+type KeyStatus struct {
+	Environment string
+	Integration string
+	// Age is the time since the key was rotated, or first seen by Noctuary.
+	Age time.Duration
+	// RotatedAt is the last rotation; zero when never rotated.
+	RotatedAt time.Time
+	// DueAt is when the next rotation is due.
+	DueAt time.Time
+	// Pending is true while a rotated key has not worked yet (the previous
+	// key is kept until it has).
+	Pending bool
+}
+
+// Keys returns the key status of every integration, by environment.
+func (a *Admin) Keys(ctx context.Context) ([]KeyStatus, error) {
+	integs, err := a.opt.Store.Integrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]KeyStatus, 0, len(integs))
+	now := a.opt.Now()
+	for _, in := range integs {
+		rec, err := a.opt.Store.KeyRecord(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		since := rec.FirstSeen
+		if !rec.RotatedAt.IsZero() {
+			since = rec.RotatedAt
+		}
+		out = append(out, KeyStatus{
+			Environment: in.Environment, Integration: in.ID, Age: max(now.Sub(since), 0),
+			RotatedAt: rec.RotatedAt, DueAt: since.Add(a.opt.RotationPeriod), Pending: rec.Pending,
+		})
+	}
+	slices.SortFunc(out, func(x, y KeyStatus) int { return cmp.Compare(x.Environment, y.Environment) })
+	return out, nil
+}
+
+// RotateKey replaces the PagerDuty key of environment by newToken, once
+// PagerDuty has accepted it. The key is stored encrypted with the master
+// key; the previous one stays available (FallbackToken) until the new one
+// has worked once (ConfirmToken). The rotation is audited, never the key.
+func (a *Admin) RotateKey(ctx context.Context, actor, environment string, newToken noctuary.Secret) error {
+	details := map[string]string{"environment": environment}
+	return a.audit(ctx, actor, ActionKeyRotate, "", details, a.rotate(ctx, environment, newToken, details))
+}
+
+func (a *Admin) rotate(ctx context.Context, environment string, token noctuary.Secret, details map[string]string) error {
+	if len(a.opt.MasterKey) == 0 {
+		return noctuary.Errorf(noctuary.EInvalid, "key rotation needs NOCTUARY_MASTER_KEY (32 random bytes, base64) to store keys encrypted")
+	}
+	if strings.TrimSpace(token.Reveal()) == "" {
+		return noctuary.Errorf(noctuary.EInvalid, "the new PagerDuty key is empty")
+	}
+	if a.opt.Checker == nil {
+		return noctuary.Errorf(noctuary.EInvalid, "key rotation needs a PagerDuty key checker; none is configured")
+	}
+	in, err := a.opt.Store.IntegrationForEnvironment(ctx, environment)
+	if noctuary.ErrorCode(err) == noctuary.ENotFound {
+		return noctuary.Errorf(noctuary.ENotFound, "no PagerDuty integration is configured for environment %q", environment)
+	}
+	if err != nil {
+		return err
+	}
+	details["integration"] = in.ID
+	if err := a.opt.Checker.CheckKey(ctx, in, token); err != nil {
+		return noctuary.Wrap(scrub(err, token), noctuary.EInvalid,
+			"PagerDuty did not accept the new key for environment "+environment+"; the current key stays in use")
+	}
+	sealed, err := seal(a.opt.MasterKey, in.ID, token)
+	if err != nil {
+		return noctuary.Wrap(err, noctuary.EInvalid, "NOCTUARY_MASTER_KEY must be 32 bytes (base64-encoded)")
+	}
+	_, err = a.opt.Store.RotateKey(ctx, in.ID, sealed)
+	return err
+}
+
+// scrub returns err's text with token masked, should a checker echo it.
+func scrub(err error, token noctuary.Secret) error {
+	return errors.New(strings.ReplaceAll(err.Error(), token.Reveal(), "[redacted]"))
+}
+
+// Token returns the PagerDuty key that integration integrationID should use
+// now: the rotated one if any, else the configured one.
+func (a *Admin) Token(ctx context.Context, integrationID string) (noctuary.Secret, error) {
+	in, rec, err := a.keyRecord(ctx, integrationID)
+	if err != nil || rec.Current == nil {
+		return in.Token, err
+	}
+	return a.open(integrationID, rec.Current)
+}
+
+// FallbackToken returns the key used before an unconfirmed rotation, and
+// true, so that a caller whose call with Token failed can retry with it; it
+// returns false when there is no unconfirmed rotation.
+func (a *Admin) FallbackToken(ctx context.Context, integrationID string) (noctuary.Secret, bool, error) {
+	in, rec, err := a.keyRecord(ctx, integrationID)
+	if err != nil || !rec.Pending {
+		return "", false, err
+	}
+	if rec.Previous == nil {
+		return in.Token, true, nil
+	}
+	tok, err := a.open(integrationID, rec.Previous)
+	return tok, err == nil, err
+}
+
+// ConfirmToken records that the key Token returned has worked; the previous
+// key is then forgotten. Call it after each successful PagerDuty call: it
+// costs one Redis round trip and audits only an actual confirmation.
+func (a *Admin) ConfirmToken(ctx context.Context, integrationID string) error {
+	confirmed, err := a.opt.Store.ConfirmKey(ctx, integrationID)
+	if err != nil || !confirmed {
+		return err
+	}
+	return a.audit(ctx, actorNoctuary, ActionKeyConfirm, "", map[string]string{"integration": integrationID}, nil)
+}
+
+func (a *Admin) keyRecord(ctx context.Context, integrationID string) (noctuary.Integration, store.KeyRecord, error) {
+	in, err := a.opt.Store.Integration(ctx, integrationID)
+	if err != nil {
+		return in, store.KeyRecord{}, err
+	}
+	rec, err := a.opt.Store.KeyRecord(ctx, integrationID)
+	return in, rec, err
+}
+
+func (a *Admin) open(integrationID string, sealed []byte) (noctuary.Secret, error) {
+	if len(a.opt.MasterKey) == 0 {
+		return "", noctuary.Errorf(noctuary.EInvalid, "a rotated PagerDuty key is stored for integration %s, but NOCTUARY_MASTER_KEY is not set", integrationID)
+	}
+	tok, err := open(a.opt.MasterKey, integrationID, sealed)
+	if err != nil {
+		return "", noctuary.Wrap(err, noctuary.EInvalid, "the rotated PagerDuty key of integration "+integrationID+" cannot be decrypted; is NOCTUARY_MASTER_KEY the key it was stored with?")
+	}
+	return tok, nil
+}

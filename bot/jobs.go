@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/noctuary/noctuary"
+)
+
+// Job queue settings.
+const (
+	// jobBlock is how long the worker waits for a new job per round; it
+	// also bounds how long the worker takes to stop.
+	jobBlock = 2 * time.Second
+	// jobMinIdle is how long a job stays with a worker before another may
+	// reclaim it (a crash, or a failure left for retry).
+	jobMinIdle = 30 * time.Second
+	// maxDeliveries is how often a job is tried before it is dead-lettered.
+	maxDeliveries = 5
+	// storeBackoff is the pause after the store failed.
+	storeBackoff = time.Second
+	// msgLockTTL bounds one worker's hold of an incident's message.
+	msgLockTTL = 30 * time.Second
+)
+
+// Job kinds.
+const (
+	jobTriage   = "triage"   // post or update the incident's message
+	jobIncident = "incident" // status change: update the message
+	jobClick    = "click"    // a button was clicked
+	jobOutcome  = "outcome"  // show what became of an approval
+)
+
+// job is one queued unit of Slack work.
+type job struct {
+	Kind     string                  `json:"kind"`
+	Triage   *noctuary.Triage        `json:"triage,omitempty"`
+	Incident *noctuary.IncidentState `json:"incident,omitempty"`
+	Click    *click                  `json:"click,omitempty"`
+	Outcome  *outcome                `json:"outcome,omitempty"`
+}
+
+// click is a button click, as needed to act on it and answer.
+type click struct {
+	ActionID    string `json:"action_id"`
+	Value       string `json:"value"`
+	IncidentID  string `json:"incident_id"`
+	UserID      string `json:"user_id"`
+	UserName    string `json:"user_name"`
+	ResponseURL string `json:"response_url"`
+}
+
+// errBusy says another worker holds the incident's message: retry later.
+var errBusy = errors.New("another worker is updating this incident's message")
+
+func (b *Bot) enqueue(ctx context.Context, j job) error {
+	data, err := json.Marshal(j)
+	if err != nil {
+		return noctuary.Wrap(err, noctuary.EInternal, "cannot encode a Slack job")
+	}
+	return b.opt.Store.EnqueueSlackJob(ctx, data)
+}
+
+// work takes jobs until ctx ends.
+func (b *Bot) work(ctx context.Context) error {
+	for ctx.Err() == nil {
+		if _, err := b.step(ctx, b.block); err != nil && ctx.Err() == nil {
+			b.log.Error("Slack job queue", "error", err)
+			_ = b.wait(ctx, storeBackoff)
+		}
+	}
+	return nil
+}
+
+// step handles at most one job: it reports whether there was one. A job
+// that succeeds is acknowledged; one that fails for good, or too often, is
+// dead-lettered; any other failure leaves it pending, to be reclaimed.
+func (b *Bot) step(ctx context.Context, block time.Duration) (bool, error) {
+	id, data, deliveries, err := b.opt.Store.NextSlackJob(ctx, b.consumer, block, b.minIdle)
+	if err != nil || id == "" {
+		return false, err
+	}
+	err = b.handle(ctx, data)
+	switch {
+	case err == nil:
+		return true, b.opt.Store.AckSlackJob(ctx, id)
+	case permanent(err) || deliveries >= maxDeliveries:
+		b.log.Error("Slack job dead-lettered", "stream_id", id, "deliveries", deliveries, "error", err)
+		reason := fmt.Sprintf("after %d deliveries: %v", deliveries, err)
+		return true, b.opt.Store.DeadLetterSlackJob(ctx, id, data, reason)
+	default:
+		b.log.Warn("Slack job failed; it will be retried", "stream_id", id, "deliveries", deliveries, "error", err)
+		return true, nil
+	}
+}
+
+func (b *Bot) handle(ctx context.Context, data []byte) error {
+	var j job
+	if err := json.Unmarshal(data, &j); err != nil {
+		return noctuary.Wrap(err, noctuary.EInvalid, "undecodable Slack job")
+	}
+	switch {
+	case j.Kind == jobTriage && j.Triage != nil:
+		return b.postTriage(ctx, *j.Triage)
+	case j.Kind == jobIncident && j.Incident != nil:
+		return b.updateStatus(ctx, *j.Incident)
+	case j.Kind == jobClick && j.Click != nil:
+		return b.act(ctx, *j.Click)
+	case j.Kind == jobOutcome && j.Outcome != nil:
+		return b.showOutcome(ctx, *j.Outcome)
+	default:
+		return noctuary.Errorf(noctuary.EInvalid, "unknown Slack job kind %q", j.Kind)
+	}
+}
+
+// transientSlackErrors are Web API errors worth retrying.
+var transientSlackErrors = []string{"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+
+// permanent reports whether retrying err cannot help: an invalid job or a
+// Web API refusal such as channel_not_found or not_in_channel.
+func permanent(err error) bool {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return !slices.Contains(transientSlackErrors, se.Err)
+	}
+	return noctuary.ErrorCode(err) == noctuary.EInvalid
+}

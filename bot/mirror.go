@@ -1,0 +1,159 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/bot/blocks"
+)
+
+// MirrorTriage queues the posting (or in-place update) of the incident's
+// Slack message; the job worker does it, so Slack never delays the caller.
+func (b *Bot) MirrorTriage(ctx context.Context, t noctuary.Triage) error {
+	return b.enqueue(ctx, job{Kind: jobTriage, Triage: &t})
+}
+
+// MirrorIncident queues an update of the incident's message after a status
+// change (acknowledged, resolved).
+func (b *Bot) MirrorIncident(ctx context.Context, st noctuary.IncidentState) error {
+	return b.enqueue(ctx, job{Kind: jobIncident, Incident: &st})
+}
+
+// postTriage posts the triage to the service's channel, or updates the
+// incident's message when there is one. An older triage than the one shown
+// is ignored.
+func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
+	svc, err := b.opt.Store.Service(ctx, t.Service)
+	if noctuary.ErrorCode(err) == noctuary.ENotFound {
+		b.log.Debug("no Slack message: unknown service", "service", t.Service, "incident", t.Incident.ID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return b.withRecord(ctx, t.Incident.ID, func(r *record) error {
+		if r.Triage.ID != "" && r.Triage.CreatedAt.After(t.CreatedAt) {
+			b.log.Debug("ignoring an older triage", "incident", t.Incident.ID, "triage_id", t.ID)
+			return nil
+		}
+		if !r.posted() && svc.SlackChannel == "" {
+			b.log.Debug("no Slack message: the service has no slack_channel", "service", svc.Key, "incident", t.Incident.ID)
+			return nil
+		}
+		if r.Triage.ID != t.ID {
+			offers, err := b.offers(ctx, t, svc)
+			if noctuary.ErrorCode(err) == noctuary.EUnavailable {
+				return err
+			}
+			if err != nil {
+				b.log.Warn("posting without action buttons", "incident", t.Incident.ID, "error", err)
+			}
+			r.Offers, r.Outcomes = offers, nil
+		}
+		r.Triage = t
+		if !r.posted() {
+			r.Channel = svc.SlackChannel
+		}
+		return b.publish(ctx, r, svc)
+	})
+}
+
+func (b *Bot) offers(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]blocks.Offer, error) {
+	offers, err := b.opt.Approvals.Offer(ctx, t, svc)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]blocks.Offer, len(offers))
+	for i, o := range offers {
+		out[i] = blocks.Offer{ApprovalID: o.ApprovalID, Action: o.Action, Destructive: o.Destructive}
+	}
+	return out, nil
+}
+
+// updateStatus re-renders the incident's message with its latest state and
+// says in the thread when it was acknowledged or resolved.
+func (b *Bot) updateStatus(ctx context.Context, st noctuary.IncidentState) error {
+	return b.withRecord(ctx, st.Incident.ID, func(r *record) error {
+		if !r.posted() {
+			b.log.Debug("no Slack message to update", "incident", st.Incident.ID)
+			return nil
+		}
+		svc, err := b.service(ctx, r.Triage.Service)
+		if err != nil {
+			return err
+		}
+		if err := b.publish(ctx, r, svc); err != nil {
+			return err
+		}
+		return b.announce(ctx, r, st)
+	})
+}
+
+// announce says in the thread that the incident was acknowledged or
+// resolved, once each.
+func (b *Bot) announce(ctx context.Context, r *record, fallback noctuary.IncidentState) error {
+	st := b.latestState(ctx, fallback.Incident.ID, fallback)
+	switch {
+	case !st.ResolvedAt.IsZero() || st.Incident.Status == "resolved":
+		return b.sayOnce(ctx, r, "status:resolved", "Resolved.")
+	case !st.AcknowledgedAt.IsZero() || st.Incident.Status == "acknowledged":
+		text := fmt.Sprintf("Acknowledged by %s.", blocks.Escape(st.AcknowledgedBy))
+		if !st.AcknowledgedAt.IsZero() && st.AcknowledgedAt.After(st.Incident.CreatedAt) && !st.Incident.CreatedAt.IsZero() {
+			text = fmt.Sprintf("Acknowledged by %s, %s after trigger.", blocks.Escape(st.AcknowledgedBy),
+				st.AcknowledgedAt.Sub(st.Incident.CreatedAt).Round(time.Second))
+		}
+		return b.sayOnce(ctx, r, "status:acknowledged", text)
+	}
+	return nil
+}
+
+// publish renders the record and posts it (first time) or updates it.
+func (b *Bot) publish(ctx context.Context, r *record, svc noctuary.Service) error {
+	paused, err := b.opt.Admin.Paused(ctx, svc.Key)
+	if err != nil {
+		return err
+	}
+	t := r.Triage
+	t.Mode = svc.Mode // the service's mode now decides which buttons show
+	m := blocks.Message{Triage: t, State: b.latestState(ctx, t.Incident.ID, noctuary.IncidentState{}),
+		Offers: r.Offers, Outcomes: r.Outcomes, Paused: paused}
+	opts := []slack.MsgOption{slack.MsgOptionText(blocks.Fallback(m), false), slack.MsgOptionBlocks(blocks.Render(m)...)}
+	return b.dir.call(ctx, func() error {
+		if r.posted() {
+			_, _, _, err := b.api.UpdateMessageContext(ctx, r.Channel, r.TS, opts...)
+			return err
+		}
+		ch, ts, err := b.api.PostMessageContext(ctx, r.Channel, opts...)
+		if err == nil {
+			r.Channel, r.TS = ch, ts
+		}
+		return err
+	})
+}
+
+// service returns the service's settings; one that no longer exists shows
+// as read-only, so its message can still change but offers nothing to run.
+func (b *Bot) service(ctx context.Context, key string) (noctuary.Service, error) {
+	svc, err := b.opt.Store.Service(ctx, key)
+	if noctuary.ErrorCode(err) == noctuary.ENotFound {
+		return noctuary.Service{Key: key, Mode: noctuary.ModeReadOnly}, nil
+	}
+	return svc, err
+}
+
+// latestState returns the incident's state from the store, or fallback when
+// the store has none (or cannot say: the message is still worth showing).
+func (b *Bot) latestState(ctx context.Context, incidentID string, fallback noctuary.IncidentState) noctuary.IncidentState {
+	st, err := b.opt.Store.IncidentState(ctx, incidentID)
+	if err != nil {
+		if noctuary.ErrorCode(err) != noctuary.ENotFound {
+			b.log.Warn("incident state unavailable for the Slack message", "incident", incidentID, "error", err)
+		}
+		return fallback
+	}
+	return st
+}

@@ -1,0 +1,104 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/slack-go/slack"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/bot/blocks"
+)
+
+// record is what noctuary:v1:slackmsg:<incident id> keeps of an incident's
+// message: where it is and what it shows.
+type record struct {
+	Channel, TS string
+	Triage      noctuary.Triage
+	Offers      []blocks.Offer
+	Outcomes    []blocks.Outcome
+	// Said lists what the thread was told ("status:resolved",
+	// "outcome:<approval id>"), so that a retried job says it once.
+	Said []string
+}
+
+// posted reports whether the message exists in Slack.
+func (r record) posted() bool { return r.TS != "" }
+
+func (b *Bot) loadRecord(ctx context.Context, incidentID string) (record, error) {
+	f, err := b.opt.Store.SlackMessage(ctx, incidentID)
+	if err != nil {
+		return record{}, err
+	}
+	r := record{Channel: f["channel"], TS: f["ts"]}
+	for field, v := range map[string]any{"triage": &r.Triage, "offers": &r.Offers, "outcomes": &r.Outcomes, "said": &r.Said} {
+		if f[field] == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(f[field]), v); err != nil {
+			return record{}, noctuary.Wrap(err, noctuary.EInternal, "the Slack message record of incident "+incidentID+" is damaged")
+		}
+	}
+	return r, nil
+}
+
+func (b *Bot) saveRecord(ctx context.Context, incidentID string, r record) error {
+	f := map[string]string{"channel": r.Channel, "ts": r.TS}
+	for field, v := range map[string]any{"triage": r.Triage, "offers": r.Offers, "outcomes": r.Outcomes, "said": r.Said} {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return noctuary.Wrap(err, noctuary.EInternal, "cannot encode the Slack message record")
+		}
+		f[field] = string(raw)
+	}
+	return b.opt.Store.SetSlackMessage(ctx, incidentID, f)
+}
+
+// withRecord runs f on the incident's record under its lock and saves what
+// f leaves in it, even when f fails halfway (a message posted is recorded).
+func (b *Bot) withRecord(ctx context.Context, incidentID string, f func(r *record) error) error {
+	release, ok, err := b.opt.Store.LockSlackMessage(ctx, incidentID, msgLockTTL)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errBusy
+	}
+	defer release()
+	r, err := b.loadRecord(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	before := r
+	ferr := f(&r)
+	if sameRecord(before, r) {
+		return ferr
+	}
+	if err := b.saveRecord(context.WithoutCancel(ctx), incidentID, r); err != nil {
+		return err
+	}
+	return ferr
+}
+
+func sameRecord(a, b record) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+// say posts text in the message's thread unless the thread was told key.
+func (b *Bot) sayOnce(ctx context.Context, r *record, key, text string) error {
+	if slices.Contains(r.Said, key) {
+		return nil
+	}
+	err := b.dir.call(ctx, func() error {
+		_, _, err := b.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.TS))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.Said = append(r.Said, key)
+	return nil
+}

@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/bot/blocks"
+)
+
+// auditLimit is how many audit entries /noctuary audit shows.
+const auditLimit = 15
+
+func (b *Bot) status(ctx context.Context, r request) (string, error) {
+	svc, err := serviceArg(r.args, 0)
+	if err != nil {
+		return "", err
+	}
+	svcs, err := b.opt.Admin.Status(ctx, svc)
+	if err != nil {
+		return "", err
+	}
+	var s strings.Builder
+	if paused, err := b.opt.Admin.Paused(ctx, ""); err != nil {
+		return "", err
+	} else if paused {
+		fmt.Fprintf(&s, ":double_vertical_bar: Everything is paused (`%s resume` ends it).\n", SlashCommand)
+	}
+	if len(svcs) == 0 {
+		fmt.Fprintf(&s, "No service is configured yet: `%s enable <service> #channel` opts one in.", SlashCommand)
+		return s.String(), nil
+	}
+	for _, v := range svcs {
+		fmt.Fprintf(&s, "• %s\n", serviceLine(v))
+	}
+	return blocks.Truncate(strings.TrimSuffix(s.String(), "\n"), 3000), nil
+}
+
+func serviceLine(v noctuary.Service) string {
+	state := "disabled"
+	if v.Enabled {
+		state = "enabled, " + string(v.Mode)
+	}
+	line := fmt.Sprintf("`%s` (%s): %s, channel %s, approvers %s", v.Key, v.Environment, state,
+		mention(v.SlackChannel), approverList(v))
+	if v.Paused {
+		line += ", *paused*"
+	}
+	return line
+}
+
+func (b *Bot) keys(ctx context.Context, _ request) (string, error) {
+	keys, err := b.opt.Admin.Keys(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(keys) == 0 {
+		return "No PagerDuty integration is configured.", nil
+	}
+	now := b.now()
+	lines := make([]string, 0, len(keys))
+	for _, k := range keys {
+		line := fmt.Sprintf("• `%s` (integration `%s`): key %s old", k.Environment, k.Integration, days(k.Age))
+		if !k.RotatedAt.IsZero() {
+			line += ", rotated " + k.RotatedAt.UTC().Format(time.DateOnly)
+		}
+		if !k.DueAt.IsZero() {
+			line += ", rotation due " + k.DueAt.UTC().Format(time.DateOnly)
+			if now.After(k.DueAt) {
+				line += " (*overdue*)"
+			}
+		}
+		if k.Pending {
+			line += "; a new key is pending until it has worked once"
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func days(d time.Duration) string {
+	n := int(d.Hours() / 24)
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+func (b *Bot) audit(ctx context.Context, r request) (string, error) {
+	svc, err := serviceArg(r.args, 0)
+	if err != nil {
+		return "", err
+	}
+	entries, err := b.opt.Admin.AuditLog(ctx, svc, auditLimit)
+	if err != nil {
+		return "", err
+	}
+	if len(entries) == 0 {
+		return "The audit log is empty for " + scope(svc) + ".", nil
+	}
+	lines := make([]string, 0, len(entries))
+	for _, e := range entries {
+		who := e.Actor
+		if id, ok := strings.CutPrefix(e.Actor, "slack:"); ok {
+			who = mention(id)
+		}
+		line := fmt.Sprintf("• `%s` %s %s", e.Time.UTC().Format(time.DateTime), who, blocks.Escape(e.Action))
+		if e.Service != "" {
+			line += " `" + e.Service + "`"
+		}
+		if e.Incident != "" {
+			line += " incident " + e.Incident
+		}
+		lines = append(lines, line+": "+blocks.Escape(blocks.Truncate(e.Result, 200)))
+	}
+	return blocks.Truncate(strings.Join(lines, "\n"), 3000), nil
+}

@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/noctuary/noctuary"
+)
+
+// Scopes are the bot token scopes the code uses, each next to its calls;
+// app-manifest.yaml must declare every one (a test checks).
+var Scopes = []string{
+	scopeChatWrite, scopeChatWritePublic, scopeCommands, scopeUsersRead, scopeUsersReadEmail, scopeUsergroupsRead,
+}
+
+const (
+	scopeChatWrite       = "chat:write"        // chat.postMessage, chat.update (mirror.go)
+	scopeChatWritePublic = "chat:write.public" // chat.postMessage to public channels the bot has not joined
+	scopeCommands        = "commands"          // the /noctuary slash command (commands.go)
+	scopeUsersRead       = "users:read"        // users.info (Directory.UserEmail)
+	scopeUsersReadEmail  = "users:read.email"  // users.info's profile.email (Directory.UserEmail)
+	scopeUsergroupsRead  = "usergroups:read"   // usergroups.users.list (Directory.UserGroupMembers)
+)
+
+// SlashCommand is the slash command the bot serves (declared in the manifest).
+const SlashCommand = "/noctuary"
+
+// Rate-limit handling: a 429 is retried after its Retry-After, a few times.
+const (
+	rateLimitAttempts = 4
+	maxRetryAfter     = 2 * time.Minute
+)
+
+// Directory looks Slack users and user groups up for the approvals service.
+type Directory struct {
+	api  *slack.Client
+	wait func(ctx context.Context, d time.Duration) error
+}
+
+// NewDirectory returns a Directory calling the Web API at apiURL (""
+// means DefaultAPIURL) with the bot token.
+func NewDirectory(botToken noctuary.Secret, apiURL string) *Directory {
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	return &Directory{api: slack.New(botToken.Reveal(), slack.OptionAPIURL(apiURL)), wait: sleep}
+}
+
+// UserGroupMembers returns the user IDs of the members of a user group
+// (usergroups.users.list).
+func (d *Directory) UserGroupMembers(ctx context.Context, groupID string) ([]string, error) {
+	var members []string
+	err := d.call(ctx, func() (err error) {
+		members, err = d.api.GetUserGroupMembersContext(ctx, groupID)
+		return err
+	})
+	if err != nil {
+		return nil, noctuary.Wrap(err, noctuary.EUnavailable, "Slack did not list the members of user group "+groupID)
+	}
+	return members, nil
+}
+
+// UserEmail returns the email address of a Slack user (users.info); "" when
+// the profile shows none.
+func (d *Directory) UserEmail(ctx context.Context, userID string) (string, error) {
+	var u *slack.User
+	err := d.call(ctx, func() (err error) {
+		u, err = d.api.GetUserInfoContext(ctx, userID)
+		return err
+	})
+	if err != nil {
+		return "", noctuary.Wrap(err, noctuary.EUnavailable, "Slack did not tell who user "+userID+" is")
+	}
+	return u.Profile.Email, nil
+}
+
+// call runs f, and again after Slack's Retry-After while Slack answers 429.
+func (d *Directory) call(ctx context.Context, f func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := f()
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) || attempt == rateLimitAttempts {
+			return err
+		}
+		if err := d.wait(ctx, min(rl.RetryAfter, maxRetryAfter)); err != nil {
+			return err
+		}
+	}
+}
