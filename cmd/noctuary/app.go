@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/agent"
+	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/ingest"
+	"github.com/noctuary/noctuary/pd"
+	"github.com/noctuary/noctuary/store"
+)
+
+// shutdownTimeout bounds how long in-flight HTTP requests may take to finish.
+const shutdownTimeout = 25 * time.Second
+
+// Main is the whole service: the store, the HTTP server, the triage worker and
+// the Slack bot. Run starts it; Close stops it. Tests start it on ":0".
+type Main struct {
+	Config   *config.Config
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	Store    *store.Store
+	// Addr is the address the server listens on, known after Run.
+	Addr string
+
+	server *http.Server
+	cancel context.CancelFunc
+	group  *errgroup.Group
+	done   chan struct{}
+}
+
+// NewMain returns a Main for cfg; nothing starts before Run.
+func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), done: make(chan struct{})}
+}
+
+// Run opens the store, applies the configuration file's missing entries,
+// starts listening and starts the background workers. It returns once the
+// server accepts connections.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	if cfg.RedisURL == "" {
+		m.Logger.Warn("using the embedded in-memory store: data is not persisted; set NOCTUARY_REDIS_URL for production")
+	}
+	s, err := store.Open(ctx, cfg.RedisURL, store.Options{
+		EventRetention: cfg.EventRetention,
+		Integrations:   cfg.Integrations,
+		Actions:        declaredActions(cfg.Services),
+		Logger:         m.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	m.Store = s
+	if err := seedServices(ctx, s, cfg.Services, m.Logger); err != nil {
+		return err
+	}
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	srv := ingest.New(ingest.Options{
+		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken,
+		Registry: m.Registry, Logger: m.Logger,
+	})
+	worker, err := m.newWorker(ctx, s)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("NOCTUARY_ADDR %q: %w", cfg.Addr, err)
+	}
+	m.Addr = ln.Addr().String()
+	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	g, gctx := errgroup.WithContext(workCtx)
+	m.group = g
+	g.Go(func() error {
+		if err := m.server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { return worker.Run(gctx) })
+	go func() {
+		<-gctx.Done()
+		close(m.done)
+	}()
+	return nil
+}
+
+// Done is closed when a background part stopped on its own (an error) or
+// Close was called.
+func (m *Main) Done() <-chan struct{} { return m.done }
+
+// Close stops accepting requests, lets in-flight requests finish, stops the
+// workers (in-flight triages finish within their grace), and closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		errs = append(errs, m.server.Shutdown(ctx))
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+		errs = append(errs, m.group.Wait())
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Main) newWorker(ctx context.Context, s *store.Store) (*agent.Worker, error) {
+	cfg := m.Config
+	llm, err := newLLM(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return agent.NewWorker(agent.WorkerOptions{
+		Queue: s, State: s,
+		Notifiers:   &notifiers{store: s, limiter: s, logger: m.Logger},
+		LLM:         llm,
+		LLMTimeout:  cfg.LLMTimeout,
+		Render:      pd.RenderNote,
+		Consumer:    consumerName(),
+		Concurrency: cfg.TriageConcurrency,
+		Window:      cfg.CorrelationWindow,
+		ClaimIdle:   cfg.ClaimIdle,
+		Grace:       cfg.ShutdownGrace,
+		Metrics:     agent.NewMetrics(m.Registry),
+		Logger:      m.Logger,
+	}), nil
+}
+
+// consumerName names this process in the consumer group: host, pid and a
+// random suffix, so that restarts and replicas never share a name.
+func consumerName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+func declaredActions(services []noctuary.Service) map[string][]noctuary.ActionSpec {
+	out := make(map[string][]noctuary.ActionSpec, len(services))
+	for _, s := range services {
+		out[s.Key] = s.Actions
+	}
+	return out
+}
+
+func ingestTokens(in []config.IngestToken) []ingest.Token {
+	out := make([]ingest.Token, len(in))
+	for i, t := range in {
+		out[i] = ingest.Token{Token: t.Token, Services: t.Services}
+	}
+	return out
+}

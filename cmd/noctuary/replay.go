@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/store"
+)
+
+// replayDead moves every dead-lettered webhook event back onto the triage
+// queue. With the embedded store there is nothing to replay: its data lives in
+// the serving process only.
+func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
+	if cfg.RedisURL == "" {
+		return fmt.Errorf("replay-dead needs NOCTUARY_REDIS_URL: the embedded store lives inside the serving process")
+	}
+	s, err := store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	n, err := s.ReplayDeadWebhooks(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "replayed %d dead-lettered webhook event(s) onto noctuary:webhooks\n", n)
+	return nil
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make bench: Noctuary's benchmarks next to redis-benchmark on the same machine,
+# in the same run. Every Go benchmark starts its own redis-server on loopback.
+# Results: docs/performance.md explains each number and the targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v redis-server >/dev/null || { echo "bench needs redis-server (apt-get install redis-server)"; exit 1; }
+
+echo "== machine"
+echo "cpus: $(nproc)  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+go version; redis-server --version
+
+echo "== baseline: redis-benchmark -c 50 -P 16 XADD of a 300-byte value"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 6399)
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
+rpid=$!
+trap 'kill $rpid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+value=$(head -c 300 /dev/zero | tr '\0' 'x')
+redis-benchmark -p "$port" -c 50 -P 16 -n 2000000 -q XADD bench '*' e "$value" | tr '\r' '\n' | grep -v '^$' | tail -1
+kill $rpid 2>/dev/null || true
+
+echo "== go benchmarks"
+BENCHTIME=${BENCHTIME:-5s}
+go test -run '^$' -bench . -benchtime "$BENCHTIME" -timeout 30m ./ingest/ ./store/ ./cmd/noctuary/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---|goos|cpu)'
