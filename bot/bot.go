@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,9 @@ type Options struct {
 	Store     Store
 	Admin     Admin
 	Approvals Approvals
+	// ClaimIdle is how long a Slack job stays with a worker (a crash, or a
+	// failure left for retry) before it is tried again (default 30s).
+	ClaimIdle time.Duration
 	// Logger defaults to slog.Default(); Now to time.Now.
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -116,7 +120,7 @@ func New(opt Options) (*Bot, error) {
 		http:     &http.Client{Timeout: 10 * time.Second},
 		consumer: fmt.Sprintf("%s-%d", host, os.Getpid()),
 		block:    jobBlock,
-		minIdle:  jobMinIdle,
+		minIdle:  cmp.Or(opt.ClaimIdle, jobMinIdle),
 		wait:     sleep,
 	}, nil
 }

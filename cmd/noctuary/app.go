@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 	"github.com/noctuary/noctuary/ingest"
@@ -56,9 +57,6 @@ func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
 // server accepts connections.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
-	if cfg.RedisURL == "" {
-		m.Logger.Warn("using the embedded in-memory store: data is not persisted; set NOCTUARY_REDIS_URL for production")
-	}
 	s, err := store.Open(ctx, cfg.RedisURL, store.Options{
 		EventRetention: cfg.EventRetention,
 		Integrations:   cfg.Integrations,
@@ -78,7 +76,22 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken,
 		Registry: m.Registry, Logger: m.Logger,
 	})
-	worker, err := m.newWorker(ctx, s)
+	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
+	// a new key with a PagerDuty client.
+	pager := &pagerDuty{store: s, limiter: s, logger: m.Logger}
+	adm := admin.New(admin.Options{Store: s, Checker: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
+	pager.keys = adm
+	slackBot, err := m.newBot(s, adm, pager)
+	if err != nil {
+		return err
+	}
+	var mirror agent.Mirror
+	if slackBot != nil {
+		srv.Handle(http.MethodPost, "/slack/commands", slackBot.CommandsHandler())
+		srv.Handle(http.MethodPost, "/slack/interactions", slackBot.InteractionsHandler())
+		mirror = slackBot
+	}
+	worker, err := m.newWorker(ctx, s, pager, adm, mirror)
 	if err != nil {
 		return err
 	}
@@ -101,6 +114,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { return worker.Run(gctx) })
+	if slackBot != nil {
+		g.Go(func() error { return slackBot.Run(gctx) })
+	}
 	go func() {
 		<-gctx.Done()
 		close(m.done)
@@ -131,7 +147,7 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-func (m *Main) newWorker(ctx context.Context, s *store.Store) (*agent.Worker, error) {
+func (m *Main) newWorker(ctx context.Context, s *store.Store, pager *pagerDuty, pauser agent.Pauser, mirror agent.Mirror) (*agent.Worker, error) {
 	cfg := m.Config
 	llm, err := newLLM(ctx, cfg)
 	if err != nil {
@@ -139,7 +155,9 @@ func (m *Main) newWorker(ctx context.Context, s *store.Store) (*agent.Worker, er
 	}
 	return agent.NewWorker(agent.WorkerOptions{
 		Queue: s, State: s,
-		Notifiers:   &notifiers{store: s, limiter: s, logger: m.Logger},
+		Notifiers:   pager,
+		Mirror:      mirror,
+		Pauser:      pauser,
 		LLM:         llm,
 		LLMTimeout:  cfg.LLMTimeout,
 		Render:      pd.RenderNote,

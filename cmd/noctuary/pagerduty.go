@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/agent"
+	"github.com/noctuary/noctuary/pd"
+)
+
+// integrations is what the PagerDuty client factory needs of the store.
+type integrations interface {
+	Integration(ctx context.Context, id string) (noctuary.Integration, error)
+}
+
+// keySource gives the key an integration uses now: the rotated one if any
+// (admin.Admin), with the previous one as a fallback until the new one has
+// worked once.
+type keySource interface {
+	Token(ctx context.Context, integrationID string) (noctuary.Secret, error)
+	FallbackToken(ctx context.Context, integrationID string) (noctuary.Secret, bool, error)
+	ConfirmToken(ctx context.Context, integrationID string) error
+}
+
+// pagerDuty gives each integration PagerDuty clients scoped to its own key
+// (DESIGN §6) and adapts them to what the worker (agent.Notifiers), the
+// approvals (Notes, OnCall) and key rotation (admin.KeyChecker) need.
+type pagerDuty struct {
+	store   integrations
+	keys    keySource
+	limiter pd.Limiter
+	logger  *slog.Logger
+
+	mu      sync.Mutex
+	clients map[string]*pd.Client // by integration ID and key fingerprint
+}
+
+// Notifier returns the integration's note writer, or nil (dry run: notes are
+// logged and kept) when it has no PagerDuty key or is inbound-only.
+func (p *pagerDuty) Notifier(ctx context.Context, integrationID string) (agent.Notifier, error) {
+	integ, token, err := p.current(ctx, integrationID)
+	if err != nil || token.IsZero() || integ.Direction == noctuary.DirectionInbound {
+		return nil, err
+	}
+	return notifier{p: p, integration: integrationID}, nil
+}
+
+// AddNote writes a timeline note (approvals).
+func (p *pagerDuty) AddNote(ctx context.Context, integrationID, incidentID, content string) error {
+	return p.do(ctx, integrationID, func(c *pd.Client) error {
+		_, err := c.AddNote(ctx, incidentID, content)
+		return err
+	})
+}
+
+// Acknowledge acknowledges an incident (approvals, auto-acknowledge).
+func (p *pagerDuty) Acknowledge(ctx context.Context, integrationID, incidentID string) error {
+	return p.do(ctx, integrationID, func(c *pd.Client) error { return c.Acknowledge(ctx, incidentID) })
+}
+
+// OnCallEmails lists who is on call for an escalation policy (approvals).
+func (p *pagerDuty) OnCallEmails(ctx context.Context, integrationID, escalationPolicyID string) ([]string, error) {
+	var emails []string
+	err := p.do(ctx, integrationID, func(c *pd.Client) (err error) {
+		emails, err = c.OnCallEmails(ctx, escalationPolicyID)
+		return err
+	})
+	return emails, err
+}
+
+// CheckKey validates a new key against PagerDuty before a rotation.
+func (p *pagerDuty) CheckKey(ctx context.Context, integ noctuary.Integration, token noctuary.Secret) error {
+	c, err := p.client(integ, token)
+	if err != nil {
+		return err
+	}
+	return c.CheckKey(ctx)
+}
+
+func (p *pagerDuty) current(ctx context.Context, integrationID string) (noctuary.Integration, noctuary.Secret, error) {
+	integ, err := p.store.Integration(ctx, integrationID)
+	if err != nil {
+		return integ, "", err
+	}
+	token, err := p.keys.Token(ctx, integrationID)
+	return integ, token, err
+}
+
+// do runs call with the integration's current key. When a freshly rotated
+// key is refused, it retries with the previous one; when it works, the
+// rotation is confirmed.
+func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.Client) error) error {
+	integ, token, err := p.current(ctx, integrationID)
+	if err != nil {
+		return err
+	}
+	c, err := p.client(integ, token)
+	if err != nil {
+		return err
+	}
+	err = call(c)
+	if noctuary.ErrorCode(err) == noctuary.EUnauthorized {
+		if old, ok, ferr := p.keys.FallbackToken(ctx, integrationID); ferr == nil && ok {
+			p.logger.Warn("the rotated PagerDuty key was refused; using the previous key", "integration", integrationID)
+			if c, cerr := p.client(integ, old); cerr == nil {
+				return call(c)
+			}
+		}
+		return err
+	}
+	if err == nil {
+		if cerr := p.keys.ConfirmToken(ctx, integrationID); cerr != nil {
+			p.logger.Warn("recording that the PagerDuty key works failed", "integration", integrationID, "error", cerr)
+		}
+	}
+	return err
+}
+
+// client returns a cached client for the integration and key.
+func (p *pagerDuty) client(integ noctuary.Integration, token noctuary.Secret) (*pd.Client, error) {
+	sum := sha256.Sum256([]byte(token.Reveal()))
+	key := integ.ID + "/" + hex.EncodeToString(sum[:8])
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.clients[key]; ok {
+		return c, nil
+	}
+	integ.Token = token
+	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, Logger: p.logger})
+	if err != nil {
+		return nil, err
+	}
+	if p.clients == nil {
+		p.clients = map[string]*pd.Client{}
+	}
+	p.clients[key] = c
+	return c, nil
+}
+
+// notifier is one integration's agent.Notifier.
+type notifier struct {
+	p           *pagerDuty
+	integration string
+}
+
+// PostNote posts the triage's note once (see pd.Client.PostNote).
+func (n notifier) PostNote(ctx context.Context, incidentID, triageID, content string) (string, error) {
+	var id string
+	err := n.p.do(ctx, n.integration, func(c *pd.Client) (err error) {
+		id, err = c.PostNote(ctx, incidentID, triageID, content)
+		return err
+	})
+	return id, err
+}
+
+// Acknowledge acknowledges the incident.
+func (n notifier) Acknowledge(ctx context.Context, incidentID string) error {
+	return n.p.Acknowledge(ctx, n.integration, incidentID)
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"github.com/noctuary/noctuary/admin"
+	"github.com/noctuary/noctuary/agent/actions"
+	"github.com/noctuary/noctuary/bot"
+	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/store"
+)
+
+// newBot builds the Slack bot and the approvals behind its buttons; nil when
+// no Slack bot token is configured (Noctuary then posts PagerDuty notes only).
+func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty) (*bot.Bot, error) {
+	cfg := m.Config
+	if cfg.Slack.BotToken.IsZero() {
+		return nil, nil
+	}
+	decisions := approvals.New(approvals.Options{
+		Store:     s,
+		Runner:    actions.New(actions.Options{Logger: m.Logger}),
+		Notes:     pager,
+		OnCall:    pager,
+		Directory: bot.NewDirectory(cfg.Slack.BotToken, cfg.Slack.APIURL),
+		TTL:       cfg.ApprovalTTL,
+		Logger:    m.Logger,
+	})
+	return bot.New(bot.Options{
+		BotToken: cfg.Slack.BotToken, SigningSecret: cfg.Slack.SigningSecret, AppToken: cfg.Slack.AppToken,
+		APIURL: cfg.Slack.APIURL, Admins: cfg.Slack.Admins,
+		Store: s, Admin: adm, Approvals: decisions, ClaimIdle: cfg.ClaimIdle, Logger: m.Logger,
+	})
+}

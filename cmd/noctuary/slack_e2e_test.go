@@ -1,0 +1,167 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/cmd/noctuary/config"
+)
+
+const testSigningSecret = "slack-signing-test"
+
+// slackCall is one Web API call the fake Slack received.
+type slackCall struct {
+	Method string
+	Form   url.Values
+}
+
+// fakeSlack speaks the Slack Web API's wire format (form posts, {"ok":...}
+// answers) for the methods Noctuary calls; down makes it answer 500.
+type fakeSlack struct {
+	*httptest.Server
+	mu    sync.Mutex
+	calls []slackCall
+	down  bool
+}
+
+func newFakeSlack(t *testing.T) *fakeSlack {
+	f := &fakeSlack{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		method := strings.TrimPrefix(r.URL.Path, "/")
+		f.mu.Lock()
+		down := f.down
+		if !down {
+			f.calls = append(f.calls, slackCall{Method: method, Form: r.PostForm})
+		}
+		n := len(f.calls)
+		f.mu.Unlock()
+		if down {
+			http.Error(w, "slack is down", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch method {
+		case "users.info":
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{
+				"id": r.PostForm.Get("user"), "name": "alice", "real_name": "Alice", "profile": map[string]any{"email": "alice@example.com"}}})
+		default:
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": r.PostForm.Get("channel"), "ts": "1700000000.00" + strconv.Itoa(n)})
+		}
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeSlack) setDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = down
+}
+
+// posts returns the chat.postMessage calls.
+func (f *fakeSlack) posts() []slackCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []slackCall
+	for _, c := range f.calls {
+		if c.Method == "chat.postMessage" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func withSlack(f *fakeSlack) func(*config.Config) {
+	return func(c *config.Config) {
+		c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.APIURL = "xoxb-test", testSigningSecret, f.URL+"/"
+		c.Slack.Admins = []string{"U0ADMIN"}
+		c.Services[0].SlackChannel = "C0CHECKOUT"
+	}
+}
+
+// slashCommand sends a signed /noctuary command and returns the status and
+// the reply text.
+func (e *env) slashCommand(user, command, secret string) (int, string) {
+	e.t.Helper()
+	body := url.Values{"command": {"/noctuary"}, "text": {command}, "user_id": {user}, "channel_id": {"C0OPS"},
+		"team_id": {"T1"}, "response_url": {"https://hooks.slack.invalid/x"}, "trigger_id": {"1.2.3"}}.Encode()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte("v0:" + ts + ":" + body))
+	status, out := e.do("POST", "/slack/commands", []byte(body), map[string]string{
+		"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+		"X-Slack-Signature": "v0=" + hex.EncodeToString(mac.Sum(nil))})
+	text, _ := out["text"].(string)
+	if text == "" {
+		raw, _ := json.Marshal(out)
+		text = string(raw)
+	}
+	return status, text
+}
+
+// TestSlackMirrorThroughMain: a triage is mirrored once into the service's
+// channel, slash commands answer through the running server, and requests
+// with a bad signature are refused.
+func TestSlackMirrorThroughMain(t *testing.T) {
+	fake := newFakeSlack(t)
+	e := newEnv(t, withSlack(fake))
+	at := onsetAt()
+	e.sendEvents(seedEvents(at, "slack-")...)
+	e.sendWebhook(webhook("EV-SLACK", noctuary.EventIncidentTriggered, "QSLACK", "PCHECKOUT", at))
+	e.waitNotes("QSLACK", 1, 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fake.posts()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	posts := fake.posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d chat.postMessage calls, want 1", len(posts))
+	}
+	if ch := posts[0].Form.Get("channel"); ch != "C0CHECKOUT" {
+		t.Errorf("posted to %q, want C0CHECKOUT", ch)
+	}
+	mustContain(t, posts[0].Form.Get("blocks"), "Deploy sha=a4f2c1", "Rollback to sha=f8b3e22")
+
+	status, text := e.slashCommand("U0BOB", "status checkout", testSigningSecret)
+	if status != http.StatusOK || !strings.Contains(text, "checkout") {
+		t.Errorf("status command: %d %q", status, text)
+	}
+	status, text = e.slashCommand("U0BOB", "disable checkout", testSigningSecret)
+	if status != http.StatusOK || !strings.Contains(text, "U0ADMIN") {
+		t.Errorf("a non-admin's disable must be refused naming the admins: %d %q", status, text)
+	}
+	if status, _ := e.slashCommand("U0ADMIN", "status", "wrong-secret"); status != http.StatusUnauthorized {
+		t.Errorf("bad signature: %d, want 401", status)
+	}
+}
+
+// TestSlackDownDoesNotBlockNote: with Slack failing, the PagerDuty note is
+// posted on time, and the mirror is delivered once Slack is back.
+func TestSlackDownDoesNotBlockNote(t *testing.T) {
+	fake := newFakeSlack(t)
+	fake.setDown(true)
+	e := newEnv(t, withSlack(fake))
+	e.sendWebhook(webhook("EV-SLACKDOWN", noctuary.EventIncidentTriggered, "QSLACKDOWN", "PCHECKOUT", onsetAt()))
+	e.waitNotes("QSLACKDOWN", 1, 5*time.Second)
+	e.waitPendingZero(5 * time.Second)
+	fake.setDown(false)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(fake.posts()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(fake.posts()); n != 1 {
+		t.Fatalf("%d Slack messages once Slack is back, want 1", n)
+	}
+}
