@@ -72,7 +72,11 @@ type IncidentState struct {
 	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
 	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
 	TriageID       string    `json:"triage_id,omitempty"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	// LastEventAt is the occurred_at of the latest webhook event applied:
+	// an older event arriving late (PagerDuty retries) does not roll the
+	// status back.
+	LastEventAt time.Time `json:"last_event_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // WebhookDelivery is one queued webhook event as the triage worker receives it

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"time"
@@ -22,19 +21,9 @@ const (
 	closeRace = 0.20
 )
 
-// Heuristic is the built-in engine: it explains the incident by the
+// heuristic is the built-in engine: it explains the incident by the
 // top-ranked change before onset, corroborated by the failure signals after
 // it. It never fails and needs no network.
-type Heuristic struct{}
-
-// Name returns "heuristic".
-func (Heuristic) Name() string { return noctuary.EngineHeuristic }
-
-// Hypothesize returns the heuristic hypothesis for req; the error is always nil.
-func (Heuristic) Hypothesize(_ context.Context, req Request) (Result, error) {
-	return heuristic(req), nil
-}
-
 func heuristic(req Request) Result {
 	sigs := req.Correlation.Signals
 	res := Result{Engine: noctuary.EngineHeuristic, Signals: sigs}

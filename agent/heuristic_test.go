@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"reflect"
 	"testing"
 
@@ -15,10 +14,7 @@ func request(svc noctuary.Service, evs ...noctuary.ContextEvent) Request {
 }
 
 func TestHeuristicSeed(t *testing.T) {
-	res, err := Heuristic{}.Hypothesize(context.Background(), request(seedService(), seedEvents()...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := heuristic(request(seedService(), seedEvents()...))
 	if want := "Deploy sha=a4f2c1 rolled out 4 minutes before onset"; res.Hypothesis != want {
 		t.Errorf("hypothesis = %q, want %q", res.Hypothesis, want)
 	}
@@ -108,7 +104,7 @@ func TestHeuristic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, _ := Heuristic{}.Hypothesize(context.Background(), request(tt.svc, tt.events...))
+			res := heuristic(request(tt.svc, tt.events...))
 			if res.Hypothesis != tt.hypothesis {
 				t.Errorf("hypothesis = %q\n want %q", res.Hypothesis, tt.hypothesis)
 			}

@@ -74,8 +74,8 @@ func readWebhookBody(c *gin.Context) ([]byte, error) {
 	switch {
 	case errors.As(err, &maxErr):
 		return nil, tooLarge
-	case err != nil:
-		return nil, noctuary.Wrap(err, noctuary.EInvalid, "The webhook body could not be read.")
+	case err != nil: // a transient fault: PagerDuty must retry, not drop
+		return nil, noctuary.Wrap(err, noctuary.EUnavailable, "The webhook body could not be read; PagerDuty will retry.")
 	}
 	return body, nil
 }

@@ -3,13 +3,17 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/ingest"
 	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 func queued(t testing.TB, st *store.Store) []noctuary.WebhookDelivery {
@@ -113,5 +117,64 @@ func TestWebhookRedisDownIs503(t *testing.T) {
 	check(t, r, http.StatusServiceUnavailable, "unavailable")
 	if strings.Contains(r.raw, "127.0.0.1") || strings.Contains(r.raw, "refused") {
 		t.Fatalf("the answer leaks the cause: %s", r.raw)
+	}
+}
+
+// faultyStore fails the calls of the webhook path the way a broken
+// dependency would, without a domain error code.
+type faultyStore struct {
+	*store.Store
+	integrationErr, enqueueErr error
+}
+
+func (f faultyStore) Integration(ctx context.Context, id string) (noctuary.Integration, error) {
+	if f.integrationErr != nil {
+		return noctuary.Integration{}, f.integrationErr
+	}
+	return f.Store.Integration(ctx, id)
+}
+
+func (f faultyStore) EnqueueWebhook(ctx context.Context, ev noctuary.WebhookEvent) (bool, error) {
+	if f.enqueueErr != nil {
+		return false, f.enqueueErr
+	}
+	return f.Store.EnqueueWebhook(ctx, ev)
+}
+
+// failingBody is a request body whose connection breaks mid-read.
+type failingBody struct{}
+
+func (failingBody) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+// TestWebhookFaultsOfOursAre503 checks that whatever breaks on our side is a
+// 503, which PagerDuty retries, and never a 4xx, which it drops.
+func TestWebhookFaultsOfOursAre503(t *testing.T) {
+	body := webhookBody("EV-FAULT", "incident.triggered")
+	broken := errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+	tests := []struct {
+		name   string
+		store  faultyStore
+		reader io.Reader
+	}{
+		{"integration lookup fails", faultyStore{integrationErr: broken}, bytes.NewReader(body)},
+		{"enqueue fails without a code", faultyStore{enqueueErr: broken}, bytes.NewReader(body)},
+		{"enqueue fails as invalid", faultyStore{enqueueErr: noctuary.Errorf(noctuary.EInvalid, "no id")}, bytes.NewReader(body)},
+		{"body read fails", faultyStore{}, failingBody{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.store.Store = storetest.Open(t, "embedded", storeOptions())
+			h := ingest.New(serverOptions(tt.store)).Handler()
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/pagerduty/prod", tt.reader)
+			req.Header.Set("X-PagerDuty-Signature", sign(body, secretNew))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusServiceUnavailable {
+				t.Fatalf("status = %d, want 503; body: %s", rec.Code, rec.Body)
+			}
+			if strings.Contains(rec.Body.String(), "refused") || strings.Contains(rec.Body.String(), "reset") {
+				t.Fatalf("the answer leaks the cause: %s", rec.Body)
+			}
+		})
 	}
 }

@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/PagerDuty/go-pagerduty"
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/pd/pdtest"
 )
@@ -309,5 +312,51 @@ func TestPostNoteOnce(t *testing.T) {
 	}
 	if _, err := c.PostNote(context.Background(), "QONCE", "tr_other", note); err != nil || len(fake.Notes("QONCE")) != 2 {
 		t.Fatalf("another triage must post its own note: %v, %d notes", err, len(fake.Notes("QONCE")))
+	}
+}
+
+// TestOnlyNotesAndAcknowledgementsAreWritten checks the transport's guard:
+// whatever go-pagerduty is asked, only reads, notes and the acknowledgement
+// leave the process (DESIGN §6).
+func TestOnlyNotesAndAcknowledgementsAreWritten(t *testing.T) {
+	tests := []struct {
+		method, path string
+		want         bool
+	}{
+		{http.MethodGet, "/incidents/Q1", true},
+		{http.MethodGet, "/abilities", true},
+		{http.MethodPost, "/incidents/Q1ABC/notes", true},
+		{http.MethodPost, "/base/incidents/Q1ABC/notes", true},
+		{http.MethodPut, "/incidents", true},
+		{http.MethodPost, "/incidents", false},
+		{http.MethodPost, "/incidents/Q1/merge", false},
+		{http.MethodPost, "/incidents/Q1/x/notes", false},
+		{http.MethodPost, "/notes", false},
+		{http.MethodPut, "/incidents/Q1", false},
+		{http.MethodDelete, "/incidents/Q1", false},
+		{http.MethodPost, "/services", false},
+	}
+	for _, tt := range tests {
+		if got := allowedRequest(tt.method, tt.path); got != tt.want {
+			t.Errorf("allowedRequest(%s %s) = %v, want %v", tt.method, tt.path, got, tt.want)
+		}
+	}
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	c, err := NewClient(noctuary.Integration{ID: "prod", Token: "k", From: "a@b.c", APIURL: srv.URL}, ClientOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.api.CreateIncidentWithContext(context.Background(), "a@b.c", &pagerduty.CreateIncidentOptions{Title: "x"})
+	if err == nil || hits.Load() != 0 {
+		t.Fatalf("creating an incident: err %v, %d requests reached PagerDuty", err, hits.Load())
+	}
+	err = c.call(context.Background(), "create an incident", func(ctx context.Context) error {
+		_, err := c.api.CreateIncidentWithContext(ctx, "a@b.c", &pagerduty.CreateIncidentOptions{Title: "x"})
+		return err
+	}, nil)
+	if noctuary.ErrorCode(err) != noctuary.EForbidden || hits.Load() != 0 {
+		t.Fatalf("call: %v (code %q), %d requests; want forbidden at once", err, noctuary.ErrorCode(err), hits.Load())
 	}
 }

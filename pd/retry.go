@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/PagerDuty/go-pagerduty"
@@ -63,20 +64,52 @@ type captureKey struct{}
 type capture struct {
 	status     int
 	retryAfter time.Duration
+	// refused is set when the guard refused the request (go-pagerduty
+	// flattens the error's chain).
+	refused bool
 }
 
 // capturingDoer is the go-pagerduty HTTPClient: it sends through base and
 // records the response status and Retry-After in the request's capture.
 type capturingDoer struct{ base *http.Client }
 
-// Do sends req and records what the retry loop needs to know.
+// errWriteRefused is a request that is neither a read nor one of the two
+// writes Noctuary makes; it never leaves the process.
+var errWriteRefused = errors.New("Noctuary only writes notes and acknowledgements to PagerDuty")
+
+// Do sends req and records what the retry loop needs to know. As a last
+// guard (DESIGN §6), it refuses every write but a note (POST
+// .../incidents/{id}/notes) and the acknowledgement (PUT .../incidents).
 func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
+	cp, captured := req.Context().Value(captureKey{}).(*capture)
+	if !allowedRequest(req.Method, req.URL.Path) {
+		if captured {
+			cp.refused = true
+		}
+		return nil, fmt.Errorf("%w: refused %s %s", errWriteRefused, req.Method, req.URL.Path)
+	}
 	resp, err := d.base.Do(req)
-	if cp, ok := req.Context().Value(captureKey{}).(*capture); ok && resp != nil {
+	if captured && resp != nil {
 		cp.status = resp.StatusCode
 		cp.retryAfter = retryAfterHeader(resp.Header, time.Now())
 	}
 	return resp, err
+}
+
+// allowedRequest reports whether a request of method to path is a read or
+// one of the two writes Noctuary makes.
+func allowedRequest(method, path string) bool {
+	switch method {
+	case http.MethodGet:
+		return true
+	case http.MethodPost:
+		rest, ok := strings.CutSuffix(path, "/notes")
+		i := strings.LastIndex(rest, "/incidents/")
+		return ok && i >= 0 && validID(rest[i+len("/incidents/"):])
+	case http.MethodPut:
+		return strings.HasSuffix(path, "/incidents")
+	}
+	return false
 }
 
 // retryAfterHeader reads Retry-After (seconds or an HTTP date), falling back
@@ -109,6 +142,9 @@ func (c *Client) backoff(attempt int) time.Duration {
 // classify sorts a failed attempt: a retryable failure gives a
 // *RetryableError, anything else the final *noctuary.Error.
 func (c *Client) classify(what string, err error, cp *capture) (*RetryableError, error) {
+	if cp.refused {
+		return nil, noctuary.Wrap(err, noctuary.EForbidden, "Noctuary refused to "+what+": it only writes notes and acknowledgements to PagerDuty.")
+	}
 	var apiErr pagerduty.APIError
 	if errors.As(err, &apiErr) {
 		if apiErr.Temporary() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 func approval(id string) noctuary.Approval {
@@ -27,7 +28,7 @@ func createApproval(t *testing.T, s *store.Store, a noctuary.Approval) {
 }
 
 func TestApprovalRoundTrip(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		createApproval(t, s, approval("ap_1"))
 		wantCode(t, s.CreateApproval(ctx, approval("ap_1")), noctuary.EConflict)
@@ -44,7 +45,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 }
 
 func TestCreateApprovalValidates(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		for _, a := range []noctuary.Approval{{ID: "", ExpiresAt: t0}, {ID: "ap_1"}, {ID: "a b", ExpiresAt: t0}} {
 			wantCode(t, s.CreateApproval(context.Background(), a), noctuary.EInvalid)
 		}
@@ -52,7 +53,7 @@ func TestCreateApprovalValidates(t *testing.T) {
 }
 
 func TestTransitionApproval(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		createApproval(t, s, approval("ap_1"))
 		clk.Set(t0.Add(time.Minute))
@@ -77,7 +78,7 @@ func TestTransitionApproval(t *testing.T) {
 }
 
 func TestTransitionApprovalExpires(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		createApproval(t, s, approval("ap_1"))
 		clk.Set(t0.Add(30 * time.Minute))
@@ -92,7 +93,7 @@ func TestTransitionApprovalExpires(t *testing.T) {
 }
 
 func TestTransitionApprovalHasOneWinner(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		createApproval(t, s, approval("ap_1"))
 		var wg sync.WaitGroup

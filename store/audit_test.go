@@ -8,10 +8,11 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 func TestAudit(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		entries := []noctuary.AuditEntry{
 			{ID: "tri-1", Actor: "noctuary", Action: "note", Service: "checkout", Result: "ok"},
@@ -42,7 +43,7 @@ func TestAudit(t *testing.T) {
 }
 
 func TestAuditEntriesScansPages(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		must[string](t)(s.Audit(ctx, noctuary.AuditEntry{Actor: "U1", Action: "enable", Service: "rare"}))
 		for i := range 1200 {

@@ -30,7 +30,7 @@ func benchEvent(svc, id string, at time.Time) noctuary.ContextEvent {
 }
 
 // openBench opens a store on a fresh redis-server, with clk as its clock.
-func openBench(b *testing.B, clk *clock, retention time.Duration) (*store.Store, *redis.Client) {
+func openBench(b *testing.B, clk *storetest.Clock, retention time.Duration) (*store.Store, *redis.Client) {
 	srv := storetest.StartRedis(b)
 	s, err := store.Open(context.Background(), srv.URL, store.Options{Now: clk.Now, EventRetention: retention, Logger: discard()})
 	if err != nil {
@@ -47,7 +47,7 @@ func openBench(b *testing.B, clk *clock, retention time.Duration) (*store.Store,
 func BenchmarkAddEvents500(b *testing.B) {
 	for _, mode := range []string{"serial", "parallel"} {
 		b.Run(mode, func(b *testing.B) {
-			s, _ := openBench(b, &clock{t: t0}, time.Hour)
+			s, _ := openBench(b, storetest.NewClock(t0), time.Hour)
 			var batch atomic.Int64
 			add := func(evs []noctuary.ContextEvent) {
 				n := strconv.FormatInt(batch.Add(1), 10)
@@ -87,7 +87,7 @@ func benchBatch(n int) []noctuary.ContextEvent {
 // loadEvents stores total events without IDs, spread evenly over span from
 // t0 and over services svc-0..svc-<services-1>, received as they occur. It
 // returns the mean JSON size of an event.
-func loadEvents(b *testing.B, s *store.Store, clk *clock, total, services int, span time.Duration) float64 {
+func loadEvents(b *testing.B, s *store.Store, clk *storetest.Clock, total, services int, span time.Duration) float64 {
 	const batch = 5000
 	step := span / time.Duration(total)
 	var jsonBytes int
@@ -114,7 +114,7 @@ func loadEvents(b *testing.B, s *store.Store, clk *clock, total, services int, s
 // dependencies among 1,000,000 events stored over 72h across 50 services.
 func BenchmarkEventsInWindow(b *testing.B) {
 	const total, services, span = 1_000_000, 50, 72 * time.Hour
-	clk := &clock{t: t0}
+	clk := storetest.NewClock(t0)
 	s, _ := openBench(b, clk, 80*time.Hour)
 	loadEvents(b, s, clk, total, services, span)
 	var lat []time.Duration
@@ -144,7 +144,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // events' JSON size ("mem-ratio", target <= 1.5). Its ns/op is meaningless.
 func BenchmarkEventMemory(b *testing.B) {
 	const total = 200_000
-	clk := &clock{t: t0}
+	clk := storetest.NewClock(t0)
 	s, rdb := openBench(b, clk, 80*time.Hour)
 	must[int](b)(addOne(s, benchEvent("warm-up", "", t0))) // scripts and stream overheads
 	before := usedMemory(b, rdb)

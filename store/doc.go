@@ -13,8 +13,10 @@
 //	{noctuary:webhooks}:seen:<event id>     webhook dedupe, SET with the stream in one script, 96h
 //	noctuary:webhooks:dead                  stream: "e", "reason", "deliveries", "stream_id"; MAXLEN ~ 10000
 //	noctuary:events:{<svc>}                 stream; field "e" = compact ContextEvent JSON; entry ID =
-//	                                        receive time ("<ms>-*" from Options.Now); MINID ~ by retention
-//	noctuary:events:{<svc>}:ids             zset: event id -> receive ms; dedupe, trimmed with the stream
+//	                                        receive time ("<ms>-*" from Options.Now); MINID ~ by retention,
+//	                                        and expires one retention after the service's last event
+//	noctuary:events:{<svc>}:ids             zset: event id -> receive ms; dedupe, trimmed and expiring with
+//	                                        the stream
 //	noctuary:audit                          stream; field "e" = AuditEntry JSON; MINID ~ by audit retention
 //	noctuary:service:{<svc>}                hash of settings (see servicecodec.go); actions never stored
 //	noctuary:services                       set of service keys

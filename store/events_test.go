@@ -9,6 +9,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 func event(svc, id, kind string, at time.Time) noctuary.ContextEvent {
@@ -17,7 +18,7 @@ func event(svc, id, kind string, at time.Time) noctuary.ContextEvent {
 }
 
 func TestAddEventsDedupe(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		at := t0.Add(time.Minute)
 		batches := []struct {
@@ -61,7 +62,7 @@ func equalEvent(a, b noctuary.ContextEvent) bool {
 }
 
 func TestAddEventsInvalidService(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		_, _, err := s.AddEvents(context.Background(), []noctuary.ContextEvent{event("bad{key}", "", "deploy", t0)})
 		wantCode(t, err, noctuary.EInvalid)
 		_, err = s.EventsInWindow(context.Background(), []string{"bad}"}, t0, t0)
@@ -91,7 +92,7 @@ func TestEventsInWindow(t *testing.T) {
 		{"late delivery", "checkout", from.Add(20 * time.Minute), to.Add(50 * time.Minute), true},
 		{"too late", "checkout", from.Add(21 * time.Minute), to.Add(61 * time.Minute), false},
 	}
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		var want []string
 		for _, c := range cases { // in order of reception
@@ -136,7 +137,7 @@ func occurred(cases []struct {
 }
 
 func TestEventsInWindowClockGoesBack(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		clk.Set(t0.Add(time.Hour))
 		must[int](t)(addOne(s, event("checkout", "late", "deploy", t0.Add(time.Hour))))
@@ -156,7 +157,7 @@ func addOne(s *store.Store, ev noctuary.ContextEvent) (int, error) {
 }
 
 func TestEventRetention(t *testing.T) {
-	eachKind(t, store.Options{EventRetention: time.Hour}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{EventRetention: time.Hour}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		// Real Redis trims whole nodes of 100 entries only: store several.
 		old := make([]noctuary.ContextEvent, 350)
@@ -181,7 +182,7 @@ func TestEventRetention(t *testing.T) {
 }
 
 func TestAddEventsLargeBatch(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		evs := make([]noctuary.ContextEvent, 2500) // several script calls for one service
 		for i := range evs {

@@ -36,30 +36,47 @@ func (s *Store) UpdateIncident(ctx context.Context, ev noctuary.WebhookEvent, se
 	})
 }
 
-// mergeIncident applies ev to st.
+// mergeIncident applies ev to st. An event that occurred before the latest
+// one applied (PagerDuty delivers retries out of order) only fills fields st
+// lacks: it never rolls back the status, the acknowledgement or the
+// resolution. An event without a time counts as the latest.
 func mergeIncident(st *noctuary.IncidentState, ev noctuary.WebhookEvent, serviceKey string, now time.Time) {
-	in, got := &st.Incident, ev.Incident
+	latest := ev.OccurredAt.IsZero() || !ev.OccurredAt.Before(st.LastEventAt)
+	mergeData(&st.Incident, ev, latest)
+	if latest {
+		applyTransition(st, ev)
+		if ev.OccurredAt.After(st.LastEventAt) {
+			st.LastEventAt = ev.OccurredAt
+		}
+	}
+	setIf(&st.Integration, ev.Integration)
+	setIf(&st.ServiceKey, serviceKey)
+	st.UpdatedAt = now
+}
+
+// mergeData copies the incident data ev carries into in: every field it
+// sets when latest, else only those in lacks.
+func mergeData(in *noctuary.Incident, ev noctuary.WebhookEvent, latest bool) {
+	got := ev.Incident
 	in.ID = got.ID
-	if got.Number != 0 {
-		in.Number = got.Number
-	}
-	setIf(&in.Title, got.Title)
-	setIf(&in.HTMLURL, got.HTMLURL)
-	setIf(&in.IncidentKey, got.IncidentKey)
-	setIf(&in.Urgency, got.Urgency)
-	setIf(&in.Status, cmp.Or(got.Status, statusOf[ev.Type]))
-	if !got.CreatedAt.IsZero() {
-		in.CreatedAt = got.CreatedAt
-	}
-	if got.ReopenedAt != nil {
-		in.ReopenedAt = got.ReopenedAt
-	}
+	fill(&in.Number, got.Number, latest)
+	fill(&in.Title, got.Title, latest)
+	fill(&in.HTMLURL, got.HTMLURL, latest)
+	fill(&in.IncidentKey, got.IncidentKey, latest)
+	fill(&in.Urgency, got.Urgency, latest)
+	fill(&in.Status, cmp.Or(got.Status, statusOf[ev.Type]), latest)
+	fill(&in.CreatedAt, got.CreatedAt, latest)
+	fill(&in.ReopenedAt, got.ReopenedAt, latest)
 	if got.Service.ID != "" {
-		in.Service = got.Service
+		fill(&in.Service, got.Service, latest)
 	}
 	if got.EscalationPolicy.ID != "" {
-		in.EscalationPolicy = got.EscalationPolicy
+		fill(&in.EscalationPolicy, got.EscalationPolicy, latest)
 	}
+}
+
+// applyTransition records what the event type says happened.
+func applyTransition(st *noctuary.IncidentState, ev noctuary.WebhookEvent) {
 	switch ev.Type {
 	case noctuary.EventIncidentAcknowledged:
 		st.AcknowledgedAt = ev.OccurredAt
@@ -73,16 +90,17 @@ func mergeIncident(st *noctuary.IncidentState, ev noctuary.WebhookEvent, service
 	case noctuary.EventIncidentReopened:
 		st.AcknowledgedBy, st.AcknowledgedAt, st.ResolvedAt = "", time.Time{}, time.Time{}
 	}
-	setIf(&st.Integration, ev.Integration)
-	setIf(&st.ServiceKey, serviceKey)
-	st.UpdatedAt = now
 }
 
-func setIf(dst *string, v string) {
-	if v != "" {
+// fill sets *dst to v when v is set and overwrite is true or *dst is unset.
+func fill[T comparable](dst *T, v T, overwrite bool) {
+	var zero T
+	if v != zero && (overwrite || *dst == zero) {
 		*dst = v
 	}
 }
+
+func setIf(dst *string, v string) { fill(dst, v, true) }
 
 // IncidentState returns the stored state of an incident.
 func (s *Store) IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error) {

@@ -7,10 +7,11 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 func TestIncidentLifecycle(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		_, err := s.IncidentState(ctx, "P1")
 		wantCode(t, err, noctuary.ENotFound)
@@ -54,7 +55,7 @@ func TestIncidentLifecycle(t *testing.T) {
 }
 
 func TestSaveTriageWithoutState(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		tr := noctuary.Triage{ID: "tri-1", Integration: "default", Service: "checkout", Incident: noctuary.Incident{ID: "P9", Title: "t"}}
 		if err := s.SaveTriage(ctx, tr); err != nil {
@@ -69,7 +70,7 @@ func TestSaveTriageWithoutState(t *testing.T) {
 }
 
 func TestLockTriage(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		release, ok, err := s.LockTriage(ctx, "tri-1", time.Minute)
 		if err != nil || !ok {
@@ -92,7 +93,7 @@ func TestLockTriage(t *testing.T) {
 }
 
 func TestLockTriageExpires(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		if _, ok, err := s.LockTriage(ctx, "tri-1", 10*time.Millisecond); !ok || err != nil {
 			t.Fatalf("lock: %v, %v", ok, err)
@@ -105,7 +106,7 @@ func TestLockTriageExpires(t *testing.T) {
 }
 
 func TestReserve(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		clk.Set(t0.Add(10 * time.Second))
 		steps := []struct {

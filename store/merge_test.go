@@ -11,10 +11,11 @@ import (
 func TestMergeIncident(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 	now := t0.Add(time.Hour)
-	full := noctuary.Incident{ID: "P1", Number: 7, Title: "5xx", Status: "triggered", HTMLURL: "https://pd/P1",
+	full := noctuary.Incident{ID: "P1", Number: 7, Title: "5xx", Status: "resolved", HTMLURL: "https://pd/P1",
 		Service: noctuary.Reference{ID: "PSVC"}, CreatedAt: t0}
 	stored := noctuary.IncidentState{Incident: full, Integration: "default", ServiceKey: "checkout",
-		AcknowledgedBy: "Ada", AcknowledgedAt: t0, ResolvedAt: t0, TriageID: "tri-1"}
+		AcknowledgedBy: "Ada", AcknowledgedAt: t0, ResolvedAt: t0, TriageID: "tri-1", LastEventAt: t0}
+	late := t0.Add(-time.Minute) // before the latest event applied
 	cases := []struct {
 		name string
 		ev   noctuary.WebhookEvent
@@ -30,7 +31,9 @@ func TestMergeIncident(t *testing.T) {
 			func(s *noctuary.IncidentState) { s.Incident.Status, s.AcknowledgedAt = "resolved", now }},
 		{"unacknowledged clears the ack",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentUnacknowledged, Incident: noctuary.Incident{ID: "P1"}},
-			func(s *noctuary.IncidentState) { s.AcknowledgedBy, s.AcknowledgedAt = "", time.Time{} }},
+			func(s *noctuary.IncidentState) {
+				s.Incident.Status, s.AcknowledgedBy, s.AcknowledgedAt = "triggered", "", time.Time{}
+			}},
 		{"resolved",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentResolved, OccurredAt: now, Incident: noctuary.Incident{ID: "P1"}},
 			func(s *noctuary.IncidentState) { s.Incident.Status, s.ResolvedAt = "resolved", now }},
@@ -39,6 +42,21 @@ func TestMergeIncident(t *testing.T) {
 			func(s *noctuary.IncidentState) {
 				s.Incident.Status, s.Incident.Title, s.Incident.Number, s.Integration = "triggered", "new title", 8, "eu"
 				s.AcknowledgedBy, s.AcknowledgedAt, s.ResolvedAt = "", time.Time{}, time.Time{}
+			}},
+		{"a late acknowledged only fills missing fields",
+			noctuary.WebhookEvent{Type: noctuary.EventIncidentAcknowledged, OccurredAt: late, Agent: &noctuary.Reference{Summary: "Bob"},
+				Incident: noctuary.Incident{ID: "P1", Status: "acknowledged", Title: "old title", Urgency: "high"}},
+			func(s *noctuary.IncidentState) { s.Incident.Urgency = "high" }},
+		{"a late triggered does not reopen",
+			noctuary.WebhookEvent{Type: noctuary.EventIncidentTriggered, OccurredAt: late, Incident: noctuary.Incident{ID: "P1", Number: 9}},
+			func(*noctuary.IncidentState) {}},
+		{"a late unacknowledged keeps the ack",
+			noctuary.WebhookEvent{Type: noctuary.EventIncidentUnacknowledged, OccurredAt: late, Incident: noctuary.Incident{ID: "P1"}},
+			func(*noctuary.IncidentState) {}},
+		{"an event at the same time applies",
+			noctuary.WebhookEvent{Type: noctuary.EventIncidentReopened, OccurredAt: t0, Incident: noctuary.Incident{ID: "P1"}},
+			func(s *noctuary.IncidentState) {
+				s.Incident.Status, s.AcknowledgedBy, s.AcknowledgedAt, s.ResolvedAt = "triggered", "", time.Time{}, time.Time{}
 			}},
 		{"annotated changes nothing else",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentAnnotated, Incident: noctuary.Incident{ID: "P1"}},
@@ -51,6 +69,9 @@ func TestMergeIncident(t *testing.T) {
 			want := stored
 			c.want(&want)
 			want.UpdatedAt = now
+			if c.ev.OccurredAt.After(want.LastEventAt) {
+				want.LastEventAt = c.ev.OccurredAt
+			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}

@@ -8,10 +8,11 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 func TestKeyRotation(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		rec := must[store.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
 		if !reflect.DeepEqual(rec, store.KeyRecord{FirstSeen: t0}) {
@@ -53,7 +54,7 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestGlobalPause(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		for _, want := range []bool{true, true, false, false} {
 			if err := s.SetGlobalPaused(ctx, want); err != nil {
@@ -68,7 +69,7 @@ func TestGlobalPause(t *testing.T) {
 
 func TestIntegrationsAreSorted(t *testing.T) {
 	opt := store.Options{Integrations: []noctuary.Integration{{ID: "staging", Environment: "staging"}, {ID: "prod", Environment: "prod"}}}
-	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		got := must[[]noctuary.Integration](t)(s.Integrations(context.Background()))
 		if len(got) != 2 || got[0].ID != "prod" || got[1].ID != "staging" {
 			t.Errorf("Integrations = %+v", got)

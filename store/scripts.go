@@ -34,7 +34,9 @@ end
 // ARGV[1] receive time (ms), ARGV[2] retention bound (ms), then pairs of
 // (event id or "", event JSON).
 // The ids are checked with one ZMSCORE and marked with one ZADD, so an
-// event costs one XADD. Entry IDs are "<receive ms>-*" (see topID). Should
+// event costs one XADD. Entry IDs are "<receive ms>-*" (see topID). Both
+// keys expire one retention after the service's last event, so that a
+// service that falls silent is not kept forever by trimming alone. Should
 // an XADD fail, the ids of the events stored so far are marked and the error
 // returned: a retry stores the rest. Returns the number of events stored.
 var addEventsScript = redis.NewScript(topID + `
@@ -74,6 +76,9 @@ for i = 3, #ARGV, 2 do
 end
 mark()
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
+local ttl = tonumber(ARGV[1]) - tonumber(ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
 return added
 `)
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 var rollback = noctuary.ActionSpec{Name: "rollback", Destructive: true, Webhook: "https://actions.example/rollback", Secret: "s"}
@@ -26,7 +27,7 @@ func checkout() noctuary.Service {
 
 func TestServiceRoundTrip(t *testing.T) {
 	opt := store.Options{Actions: map[string][]noctuary.ActionSpec{"checkout": {rollback}}}
-	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		_, err := s.Service(ctx, "checkout")
 		wantCode(t, err, noctuary.ENotFound)
@@ -68,7 +69,7 @@ func TestPutServiceValidation(t *testing.T) {
 		{"bad dependency", noctuary.Service{Key: "a", Dependencies: []string{""}}, noctuary.EInvalid},
 		{"no mode", noctuary.Service{Key: "a"}, ""},
 	}
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) { wantCode(t, s.PutService(context.Background(), c.svc), c.code) })
 		}
@@ -80,7 +81,7 @@ func TestPutServiceValidation(t *testing.T) {
 }
 
 func TestServicesSorted(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		for _, k := range []string{"search", "checkout", "payments"} {
 			if err := s.PutService(ctx, noctuary.Service{Key: k, LLM: true}); err != nil {
@@ -98,7 +99,7 @@ func TestServicesSorted(t *testing.T) {
 }
 
 func TestCreateServiceIfMissingKeepsLiveSettings(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		file := noctuary.Service{Key: "checkout", LLM: true}
 		if created := must[bool](t)(s.CreateServiceIfMissing(ctx, file)); !created {
@@ -119,7 +120,7 @@ func TestCreateServiceIfMissingKeepsLiveSettings(t *testing.T) {
 }
 
 func TestUpdateServiceErrors(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		_, err := s.UpdateService(ctx, "ghost", func(*noctuary.Service) error { return nil })
 		wantCode(t, err, noctuary.ENotFound)
@@ -147,7 +148,7 @@ func TestUpdateServiceErrors(t *testing.T) {
 
 func TestUpdateServiceConcurrent(t *testing.T) {
 	const workers, each = 8, 5
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		if err := s.PutService(ctx, noctuary.Service{Key: "checkout"}); err != nil {
 			t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,37 +19,11 @@ import (
 // t0 is the fake clock's start.
 var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// eachKind runs fn in parallel against a fresh store of every kind, whose
-// clock starts at t0.
-func eachKind(t *testing.T, opt store.Options, fn func(t *testing.T, s *store.Store, clk *clock)) {
+// eachKind runs fn against a fresh store of every kind, whose clock starts
+// at t0.
+func eachKind(t *testing.T, opt store.Options, fn func(t *testing.T, s *store.Store, clk *storetest.Clock)) {
 	t.Helper()
-	for _, kind := range storetest.Kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			clk := &clock{t: t0}
-			o := opt
-			o.Now = clk.Now
-			fn(t, storetest.Open(t, kind, o), clk)
-		})
-	}
+	storetest.EachKind(t, t0, opt, fn)
 }
 
 // wantCode fails t unless err carries the error code want.
@@ -157,7 +130,7 @@ func TestIntegrations(t *testing.T) {
 	prod := noctuary.Integration{ID: "prod", Environment: "production", Direction: noctuary.DirectionBidirectional,
 		Token: "pd-token", WebhookSecrets: []noctuary.Secret{"whsec"}, From: "bot@example.com"}
 	opt := store.Options{Integrations: []noctuary.Integration{prod}}
-	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		got := must[noctuary.Integration](t)(s.Integration(ctx, "prod"))
 		if got.Token.Reveal() != "pd-token" || got.From != "bot@example.com" {

@@ -22,7 +22,7 @@ func webhook(id, incident string) noctuary.WebhookEvent {
 }
 
 func TestEnqueueWebhookDedupe(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		for i, want := range []bool{false, true, true} {
 			dup, err := s.EnqueueWebhook(ctx, webhook("ev-1", "P1"))
@@ -43,7 +43,7 @@ func TestEnqueueWebhookDedupe(t *testing.T) {
 }
 
 func TestReadAckWebhooks(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		if msgs, err := s.ReadWebhooks(ctx, "w1", 10, 0); msgs != nil || err != nil {
 			t.Fatalf("empty queue: %v, %v", msgs, err)
@@ -78,7 +78,7 @@ func TestReadAckWebhooks(t *testing.T) {
 }
 
 func TestReadWebhooksWakesOnEnqueue(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		got := make(chan []noctuary.WebhookDelivery, 1)
 		go func() {
@@ -94,7 +94,7 @@ func TestReadWebhooksWakesOnEnqueue(t *testing.T) {
 }
 
 func TestClaimStaleWebhooks(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		must[bool](t)(s.EnqueueWebhook(ctx, webhook("ev-1", "P1")))
 		first := must[[]noctuary.WebhookDelivery](t)(s.ReadWebhooks(ctx, "crashed", 1, 0))
@@ -120,7 +120,7 @@ func TestClaimStaleWebhooks(t *testing.T) {
 }
 
 func TestDeadLetterAndReplay(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		must[bool](t)(s.EnqueueWebhook(ctx, webhook("ev-1", "P1")))
 		must[bool](t)(s.EnqueueWebhook(ctx, webhook("ev-2", "P2")))
@@ -154,7 +154,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 }
 
 func TestReplayManyDeadWebhooks(t *testing.T) {
-	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *clock) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		const n = 250 // more than one replay page
 		for i := range n {

@@ -162,7 +162,7 @@ func TestPromptInjectionIsData(t *testing.T) {
 	e := startFake(t, f)
 	req := seedRequest(testService(), evil)
 	res := agent.Hypothesize(context.Background(), e, req, 5*time.Second)
-	want, _ := agent.Heuristic{}.Hypothesize(context.Background(), req)
+	want := agent.Hypothesize(context.Background(), nil, req, 0) // the heuristic's result
 	want.FallbackReason = testModel + ` answer invalid: action "drop-database" is not declared for service checkout`
 	if !reflect.DeepEqual(res, want) {
 		t.Errorf("result = %+v\nwant the heuristic's %+v", res, want)
