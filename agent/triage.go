@@ -11,9 +11,14 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// lockTTL bounds how long one triage may hold its incident's lock: the LLM
-// timeout plus PagerDuty retries fit well inside.
-const lockTTL = 2 * time.Minute
+// lockTTL is how long one triage holds its incident's lock. A triage is cut
+// off lockMargin before it (triageTimeout), so that the lock cannot expire
+// while a note is being posted and let another replica post a second one.
+const (
+	lockTTL       = 2 * time.Minute
+	lockMargin    = 15 * time.Second
+	triageTimeout = lockTTL - lockMargin
+)
 
 // TriageID is the deterministic ID of the triage of one incident at one onset:
 // redeliveries and replicas compute the same ID, and a reopened incident (a
@@ -52,7 +57,7 @@ func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
 		w.opt.Logger.Info("incident of a service that is not enabled: no note", "incident", ev.Incident.ID, "service", label)
 		return nil
 	}
-	return w.triage(ctx, ev, svc)
+	return w.triage(ctx, ev, svc, st)
 }
 
 // onset is when the incident started: its reopen time for a reopened
@@ -70,7 +75,7 @@ func onset(ev noctuary.WebhookEvent) time.Time {
 	return ev.OccurredAt
 }
 
-func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service) error {
+func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState) error {
 	at := onset(ev)
 	id := TriageID(ev.Integration, ev.Incident.ID, at)
 	release, ok, err := w.opt.State.LockTriage(ctx, id, lockTTL)
@@ -81,6 +86,8 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return errBusy
 	}
 	defer release()
+	ctx, cancel := context.WithTimeout(ctx, triageTimeout)
+	defer cancel()
 	if prev, err := w.opt.State.Triage(ctx, id); err == nil && prev.Note != "" {
 		w.opt.Metrics.Triages.WithLabelValues("already_done").Inc()
 		return nil
@@ -105,12 +112,12 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		t = withResult(t, Hypothesize(ctx, w.opt.LLM, req, w.opt.LLMTimeout))
 	}
 	t.Note = w.opt.Render(t)
-	return w.deliver(ctx, ev, svc, t)
+	return w.deliver(ctx, ev, svc, st, t)
 }
 
 // deliver posts the note (unless paused or in dry run), keeps the triage,
 // audits it, updates the Slack mirror and acknowledges when configured to.
-func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, t noctuary.Triage) error {
+func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState, t noctuary.Triage) error {
 	paused, err := w.paused(ctx, svc.Key)
 	if err != nil {
 		return err
@@ -148,7 +155,7 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 	if t.Engine != noctuary.EngineHeuristic {
 		w.mirror(ctx, t)
 	}
-	if n != nil && shouldAutoAck(svc, t, ev) {
+	if n != nil && shouldAutoAck(svc, t, st) {
 		w.autoAck(ctx, n, svc, t)
 	}
 	return nil
@@ -161,9 +168,11 @@ func (w *Worker) paused(ctx context.Context, service string) (bool, error) {
 	return w.opt.Pauser.Paused(ctx, service)
 }
 
-func shouldAutoAck(svc noctuary.Service, t noctuary.Triage, ev noctuary.WebhookEvent) bool {
+// shouldAutoAck: action mode, a threshold set and reached, and the incident
+// (as the latest webhooks left it) still triggered.
+func shouldAutoAck(svc noctuary.Service, t noctuary.Triage, st noctuary.IncidentState) bool {
 	return svc.Mode == noctuary.ModeAction && svc.AutoAcknowledge != nil &&
-		t.Confidence >= *svc.AutoAcknowledge && ev.Incident.Status != "acknowledged" && ev.Incident.Status != "resolved"
+		t.Confidence >= *svc.AutoAcknowledge && st.Incident.Status == "triggered"
 }
 
 func (w *Worker) autoAck(ctx context.Context, n Notifier, svc noctuary.Service, t noctuary.Triage) {

@@ -78,7 +78,7 @@ type WorkerOptions struct {
 	Window        time.Duration // correlation window before onset, default 30m
 	After         time.Duration // how far after onset events count, default 5m
 	ClaimIdle     time.Duration // reclaim entries pending this long, default 90s
-	MaxDeliveries int64         // dead-letter after this many deliveries, default 5
+	MaxDeliveries int64         // dead-letter a permanent failure on this delivery, default 5
 	Block         time.Duration // how long one read waits, default 2s
 	Grace         time.Duration // how long in-flight triages may finish at shutdown, default 20s
 	Metrics       *Metrics
@@ -88,8 +88,7 @@ type WorkerOptions struct {
 
 // Worker consumes verified webhooks and triages incidents of enabled services.
 type Worker struct {
-	opt      WorkerOptions
-	lastErrs sync.Map // stream ID -> last error text, for the dead letter's reason
+	opt WorkerOptions
 }
 
 // errBusy means another replica holds the incident's triage lock: the entry
@@ -195,36 +194,33 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// process handles one delivery: dead-letters it when delivered too often,
-// acknowledges it when handled, and leaves it pending on failure so that it is
-// reclaimed and retried.
+// process handles one delivery and acknowledges it when handled. A failure
+// leaves it pending, so that it is reclaimed and retried after ClaimIdle.
+// Transient failures (PagerDuty or Redis unavailable, another replica busy
+// with the incident) are retried until they pass: the note is posted once
+// PagerDuty accepts (DESIGN §7). Any other failure moves the entry to
+// noctuary:webhooks:dead on its MaxDeliveries-th delivery, with that error.
 func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
 	log := w.opt.Logger.With("event_id", d.Event.ID, "incident", d.Event.Incident.ID, "type", d.Event.Type)
-	if d.Deliveries > w.opt.MaxDeliveries {
-		reason := fmt.Sprintf("delivered %d times", d.Deliveries)
-		if last, ok := w.lastErrs.LoadAndDelete(d.StreamID); ok {
-			reason += "; last error: " + last.(string)
-		}
-		if err := w.opt.Queue.DeadLetterWebhook(ctx, d, reason); err != nil {
-			log.Error("moving a webhook to the dead-letter stream failed", "error", err)
-			return
-		}
-		w.opt.Metrics.DeadLettered.Inc()
-		log.Error("webhook moved to noctuary:webhooks:dead", "reason", reason)
-		return
-	}
 	err := w.handle(ctx, d.Event)
 	switch {
 	case err == nil:
-		w.lastErrs.Delete(d.StreamID)
 		if err := w.opt.Queue.AckWebhook(ctx, d.StreamID); err != nil {
 			log.Warn("acknowledging a webhook failed; it will be reclaimed and found done", "error", err)
 		}
 	case errors.Is(err, errBusy):
 		log.Info("incident is being triaged by another worker; leaving the event pending")
-	default:
-		w.lastErrs.Store(d.StreamID, err.Error())
+	case noctuary.ErrorCode(err) == noctuary.EUnavailable || d.Deliveries < w.opt.MaxDeliveries:
 		w.opt.Metrics.Failures.Inc()
 		log.Warn("triage failed; the event stays pending and will be retried", "error", err, "deliveries", d.Deliveries)
+	default:
+		w.opt.Metrics.Failures.Inc()
+		reason := fmt.Sprintf("failed on delivery %d: %v", d.Deliveries, err)
+		if err := w.opt.Queue.DeadLetterWebhook(ctx, d, reason); err != nil {
+			log.Error("moving a webhook to the dead-letter stream failed; it stays pending", "error", err)
+			return
+		}
+		w.opt.Metrics.DeadLettered.Inc()
+		log.Error("webhook moved to noctuary:webhooks:dead; `noctuary replay-dead` puts it back", "reason", reason)
 	}
 }

@@ -210,8 +210,8 @@ func TestGeminiFallsBackToHeuristic(t *testing.T) {
 	}
 }
 
-// TestPoisonEntryDeadLettered: an entry that fails on every delivery moves to
-// noctuary:webhooks:dead after 5 deliveries; replaying it once PagerDuty
+// TestPoisonEntryDeadLettered: an entry that fails permanently (PagerDuty
+// refuses it with a 400) moves to noctuary:webhooks:dead on its 5th delivery; replaying it once PagerDuty
 // accepts again posts the note.
 func TestPoisonEntryDeadLettered(t *testing.T) {
 	e := newEnv(t, nil)
@@ -234,7 +234,7 @@ func TestPoisonEntryDeadLettered(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	dead, err := e.main.Store.DeadWebhooks(context.Background(), 10)
-	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].Reason, "delivered") {
+	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].Reason, "failed on delivery 5") {
 		t.Fatalf("dead = %+v, %v", dead, err)
 	}
 	e.pd.ClearFailures()

@@ -63,6 +63,10 @@ func (l *loader) settings(file map[string]text) {
 		}
 	}
 	l.unknownSettings(file)
+	if l.cfg.EventRetention < l.cfg.CorrelationWindow {
+		l.add("NOCTUARY_EVENT_RETENTION: %s is shorter than NOCTUARY_CORRELATION_WINDOW (%s): events would be gone before incidents look for them; keep at least the window",
+			l.cfg.EventRetention, l.cfg.CorrelationWindow)
+	}
 	l.cfg.PagerDutyAPIURL = strings.TrimRight(l.cfg.PagerDutyAPIURL, "/")
 	if !strings.HasSuffix(l.cfg.Slack.APIURL, "/") {
 		l.cfg.Slack.APIURL += "/"

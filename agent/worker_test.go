@@ -1,0 +1,143 @@
+package agent_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/agent"
+	"github.com/noctuary/noctuary/pd"
+	"github.com/noctuary/noctuary/pd/pdtest"
+	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
+)
+
+// pdNotifiers hands the worker one real PagerDuty client.
+type pdNotifiers struct{ c *pd.Client }
+
+func (p pdNotifiers) Notifier(context.Context, string) (agent.Notifier, error) { return p.c, nil }
+
+// workerEnv is a worker on a real redis-server and a real pd client (one
+// attempt per call, so each delivery meets one canned failure) against the
+// fake PagerDuty.
+type workerEnv struct {
+	store *store.Store
+	pd    *pdtest.Server
+	stop  func()
+}
+
+func startWorker(t *testing.T) *workerEnv {
+	t.Helper()
+	fake := pdtest.New(t, "tok")
+	integ := noctuary.Integration{ID: "default", Environment: "default", Direction: noctuary.DirectionBidirectional,
+		Token: "tok", WebhookSecrets: []noctuary.Secret{"w"}, From: "n@example.com", APIURL: fake.URL}
+	s := storetest.Open(t, "redis", store.Options{Integrations: []noctuary.Integration{integ}})
+	svc := noctuary.Service{Key: "checkout", Environment: "default", PagerDutyServiceIDs: []string{"PCHECKOUT"},
+		Enabled: true, Mode: noctuary.ModeReadOnly, LLM: true}
+	if err := s.PutService(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	client, err := pd.NewClient(integ, pd.ClientOptions{MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := agent.NewWorker(agent.WorkerOptions{
+		Queue: s, State: s, Notifiers: pdNotifiers{client}, Render: pd.RenderNote,
+		ClaimIdle: 100 * time.Millisecond, Block: 50 * time.Millisecond, Grace: time.Second,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	e := &workerEnv{store: s, pd: fake}
+	e.stop = func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("the worker did not stop within 5s of its context ending")
+		}
+	}
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *workerEnv) enqueue(t *testing.T, incidentID string) {
+	t.Helper()
+	ev := noctuary.WebhookEvent{ID: "EV-" + incidentID, Type: noctuary.EventIncidentTriggered, Integration: "default",
+		OccurredAt: time.Now().UTC(), ReceivedAt: time.Now().UTC(),
+		Incident: noctuary.Incident{ID: incidentID, Title: "checkout down", Status: "triggered", CreatedAt: time.Now().UTC(),
+			Service: noctuary.Reference{ID: "PCHECKOUT"}}}
+	if _, err := e.store.EnqueueWebhook(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond for up to 15s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *workerEnv) lengths(t *testing.T) map[string]int64 {
+	lens, err := e.store.StreamLengths(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lens
+}
+
+// TestOutageIsRetriedUntilPagerDutyAccepts: 503s over more deliveries than
+// MaxDeliveries are transient; the entry is never dead-lettered and the note
+// is posted once PagerDuty accepts (DESIGN §7).
+func TestOutageIsRetriedUntilPagerDutyAccepts(t *testing.T) {
+	e := startWorker(t)
+	for range 8 {
+		e.pd.FailNext(pdtest.Failure{Status: http.StatusServiceUnavailable})
+	}
+	e.enqueue(t, "QOUTAGE")
+	waitFor(t, "the note", func() bool { return len(e.pd.Notes("QOUTAGE")) == 1 })
+	waitFor(t, "the ack", func() bool { return e.lengths(t)["webhooks_pending"] == 0 })
+	if lens := e.lengths(t); lens["webhooks_dead"] != 0 {
+		t.Fatalf("dead-lettered during a transient outage: %v", lens)
+	}
+	if n := len(e.pd.Notes("QOUTAGE")); n != 1 {
+		t.Fatalf("%d notes, want 1", n)
+	}
+}
+
+// TestPermanentFailureIsDeadLettered: PagerDuty refusing the note (400) on
+// every delivery moves the entry to the dead-letter stream on its 5th
+// delivery, with the error; nothing is posted.
+func TestPermanentFailureIsDeadLettered(t *testing.T) {
+	e := startWorker(t)
+	for range 50 {
+		e.pd.FailNext(pdtest.Failure{Status: http.StatusBadRequest})
+	}
+	e.enqueue(t, "QREFUSED")
+	waitFor(t, "the dead letter", func() bool {
+		lens := e.lengths(t)
+		return lens["webhooks_dead"] == 1 && lens["webhooks_pending"] == 0
+	})
+	dead, err := e.store.DeadWebhooks(context.Background(), 10)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead = %+v, %v", dead, err)
+	}
+	if !strings.Contains(dead[0].Reason, "failed on delivery 5") || dead[0].Event.Incident.ID != "QREFUSED" {
+		t.Fatalf("dead letter = %+v", dead[0])
+	}
+	if n := len(e.pd.Notes("")); n != 0 {
+		t.Fatalf("%d notes posted", n)
+	}
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/cmd/noctuary/config"
+)
+
+// TestDryRunKeepsNote: without a PagerDuty key nothing is posted, and the note
+// is readable from the admin API.
+func TestDryRunKeepsNote(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Integrations[0].Token = "" })
+	at := onsetAt()
+	e.sendEvents(seedEvents(at, "dry-")...)
+	e.sendWebhook(webhook("EV-DRY", noctuary.EventIncidentTriggered, "QDRY", "PCHECKOUT", at))
+	e.waitPendingZero(5 * time.Second)
+	status, body := e.do("GET", "/api/v1/incidents/QDRY", nil, map[string]string{"Authorization": "Bearer " + testAdminToken})
+	if status != http.StatusOK {
+		t.Fatalf("admin API: %d %v", status, body)
+	}
+	triage, _ := body["triage"].(map[string]any)
+	note, _ := triage["note"].(string)
+	mustContain(t, note, "Noctuary Context", "Deploy sha=a4f2c1")
+	if e.pd.Requests() != 0 {
+		t.Fatalf("dry run sent %d requests to PagerDuty", e.pd.Requests())
+	}
+}
+
+// TestDemoCommand: `noctuary demo` against a running server prints the note.
+func TestDemoCommand(t *testing.T) {
+	e := newEnv(t, nil)
+	e.cfg.PublicURL = e.url
+	var out bytes.Buffer
+	if err := demo(context.Background(), e.cfg, &out); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	mustContain(t, out.String(), "Noctuary Context", "Hypothesis: Deploy sha=a4f2c1 rolled out 4 minutes before onset", "Rollback to sha=f8b3e22")
+}
+
+// TestConfigValidateCommand: exit 0 and a summary for a valid configuration;
+// exit 2 with one line per problem otherwise.
+func TestConfigValidateCommand(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		code int
+		want []string
+	}{
+		{"valid", map[string]string{"NOCTUARY_CONFIG": "../../examples/noctuary.yaml", "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET": "w", "DEMO_ACTION_SECRET": "a"},
+			0, []string{"configuration is valid: 1 integration(s), 2 service(s)"}},
+		{"invalid", map[string]string{"NOCTUARY_LLM_TIMEOUT": "ten", "NOCTUARY_TRIAGE_CONCURRENCY": "0"},
+			exitInvalidConfig, []string{"NOCTUARY_LLM_TIMEOUT", "NOCTUARY_TRIAGE_CONCURRENCY"}},
+		{"unset variable in the file", map[string]string{"NOCTUARY_CONFIG": "../../examples/noctuary.yaml", "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET": "w"},
+			exitInvalidConfig, []string{"DEMO_ACTION_SECRET"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"config", "validate"}, &stdout, &stderr)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+			mustContain(t, stdout.String()+stderr.String(), tt.want...)
+			if tt.code != 0 && strings.Count(stderr.String(), "\n  - ") < len(tt.want)-1 {
+				t.Errorf("want one line per problem:\n%s", stderr.String())
+			}
+		})
+	}
+}
