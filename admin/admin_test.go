@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,23 +16,6 @@ import (
 var _ admin.Store = (*store.Store)(nil)
 
 var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // checker is a fake PagerDuty key check: it accepts only the keys listed.
 type checker struct{ valid map[noctuary.Secret]bool }
@@ -48,7 +30,7 @@ func (c checker) CheckKey(_ context.Context, _ noctuary.Integration, token noctu
 type env struct {
 	*admin.Admin
 	store *store.Store
-	clock *clock
+	clock *storetest.Clock
 	logs  *bytes.Buffer
 }
 
@@ -61,7 +43,7 @@ func eachKind(t *testing.T, opt admin.Options, fn func(t *testing.T, e env)) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			clk := &clock{t: t0}
+			clk := storetest.NewClock(t0)
 			s := storetest.Open(t, kind, store.Options{Now: clk.Now, Integrations: []noctuary.Integration{
 				{ID: "prod", Environment: "prod", Token: configToken},
 				{ID: "default", Environment: "default", Token: "default-token"},

@@ -13,7 +13,16 @@ import (
 // act carries out a click. Refusals and domain errors are told to the user
 // (ephemeral) and end the job; only faults are returned, for a retry.
 func (b *Bot) act(ctx context.Context, c click) error {
+	if c.ActionID == blocks.ActionRight || c.ActionID == blocks.ActionWrong {
+		return b.feedback(ctx, c)
+	}
+	// Who clicked, by email: the on-call check, the timeline notes and the
+	// action request name them. A lookup fault is retried; a refusal is told.
 	email, err := b.dir.UserEmail(ctx, c.UserID)
+	if err != nil && permanent(err) {
+		b.log.Error("users.info refused", "user", c.UserID, "error", err)
+		return b.say(ctx, c, "Slack would not tell Noctuary who you are, so nothing ran; an admin can check the app's users:read.email scope.")
+	}
 	if err != nil {
 		return err
 	}
@@ -21,71 +30,106 @@ func (b *Bot) act(ctx context.Context, c click) error {
 	if c.IncidentID == "" && c.ActionID == blocks.ActionAcknowledge {
 		c.IncidentID = c.Value
 	}
-	switch c.ActionID {
-	case blocks.ActionRight, blocks.ActionWrong:
-		right := c.ActionID == blocks.ActionRight
-		if err := b.opt.Approvals.Feedback(ctx, c.Value, u, right); err != nil {
-			return b.refuse(ctx, c, err)
-		}
-		verdict := map[bool]string{true: "right", false: "wrong"}[right]
-		return b.say(ctx, c, "Thanks: recorded that the hypothesis was "+verdict+".")
-	case blocks.ActionAcknowledge:
-		if ok, err := b.allowed(ctx, c); !ok || err != nil {
-			return err
-		}
-		if err := b.opt.Approvals.Acknowledge(ctx, c.Value, u); err != nil {
-			return b.refuse(ctx, c, err)
-		}
-		return b.say(ctx, c, "Acknowledged in PagerDuty on your behalf; the message updates when PagerDuty confirms.")
-	default:
+	if c.ActionID != blocks.ActionAcknowledge {
 		return b.decide(ctx, c, u)
 	}
-}
-
-func (b *Bot) decide(ctx context.Context, c click, u approvals.User) error {
-	if ok, err := b.allowed(ctx, c); !ok || err != nil {
+	if _, ok, err := b.allowed(ctx, c); !ok || err != nil {
 		return err
 	}
+	if c.Value != c.IncidentID {
+		return b.say(ctx, c, "This button does not belong to this message; nothing ran.")
+	}
+	if err := b.opt.Approvals.Acknowledge(ctx, c.IncidentID, u); err != nil {
+		return b.refuse(ctx, c, err)
+	}
+	return b.say(ctx, c, "Acknowledged in PagerDuty on your behalf; the message updates when PagerDuty confirms.")
+}
+
+// feedback records whether the clicking user found the hypothesis right;
+// anyone may, in any mode.
+func (b *Bot) feedback(ctx context.Context, c click) error {
+	right := c.ActionID == blocks.ActionRight
+	if err := b.opt.Approvals.Feedback(ctx, c.Value, approvals.User{ID: c.UserID, Name: c.UserName}, right); err != nil {
+		return b.refuse(ctx, c, err)
+	}
+	verdict := map[bool]string{true: "right", false: "wrong"}[right]
+	return b.say(ctx, c, "Thanks: recorded that the hypothesis was "+verdict+".")
+}
+
+// decide approves or applies an offer of the clicked message. Only an
+// approval offered on that very message can run from it.
+func (b *Bot) decide(ctx context.Context, c click, u approvals.User) error {
+	r, ok, err := b.allowed(ctx, c)
+	if !ok || err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(r.Offers, func(o blocks.Offer) bool { return o.ApprovalID == c.Value }) {
+		return b.say(ctx, c, "This button is no longer offered on this message; nothing ran.")
+	}
 	a, err := b.opt.Approvals.Decide(ctx, c.Value, u)
+	if err == nil || finished(a) {
+		// The outcome is shown by a job of its own, so that a Slack failure
+		// is retried without deciding again. A retried click finds the
+		// approval decided: its outcome is queued again (showing it is
+		// idempotent), in case the first job was lost.
+		if qerr := b.enqueue(ctx, job{Kind: jobOutcome, Outcome: &outcome{IncidentID: c.IncidentID, Outcome: b.outcomeOf(a, c)}}); qerr != nil {
+			return qerr
+		}
+	}
 	if err != nil {
 		return b.refuse(ctx, c, err)
 	}
-	o := blocks.Outcome{ApprovalID: a.ID, Action: a.Action, Destructive: a.Destructive, UserID: c.UserID,
-		At: b.now(), State: a.State, Result: a.Result}
-	// The action ran: its outcome is shown by a job of its own, so that a
-	// Slack failure is retried without deciding again.
-	return b.enqueue(ctx, job{Kind: jobOutcome, Outcome: &outcome{IncidentID: c.IncidentID, Outcome: o}})
+	return nil
 }
 
-// allowed checks that the incident's service is in action mode and not
-// paused; otherwise it tells the user why nothing runs.
-func (b *Bot) allowed(ctx context.Context, c click) (bool, error) {
+// finished reports whether a's action ran to an end.
+func finished(a noctuary.Approval) bool {
+	return a.State == noctuary.ApprovalDone || a.State == noctuary.ApprovalFailed
+}
+
+// outcomeOf is what the message shows of decided approval a.
+func (b *Bot) outcomeOf(a noctuary.Approval, c click) blocks.Outcome {
+	o := blocks.Outcome{ApprovalID: a.ID, Action: a.Action, Destructive: a.Destructive, UserID: a.DecidedBy,
+		At: a.DecidedAt, State: a.State, Result: a.Result}
+	if o.UserID == "" {
+		o.UserID = c.UserID
+	}
+	if o.At.IsZero() {
+		o.At = b.now()
+	}
+	return o
+}
+
+// allowed checks that the incident's service is enabled, in action mode and
+// not paused (nor is Noctuary), and returns the incident's message record;
+// otherwise it tells the user why nothing runs.
+func (b *Bot) allowed(ctx context.Context, c click) (record, bool, error) {
 	r, err := b.loadRecord(ctx, c.IncidentID)
 	if err != nil {
-		return false, err
+		return r, false, err
 	}
 	if r.Triage.Service == "" {
-		return false, b.say(ctx, c, "This message is no longer tracked by Noctuary; nothing ran.")
+		return r, false, b.say(ctx, c, "This message is no longer tracked by Noctuary; nothing ran.")
 	}
 	svc, err := b.service(ctx, r.Triage.Service)
 	if err != nil {
-		return false, err
+		return r, false, err
 	}
 	paused, err := b.opt.Admin.Paused(ctx, svc.Key)
 	if err != nil {
-		return false, err
+		return r, false, err
 	}
 	switch {
 	case !svc.Enabled:
-		return false, b.say(ctx, c, fmt.Sprintf("`%s` is disabled; nothing ran.", svc.Key))
+		return r, false, b.say(ctx, c, fmt.Sprintf("`%s` is disabled; nothing ran.", svc.Key))
 	case svc.Mode != noctuary.ModeAction:
-		return false, b.say(ctx, c, fmt.Sprintf("`%s` is read-only, so nothing runs from Slack. An admin can promote it with `%s mode %s action`.",
+		return r, false, b.say(ctx, c, fmt.Sprintf("`%s` is read-only, so nothing runs from Slack. An admin can promote it with `%s mode %s action`.",
 			svc.Key, SlashCommand, svc.Key))
 	case paused:
-		return false, b.say(ctx, c, fmt.Sprintf("Noctuary is paused for `%s`: nothing ran. An admin can end the pause with `%s resume`.",
+		return r, false, b.say(ctx, c, fmt.Sprintf("Noctuary is paused for `%s`: nothing ran. An admin can end the pause with `%s resume`.",
 			svc.Key, SlashCommand))
 	}
-	return true, nil
+	return r, true, nil
 }
 
 // refuse tells the user a domain error; a fault is returned for a retry.
@@ -105,9 +149,10 @@ type outcome struct {
 // showOutcome adds the outcome to the incident's message and says it in
 // the thread.
 func (b *Bot) showOutcome(ctx context.Context, o outcome) error {
+	said := "outcome:" + o.Outcome.ApprovalID
 	return b.withRecord(ctx, o.IncidentID, func(r *record) error {
-		if !r.posted() {
-			return nil
+		if !r.posted() || slices.Contains(r.Said, said) {
+			return nil // nothing to update, or shown and said already
 		}
 		if !slices.ContainsFunc(r.Outcomes, func(x blocks.Outcome) bool { return x.ApprovalID == o.Outcome.ApprovalID }) {
 			r.Outcomes = append(r.Outcomes, o.Outcome)
@@ -119,7 +164,7 @@ func (b *Bot) showOutcome(ctx context.Context, o outcome) error {
 		if err := b.publish(ctx, r, svc); err != nil {
 			return err
 		}
-		return b.sayOnce(ctx, r, "outcome:"+o.Outcome.ApprovalID, outcomeText(o.Outcome))
+		return b.sayOnce(ctx, r, said, outcomeText(o.Outcome))
 	})
 }
 

@@ -110,3 +110,16 @@ func TestFeedbackWorksInReadOnly(t *testing.T) {
 		t.Errorf("calls = %q", h.appr.list())
 	}
 }
+
+func TestClickOfAnUnknownUserIsAnswered(t *testing.T) {
+	h := posted(t, noctuary.ModeAction)
+	h.slack.fail["users.info"] = []string{"missing_scope"}
+	h.click("U0ALICE", blocks.ActionApprove, "apr-tri-1", "Q1ABCDEF")
+	h.drain()
+	if r := h.slack.responses(); len(r) != 1 || !strings.HasPrefix(r[0], "Slack would not tell Noctuary who you are") {
+		t.Errorf("answer %q", r)
+	}
+	if slices.ContainsFunc(h.appr.list(), func(c string) bool { return strings.HasPrefix(c, "Decide") }) {
+		t.Error("the approval was decided")
+	}
+}

@@ -2,16 +2,21 @@ package bot
 
 import (
 	"os"
+	"regexp"
 	"slices"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 )
 
+// botDisplayName is Slack's rule for a bot user's display name.
+var botDisplayName = regexp.MustCompile(`^[a-z0-9\-_.]{1,80}$`)
+
 // manifest is the part of app-manifest.yaml the code depends on.
 type manifest struct {
 	Display struct {
-		Name string `yaml:"name"`
+		Name        string `yaml:"name"`
+		Description string `yaml:"description"`
 	} `yaml:"display_information"`
 	Features struct {
 		BotUser struct {
@@ -19,6 +24,7 @@ type manifest struct {
 		} `yaml:"bot_user"`
 		SlashCommands []struct {
 			Command      string `yaml:"command"`
+			Description  string `yaml:"description"`
 			URL          string `yaml:"url"`
 			UsageHint    string `yaml:"usage_hint"`
 			ShouldEscape bool   `yaml:"should_escape"`
@@ -47,14 +53,18 @@ func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("app-manifest.yaml is not valid YAML: %v", err)
 	}
-	if m.Display.Name != "Noctuary" || m.Features.BotUser.DisplayName == "" {
-		t.Errorf("name %q, bot user %q", m.Display.Name, m.Features.BotUser.DisplayName)
+	if m.Display.Name != "Noctuary" || len(m.Display.Description) > 140 {
+		t.Errorf("display_information: name %q, description of %d characters (140 at most)", m.Display.Name, len(m.Display.Description))
+	}
+	if !botDisplayName.MatchString(m.Features.BotUser.DisplayName) {
+		t.Errorf("bot user display_name %q: 1-80 of a-z 0-9 - _ .", m.Features.BotUser.DisplayName)
 	}
 	if len(m.Features.SlashCommands) != 1 {
 		t.Fatalf("slash commands: %+v", m.Features.SlashCommands)
 	}
 	cmd := m.Features.SlashCommands[0]
-	if cmd.Command != SlashCommand || cmd.UsageHint == "" || !cmd.ShouldEscape ||
+	if cmd.Command != SlashCommand || len(cmd.Command) > 32 || cmd.Description == "" || len(cmd.Description) > 2000 ||
+		cmd.UsageHint == "" || len(cmd.UsageHint) > 1000 || !cmd.ShouldEscape ||
 		cmd.URL != "https://noctuary.example.com/slack/commands" {
 		t.Errorf("slash command %+v", cmd)
 	}

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -36,15 +37,15 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 		return err
 	}
 	return b.withRecord(ctx, t.Incident.ID, func(r *record) error {
-		if r.Triage.ID != "" && r.Triage.CreatedAt.After(t.CreatedAt) {
-			b.log.Debug("ignoring an older triage", "incident", t.Incident.ID, "triage_id", t.ID)
+		if superseded(r.Triage, t) {
+			b.log.Debug("ignoring a triage older than the one shown", "incident", t.Incident.ID, "triage_id", t.ID, "engine", t.Engine)
 			return nil
 		}
 		if !r.posted() && svc.SlackChannel == "" {
 			b.log.Debug("no Slack message: the service has no slack_channel", "service", svc.Key, "incident", t.Incident.ID)
 			return nil
 		}
-		if r.Triage.ID != t.ID {
+		if r.Triage.ID != t.ID || !sameRecommendation(r.Triage.Recommendation, t.Recommendation) {
 			offers, err := b.offers(ctx, t, svc)
 			if noctuary.ErrorCode(err) == noctuary.EUnavailable {
 				return err
@@ -52,7 +53,8 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 			if err != nil {
 				b.log.Warn("posting without action buttons", "incident", t.Incident.ID, "error", err)
 			}
-			r.Offers, r.Outcomes = offers, nil
+			// Outcomes stay: what already ran remains on the message.
+			r.Offers = offers
 		}
 		r.Triage = t
 		if !r.posted() {
@@ -60,6 +62,24 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 		}
 		return b.publish(ctx, r, svc)
 	})
+}
+
+// superseded reports whether the shown triage is newer than t: a later
+// triage of the incident (a reopen), or the LLM's result of the same triage,
+// which a late or retried heuristic job must not replace.
+func superseded(shown, t noctuary.Triage) bool {
+	if shown.ID == "" {
+		return false
+	}
+	if shown.ID == t.ID {
+		return shown.Engine != noctuary.EngineHeuristic && t.Engine == noctuary.EngineHeuristic
+	}
+	return shown.CreatedAt.After(t.CreatedAt)
+}
+
+// sameRecommendation reports whether a and b offer the same action.
+func sameRecommendation(a, b noctuary.Recommendation) bool {
+	return a.Action == b.Action && maps.Equal(a.Params, b.Params)
 }
 
 func (b *Bot) offers(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]blocks.Offer, error) {

@@ -189,3 +189,33 @@ func TestPausedMessageHasNoActionButtons(t *testing.T) {
 		t.Errorf("paused message: %s", b)
 	}
 }
+
+// The worker mirrors one triage twice, under one ID: the heuristic result at
+// once, then the LLM's. The LLM's may recommend another action, and a late
+// retry of the heuristic job must not bring the older result back.
+func TestMirrorLLMResultOfTheSameTriage(t *testing.T) {
+	h := newHarness(t, "embedded")
+	h.putService(noctuary.ModeAction)
+	ctx := context.Background()
+	heuristic := triageFixture("tri-1", onset)
+	_ = h.bot.MirrorTriage(ctx, heuristic)
+	h.drain()
+	llm := heuristic
+	llm.Engine, llm.Hypothesis = "gemini-2.5-flash", "The page cache holds stale prices"
+	llm.Recommendation = noctuary.Recommendation{Text: "Flush the page cache", Action: "flush-cache"}
+	_ = h.bot.MirrorTriage(ctx, llm)
+	_ = h.bot.MirrorTriage(ctx, heuristic) // a retried heuristic job, after the LLM's
+	h.drain()
+	updates := h.slack.callsTo("chat.update")
+	if len(updates) != 1 {
+		t.Fatalf("%d updates, want 1", len(updates))
+	}
+	b := updates[0].blocks()
+	if !strings.Contains(b, "stale prices") || !strings.Contains(b, "noctuary_apply") || strings.Contains(b, "noctuary_approve") {
+		t.Errorf("the update does not offer the LLM's recommendation: %s", b)
+	}
+	rec, _ := h.bot.loadRecord(ctx, "Q1ABCDEF")
+	if rec.Triage.Engine != "gemini-2.5-flash" || len(rec.Offers) != 1 || rec.Offers[0].Action != "flush-cache" {
+		t.Errorf("record = %+v", rec)
+	}
+}

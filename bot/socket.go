@@ -53,7 +53,9 @@ func (b *Bot) socketEvent(ctx context.Context, sm acker, evt socketmode.Event) {
 	case slack.InteractionCallback:
 		var err error
 		if answer, err = b.interact(ctx, data); err != nil {
+			// No ack: Slack tells the user it failed, as the HTTP 503 does.
 			b.log.Error("Slack interaction not queued", "error", err)
+			return
 		}
 	}
 	var err error

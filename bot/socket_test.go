@@ -64,6 +64,22 @@ func TestSocketEventDispatch(t *testing.T) {
 	}
 }
 
+func TestSocketClickNotQueuedIsNotAcked(t *testing.T) {
+	h := posted(t, "action")
+	if err := h.store.Close(); err != nil { // Redis is gone: the click cannot be queued
+		t.Fatal(err)
+	}
+	acks := &ackRecorder{}
+	h.bot.socketEvent(context.Background(), acks, socketmode.Event{Type: socketmode.EventTypeInteractive,
+		Request: &socketmode.Request{EnvelopeID: "e1"},
+		Data: slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U0BOB"},
+			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{
+				ActionID: blocks.ActionRight, Value: "tri-1", BlockID: "noctuary_actions:Q1ABCDEF"}}}}})
+	if len(acks.acks) != 0 {
+		t.Errorf("acks = %+v: Slack would tell the user the click worked", acks.acks)
+	}
+}
+
 // TestSocketModeOverWebsocket runs Run against a fake Slack that opens a
 // Socket Mode connection and sends a slash command envelope.
 func TestSocketModeOverWebsocket(t *testing.T) {

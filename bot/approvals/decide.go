@@ -19,7 +19,7 @@ import (
 // one runs the action, the others get EConflict naming who approved. An
 // expired approval gives EInvalid. The returned approval is done or failed
 // with the result; the decision, the execution and the result are each
-// audited, and the decision and result become timeline notes.
+// audited and each becomes a timeline note.
 func (s *Service) Decide(ctx context.Context, approvalID string, u User) (noctuary.Approval, error) {
 	a, err := s.opt.Store.Approval(ctx, approvalID)
 	if err != nil {
@@ -108,6 +108,7 @@ func (s *Service) execute(ctx context.Context, a noctuary.Approval, st noctuary.
 	}
 	s.audit(ctx, u, decision(a), a.Service, a.IncidentID, "ok", details)
 	s.note(ctx, st, fmt.Sprintf("%s %s — by %s via Noctuary, %s", strings.ToUpper(pastVerb(a)[:1])+pastVerb(a)[1:], describe(a), person(u), ids))
+	s.note(ctx, st, fmt.Sprintf("Running %s through its webhook at %s — %s", describe(a), host(spec.Webhook), ids))
 	s.audit(ctx, u, ActionExecute, a.Service, a.IncidentID, "sent", map[string]string{"approval": a.ID, "webhook_host": host(spec.Webhook)})
 	res := s.opt.Runner.Run(ctx, actions.Request{Action: spec, Params: a.Params, Incident: st.Incident, Service: a.Service,
 		ApprovedBy: u.ID, ApprovedByEmail: u.Email, AuditID: a.ID})

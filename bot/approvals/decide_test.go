@@ -28,6 +28,7 @@ func TestApproveByAnApprover(t *testing.T) {
 		ids := "audit tr_1, approval " + id
 		wantNotes := []string{
 			"prod Q1ABC: Approved rollback (sha=f8b3e22) — by Alice <alice@example.com> via Noctuary, " + ids,
+			"prod Q1ABC: Running rollback (sha=f8b3e22) through its webhook at " + e.hookHost + " — " + ids,
 			`prod Q1ABC: rollback succeeded: HTTP 200 {"deployed":"f8b3e22"} — ` + ids,
 		}
 		if got := e.notes.list(); !slices.Equal(got, wantNotes) {
@@ -58,7 +59,7 @@ func TestApplyANonDestructiveAction(t *testing.T) {
 		if n := e.hook.calls.Load(); n != 1 {
 			t.Errorf("webhook called %d times, want 1", n)
 		}
-		if got := e.notes.list(); len(got) != 2 || !strings.HasPrefix(got[0], "prod Q1ABC: Applied flush-cache — by Bob <bob@example.com> via Noctuary") {
+		if got := e.notes.list(); len(got) != 3 || !strings.HasPrefix(got[0], "prod Q1ABC: Applied flush-cache — by Bob <bob@example.com> via Noctuary") {
 			t.Errorf("notes = %q", got)
 		}
 		if got := e.audit(t); got[0] != "action.apply slack:U0BOBBOB ok" {

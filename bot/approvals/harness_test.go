@@ -35,23 +35,6 @@ var (
 	carol = approvals.User{ID: "U0CAROL", Name: "Carol", Email: "Carol@Example.com"}
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // notes is a fake PagerDuty timeline: it records notes and acknowledgements.
 type notes struct {
 	mu     sync.Mutex
@@ -132,10 +115,12 @@ func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type env struct {
 	*approvals.Service
 	store  *store.Store
-	clock  *clock
+	clock  *storetest.Clock
 	notes  *notes
 	onCall *onCall
 	hook   *hook
+	// hookHost is the action webhook's host:port, as the notes name it.
+	hookHost string
 }
 
 func checkout() noctuary.Service {
@@ -159,9 +144,10 @@ func eachKind(t *testing.T, fn func(t *testing.T, e env)) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			e := env{clock: &clock{t: t0}, notes: &notes{}, onCall: &onCall{}, hook: &hook{t: t, status: 200}}
+			e := env{clock: storetest.NewClock(t0), notes: &notes{}, onCall: &onCall{}, hook: &hook{t: t, status: 200}}
 			srv := httptest.NewServer(e.hook)
 			t.Cleanup(srv.Close)
+			e.hookHost = strings.TrimPrefix(srv.URL, "http://")
 			e.store = storetest.Open(t, kind, store.Options{
 				Now:          e.clock.Now,
 				Integrations: []noctuary.Integration{{ID: "prod", Environment: "prod", Direction: noctuary.DirectionBidirectional}, {ID: "mirror", Environment: "mirror", Direction: noctuary.DirectionInbound}},

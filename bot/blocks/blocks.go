@@ -87,10 +87,11 @@ func Render(m Message) []slack.Block {
 	return append(out, slack.NewContextBlock("noctuary_footer", mrkdwn(footer(t))))
 }
 
-// Fallback is the message's plain notification text.
+// Fallback is the message's notification text (mrkdwn, escaped: Slack
+// parses mentions there too).
 func Fallback(m Message) string {
-	return Truncate(fmt.Sprintf("%s: %s (confidence: %s)", title(m.Triage.Incident),
-		m.Triage.Hypothesis, percent(m.Triage.Confidence)), maxSectionText)
+	return Truncate(Escape(fmt.Sprintf("%s: %s (confidence: %s)", title(m.Triage.Incident),
+		m.Triage.Hypothesis, percent(m.Triage.Confidence))), maxSectionText)
 }
 
 func title(inc noctuary.Incident) string {

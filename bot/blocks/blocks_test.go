@@ -200,13 +200,42 @@ func textOf(v any) string {
 func TestEscapeNeutralisesMentionsAndLinks(t *testing.T) {
 	tr := triage(noctuary.ModeReadOnly)
 	tr.Hypothesis = "<!channel> see <https://evil.example|here> & panic"
+	tr.Incident.Title = "<!here> checkout"
 	tr.Signals[0].Event.Summary = "a|b> <@U1>"
+	tr.Signals[1].Event.Link = "!channel"
 	raw, _ := json.Marshal(Render(Message{Triage: tr}))
-	for _, bad := range []string{"<!channel>", "<https://evil", "<@U1>"} {
-		if strings.Contains(string(raw), bad) {
-			t.Errorf("rendered blocks contain %q", bad)
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	texts := append(mrkdwnTexts(doc), Fallback(Message{Triage: tr}))
+	for _, bad := range []string{"<!channel", "<https://evil", "<@U1>", "<!here>"} {
+		for _, text := range texts {
+			if strings.Contains(text, bad) {
+				t.Errorf("mrkdwn %q contains %q", text, bad)
+			}
 		}
 	}
+}
+
+// mrkdwnTexts returns the text of every mrkdwn object in a decoded JSON
+// document: what Slack parses for mentions and links.
+func mrkdwnTexts(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		if text, ok := v["text"].(string); ok && v["type"] == "mrkdwn" {
+			out = append(out, text)
+		}
+		for _, x := range v {
+			out = append(out, mrkdwnTexts(x)...)
+		}
+	case []any:
+		for _, x := range v {
+			out = append(out, mrkdwnTexts(x)...)
+		}
+	}
+	return out
 }
 
 func TestTruncate(t *testing.T) {

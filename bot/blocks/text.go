@@ -29,10 +29,10 @@ var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 func Escape(s string) string { return mrkdwnEscaper.Replace(s) }
 
 // link returns the mrkdwn link <url|text>, or the escaped text alone when url
-// is empty.
+// is not an http(s) URL: "<!channel|x>" or "<@U123|x>" would be a mention.
 func link(url, text string) string {
 	text = strings.ReplaceAll(Escape(text), "|", "¦")
-	if url == "" {
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
 		return text
 	}
 	url = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C", " ", "%20").Replace(url)
