@@ -82,7 +82,7 @@ func (c *Client) reserve(ctx context.Context, what string, waited time.Duration)
 	}
 	var total time.Duration
 	for {
-		wait, err := c.limiter.Reserve(ctx, c.bucket, budgetLimit, budgetWindow)
+		wait, err := c.limiter.Reserve(ctx, c.bucket, c.budget, budgetWindow)
 		if err != nil {
 			return total, noctuary.Wrap(err, noctuary.EUnavailable, "The shared PagerDuty request budget could not be checked.")
 		}

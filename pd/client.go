@@ -1,6 +1,7 @@
 package pd
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,11 +20,11 @@ import (
 // DefaultAPIURL is PagerDuty's REST API base.
 const DefaultAPIURL = "https://api.pagerduty.com"
 
-// PagerDuty's REST budget: 960 requests a minute per API key.
-const (
-	budgetLimit  = 960
-	budgetWindow = time.Minute
-)
+// DefaultRequestsPerMinute is PagerDuty's REST budget per API key.
+const DefaultRequestsPerMinute = 960
+
+// budgetWindow is the window of the request budget.
+const budgetWindow = time.Minute
 
 // Defaults of ClientOptions.
 const (
@@ -52,6 +53,9 @@ type ClientOptions struct {
 	// MaxWait bounds the total time one call spends waiting between
 	// attempts and for the budget (default 60 s).
 	MaxWait time.Duration
+	// RequestsPerMinute is the key's budget shared by every replica
+	// (default DefaultRequestsPerMinute, PagerDuty's limit).
+	RequestsPerMinute int
 }
 
 // Client is the PagerDuty REST client of one integration. It reads incidents,
@@ -67,6 +71,7 @@ type Client struct {
 	log         *slog.Logger
 	maxAttempts int
 	maxWait     time.Duration
+	budget      int
 	// sleep waits d or until ctx is done; replaced in tests.
 	sleep func(ctx context.Context, d time.Duration) error
 	// jitter returns a random duration in [0, d); replaced in tests.
@@ -98,6 +103,7 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 		log:         opt.Logger,
 		maxAttempts: opt.MaxAttempts,
 		maxWait:     opt.MaxWait,
+		budget:      cmp.Or(opt.RequestsPerMinute, DefaultRequestsPerMinute),
 		sleep:       sleepCtx,
 		jitter:      func(d time.Duration) time.Duration { return rand.N(d) },
 	}

@@ -33,6 +33,7 @@ type pagerDuty struct {
 	store   integrations
 	keys    keySource
 	limiter pd.Limiter
+	budget  int // requests per minute per key
 	logger  *slog.Logger
 
 	mu      sync.Mutex
@@ -130,7 +131,7 @@ func (p *pagerDuty) client(integ noctuary.Integration, token noctuary.Secret) (*
 		return c, nil
 	}
 	integ.Token = token
-	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, Logger: p.logger})
+	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, RequestsPerMinute: p.budget, Logger: p.logger})
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type Config struct {
 	// MasterKey is the decoded 32-byte key encrypting stored secrets, or nil.
 	MasterKey       Key
 	PagerDutyAPIURL string // without a trailing slash
+	// PagerDutyRateLimit is each PagerDuty key's request budget per minute,
+	// shared by every replica.
+	PagerDutyRateLimit int
 	// Integrations are the file's and, when NOCTUARY_PAGERDUTY_WEBHOOK_SECRET
 	// is set, the integration "default"; exactly one per environment.
 	Integrations []noctuary.Integration
@@ -80,18 +83,19 @@ type Gemini struct {
 // Default returns the configuration used when nothing is set.
 func Default() *Config {
 	return &Config{
-		Addr:              ":8080",
-		PublicURL:         "http://localhost:8080",
-		PagerDutyAPIURL:   "https://api.pagerduty.com",
-		Slack:             Slack{APIURL: "https://slack.com/api/"},
-		Gemini:            Gemini{Model: "gemini-2.5-flash"},
-		LLMTimeout:        10 * time.Second,
-		ApprovalTTL:       30 * time.Minute,
-		CorrelationWindow: 30 * time.Minute,
-		EventRetention:    72 * time.Hour,
-		TriageConcurrency: 4,
-		ClaimIdle:         90 * time.Second,
-		ShutdownGrace:     20 * time.Second,
+		Addr:               ":8080",
+		PublicURL:          "http://localhost:8080",
+		PagerDutyAPIURL:    "https://api.pagerduty.com",
+		PagerDutyRateLimit: 960,
+		Slack:              Slack{APIURL: "https://slack.com/api/"},
+		Gemini:             Gemini{Model: "gemini-2.5-flash"},
+		LLMTimeout:         10 * time.Second,
+		ApprovalTTL:        30 * time.Minute,
+		CorrelationWindow:  30 * time.Minute,
+		EventRetention:     72 * time.Hour,
+		TriageConcurrency:  4,
+		ClaimIdle:          90 * time.Second,
+		ShutdownGrace:      20 * time.Second,
 	}
 }
 

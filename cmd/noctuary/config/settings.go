@@ -27,6 +27,7 @@ var settingsTable = []setting{
 	{"admin_token", secret(func(l *loader) *noctuary.Secret { return &l.cfg.AdminToken })},
 	{"master_key", masterKey},
 	{"pagerduty_api_url", check(httpURL, field(func(c *Config) *string { return &c.PagerDutyAPIURL }))},
+	{"pagerduty_rate_limit", rateLimit},
 	{"pagerduty_token", secret(func(l *loader) *noctuary.Secret { return &l.pdToken })},
 	{"pagerduty_webhook_secret", secret(func(l *loader) *noctuary.Secret { return &l.pdWebhookSecret })},
 	{"pagerduty_from", func(l *loader, v string) string { l.pdFrom = v; return email(v) }},
@@ -139,6 +140,15 @@ func concurrency(l *loader, v string) string {
 		return fmt.Sprintf("%q is not a number from 1 to 256", v)
 	}
 	l.cfg.TriageConcurrency = n
+	return ""
+}
+
+func rateLimit(l *loader, v string) string {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 100000 {
+		return fmt.Sprintf("%q is not a number of requests per minute from 1 to 100000 (PagerDuty allows 960 per key)", v)
+	}
+	l.cfg.PagerDutyRateLimit = n
 	return ""
 }
 
