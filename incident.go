@@ -86,3 +86,16 @@ type WebhookDelivery struct {
 	Deliveries int64
 	Event      WebhookEvent
 }
+
+// DeadWebhook is a webhook event that failed triage permanently, kept on
+// noctuary:webhooks:dead for inspection and replay.
+type DeadWebhook struct {
+	// ID is the entry's ID in noctuary:webhooks:dead.
+	ID string `json:"id"`
+	// StreamID was its ID in noctuary:webhooks.
+	StreamID   string `json:"stream_id"`
+	Reason     string `json:"reason"`
+	Deliveries int64  `json:"deliveries"`
+	// Event is the webhook event; zero if the stored JSON does not decode.
+	Event WebhookEvent `json:"event"`
+}

@@ -34,6 +34,7 @@ type Store interface {
 	SlackMessage(ctx context.Context, incidentID string) (map[string]string, error)
 	SetSlackMessage(ctx context.Context, incidentID string, fields map[string]string) error
 	LockSlackMessage(ctx context.Context, incidentID string, ttl time.Duration) (release func(), ok bool, err error)
+	FeedbackCounts(ctx context.Context, service string) (right, wrong int, err error)
 }
 
 // Admin runs the admin operations (one validation and one audit entry per

@@ -33,7 +33,11 @@ func (b *Bot) status(ctx context.Context, r request) (string, error) {
 		return s.String(), nil
 	}
 	for _, v := range svcs {
-		fmt.Fprintf(&s, "• %s\n", serviceLine(v))
+		right, wrong, err := b.opt.Store.FeedbackCounts(ctx, v.Key)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&s, "• %s%s\n", serviceLine(v), feedbackLine(right, wrong))
 	}
 	return blocks.Truncate(strings.TrimSuffix(s.String(), "\n"), 3000), nil
 }
@@ -49,6 +53,14 @@ func serviceLine(v noctuary.Service) string {
 		line += ", *paused*"
 	}
 	return line
+}
+
+// feedbackLine summarises the engineers' verdicts on a service's hypotheses.
+func feedbackLine(right, wrong int) string {
+	if right+wrong == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", feedback: %d right, %d wrong", right, wrong)
 }
 
 func (b *Bot) keys(ctx context.Context, _ request) (string, error) {

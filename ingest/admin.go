@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,4 +36,28 @@ func (s *Server) getIncident(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, view)
+}
+
+// maxDeadListed bounds GET /api/v1/webhooks/dead.
+const maxDeadListed = 1000
+
+// getDeadWebhooks answers GET /api/v1/webhooks/dead?limit=N (default 50): the
+// webhook events that failed triage permanently, newest first, with why.
+// `noctuary replay-dead` puts them back on the queue.
+func (s *Server) getDeadWebhooks(c *gin.Context) {
+	limit := 50
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxDeadListed {
+			s.fail(c, noctuary.Errorf(noctuary.EInvalid, "limit must be a number from 1 to %d.", maxDeadListed))
+			return
+		}
+		limit = n
+	}
+	dead, err := s.store.DeadWebhooks(c.Request.Context(), limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"dead": dead})
 }

@@ -27,6 +27,7 @@ type Store interface {
 	Integration(ctx context.Context, id string) (noctuary.Integration, error)
 	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
+	DeadWebhooks(ctx context.Context, limit int) ([]noctuary.DeadWebhook, error)
 	StreamLengths(ctx context.Context) (map[string]int64, error)
 }
 
@@ -111,6 +112,7 @@ func (s *Server) newEngine(metricsHandler http.Handler) *gin.Engine {
 	e.POST("/v1/events", s.postEvents)
 	s.admin = e.Group("/api/v1", s.requireAdmin)
 	s.admin.GET("/incidents/:id", s.getIncident)
+	s.admin.GET("/webhooks/dead", s.getDeadWebhooks)
 	return e
 }
 
@@ -121,12 +123,6 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // the server's recovery, metrics and request log. Call it before serving.
 func (s *Server) Handle(method, path string, h http.Handler) {
 	s.engine.Handle(method, path, gin.WrapH(h))
-}
-
-// HandleAdmin mounts h on method and /api/v1 + path behind the admin token.
-// Call it before serving.
-func (s *Server) HandleAdmin(method, path string, h http.Handler) {
-	s.admin.Handle(method, path, gin.WrapH(h))
 }
 
 func (s *Server) healthz(c *gin.Context) {

@@ -118,9 +118,6 @@ func TestHandleMountsWithRecovery(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	s.Handle(http.MethodGet, "/boom", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("kaboom") }))
-	s.HandleAdmin(http.MethodGet, "/services", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
 	e := startWithHandler(t, s)
 	if r := do(t, http.MethodPost, e+"/slack/commands", nil, nil); r.status != http.StatusTeapot {
 		t.Fatalf("mounted handler: %d", r.status)
@@ -129,9 +126,30 @@ func TestHandleMountsWithRecovery(t *testing.T) {
 	if !strings.Contains(logs.String(), "kaboom") {
 		t.Fatalf("the panic was not logged: %s", logs.String())
 	}
-	check(t, do(t, http.MethodGet, e+"/api/v1/services", nil, nil), http.StatusUnauthorized, "unauthorized")
-	if r := do(t, http.MethodGet, e+"/api/v1/services", nil, bearer(tokenAdmin)); r.status != http.StatusNoContent {
-		t.Fatalf("admin handler: %d", r.status)
+}
+
+// TestDeadWebhooksEndpoint: the admin API lists dead-lettered events with
+// their reason.
+func TestDeadWebhooksEndpoint(t *testing.T) {
+	st := storetest.Open(t, "embedded", storeOptions())
+	e := startWithHandler(t, ingest.New(serverOptions(st)))
+	ctx := context.Background()
+	ev := noctuary.WebhookEvent{ID: "EV-DEAD", Type: "incident.triggered", Integration: "prod", Incident: noctuary.Incident{ID: "QDEAD"}}
+	if _, err := st.EnqueueWebhook(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.ReadWebhooks(ctx, "w", 1, 0)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("read: %v %v", msgs, err)
+	}
+	if err := st.DeadLetterWebhook(ctx, msgs[0], "failed on delivery 5: refused"); err != nil {
+		t.Fatal(err)
+	}
+	check(t, do(t, http.MethodGet, e+"/api/v1/webhooks/dead", nil, nil), http.StatusUnauthorized, "unauthorized")
+	check(t, do(t, http.MethodGet, e+"/api/v1/webhooks/dead?limit=0", nil, bearer(tokenAdmin)), http.StatusBadRequest, "invalid")
+	r := do(t, http.MethodGet, e+"/api/v1/webhooks/dead", nil, bearer(tokenAdmin))
+	if r.status != http.StatusOK || !strings.Contains(r.raw, `"reason":"failed on delivery 5: refused"`) || !strings.Contains(r.raw, `"QDEAD"`) {
+		t.Fatalf("dead list: %d %s", r.status, r.raw)
 	}
 }
 

@@ -17,19 +17,6 @@ const (
 	replayPage = 100
 )
 
-// DeadWebhook is a webhook event set aside after failing triage too often,
-// kept for inspection and replay.
-type DeadWebhook struct {
-	// ID is the entry's ID in noctuary:webhooks:dead.
-	ID string
-	// StreamID was its ID in noctuary:webhooks.
-	StreamID   string
-	Reason     string
-	Deliveries int64
-	// Event is the webhook event; zero if the stored JSON does not decode.
-	Event noctuary.WebhookEvent
-}
-
 // DeadLetterWebhook moves m to noctuary:webhooks:dead with reason, then
 // acknowledges and deletes it from the queue. The dead entry is written
 // first, so a failure in between leaves a copy rather than losing it.
@@ -53,14 +40,14 @@ func (s *Store) deadLetter(ctx context.Context, streamID, raw, reason string, de
 }
 
 // DeadWebhooks returns up to limit dead-lettered webhook events, newest first.
-func (s *Store) DeadWebhooks(ctx context.Context, limit int) ([]DeadWebhook, error) {
+func (s *Store) DeadWebhooks(ctx context.Context, limit int) ([]noctuary.DeadWebhook, error) {
 	msgs, err := s.rdb.XRevRangeN(ctx, keyWebhooksDead, "+", "-", int64(limit)).Result()
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	out := make([]DeadWebhook, 0, len(msgs))
+	out := make([]noctuary.DeadWebhook, 0, len(msgs))
 	for _, m := range msgs {
-		d := DeadWebhook{ID: m.ID, StreamID: str(m.Values["stream_id"]), Reason: str(m.Values["reason"])}
+		d := noctuary.DeadWebhook{ID: m.ID, StreamID: str(m.Values["stream_id"]), Reason: str(m.Values["reason"])}
 		d.Deliveries, _ = strconv.ParseInt(str(m.Values["deliveries"]), 10, 64)
 		_ = json.Unmarshal([]byte(str(m.Values[fieldEvent])), &d.Event)
 		out = append(out, d)

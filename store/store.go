@@ -126,10 +126,6 @@ func (s *Store) prepare(ctx context.Context) error {
 	return s.recordIntegrations(ctx)
 }
 
-// Embedded reports whether the store runs on the in-process, non-persistent
-// Redis.
-func (s *Store) Embedded() bool { return s.mini != nil }
-
 // Close closes the connection and stops the embedded Redis, if any.
 func (s *Store) Close() error {
 	err := s.rdb.Close()

@@ -135,7 +135,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 		if lens["webhooks"] != 0 || lens["webhooks_pending"] != 0 || lens["webhooks_dead"] != 2 {
 			t.Fatalf("after dead-lettering: %v", lens)
 		}
-		dead := must[[]store.DeadWebhook](t)(s.DeadWebhooks(ctx, 10))
+		dead := must[[]noctuary.DeadWebhook](t)(s.DeadWebhooks(ctx, 10))
 		if len(dead) != 2 || dead[0].Event.ID != "ev-2" || dead[0].Reason != "triage failed: boom" ||
 			dead[0].Deliveries != 5 || dead[0].StreamID != msgs[1].StreamID {
 			t.Fatalf("dead = %+v", dead)
@@ -143,7 +143,7 @@ func TestDeadLetterAndReplay(t *testing.T) {
 		if n := must[int](t)(s.ReplayDeadWebhooks(ctx)); n != 2 {
 			t.Fatalf("replayed %d, want 2", n)
 		}
-		if dead := must[[]store.DeadWebhook](t)(s.DeadWebhooks(ctx, 10)); len(dead) != 0 {
+		if dead := must[[]noctuary.DeadWebhook](t)(s.DeadWebhooks(ctx, 10)); len(dead) != 0 {
 			t.Fatalf("dead after replay = %+v", dead)
 		}
 		again := must[[]noctuary.WebhookDelivery](t)(s.ReadWebhooks(ctx, "w1", 10, 0))
@@ -197,7 +197,7 @@ func TestUndecodableEntryAndLostGroup(t *testing.T) {
 	if msgs := must[[]noctuary.WebhookDelivery](t)(s.ReadWebhooks(ctx, "w1", 10, 0)); len(msgs) != 0 {
 		t.Fatalf("read %+v", msgs)
 	}
-	dead := must[[]store.DeadWebhook](t)(s.DeadWebhooks(ctx, 10))
+	dead := must[[]noctuary.DeadWebhook](t)(s.DeadWebhooks(ctx, 10))
 	if len(dead) != 1 || !strings.HasPrefix(dead[0].Reason, "undecodable entry") {
 		t.Fatalf("dead = %+v", dead)
 	}
