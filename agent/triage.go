@@ -107,6 +107,11 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),
 	}
 	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
+	// Kept at once, without its note, so that the Slack message's buttons
+	// work while the LLM thinks; a triage counts as done only with a note.
+	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
+		return err
+	}
 	w.mirror(ctx, t)
 	if w.opt.LLM != nil && svc.LLM {
 		t = withResult(t, Hypothesize(ctx, w.opt.LLM, req, w.opt.LLMTimeout))

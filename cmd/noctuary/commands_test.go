@@ -76,3 +76,33 @@ func TestConfigValidateCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveDisableSurvivesRestart: a service disabled live (Slack, admin API)
+// stays disabled when Noctuary restarts with a file that enables it.
+func TestLiveDisableSurvivesRestart(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	if _, err := e.main.Store.UpdateService(ctx, "checkout", func(s *noctuary.Service) error {
+		s.Enabled = false
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.main = e.start(e.cfg)
+	e.url = "http://" + e.main.Addr
+	svc, err := e.main.Store.Service(ctx, "checkout")
+	if err != nil || svc.Enabled {
+		t.Fatalf("after the restart checkout is %+v (%v); the live disable must be kept", svc, err)
+	}
+	if len(svc.Dependencies) != 1 || svc.Dependencies[0] != "postgres-main" {
+		t.Errorf("settings only the file declares are refreshed from it: dependencies = %v", svc.Dependencies)
+	}
+	e.sendWebhook(webhook("EV-OFF", noctuary.EventIncidentTriggered, "QOFF", "PCHECKOUT", onsetAt()))
+	e.waitPendingZero(5 * time.Second)
+	if n := len(e.pd.Notes("QOFF")); n != 0 {
+		t.Fatalf("%d notes for a disabled service", n)
+	}
+}
