@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,5 +105,46 @@ func TestLiveDisableSurvivesRestart(t *testing.T) {
 	e.waitPendingZero(5 * time.Second)
 	if n := len(e.pd.Notes("QOFF")); n != 0 {
 		t.Fatalf("%d notes for a disabled service", n)
+	}
+}
+
+// TestShutdownFinishesInFlightRequests: Close waits for a request whose body
+// is still arriving, and that request is answered (and stored).
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	e := newEnv(t, nil)
+	body, w := io.Pipe()
+	req, err := http.NewRequest("POST", e.url+"/v1/events", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testIngestToken)
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	event := `{"id":"inflight-1","service":"checkout","kind":"deploy","source":"ci","occurred_at":"` + time.Now().UTC().Format(time.RFC3339) + `"}`
+	_, _ = w.Write([]byte(event[:20]))
+	time.Sleep(100 * time.Millisecond) // the request is in flight
+	closed := make(chan error, 1)
+	go func() { closed <- e.main.Close() }()
+	time.Sleep(100 * time.Millisecond) // shutdown has begun and waits
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a request was in flight")
+	default:
+	}
+	_, _ = w.Write([]byte(event[20:]))
+	_ = w.Close()
+	if status := <-answered; status != http.StatusAccepted {
+		t.Fatalf("in-flight request answered %d, want 202", status)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
 	}
 }
