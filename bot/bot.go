@@ -153,7 +153,9 @@ func validate(opt *Options) error {
 // connection, until ctx ends.
 func (b *Bot) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return b.work(gctx) })
+	for range jobWorkers {
+		g.Go(func() error { return b.work(gctx) })
+	}
 	if !b.opt.AppToken.IsZero() {
 		g.Go(func() error { return b.socketMode(gctx) })
 	}

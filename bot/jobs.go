@@ -27,6 +27,10 @@ const (
 	storeBackoff = time.Second
 	// msgLockTTL bounds one worker's hold of an incident's message.
 	msgLockTTL = 30 * time.Second
+	// jobWorkers is how many jobs one process works on at once, so that an
+	// action that takes its 10 s does not hold up other incidents' messages
+	// (jobs of one incident are serialised by its message lock).
+	jobWorkers = 4
 )
 
 // Job kinds.

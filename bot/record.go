@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -55,15 +56,34 @@ func (b *Bot) saveRecord(ctx context.Context, incidentID string, r record) error
 	return b.opt.Store.SetSlackMessage(ctx, incidentID, f)
 }
 
+// lockWait is how long a job waits for another job of the same incident
+// (one Slack call, usually) before leaving itself to be retried later.
+const lockWait = 5 * time.Second
+
+// lockRecord takes the incident's message lock, waiting up to lockWait while
+// another worker holds it; errBusy after that.
+func (b *Bot) lockRecord(ctx context.Context, incidentID string) (func(), error) {
+	deadline := time.Now().Add(lockWait)
+	for {
+		release, ok, err := b.opt.Store.LockSlackMessage(ctx, incidentID, msgLockTTL)
+		if err != nil || ok {
+			return release, err
+		}
+		if time.Now().After(deadline) {
+			return nil, errBusy
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}
+
 // withRecord runs f on the incident's record under its lock and saves what
 // f leaves in it, even when f fails halfway (a message posted is recorded).
 func (b *Bot) withRecord(ctx context.Context, incidentID string, f func(r *record) error) error {
-	release, ok, err := b.opt.Store.LockSlackMessage(ctx, incidentID, msgLockTTL)
+	release, err := b.lockRecord(ctx, incidentID)
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return errBusy
 	}
 	defer release()
 	r, err := b.loadRecord(ctx, incidentID)
