@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
@@ -105,6 +106,10 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		return err
 	}
 	logger.Info("noctuary is listening", "addr", m.Addr, "embedded_store", cfg.RedisURL == "")
+	for _, integ := range cfg.Integrations {
+		logger.Info("PagerDuty webhook subscription URL", "integration", integ.ID, "environment", integ.Environment,
+			"url", strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/pagerduty/"+integ.ID, "dry_run", integ.Token.IsZero())
+	}
 	select {
 	case <-ctx.Done():
 	case <-m.Done():
