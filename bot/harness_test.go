@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,11 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/admin"
+	"github.com/noctuary/noctuary/agent/actions"
+	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/pd"
+	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store"
 	"github.com/noctuary/noctuary/store/storetest"
 )
@@ -32,14 +39,19 @@ const (
 
 var onset = time.Date(2026, 11, 23, 2, 14, 0, 0, time.UTC)
 
-// harness is a Bot on a real store, a fake Slack and fake admin/approvals.
+// harness is a Bot wired as Main wires it: the real store, admin
+// operations and approvals, against fakes of the third parties only: Slack
+// (fakeSlack), PagerDuty (pdtest) and the actions' webhook (actionHook).
 type harness struct {
 	t     testing.TB
 	bot   *Bot
 	store *store.Store
+	admin *admin.Admin
 	slack *fakeSlack
-	admin *fakeAdmin
-	appr  *fakeApprovals
+	pd    *pdtest.Server
+	hook  *actionHook
+	// clock is the approvals' clock.
+	clock *storetest.Clock
 	logs  *syncBuffer
 	mu    sync.Mutex
 	waits []time.Duration
@@ -62,47 +74,184 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t testing.TB, kind string) *harness {
-	t.Helper()
-	return newHarnessWith(t, kind, store.Options{Integrations: []noctuary.Integration{
-		{ID: "prod", Environment: "prod", Direction: noctuary.DirectionBidirectional, Token: "config-token"}}})
+// Integration prod's configured PagerDuty key and from address.
+const (
+	configKey noctuary.Secret = "pd-token"
+	pdFrom                    = "noctuary@example.com"
+)
+
+// setup tunes a harness.
+type setup struct {
+	// pdKey is the only key the fake PagerDuty accepts (default configKey).
+	pdKey noctuary.Secret
+	// now is the store's and the admin's clock (default time.Now).
+	now func() time.Time
 }
 
-// newHarnessWith builds the harness on a store opened with opt.
-func newHarnessWith(t testing.TB, kind string, opt store.Options) *harness {
+// pdAccepts makes the fake PagerDuty accept key only (say, a rotated one).
+func pdAccepts(key noctuary.Secret) func(*setup) { return func(s *setup) { s.pdKey = key } }
+
+// storeClock runs the store and the admin operations on clk.
+func storeClock(clk *storetest.Clock) func(*setup) { return func(s *setup) { s.now = clk.Now } }
+
+// newHarness builds the bot on a store of kind (storetest.Kinds). Service
+// checkout declares two actions: rollback (destructive, param sha) and
+// flush-cache.
+func newHarness(t testing.TB, kind string, opts ...func(*setup)) *harness {
 	t.Helper()
-	h := &harness{t: t, slack: newFakeSlack(t), logs: &syncBuffer{},
-		admin: &fakeAdmin{paused: map[string]bool{}},
-		appr:  &fakeApprovals{approvers: []string{"U0ALICE"}, decided: map[string]bool{}}}
-	h.store = storetest.Open(t, kind, opt)
+	cfg := setup{pdKey: configKey}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h := &harness{t: t, slack: newFakeSlack(t), pd: pdtest.New(t, cfg.pdKey.Reveal()), hook: newActionHook(t),
+		clock: storetest.NewClock(time.Now()), logs: &syncBuffer{}}
+	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	integ := noctuary.Integration{ID: "prod", Environment: "prod", Direction: noctuary.DirectionBidirectional,
+		Token: configKey, From: pdFrom, APIURL: h.pd.URL}
+	specs := []noctuary.ActionSpec{
+		{Name: "rollback", Destructive: true, Webhook: h.hook.srv.URL + "/rollback", Secret: hookSecret, Params: []string{"sha"}},
+		{Name: "flush-cache", Webhook: h.hook.srv.URL + "/flush", Secret: hookSecret},
+	}
+	h.store = storetest.Open(t, kind, store.Options{Integrations: []noctuary.Integration{integ},
+		Actions: map[string][]noctuary.ActionSpec{"checkout": specs}, Now: cfg.now, Logger: logger})
+	h.admin = admin.New(admin.Options{Store: h.store, Checker: pdKeyChecker{}, Now: cfg.now, Logger: logger,
+		MasterKey: bytes.Repeat([]byte{7}, admin.MasterKeySize)})
+	client, err := pd.NewClient(integ, pd.ClientOptions{MaxAttempts: 1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := NewDirectory(botToken, h.slack.url()) // the approvals' own, as Main wires it
+	dir.wait = h.recordWait
+	decisions := approvals.New(approvals.Options{Store: h.store, Runner: actions.New(actions.Options{Logger: logger}),
+		Notes: pdClients{"prod": client}, OnCall: pdClients{"prod": client}, Directory: dir, Now: h.clock.Now, Logger: logger})
 	b, err := New(Options{
 		BotToken: botToken, SigningSecret: signingSecret, APIURL: strings.TrimSuffix(h.slack.url(), "/"),
-		Admins: []string{adminUser}, Store: h.store, Admin: h.admin, Approvals: h.appr,
-		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Admins: []string{adminUser}, Store: h.store, Admin: h.admin, Approvals: decisions, Logger: logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.http = h.slack.srv.Client()
-	b.dir.wait = func(_ context.Context, d time.Duration) error {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		h.waits = append(h.waits, d)
-		return nil
-	}
+	b.dir.wait = h.recordWait
 	h.bot = b
 	h.slack.emails["U0ALICE"] = "alice@example.com"
 	h.slack.emails["U0BOB"] = "bob@example.com"
 	return h
 }
 
-// putService stores a service in the given mode, posting to C0CHECKOUT.
+// recordWait stands for a Retry-After sleep: it records d.
+func (h *harness) recordWait(_ context.Context, d time.Duration) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.waits = append(h.waits, d)
+	return nil
+}
+
+// putService stores checkout in mode, posting to C0CHECKOUT, U0ALICE its
+// approver.
 func (h *harness) putService(mode noctuary.Mode) {
 	h.t.Helper()
-	err := h.store.PutService(context.Background(), noctuary.Service{Key: "checkout", Environment: "prod",
-		Enabled: true, Mode: mode, SlackChannel: "C0CHECKOUT", Approvers: []string{"U0ALICE"}, LLM: true})
+	h.put(checkout(mode))
+}
+
+// checkout is service checkout in mode, U0ALICE its approver.
+func checkout(mode noctuary.Mode) noctuary.Service {
+	return noctuary.Service{Mode: mode, Approvers: []string{"U0ALICE"}, LLM: true}
+}
+
+// put stores svc as service checkout (prod), enabled, posting to C0CHECKOUT.
+func (h *harness) put(svc noctuary.Service) {
+	h.t.Helper()
+	svc.Key, svc.Environment, svc.Enabled, svc.SlackChannel = "checkout", "prod", true, "C0CHECKOUT"
+	if err := h.store.PutService(context.Background(), svc); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// posted returns a harness (embedded store) showing the message of incident
+// Q1ABCDEF of svc (stored as checkout), as the worker leaves it: incident
+// and triage tri-1 stored, then mirrored. The triage recommends a rollback
+// unless edit changes it.
+func posted(t *testing.T, svc noctuary.Service, edit ...func(*noctuary.Triage)) *harness {
+	t.Helper()
+	h := newHarness(t, "embedded")
+	h.put(svc)
+	tr := triageFixture("tri-1", onset)
+	tr.Incident.EscalationPolicy = noctuary.Reference{ID: "PEPCHECKOUT"}
+	for _, f := range edit {
+		f(&tr)
+	}
+	ctx := context.Background()
+	ev := noctuary.WebhookEvent{ID: "ev0", Type: noctuary.EventIncidentTriggered, Integration: "prod", OccurredAt: onset, Incident: tr.Incident}
+	if _, err := h.store.UpdateIncident(ctx, ev, "checkout"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.SaveTriage(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.MirrorTriage(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	h.drain()
+	if len(h.slack.messages()) != 1 {
+		t.Fatal("the message was not posted")
+	}
+	return h
+}
+
+// approvalID is the ID behind the message's only Approve (or Apply) button.
+func (h *harness) approvalID() string {
+	h.t.Helper()
+	rec, err := h.bot.loadRecord(context.Background(), "Q1ABCDEF")
+	if err != nil || len(rec.Offers) != 1 {
+		h.t.Fatalf("offers = %+v, %v", rec.Offers, err)
+	}
+	return rec.Offers[0].ApprovalID
+}
+
+// notes returns the contents of the incident's PagerDuty notes.
+func (h *harness) notes() []string {
+	var out []string
+	for _, n := range h.pd.Notes("Q1ABCDEF") {
+		out = append(out, n.Content)
+	}
+	return out
+}
+
+// audit returns the audit log, oldest first, one line per entry: actor,
+// action, service, result and the details but an error's text.
+func (h *harness) audit() []string {
+	h.t.Helper()
+	entries, err := h.store.AuditEntries(context.Background(), "", 1000)
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	out := make([]string, 0, len(entries))
+	for _, e := range slices.Backward(entries) {
+		line := strings.TrimPrefix(e.Actor, "slack:") + " " + e.Action + " " + e.Service + " " + e.Result
+		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+			if k != "error" {
+				line += " " + k + "=" + e.Details[k]
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// wantAudit checks that U0ALICE's actions were audited for checkout.
+func (h *harness) wantAudit(actions ...string) {
+	h.t.Helper()
+	entries, err := h.store.AuditEntries(context.Background(), "checkout", 100)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, action := range actions {
+		if !slices.ContainsFunc(entries, func(a noctuary.AuditEntry) bool {
+			return a.Action == action && a.Actor == "slack:U0ALICE" && a.Result != ""
+		}) {
+			h.t.Errorf("no %s audit entry in %+v", action, entries)
+		}
 	}
 }
 

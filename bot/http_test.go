@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/noctuary/noctuary/admin"
+	"github.com/noctuary/noctuary/bot/approvals"
 	"github.com/noctuary/noctuary/store"
 )
 
@@ -51,8 +53,8 @@ func TestRequestVerification(t *testing.T) {
 			}
 		}
 	}
-	if len(h.admin.list()) != 0 || len(h.slack.calls) != 0 {
-		t.Errorf("rejected requests did work: %v", h.admin.list())
+	if audit := h.audit(); len(audit) != 0 || len(h.slack.calls) != 0 {
+		t.Errorf("rejected requests did work: audited %q, %d Slack calls", audit, len(h.slack.calls))
 	}
 }
 
@@ -71,7 +73,7 @@ func TestNewValidatesOptions(t *testing.T) {
 			t.Errorf("New error %v does not name %s", err, want)
 		}
 	}
-	_, err = New(Options{BotToken: "xoxb-1", Store: (*store.Store)(nil), Admin: &fakeAdmin{}, Approvals: &fakeApprovals{}})
+	_, err = New(Options{BotToken: "xoxb-1", Store: (*store.Store)(nil), Admin: (*admin.Admin)(nil), Approvals: (*approvals.Service)(nil)})
 	if err == nil || !strings.Contains(err.Error(), "NOCTUARY_SLACK_SIGNING_SECRET") {
 		t.Errorf("New without a signing secret = %v", err)
 	}

@@ -40,7 +40,7 @@ func TestMirrorPostsOnceThenUpdatesInPlace(t *testing.T) {
 			if len(posts) != 1 || posts[0].Form.Get("channel") != "C0CHECKOUT" {
 				t.Fatalf("posts = %+v, want one to C0CHECKOUT", posts)
 			}
-			offers := []blocks.Offer{{ApprovalID: "apr-tri-h", Action: "rollback", Destructive: true}}
+			offers := h.offered(t, "tri-h", "rollback", true)
 			want := blocksJSON(t, blocks.Message{Triage: heuristic, Offers: offers})
 			if got := posts[0].Form.Get("blocks"); got != want {
 				t.Errorf("posted blocks\n%s\nwant\n%s", got, want)
@@ -181,7 +181,7 @@ func TestMirrorSlackErrors(t *testing.T) {
 func TestPausedMessageHasNoActionButtons(t *testing.T) {
 	h := newHarness(t, "embedded")
 	h.putService(noctuary.ModeAction)
-	h.admin.paused["checkout"] = true
+	pauseCheckout(h)
 	_ = h.bot.MirrorTriage(context.Background(), triageFixture("tri-1", onset))
 	h.drain()
 	b := h.slack.messages()[0].blocks()
@@ -214,8 +214,26 @@ func TestMirrorLLMResultOfTheSameTriage(t *testing.T) {
 	if !strings.Contains(b, "stale prices") || !strings.Contains(b, "noctuary_apply") || strings.Contains(b, "noctuary_approve") {
 		t.Errorf("the update does not offer the LLM's recommendation: %s", b)
 	}
-	rec, _ := h.bot.loadRecord(ctx, "Q1ABCDEF")
-	if rec.Triage.Engine != "gemini-2.5-flash" || len(rec.Offers) != 1 || rec.Offers[0].Action != "flush-cache" {
+	h.offered(t, "tri-1", "flush-cache", false)
+	if rec, _ := h.bot.loadRecord(ctx, "Q1ABCDEF"); rec.Triage.Engine != "gemini-2.5-flash" {
 		t.Errorf("record = %+v", rec)
 	}
+}
+
+// offered checks that the incident's message offers one pending approval
+// of the triage's action, and returns the offers.
+func (h *harness) offered(t *testing.T, triageID, action string, destructive bool) []blocks.Offer {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := h.bot.loadRecord(ctx, "Q1ABCDEF")
+	if err != nil || len(rec.Offers) != 1 {
+		t.Fatalf("offers = %+v, %v", rec.Offers, err)
+	}
+	o := rec.Offers[0]
+	a, err := h.store.Approval(ctx, o.ApprovalID)
+	if err != nil || a.State != noctuary.ApprovalPending || a.TriageID != triageID || a.Action != action ||
+		o.Action != action || o.Destructive != destructive || a.Destructive != destructive {
+		t.Fatalf("offer %+v of approval %+v (%v)", o, a, err)
+	}
+	return rec.Offers
 }

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,24 +38,27 @@ func TestRotateOpensModal(t *testing.T) {
 	}
 }
 
+// The submitted key is checked against PagerDuty (which accepts only
+// u+NEWKEY123) before it replaces the configured one.
 func TestRotateSubmission(t *testing.T) {
 	tests := []struct {
 		name, user, token string
-		fail              error
 		action            string // response_action
 		errText           string
-		calls             int
+		audit             []string
+		key               noctuary.Secret // in use afterwards
 	}{
-		{"accepted", adminUser, " u+NEWKEY123 ", nil, "update", "", 1},
-		{"rejected by PagerDuty", adminUser, "u+BAD", noctuary.Errorf(noctuary.EInvalid, "PagerDuty rejected the new key (401)."),
-			"errors", "PagerDuty rejected the new key (401).", 1},
-		{"empty", adminUser, "  ", nil, "errors", "Paste the new key.", 0},
-		{"not an admin", "U0BOB", "u+NEWKEY123", nil, "errors", "Only Noctuary's Slack admins may run `/noctuary rotate`", 0},
+		{"accepted", adminUser, " u+NEWKEY123 ", "update", "",
+			[]string{"U0ADMIN key.rotate  ok environment=prod integration=prod"}, "u+NEWKEY123"},
+		{"rejected by PagerDuty", adminUser, "u+BAD", "errors",
+			"PagerDuty did not accept the new key for environment prod; the current key stays in use",
+			[]string{"U0ADMIN key.rotate  invalid environment=prod integration=prod"}, configKey},
+		{"empty", adminUser, "  ", "errors", "Paste the new key.", nil, configKey},
+		{"not an admin", "U0BOB", "u+NEWKEY123", "errors", "Only Noctuary's Slack admins may run `/noctuary rotate`", nil, configKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, "embedded")
-			h.admin.err = tt.fail
+			h := newHarness(t, "embedded", pdAccepts("u+NEWKEY123"))
 			cb := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: tt.user}}
 			cb.View = slack.View{CallbackID: rotateCallback, PrivateMetadata: "prod", State: &slack.ViewState{
 				Values: map[string]map[string]slack.BlockAction{rotateBlock: {rotateInput: {Value: tt.token}}}}}
@@ -68,9 +73,15 @@ func TestRotateSubmission(t *testing.T) {
 			if resp.Action != tt.action || !strings.HasPrefix(resp.Errors[rotateBlock], tt.errText) {
 				t.Errorf("answer %s, want %s %q", w.Body, tt.action, tt.errText)
 			}
-			if calls := h.admin.list(); len(calls) != tt.calls ||
-				(tt.calls == 1 && calls[0] != "RotateKey slack:"+tt.user+" prod "+strings.TrimSpace(tt.token)) {
-				t.Errorf("admin calls %q", calls)
+			if got := h.audit(); !slices.Equal(got, tt.audit) {
+				t.Errorf("audit log %q, want %q", got, tt.audit)
+			}
+			if key, err := h.admin.Token(context.Background(), "prod"); key != tt.key || err != nil {
+				t.Errorf("the key in use is not %s (%v)", tt.key, err)
+			}
+			pending := strings.Contains(h.command("U0BOB", "keys"), "a new key is pending until it has worked once")
+			if pending != (tt.key != configKey) {
+				t.Errorf("/noctuary keys shows a pending key: %t", pending)
 			}
 			if strings.Contains(h.logs.String(), "NEWKEY") || strings.Contains(h.logs.String(), "u+BAD") {
 				t.Error("the key was logged")

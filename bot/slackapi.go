@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -41,10 +42,14 @@ type Directory struct {
 }
 
 // NewDirectory returns a Directory calling the Web API at apiURL (""
-// means DefaultAPIURL) with the bot token.
+// means DefaultAPIURL; a missing trailing slash is added, as slack-go appends
+// method names to it) with the bot token.
 func NewDirectory(botToken noctuary.Secret, apiURL string) *Directory {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(apiURL, "/") {
+		apiURL += "/"
 	}
 	return &Directory{api: slack.New(botToken.Reveal(), slack.OptionAPIURL(apiURL)), wait: sleep}
 }

@@ -33,13 +33,13 @@ func TestDirectory(t *testing.T) {
 }
 
 func TestSecretsNeverLogged(t *testing.T) {
-	h := posted(t, noctuary.ModeAction)
+	h := posted(t, checkout(noctuary.ModeAction))
 	h.slack.fail["chat.update"] = []string{"invalid_auth"}
-	h.click("U0ALICE", "noctuary_approve", "apr-tri-1", "Q1ABCDEF")
+	h.click("U0ALICE", "noctuary_approve", h.approvalID(), "Q1ABCDEF")
 	h.drain()
 	h.command("U0BOB", "enable checkout")
 	logs := h.logs.String()
-	for _, secret := range []string{botToken, signingSecret} {
+	for _, secret := range []string{botToken, signingSecret, configKey.Reveal(), hookSecret.Reveal()} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("a secret appears in the logs")
 		}

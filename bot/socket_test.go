@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/bot/blocks"
 )
 
@@ -28,7 +28,7 @@ func (a *ackRecorder) Ack(req socketmode.Request, payload ...any) error {
 }
 
 func TestSocketEventDispatch(t *testing.T) {
-	h := posted(t, "action")
+	h := posted(t, checkout(noctuary.ModeAction))
 	acks := &ackRecorder{}
 	ctx := context.Background()
 	events := []socketmode.Event{
@@ -59,13 +59,16 @@ func TestSocketEventDispatch(t *testing.T) {
 		t.Errorf("view submission ack = %+v", acks.acks[2])
 	}
 	h.drain()
-	if !slices.Contains(h.appr.list(), "Feedback tri-1 U0BOB true") {
-		t.Errorf("the click was not carried out: %q", h.appr.list())
+	if right, _, err := h.store.FeedbackCounts(ctx, "checkout"); right != 1 || err != nil {
+		t.Errorf("the click was not carried out: %d right votes, %v", right, err)
+	}
+	if audit := h.audit(); len(audit) != 1 || audit[0] != "U0BOB triage.feedback checkout right triage=tri-1" {
+		t.Errorf("audit log %q, want the feedback only (the refused command changed nothing)", audit)
 	}
 }
 
 func TestSocketClickNotQueuedIsNotAcked(t *testing.T) {
-	h := posted(t, "action")
+	h := posted(t, checkout(noctuary.ModeAction))
 	if err := h.store.Close(); err != nil { // Redis is gone: the click cannot be queued
 		t.Fatal(err)
 	}
