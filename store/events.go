@@ -44,13 +44,16 @@ func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (acc
 	if err != nil {
 		return 0, 0, err
 	}
-	cmds := make([]*redis.Cmd, len(calls))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, c := range calls {
-			cmds[i] = addEventsScript.Eval(ctx, p, []string{keyEvents(c.service), keyEventIDs(c.service)}, c.args...)
+	if len(evs) == 1 && evs[0].ID == "" {
+		stored, err := s.addOne(ctx, calls[0])
+		if err != nil {
+			return 0, 0, err
 		}
-		return nil
-	})
+		if stored {
+			return 1, 0, nil
+		}
+	}
+	cmds, err := s.runAddEvents(ctx, calls)
 	if err != nil {
 		return 0, 0, unavailable(err)
 	}
@@ -60,6 +63,56 @@ func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (acc
 	}
 	return accepted, len(evs) - accepted, nil
 }
+
+// addOne stores a single event without an id, the commonest request, with
+// plain commands instead of the script: XADD (trimming by MINID) and PEXPIRE,
+// in one round trip. It reports false, having stored nothing, when Redis
+// refuses the entry ID because the stream holds a later one (another
+// replica's clock is ahead): the script then picks the ID.
+func (s *Store) addOne(ctx context.Context, c scriptCall) (bool, error) {
+	ms, bound := c.args[0].(int64), c.args[1].(int64)
+	key := keyEvents(c.service)
+	var add *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		add = p.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: strconv.FormatInt(ms, 10) + "-*",
+			MinID: strconv.FormatInt(bound, 10), Approx: true, Values: []any{fieldEvent, c.args[3]}})
+		p.PExpire(ctx, key, time.Duration(ms-bound)*time.Millisecond)
+		return nil
+	})
+	if add.Err() != nil && strings.Contains(add.Err().Error(), "equal or smaller") {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
+// runAddEvents pipelines one EVALSHA of addEventsScript per call. A NOSCRIPT
+// answer (Redis restarted, or its script cache was flushed) means those calls
+// did nothing: the script is loaded and they run again.
+func (s *Store) runAddEvents(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds, err := s.pipelineAddEvents(ctx, calls)
+	if isNoScript(err) {
+		if err = addEventsScript.Load(ctx, s.rdb).Err(); err == nil {
+			cmds, err = s.pipelineAddEvents(ctx, calls)
+		}
+	}
+	return cmds, err
+}
+
+func (s *Store) pipelineAddEvents(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range calls {
+			cmds[i] = addEventsScript.EvalSha(ctx, p, []string{keyEvents(c.service), keyEventIDs(c.service)}, c.args...)
+		}
+		return nil
+	})
+	return cmds, err
+}
+
+func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
 
 // scriptCall is one addEventsScript call: a service and its ARGV.
 type scriptCall struct {

@@ -40,12 +40,12 @@ end
 // an XADD fail, the ids of the events stored so far are marked and the error
 // returned: a retry stores the rest. Returns the number of events stored.
 var addEventsScript = redis.NewScript(topID + `
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2])
 local seen, ids = {}, {}
 for i = 3, #ARGV, 2 do
   if ARGV[i] ~= '' then ids[#ids + 1] = ARGV[i] end
 end
 if #ids > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2])
   for j, score in ipairs(redis.call('ZMSCORE', KEYS[2], unpack(ids))) do
     if score then seen[ids[j]] = true end
   end
@@ -78,7 +78,7 @@ mark()
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
 local ttl = tonumber(ARGV[1]) - tonumber(ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+if #ids > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 return added
 `)
 

@@ -123,6 +123,10 @@ func (s *Store) prepare(ctx context.Context) error {
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
 		return unavailable(err)
 	}
+	// AddEvents pipelines EVALSHA, which needs the script in Redis' cache.
+	if err := addEventsScript.Load(ctx, s.rdb).Err(); err != nil {
+		return unavailable(err)
+	}
 	return s.recordIntegrations(ctx)
 }
 
