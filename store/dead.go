@@ -61,13 +61,26 @@ func (s *Store) DeadWebhooks(ctx context.Context, limit int) ([]noctuary.DeadWeb
 // re-queued before it is removed, so an interruption leaves duplicates at
 // worst, never losses.
 func (s *Store) ReplayDeadWebhooks(ctx context.Context) (int, error) {
+	return s.replayStream(ctx, keyWebhooksDead, keyWebhooks)
+}
+
+// ReplayDeadSlackJobs puts every dead-lettered Slack job (a message Slack
+// kept refusing, say during an outage) back on the Slack job queue, as
+// ReplayDeadWebhooks does for webhooks.
+func (s *Store) ReplayDeadSlackJobs(ctx context.Context) (int, error) {
+	return s.replayStream(ctx, keySlackJobsDead, keySlackJobs)
+}
+
+// replayStream moves every entry of the dead stream back onto queue, page
+// by page.
+func (s *Store) replayStream(ctx context.Context, dead, queue string) (int, error) {
 	replayed, start := 0, "-"
 	for {
-		page, err := s.rdb.XRangeN(ctx, keyWebhooksDead, start, "+", replayPage).Result()
+		page, err := s.rdb.XRangeN(ctx, dead, start, "+", replayPage).Result()
 		if err != nil {
 			return replayed, unavailable(err)
 		}
-		n, err := s.replay(ctx, page)
+		n, err := s.replay(ctx, page, dead, queue)
 		replayed += n
 		if err != nil || len(page) < replayPage {
 			return replayed, err
@@ -77,14 +90,14 @@ func (s *Store) ReplayDeadWebhooks(ctx context.Context) (int, error) {
 }
 
 // replay re-queues one page of dead entries, then deletes those re-queued.
-func (s *Store) replay(ctx context.Context, page []redis.XMessage) (int, error) {
+func (s *Store) replay(ctx context.Context, page []redis.XMessage, dead, queue string) (int, error) {
 	if len(page) == 0 {
 		return 0, nil
 	}
 	cmds := make([]*redis.StringCmd, len(page))
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range page {
-			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: keyWebhooks, Values: []any{fieldEvent, str(m.Values[fieldEvent])}})
+			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: queue, Values: []any{fieldEvent, str(m.Values[fieldEvent])}})
 		}
 		return nil
 	})
@@ -100,7 +113,7 @@ func (s *Store) replay(ctx context.Context, page []redis.XMessage) (int, error) 
 		done = append(done, page[i].ID)
 	}
 	if len(done) > 0 {
-		if err := s.rdb.XDel(ctx, keyWebhooksDead, done...).Err(); err != nil {
+		if err := s.rdb.XDel(ctx, dead, done...).Err(); err != nil {
 			return 0, unavailable(err)
 		}
 	}

@@ -45,6 +45,16 @@ func TestSlackJobQueue(t *testing.T) {
 			if id, _, _, err := s.NextSlackJob(ctx, "b", 0, 0); err != nil || id != "" {
 				t.Fatalf("queue not empty after ack and dead letter: %q, %v", id, err)
 			}
+			// Replay puts the dead job back on the queue, once.
+			if n, err := s.ReplayDeadSlackJobs(ctx); err != nil || n != 1 {
+				t.Fatalf("replayed %d, %v; want 1", n, err)
+			}
+			if n, err := s.ReplayDeadSlackJobs(ctx); err != nil || n != 0 {
+				t.Fatalf("second replay moved %d, %v; want 0", n, err)
+			}
+			if _, data, _, err := s.NextSlackJob(ctx, "c", 0, time.Hour); err != nil || string(data) != `{"n":2}` {
+				t.Fatalf("replayed job = %q, %v", data, err)
+			}
 		})
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // replayDead moves every dead-lettered webhook event back onto the triage
-// queue. With the embedded store there is nothing to replay: its data lives in
+// queue, and every dead-lettered Slack job back onto the Slack queue. With the embedded store there is nothing to replay: its data lives in
 // the serving process only.
 func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
 	if cfg.RedisURL == "" {
@@ -27,5 +27,10 @@ func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, ou
 		return err
 	}
 	fmt.Fprintf(out, "replayed %d dead-lettered webhook event(s) onto noctuary:webhooks\n", n)
+	n, err = s.ReplayDeadSlackJobs(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "replayed %d dead-lettered Slack job(s) onto noctuary:v1:slack:jobs\n", n)
 	return nil
 }

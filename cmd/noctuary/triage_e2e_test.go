@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -238,9 +240,10 @@ func TestPoisonEntryDeadLettered(t *testing.T) {
 		t.Fatalf("dead = %+v, %v", dead, err)
 	}
 	e.pd.ClearFailures()
-	n, err := e.main.Store.ReplayDeadWebhooks(context.Background())
-	if err != nil || n != 1 {
-		t.Fatalf("replayed %d, %v", n, err)
+	var out bytes.Buffer
+	if err := replayDead(context.Background(), e.cfg, slog.New(slog.DiscardHandler), &out); err != nil ||
+		!strings.Contains(out.String(), "replayed 1 dead-lettered webhook event(s)") {
+		t.Fatalf("noctuary replay-dead: %v\n%s", err, out.String())
 	}
 	e.waitNotes("QPOISON", 1, 10*time.Second)
 	e.waitPendingZero(5 * time.Second)
