@@ -88,9 +88,14 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	defer release()
 	ctx, cancel := context.WithTimeout(ctx, triageTimeout)
 	defer cancel()
-	if prev, err := w.opt.State.Triage(ctx, id); err == nil && prev.Note != "" {
+	prev, err := w.opt.State.Triage(ctx, id)
+	switch {
+	case err == nil && prev.Note != "":
 		w.opt.Metrics.Triages.WithLabelValues("already_done").Inc()
 		return nil
+	case err != nil && noctuary.ErrorCode(err) != noctuary.ENotFound:
+		// Unknown whether it is done: retry rather than triage it again.
+		return err
 	}
 
 	services := append([]string{svc.Key}, svc.Dependencies...)
@@ -161,7 +166,13 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 		w.mirror(ctx, t)
 	}
 	if n != nil && shouldAutoAck(svc, t, st) {
-		w.autoAck(ctx, n, svc, t)
+		// The triage may have taken a while (LLM, PagerDuty retries): an
+		// engineer may have acknowledged or resolved the incident meanwhile.
+		if latest, err := w.opt.State.IncidentState(ctx, ev.Incident.ID); err != nil {
+			w.opt.Logger.Warn("auto-acknowledge skipped: the incident's state could not be read", "incident", ev.Incident.ID, "error", err)
+		} else if shouldAutoAck(svc, t, latest) {
+			w.autoAck(ctx, n, svc, t)
+		}
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ type Queue interface {
 type State interface {
 	ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error)
 	UpdateIncident(ctx context.Context, ev noctuary.WebhookEvent, serviceKey string) (noctuary.IncidentState, error)
+	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
 	EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error)
 	SaveTriage(ctx context.Context, t noctuary.Triage) error
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)

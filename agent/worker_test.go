@@ -2,8 +2,10 @@ package agent_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,5 +141,158 @@ func TestPermanentFailureIsDeadLettered(t *testing.T) {
 	}
 	if n := len(e.pd.Notes("")); n != 0 {
 		t.Fatalf("%d notes posted", n)
+	}
+}
+
+// blockingLLM answers confidently, but only once the test releases it.
+type blockingLLM struct {
+	called  chan struct{}
+	release chan struct{}
+}
+
+func (blockingLLM) Name() string { return "fake-llm" }
+
+func (b blockingLLM) Hypothesize(ctx context.Context, req agent.Request) (agent.Result, error) {
+	select {
+	case b.called <- struct{}{}:
+	default:
+	}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return agent.Result{}, ctx.Err()
+	}
+	return agent.Result{Hypothesis: "the deploy did it", Confidence: 0.99,
+		Recommendation: noctuary.Recommendation{Text: "roll back"}}, nil
+}
+
+// TestNoAutoAcknowledgeOnceAcknowledged: an engineer acknowledges the
+// incident while the LLM thinks; the worker must not acknowledge it again
+// on the strength of the incident's state when the triage began. Without
+// the engineer, it does.
+func TestNoAutoAcknowledgeOnceAcknowledged(t *testing.T) {
+	for _, humanAcks := range []bool{false, true} {
+		t.Run(fmt.Sprint("human acknowledges: ", humanAcks), func(t *testing.T) { testAutoAck(t, humanAcks) })
+	}
+}
+
+func testAutoAck(t *testing.T, humanAcks bool) {
+	ctx := context.Background()
+	fake := pdtest.New(t, "tok")
+	integ := noctuary.Integration{ID: "default", Environment: "default", Direction: noctuary.DirectionBidirectional,
+		Token: "tok", WebhookSecrets: []noctuary.Secret{"w"}, From: "n@example.com", APIURL: fake.URL}
+	s := storetest.Open(t, "redis", store.Options{Integrations: []noctuary.Integration{integ}})
+	threshold := 0.5
+	svc := noctuary.Service{Key: "checkout", Environment: "default", PagerDutyServiceIDs: []string{"PCHECKOUT"},
+		Enabled: true, Mode: noctuary.ModeAction, LLM: true, AutoAcknowledge: &threshold}
+	if err := s.PutService(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if _, _, err := s.AddEvents(ctx, []noctuary.ContextEvent{{Service: "checkout", Kind: "deploy", Source: "argocd",
+		OccurredAt: now.Add(-4 * time.Minute), Summary: "checkout rolled out sha=a4f2c1"}}); err != nil {
+		t.Fatal(err)
+	}
+	client, err := pd.NewClient(integ, pd.ClientOptions{MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	llm := blockingLLM{called: make(chan struct{}, 1), release: make(chan struct{})}
+	w := agent.NewWorker(agent.WorkerOptions{
+		Queue: s, State: s, Notifiers: pdNotifiers{client}, Render: pd.RenderNote, LLM: llm, LLMTimeout: 10 * time.Second,
+		ClaimIdle: time.Minute, Block: 50 * time.Millisecond, Grace: time.Second,
+	})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	inc := noctuary.Incident{ID: "QACKED", Title: "checkout down", Status: "triggered", CreatedAt: now,
+		Service: noctuary.Reference{ID: "PCHECKOUT"}}
+	trig := noctuary.WebhookEvent{ID: "EV-T", Type: noctuary.EventIncidentTriggered, Integration: "default",
+		OccurredAt: now, ReceivedAt: now, Incident: inc}
+	if _, err := s.EnqueueWebhook(ctx, trig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-llm.called:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the LLM was not asked")
+	}
+	if humanAcks {
+		acked := inc
+		acked.Status = "acknowledged"
+		ack := noctuary.WebhookEvent{ID: "EV-A", Type: noctuary.EventIncidentAcknowledged, Integration: "default",
+			OccurredAt: now.Add(time.Second), ReceivedAt: now.Add(time.Second), Incident: acked}
+		if _, err := s.EnqueueWebhook(ctx, ack); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the acknowledgement to be recorded", func() bool {
+			st, err := s.IncidentState(ctx, "QACKED")
+			return err == nil && st.Incident.Status == "acknowledged"
+		})
+	}
+	close(llm.release)
+	waitFor(t, "both webhooks handled", func() bool {
+		lens, err := s.StreamLengths(ctx)
+		return err == nil && lens["webhooks"] == 0 && lens["webhooks_pending"] == 0
+	})
+	if n := len(fake.Notes("QACKED")); n != 1 {
+		t.Fatalf("%d notes, want 1", n)
+	}
+	if acks := fake.Acks(); humanAcks && len(acks) != 0 {
+		t.Fatalf("Noctuary acknowledged an incident an engineer had already acknowledged: %v", acks)
+	} else if !humanAcks && len(acks) != 1 {
+		t.Fatalf("acks = %v, want one auto-acknowledgement", acks)
+	}
+}
+
+// failingTriageRead is the store with Triage (the "already done?" check)
+// unavailable.
+type failingTriageRead struct {
+	*store.Store
+	calls atomic.Int32
+}
+
+func (f *failingTriageRead) Triage(context.Context, string) (noctuary.Triage, error) {
+	f.calls.Add(1)
+	return noctuary.Triage{}, noctuary.Errorf(noctuary.EUnavailable, "the store is unavailable")
+}
+
+// TestUnreadableTriageIsNotRedone: when the worker cannot tell whether the
+// triage was already done, it leaves the event pending rather than triage
+// (LLM, Slack mirror, PagerDuty) again.
+func TestUnreadableTriageIsNotRedone(t *testing.T) {
+	fake := pdtest.New(t, "tok")
+	integ := noctuary.Integration{ID: "default", Environment: "default", Direction: noctuary.DirectionBidirectional,
+		Token: "tok", WebhookSecrets: []noctuary.Secret{"w"}, From: "n@example.com", APIURL: fake.URL}
+	s := storetest.Open(t, "redis", store.Options{Integrations: []noctuary.Integration{integ}})
+	svc := noctuary.Service{Key: "checkout", Environment: "default", PagerDutyServiceIDs: []string{"PCHECKOUT"},
+		Enabled: true, Mode: noctuary.ModeReadOnly}
+	if err := s.PutService(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	client, err := pd.NewClient(integ, pd.ClientOptions{MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := &failingTriageRead{Store: s}
+	w := agent.NewWorker(agent.WorkerOptions{
+		Queue: s, State: state, Notifiers: pdNotifiers{client}, Render: pd.RenderNote,
+		ClaimIdle: time.Minute, Block: 50 * time.Millisecond, Grace: time.Second,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	e := &workerEnv{store: s, pd: fake}
+	e.enqueue(t, "QUNSURE")
+	waitFor(t, "the triage check", func() bool { return state.calls.Load() > 0 })
+	time.Sleep(300 * time.Millisecond)
+	if n := fake.Requests(); n != 0 {
+		t.Fatalf("%d PagerDuty requests though the worker could not tell whether the note was posted", n)
+	}
+	if lens := e.lengths(t); lens["webhooks_pending"] != 1 {
+		t.Fatalf("lengths = %v, want the event pending", lens)
 	}
 }
