@@ -93,7 +93,8 @@ end
 return r
 `)
 
-// unlockScript deletes KEYS[1] only if it still holds the token ARGV[1].
+// unlockScript deletes KEYS[1] only if it still holds ARGV[1]: a lock's
+// token, or the service a PagerDuty service ID maps to.
 var unlockScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

@@ -165,7 +165,9 @@ func writeService(ctx context.Context, p redis.Pipeliner, svc noctuary.Service, 
 	if old != nil {
 		for _, id := range old.PagerDutyServiceIDs {
 			if !slices.Contains(svc.PagerDutyServiceIDs, id) {
-				p.Del(ctx, keyPDService(id))
+				// Only while it still maps here: the ID may have moved to
+				// another service since.
+				unlockScript.Eval(ctx, p, []string{keyPDService(id)}, svc.Key)
 			}
 		}
 	}

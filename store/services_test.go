@@ -179,3 +179,29 @@ func TestUpdateServiceConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestPagerDutyIDMovedToAnotherService: once an ID maps to B, dropping it
+// from A's old list does not delete B's mapping.
+func TestPagerDutyIDMovedToAnotherService(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		a := noctuary.Service{Key: "a", Environment: "default", PagerDutyServiceIDs: []string{"PMOVE"}, LLM: true}
+		b := noctuary.Service{Key: "b", Environment: "default", PagerDutyServiceIDs: []string{"PMOVE"}, LLM: true}
+		if err := s.PutService(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutService(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateService(ctx, "a", func(svc *noctuary.Service) error {
+			svc.PagerDutyServiceIDs = nil
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got := must[noctuary.Service](t)(s.ServiceByPagerDutyID(ctx, "PMOVE"))
+		if got.Key != "b" {
+			t.Fatalf("PMOVE maps to %q, want b", got.Key)
+		}
+	})
+}

@@ -20,6 +20,10 @@ type setting struct {
 	apply func(l *loader, v string) string
 }
 
+// maxLLMTimeout bounds NOCTUARY_LLM_TIMEOUT: the note is posted after the
+// LLM answers or times out, and a triage holds its lock for two minutes.
+const maxLLMTimeout = time.Minute
+
 var settingsTable = []setting{
 	{"addr", check(addr, field(func(c *Config) *string { return &c.Addr }))},
 	{"redis_url", check(redisURL, field(func(c *Config) *string { return &c.RedisURL }))},
@@ -64,6 +68,10 @@ func (l *loader) settings(file map[string]text) {
 		}
 	}
 	l.unknownSettings(file)
+	if l.cfg.LLMTimeout > maxLLMTimeout {
+		l.add("NOCTUARY_LLM_TIMEOUT: %s is longer than %s: the note waits for the LLM, and a triage must finish within its lock; use e.g. 10s",
+			l.cfg.LLMTimeout, maxLLMTimeout)
+	}
 	if l.cfg.EventRetention < l.cfg.CorrelationWindow {
 		l.add("NOCTUARY_EVENT_RETENTION: %s is shorter than NOCTUARY_CORRELATION_WINDOW (%s): events would be gone before incidents look for them; keep at least the window",
 			l.cfg.EventRetention, l.cfg.CorrelationWindow)

@@ -44,6 +44,8 @@ func TestSettingProblems(t *testing.T) {
 			[]string{`NOCTUARY_CORRELATION_WINDOW: "0s" must be positive`}},
 		{"concurrency zero", "", map[string]string{"NOCTUARY_TRIAGE_CONCURRENCY": "0"},
 			[]string{`NOCTUARY_TRIAGE_CONCURRENCY: "0" is not a number from 1 to 256`}},
+		{"llm timeout too long", "", map[string]string{"NOCTUARY_LLM_TIMEOUT": "2m"},
+			[]string{`NOCTUARY_LLM_TIMEOUT: 2m0s is longer than 1m0s: the note waits for the LLM, and a triage must finish within its lock; use e.g. 10s`}},
 		{"rate limit", "", map[string]string{"NOCTUARY_PAGERDUTY_RATE_LIMIT": "0"},
 			[]string{`NOCTUARY_PAGERDUTY_RATE_LIMIT: "0" is not a number of requests per minute from 1 to 100000 (PagerDuty allows 960 per key)`}},
 		{"retention shorter than the window", "", map[string]string{"NOCTUARY_EVENT_RETENTION": "10m", "NOCTUARY_CORRELATION_WINDOW": "45m"},
