@@ -80,7 +80,7 @@ type WorkerOptions struct {
 	After         time.Duration // how far after onset events count, default 5m
 	ClaimIdle     time.Duration // reclaim entries pending this long, default 90s
 	MaxDeliveries int64         // dead-letter a permanent failure on this delivery, default 5
-	Block         time.Duration // how long one read waits, default 2s
+	Block         time.Duration // how long one read waits (and shutdown, at most), default 1s
 	Grace         time.Duration // how long in-flight triages may finish at shutdown, default 20s
 	Metrics       *Metrics
 	Logger        *slog.Logger
@@ -103,7 +103,7 @@ func NewWorker(opt WorkerOptions) *Worker {
 	setDefault(&opt.After, 5*time.Minute)
 	setDefault(&opt.ClaimIdle, 90*time.Second)
 	setDefault(&opt.MaxDeliveries, 5)
-	setDefault(&opt.Block, 2*time.Second)
+	setDefault(&opt.Block, time.Second)
 	setDefault(&opt.Grace, 20*time.Second)
 	setDefault(&opt.LLMTimeout, 10*time.Second)
 	if opt.Logger == nil {

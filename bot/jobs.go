@@ -17,7 +17,7 @@ import (
 const (
 	// jobBlock is how long the worker waits for a new job per round; it
 	// also bounds how long the worker takes to stop.
-	jobBlock = 2 * time.Second
+	jobBlock = time.Second
 	// jobMinIdle is how long a job stays with a worker before another may
 	// reclaim it (a crash, or a failure left for retry).
 	jobMinIdle = 30 * time.Second
