@@ -167,10 +167,11 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 	}
 	if n != nil && shouldAutoAck(svc, t, st) {
 		// The triage may have taken a while (LLM, PagerDuty retries): an
-		// engineer may have acknowledged or resolved the incident meanwhile.
+		// engineer may have acknowledged or resolved the incident meanwhile,
+		// or it was reopened and a newer triage now speaks for it.
 		if latest, err := w.opt.State.IncidentState(ctx, ev.Incident.ID); err != nil {
 			w.opt.Logger.Warn("auto-acknowledge skipped: the incident's state could not be read", "incident", ev.Incident.ID, "error", err)
-		} else if shouldAutoAck(svc, t, latest) {
+		} else if shouldAutoAck(svc, t, latest) && latest.TriageID == t.ID {
 			w.autoAck(ctx, n, svc, t)
 		}
 	}

@@ -2,7 +2,6 @@ package agent_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -171,12 +170,15 @@ func (b blockingLLM) Hypothesize(ctx context.Context, req agent.Request) (agent.
 // on the strength of the incident's state when the triage began. Without
 // the engineer, it does.
 func TestNoAutoAcknowledgeOnceAcknowledged(t *testing.T) {
-	for _, humanAcks := range []bool{false, true} {
-		t.Run(fmt.Sprint("human acknowledges: ", humanAcks), func(t *testing.T) { testAutoAck(t, humanAcks) })
+	for _, meanwhile := range []string{"nothing", "an engineer acknowledges", "a newer triage takes over"} {
+		t.Run(meanwhile, func(t *testing.T) { testAutoAck(t, meanwhile) })
 	}
 }
 
-func testAutoAck(t *testing.T, humanAcks bool) {
+// testAutoAck triages an incident of a service that auto-acknowledges, with
+// something happening while the LLM thinks: only with nothing happening
+// does Noctuary acknowledge.
+func testAutoAck(t *testing.T, meanwhile string) {
 	ctx := context.Background()
 	fake := pdtest.New(t, "tok")
 	integ := noctuary.Integration{ID: "default", Environment: "default", Direction: noctuary.DirectionBidirectional,
@@ -219,7 +221,8 @@ func testAutoAck(t *testing.T, humanAcks bool) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the LLM was not asked")
 	}
-	if humanAcks {
+	switch meanwhile {
+	case "an engineer acknowledges":
 		acked := inc
 		acked.Status = "acknowledged"
 		ack := noctuary.WebhookEvent{ID: "EV-A", Type: noctuary.EventIncidentAcknowledged, Integration: "default",
@@ -231,6 +234,12 @@ func testAutoAck(t *testing.T, humanAcks bool) {
 			st, err := s.IncidentState(ctx, "QACKED")
 			return err == nil && st.Incident.Status == "acknowledged"
 		})
+	case "a newer triage takes over": // resolved and reopened: still triggered, another onset
+		newer := noctuary.Triage{ID: "tr_reopened", Integration: "default", Service: "checkout", Incident: inc,
+			Onset: now.Add(time.Minute), Engine: noctuary.EngineHeuristic}
+		if err := s.SaveTriage(ctx, newer); err != nil {
+			t.Fatal(err)
+		}
 	}
 	close(llm.release)
 	waitFor(t, "both webhooks handled", func() bool {
@@ -240,9 +249,9 @@ func testAutoAck(t *testing.T, humanAcks bool) {
 	if n := len(fake.Notes("QACKED")); n != 1 {
 		t.Fatalf("%d notes, want 1", n)
 	}
-	if acks := fake.Acks(); humanAcks && len(acks) != 0 {
-		t.Fatalf("Noctuary acknowledged an incident an engineer had already acknowledged: %v", acks)
-	} else if !humanAcks && len(acks) != 1 {
+	if acks := fake.Acks(); meanwhile != "nothing" && len(acks) != 0 {
+		t.Fatalf("Noctuary acknowledged although %s: %v", meanwhile, acks)
+	} else if meanwhile == "nothing" && len(acks) != 1 {
 		t.Fatalf("acks = %v, want one auto-acknowledgement", acks)
 	}
 }
