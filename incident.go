@@ -72,6 +72,9 @@ type IncidentState struct {
 	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
 	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
 	TriageID       string    `json:"triage_id,omitempty"`
+	// TriageOnset is the onset of the triage TriageID names: the pointer
+	// only moves to a triage of the same or a later onset (a reopen).
+	TriageOnset time.Time `json:"triage_onset,omitzero"`
 	// LastEventAt is the occurred_at of the latest webhook event applied:
 	// an older event arriving late (PagerDuty retries) does not roll the
 	// status back.

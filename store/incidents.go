@@ -128,7 +128,11 @@ func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
 		if !found {
 			*st = noctuary.IncidentState{Incident: t.Incident, Integration: t.Integration, ServiceKey: t.Service}
 		}
-		st.TriageID = t.ID
+		// A triage of an earlier onset finishing late (the incident was
+		// reopened meanwhile) keeps its record but not the pointer.
+		if !t.Onset.Before(st.TriageOnset) {
+			st.TriageID, st.TriageOnset = t.ID, t.Onset
+		}
 		st.UpdatedAt = s.now()
 	})
 	return err

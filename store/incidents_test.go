@@ -128,3 +128,25 @@ func TestReserve(t *testing.T) {
 		wantCode(t, err, noctuary.EInvalid)
 	})
 }
+
+// TestTriagePointerMovesForwardOnly: a triage of an earlier onset saved
+// after a later one (the incident was reopened meanwhile) is kept, but the
+// incident keeps pointing at the later triage.
+func TestTriagePointerMovesForwardOnly(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		inc := noctuary.Incident{ID: "QREOPENED"}
+		newer := noctuary.Triage{ID: "tr_new", Incident: inc, Onset: t0.Add(time.Hour)}
+		older := noctuary.Triage{ID: "tr_old", Incident: inc, Onset: t0}
+		for _, tr := range []noctuary.Triage{newer, older} {
+			if err := s.SaveTriage(ctx, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := must[noctuary.IncidentState](t)(s.IncidentState(ctx, "QREOPENED"))
+		if st.TriageID != "tr_new" {
+			t.Fatalf("incident points at %q, want tr_new", st.TriageID)
+		}
+		must[noctuary.Triage](t)(s.Triage(ctx, "tr_old"))
+	})
+}
