@@ -22,12 +22,13 @@ const (
 func keyApproval(id string) string { return prefixApproval + id }
 
 // createApprovalScript writes an approval unless it exists.
-// KEYS[1] the approval; ARGV[1] expiry of the key (unix ms), then field/value
-// pairs. Returns 1 when written, 0 when it existed.
+// KEYS[1] the approval; ARGV[1] the key's lifetime (ms, relative: Redis'
+// own clock never meets the injected one), then field/value pairs. Returns 1
+// when written, 0 when it existed.
 var createApprovalScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `)
 
@@ -68,7 +69,10 @@ func (s *Store) CreateApproval(ctx context.Context, a noctuary.Approval) error {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = s.now()
 	}
-	args := append([]any{msID(a.ExpiresAt.Add(approvalKeep))}, approvalFields(a)...)
+	// The lifetime is relative to the store's clock, never an absolute time:
+	// Redis would measure that against its own clock.
+	keep := max(a.ExpiresAt.Add(approvalKeep).Sub(s.now()).Milliseconds(), 1)
+	args := append([]any{keep}, approvalFields(a)...)
 	created, err := createApprovalScript.Run(ctx, s.rdb, []string{keyApproval(a.ID)}, args...).Int()
 	if err != nil {
 		return unavailable(err)

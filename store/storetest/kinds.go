@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -15,8 +16,29 @@ type Clock struct {
 	t  time.Time
 }
 
-// NewClock returns a clock that reads start until it is moved.
-func NewClock(start time.Time) *Clock { return &Clock{t: start} }
+// ShiftVariable names the environment variable that moves every Clock by a
+// duration (say -8760h: the tests run a year after their fixture dates).
+// Expiries must be relative to the injected clock, never absolute, so the
+// tests pass whatever it says; CI runs them shifted to prove it.
+const ShiftVariable = "NOCTUARY_TEST_CLOCK_SHIFT"
+
+// Shift returns the duration of ShiftVariable (0 when unset). A value that
+// does not parse panics: a guard that silently does nothing is no guard.
+func Shift() time.Duration {
+	v := os.Getenv(ShiftVariable)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		panic(ShiftVariable + " must be a Go duration such as -8760h: " + err.Error())
+	}
+	return d
+}
+
+// NewClock returns a clock that reads start, moved by Shift, until it is
+// moved.
+func NewClock(start time.Time) *Clock { return &Clock{t: start.Add(Shift())} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
