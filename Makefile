@@ -10,7 +10,7 @@ DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
            NOCTUARY_INGEST_TOKENS=demo-ingest-token \
            DEMO_ACTION_SECRET=demo-action-secret
 
-.PHONY: run test vet fmt-check build bench demo fuzz clean
+.PHONY: run test test-calendar vet fmt-check build bench demo fuzz clean
 
 run: ## serve on the embedded store with the example config
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
@@ -18,8 +18,16 @@ run: ## serve on the embedded store with the example config
 demo: ## post the demo scenario to a running `make run` and print the note
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary demo
 
-test: vet fmt-check ## vet, gofmt check, and every test with the race detector
+test: vet fmt-check ## vet, gofmt check, every test with the race detector, then the calendar guard
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+	$(MAKE) --no-print-directory test-calendar
+
+# The calendar guard: the packages whose fixtures start at a fixed date
+# (storetest.Epoch) run again as if a year had passed since, against Redis'
+# real clock. A test that only passes near its fixture date fails here.
+CALENDAR_PKGS ?= ./store/... ./admin/... ./bot/...
+test-calendar:
+	NOCTUARY_TEST_CLOCK_SHIFT=-8760h $(GO) test -race -count=1 -timeout 5m $(CALENDAR_PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/admin"
@@ -15,7 +14,7 @@ import (
 
 var _ admin.Store = (*store.Store)(nil)
 
-var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+var t0 = storetest.Epoch(2026, 11, 23, 2, 0, 0)
 
 // checker is a fake PagerDuty key check: it accepts only the keys listed.
 type checker struct{ valid map[noctuary.Secret]bool }

@@ -91,7 +91,7 @@ func TestSlashCommands(t *testing.T) {
 			audit: []string{"U0ADMIN service.pause checkout ok"}},
 		{user: adminUser, text: "resume", want: "Resumed every service.", audit: []string{"U0ADMIN noctuary.resume  ok"}},
 		{user: adminUser, text: "resume checkout", want: "Resumed `checkout`.", audit: []string{"U0ADMIN service.resume checkout ok"}},
-		{user: adminUser, text: "audit checkout", want: "• `2026-11-23 02:20:11` <@U0ADMIN> service.enable `checkout`: ok"},
+		{user: adminUser, text: "audit checkout", want: "• `" + onset.Add(6*time.Minute+11*time.Second).Format(time.DateTime) + "` <@U0ADMIN> service.enable `checkout`: ok"},
 		{user: adminUser, text: "audit payments", want: "The audit log is empty for `payments`."},
 		{user: adminUser, text: "rotate", want: "Usage: `/noctuary rotate <environment>`"},
 		{user: adminUser, text: "rotate prod/eu", want: `"prod/eu" is not an environment name`},
@@ -175,7 +175,8 @@ func TestKeysShowsRotationDue(t *testing.T) {
 	}
 	clk.Set(onset)
 	h.bot.now = clk.Now
-	want := "• `prod` (integration `prod`): key 100 days old, rotated 2026-08-15, rotation due 2026-11-13 (*overdue*); " +
+	want := "• `prod` (integration `prod`): key 100 days old, rotated " + onset.Add(-100*24*time.Hour).Format(time.DateOnly) +
+		", rotation due " + onset.Add(-10*24*time.Hour).Format(time.DateOnly) + " (*overdue*); " +
 		"a new key is pending until it has worked once"
 	if got := h.command("U0BOB", "keys"); got != want {
 		t.Errorf("keys = %q\nwant %q", got, want)
@@ -191,7 +192,7 @@ func TestAuditShowsTheLatestEntries(t *testing.T) {
 		}
 	}
 	lines := strings.Split(h.command(adminUser, "audit checkout"), "\n")
-	if len(lines) != auditLimit || !strings.HasPrefix(lines[0], "• `2026-11-23 02:33:00`") {
+	if len(lines) != auditLimit || !strings.HasPrefix(lines[0], "• `"+onset.Add(19*time.Minute).Format(time.DateTime)+"`") {
 		t.Errorf("%d lines, the first %q; want the latest %d, newest first", len(lines), lines[0], auditLimit)
 	}
 }

@@ -37,7 +37,7 @@ const (
 	adminUser     = "U0ADMIN"
 )
 
-var onset = time.Date(2026, 11, 23, 2, 14, 0, 0, time.UTC)
+var onset = storetest.Epoch(2026, 11, 23, 2, 14, 0)
 
 // harness is a Bot wired as Main wires it: the real store, admin
 // operations and approvals, against fakes of the third parties only: Slack

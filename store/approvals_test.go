@@ -84,7 +84,7 @@ func TestTransitionApprovalExpires(t *testing.T) {
 		clk.Set(t0.Add(30 * time.Minute))
 		a, err := s.TransitionApproval(ctx, "ap_1", noctuary.ApprovalPending, noctuary.ApprovalRunning, "U0ALICE", "")
 		wantCode(t, err, noctuary.EInvalid)
-		if noctuary.ErrorMessage(err) != "this approval expired at 2026-11-23 02:30:00 UTC" || a.State != noctuary.ApprovalExpired {
+		if noctuary.ErrorMessage(err) != "this approval expired at "+t0.Add(30*time.Minute).Format("2006-01-02 15:04:05")+" UTC" || a.State != noctuary.ApprovalExpired {
 			t.Errorf("TransitionApproval = %+v, %v", a, err)
 		}
 		_, err = s.TransitionApproval(ctx, "ap_1", noctuary.ApprovalPending, noctuary.ApprovalRunning, "U0ALICE", "")

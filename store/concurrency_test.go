@@ -15,7 +15,7 @@ import (
 // TestConcurrentAddEvents: many callers at once each get their own counts,
 // and everything is stored.
 func TestConcurrentAddEvents(t *testing.T) {
-	storetest.EachKind(t, time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC), store.Options{},
+	storetest.EachKind(t, t0, store.Options{},
 		func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 			ctx := context.Background()
 			at := clk.Now().Add(-time.Minute)

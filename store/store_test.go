@@ -17,7 +17,7 @@ import (
 )
 
 // t0 is the fake clock's start.
-var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+var t0 = storetest.Epoch(2026, 11, 23, 2, 0, 0)
 
 // eachKind runs fn against a fresh store of every kind, whose clock starts
 // at t0.

@@ -105,7 +105,7 @@ func TestRefusals(t *testing.T) {
 			}
 		}, alice, noctuary.EForbidden, "Noctuary is paused"},
 		{"expired", func(t *testing.T, e env) { e.clock.Add(30 * time.Minute) }, alice,
-			noctuary.EInvalid, "this approval expired at 2026-11-23 02:50:00 UTC; nothing ran"},
+			noctuary.EInvalid, "this approval expired at " + t0.Add(30*time.Minute).Format(time.DateTime) + " UTC; nothing ran"},
 		{"not on call any more", func(t *testing.T, e env) { e.onCall.emails = []string{"dave@example.com"} }, carol, noctuary.EForbidden, "you may not approve"},
 		{"on call, but approve_oncall is off", func(t *testing.T, e env) {
 			e.onCall.emails = []string{"carol@example.com"}

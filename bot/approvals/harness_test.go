@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/agent/actions"
@@ -25,7 +24,7 @@ var (
 	_ approvals.Runner = (*actions.Runner)(nil)
 )
 
-var t0 = time.Date(2026, 11, 23, 2, 20, 0, 0, time.UTC)
+var t0 = storetest.Epoch(2026, 11, 23, 2, 20, 0)
 
 const hookSecret = noctuary.Secret("hook-secret")
 

@@ -16,10 +16,11 @@ type Clock struct {
 	t  time.Time
 }
 
-// ShiftVariable names the environment variable that moves every Clock by a
-// duration (say -8760h: the tests run a year after their fixture dates).
-// Expiries must be relative to the injected clock, never absolute, so the
-// tests pass whatever it says; CI runs them shifted to prove it.
+// ShiftVariable names the environment variable that moves every fixture
+// epoch by a duration: with -8760h the tests run as if a year after their
+// fixture dates, with 8760h a year before. Redis measures absolute expiries
+// against its own clock, so an expiry must be relative to the injected clock;
+// CI runs the tests shifted to prove that none depends on the calendar.
 const ShiftVariable = "NOCTUARY_TEST_CLOCK_SHIFT"
 
 // Shift returns the duration of ShiftVariable (0 when unset). A value that
@@ -36,9 +37,15 @@ func Shift() time.Duration {
 	return d
 }
 
-// NewClock returns a clock that reads start, moved by Shift, until it is
-// moved.
-func NewClock(start time.Time) *Clock { return &Clock{t: start.Add(Shift())} }
+// Epoch returns a fixture time (UTC) moved by Shift. Tests that start their
+// clock at a fixed date take it from here, and derive every expectation from
+// it, never from a literal date.
+func Epoch(year int, month time.Month, day, hour, minute, sec int) time.Time {
+	return time.Date(year, month, day, hour, minute, sec, 0, time.UTC).Add(Shift())
+}
+
+// NewClock returns a clock that reads start until it is moved.
+func NewClock(start time.Time) *Clock { return &Clock{t: start} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
