@@ -35,6 +35,7 @@ type Store interface {
 	SetSlackMessage(ctx context.Context, incidentID string, fields map[string]string) error
 	LockSlackMessage(ctx context.Context, incidentID string, ttl time.Duration) (release func(), ok bool, err error)
 	FeedbackCounts(ctx context.Context, service string) (right, wrong int, err error)
+	FirstSlackRequest(ctx context.Context, signature string, ttl time.Duration) (bool, error)
 }
 
 // Admin runs the admin operations (one validation and one audit entry per

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -270,6 +271,12 @@ func (h *harness) drain() {
 	h.t.Fatal("the job queue did not drain")
 }
 
+// triggers numbers trigger IDs: like Slack's, they make each request's
+// signature unique (an identical signed request is a replay).
+var triggers atomic.Int64
+
+func nextTrigger() string { return fmt.Sprintf("1337.%d.abcd", triggers.Add(1)) }
+
 // signed returns a POST of form signed with secret at ts.
 func signed(path string, form url.Values, secret string, ts time.Time) *http.Request {
 	body := form.Encode()
@@ -293,7 +300,7 @@ func (h *harness) serve(handler http.Handler, r *http.Request) *httptest.Respons
 func (h *harness) command(user, text string) string {
 	h.t.Helper()
 	form := url.Values{"command": {SlashCommand}, "text": {text}, "user_id": {user}, "channel_id": {"C0OPS"},
-		"trigger_id": {"1337.42.abcd"}, "response_url": {h.slack.srv.URL + "/response/1"}}
+		"trigger_id": {nextTrigger()}, "response_url": {h.slack.srv.URL + "/response/1"}}
 	w := h.serve(h.bot.CommandsHandler(), signed("/slack/commands", form, signingSecret, time.Now()))
 	var rep reply
 	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &rep) != nil || rep.ResponseType != "ephemeral" {
@@ -316,7 +323,7 @@ func (h *harness) interaction(cb slack.InteractionCallback) *httptest.ResponseRe
 // click clicks a button of the incident's message as user.
 func (h *harness) click(user, actionID, value, incidentID string) {
 	h.t.Helper()
-	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions,
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, TriggerID: nextTrigger(),
 		User: slack.User{ID: user, Name: strings.ToLower(user)}, ResponseURL: h.slack.srv.URL + "/response/1",
 		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{
 			ActionID: actionID, BlockID: "noctuary_actions:" + incidentID, Value: value}}}}

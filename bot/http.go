@@ -19,6 +19,10 @@ const (
 	maxBody = 1 << 20
 	// answerTimeout keeps every answer within Slack's 3 s.
 	answerTimeout = 2500 * time.Millisecond
+	// replayWindow is how long an accepted request's signature is
+	// remembered: Slack's signatures carry no nonce, and a timestamp is
+	// accepted up to 5 minutes either side of now.
+	replayWindow = 10 * time.Minute
 )
 
 // CommandsHandler serves POST /slack/commands: the /noctuary slash command,
@@ -67,8 +71,9 @@ func (b *Bot) InteractionsHandler() http.Handler {
 	})
 }
 
-// verify checks Slack's request signature and timestamp (5 minutes), then
-// restores the body for the form parsers. It answers 401 (or 413) itself.
+// verify checks Slack's request signature and timestamp (5 minutes) and that
+// the request is not a replay, then restores the body for the form parsers.
+// It answers 401 (or 413, or 503) itself, and a replay with an empty 200.
 func (b *Bot) verify(w http.ResponseWriter, r *http.Request) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
@@ -86,7 +91,25 @@ func (b *Bot) verify(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return true
+	return b.firstTime(w, r)
+}
+
+// firstTime remembers the request's signature for replayWindow; a replay is
+// answered 200 with no effect, and a store failure 503 (Slack tells the
+// user), so that nothing runs unchecked.
+func (b *Bot) firstTime(w http.ResponseWriter, r *http.Request) bool {
+	ctx, cancel := context.WithTimeout(r.Context(), answerTimeout)
+	defer cancel()
+	first, err := b.opt.Store.FirstSlackRequest(ctx, r.Header.Get("X-Slack-Signature"), replayWindow)
+	switch {
+	case err != nil:
+		b.log.Error("cannot check a Slack request for replay", "error", err)
+		writeError(w, http.StatusServiceUnavailable, noctuary.EUnavailable, "Noctuary cannot take this request now; try again")
+	case !first:
+		b.log.Warn("replayed Slack request ignored", "path", r.URL.Path)
+		w.WriteHeader(http.StatusOK)
+	}
+	return err == nil && first
 }
 
 func checkSignature(h http.Header, body []byte, secret noctuary.Secret) error {

@@ -29,7 +29,7 @@ func TestRotateOpensModal(t *testing.T) {
 	if err := json.Unmarshal(opens[0].Body, &req); err != nil {
 		t.Fatal(err)
 	}
-	if req.TriggerID != "1337.42.abcd" || req.View.CallbackID != rotateCallback || req.View.PrivateMetadata != "prod" {
+	if !strings.HasPrefix(req.TriggerID, "1337.") || req.View.CallbackID != rotateCallback || req.View.PrivateMetadata != "prod" {
 		t.Errorf("views.open got %+v", req)
 	}
 	h.command("U0BOB", "rotate prod")

@@ -26,6 +26,8 @@
 //	noctuary:v1:triage:<triage id>          string: Triage JSON, 30 days
 //	noctuary:v1:lock:triage:<triage id>     string: lock token, SET NX PX
 //	noctuary:v1:ratelimit:<bucket>:<window> counter, INCR; expires one window after its own
+//	noctuary:v1:slack:seen:<signature>      string: an accepted Slack request's signature, SET NX PX 10m
+//	                                        (a replay within Slack's 5-minute window has no effect)
 //
 // Keys a Lua script touches share a hash slot (the braces). Secrets are never
 // written: integration secrets and action specs stay in memory, from the

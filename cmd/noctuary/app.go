@@ -101,6 +101,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("NOCTUARY_ADDR %q: %w", cfg.Addr, err)
 	}
 	m.Addr = ln.Addr().String()
+	ln = ingest.JSONErrors(ln)
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -71,12 +71,15 @@ func (f *fakeSlack) setDown(down bool) {
 }
 
 // posts returns the chat.postMessage calls.
-func (f *fakeSlack) posts() []slackCall {
+func (f *fakeSlack) posts() []slackCall { return f.callsTo("chat.postMessage") }
+
+// callsTo returns the calls of one method (or response_url path), in order.
+func (f *fakeSlack) callsTo(method string) []slackCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []slackCall
 	for _, c := range f.calls {
-		if c.Method == "chat.postMessage" {
+		if c.Method == method {
 			out = append(out, c)
 		}
 	}
