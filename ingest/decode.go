@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/noctuary/noctuary"
 )
@@ -145,7 +146,8 @@ func (d *decoder) item() error {
 }
 
 // slowEvent decodes the value at d.p with encoding/json, which explains
-// whatever the fast path declined. err is the event's problem; ok is false
+// whatever the fast path declined (encoding/json replaces invalid UTF-8 with
+// U+FFFD; such an event is refused instead). err is the event's problem; ok is false
 // when err is not JSON and decoding the body must stop.
 func (d *decoder) slowEvent() (ev noctuary.ContextEvent, err error, ok bool) {
 	i := len(d.b.events)
@@ -160,6 +162,10 @@ func (d *decoder) slowEvent() (ev noctuary.ContextEvent, err error, ok bool) {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return ev, noctuary.Errorf(noctuary.EInvalid, "The body ends in the middle of event %d.", i), false
 	}
+	start := d.p
 	d.p += int(dec.InputOffset())
+	if err == nil && !utf8.ValidString(d.s[start:d.p]) {
+		err = invalidUTF8(d.s[start:d.p])
+	}
 	return w.event(), err, true
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/noctuary/noctuary"
 )
@@ -123,7 +124,8 @@ func TestLooksLikePagerDutyID(t *testing.T) {
 }
 
 // FuzzDecodeEvents feeds arbitrary bodies to the events decoder; the seed
-// corpus (object, array, NDJSON, bad items) is in testdata/fuzz.
+// corpus (object, array, NDJSON, bad items, invalid UTF-8) is in
+// testdata/fuzz. Whatever it accepts is valid UTF-8 and validates.
 func FuzzDecodeEvents(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, ndjson bool) {
 		b, err := decodeEvents(string(body), ndjson, decodeNow)
@@ -143,6 +145,9 @@ func FuzzDecodeEvents(f *testing.F) {
 		}
 		if len(b.problems) > 0 {
 			return
+		}
+		if !utf8.Valid(body) {
+			t.Fatalf("a body that is not UTF-8 was accepted: %q", body)
 		}
 		for i := range b.events {
 			if err := b.events[i].Validate(decodeNow); err != nil {

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/noctuary/noctuary"
 )
@@ -84,6 +87,27 @@ func attributesError(b []byte) error {
 		}
 	}
 	return noctuary.Errorf(noctuary.EInvalid, "attributes must be an object of string values")
+}
+
+// invalidUTF8 names the field of raw, a decoded event object that is not
+// valid UTF-8, in a sentence like Validate's.
+func invalidUTF8(raw string) error {
+	var fields, attrs map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(raw), &fields)
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		switch {
+		case strings.EqualFold(name, "attributes"):
+			_ = json.Unmarshal(fields[name], &attrs)
+		case !utf8.Valid(fields[name]):
+			return noctuary.Errorf(noctuary.EInvalid, "%s is not valid UTF-8", strings.ToLower(name))
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(attrs)) {
+		if !utf8.Valid(attrs[key]) {
+			return noctuary.Errorf(noctuary.EInvalid, "attribute %q is not valid UTF-8", truncate(key, 40))
+		}
+	}
+	return noctuary.Errorf(noctuary.EInvalid, "an attribute key is not valid UTF-8")
 }
 
 // jsonType names the JSON type of a value from its first byte, for a sentence.
