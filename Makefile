@@ -1,6 +1,7 @@
 # Noctuary — the two commands a newcomer needs are `make run` and `make test`.
 GO      ?= go
 PKGS    ?= ./...
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
 # The demo environment of `make run`: embedded store, example config, dry run
 # (no PagerDuty token: notes go to the log and to GET /api/v1/incidents/{id}).
@@ -37,7 +38,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 build:
-	$(GO) build -o bin/noctuary ./cmd/noctuary
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/noctuary ./cmd/noctuary
 
 bench: ## benchmarks against a real redis-server; see docs/performance.md
 	bash scripts/bench.sh

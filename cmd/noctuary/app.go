@@ -102,7 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Addr = ln.Addr().String()
 	ln = ingest.JSONErrors(ln)
-	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.server = newHTTPServer(srv.Handler(), defaultServerTimeouts)
 
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel

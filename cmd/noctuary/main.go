@@ -4,6 +4,7 @@
 //	noctuary config validate  check the configuration without starting anything
 //	noctuary demo             post the demo scenario to a running server and print the note
 //	noctuary replay-dead      move dead-lettered webhooks back onto the triage queue
+//	noctuary version          print the version
 package main
 
 import (
@@ -20,16 +21,13 @@ import (
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 )
 
-// exitInvalidConfig is the exit status for an invalid configuration.
-const exitInvalidConfig = 2
-
-const usage = `usage: noctuary [serve | config validate | demo | replay-dead]
-
-  serve             start the server, the triage worker and the Slack bot (default)
-  config validate   check the configuration (environment and NOCTUARY_CONFIG) and exit
-  demo              post a demo scenario to a running server and print the note
-  replay-dead       move dead-lettered webhook events back onto the triage queue
-`
+// Exit statuses: 1 is a failure at run time.
+const (
+	// exitInvalidConfig is the exit status for an invalid configuration.
+	exitInvalidConfig = 2
+	// exitUsage is the exit status for an unknown command, flag or argument.
+	exitUsage = 2
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -40,12 +38,12 @@ func main() {
 
 // run executes one command and returns the process exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd = args[0]
+	cmd, code, ok := parseCommand(args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(stdout, usage)
+	if cmd.run == nil { // needs no configuration
+		cmd.print(stdout)
 		return 0
 	}
 	cfg, err := config.Load(os.LookupEnv)
@@ -53,25 +51,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "noctuary: invalid configuration:\n%s\n", indent(err))
 		return exitInvalidConfig
 	}
-	logger := newLogger(stderr)
+	err = cmd.run(ctx, cfg, newLogger(stderr), stdout)
+	var incomplete *incompleteError
 	switch {
-	case cmd == "serve":
-		err = serve(ctx, cfg, logger)
-	case cmd == "config" && len(args) == 2 && args[1] == "validate":
-		fmt.Fprintf(stdout, "configuration is valid: %d integration(s), %d service(s)\n", len(cfg.Integrations), len(cfg.Services))
-	case cmd == "demo":
-		err = demo(ctx, cfg, stdout)
-	case cmd == "replay-dead":
-		err = replayDead(ctx, cfg, logger, stdout)
-	default:
-		fmt.Fprint(stderr, usage)
+	case errors.As(err, &incomplete):
+		fmt.Fprintf(stderr, "noctuary: incomplete configuration:\n%s\n", indent(incomplete.err))
 		return exitInvalidConfig
-	}
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(stderr, "noctuary: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// incompleteError is a configuration that is valid but lacks something
+// serving needs (config.Gaps).
+type incompleteError struct{ err error }
+
+func (e *incompleteError) Error() string { return e.err.Error() }
+
+// validate reports the configuration's gaps: the warnings on out, an
+// *incompleteError for what is missing.
+func validate(_ context.Context, cfg *config.Config, _ *slog.Logger, out io.Writer) error {
+	missing, warnings := cfg.Gaps()
+	for _, w := range warnings {
+		fmt.Fprintf(out, "warning: %s\n", w)
+	}
+	if missing != nil {
+		return &incompleteError{missing}
+	}
+	fmt.Fprintf(out, "configuration is valid: %d integration(s), %d service(s), %d warning(s)\n", len(cfg.Integrations), len(cfg.Services), len(warnings))
+	return nil
 }
 
 // indent prints each joined error on its own line.
@@ -98,14 +108,22 @@ func newLogger(w io.Writer) *slog.Logger {
 }
 
 // serve runs Noctuary until ctx ends (SIGTERM, Ctrl-C), then shuts down
-// gracefully.
-func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+// gracefully. A configuration with gaps (config.Gaps) is refused, or served
+// with its warnings logged.
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, _ io.Writer) error {
+	missing, warnings := cfg.Gaps()
+	if missing != nil {
+		return &incompleteError{missing}
+	}
+	for _, w := range warnings {
+		logger.Warn(w)
+	}
 	m := NewMain(cfg, logger)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
 	}
-	logger.Info("noctuary is listening", "addr", m.Addr, "embedded_store", cfg.RedisURL == "")
+	logger.Info("noctuary is listening", "addr", m.Addr, "embedded_store", cfg.RedisURL == "", "version", version())
 	for _, integ := range cfg.Integrations {
 		logger.Info("PagerDuty webhook subscription URL", "integration", integ.ID, "environment", integ.Environment,
 			"url", strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/pagerduty/"+integ.ID, "dry_run", integ.Token.IsZero())
