@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/noctuary/noctuary"
 )
@@ -16,9 +15,6 @@ import (
 // DefaultLLMTimeout is how long Hypothesize waits for the primary engine
 // when no timeout is given (NOCTUARY_LLM_TIMEOUT's default).
 const DefaultLLMTimeout = 10 * time.Second
-
-// maxParamLen bounds an action parameter's value.
-const maxParamLen = 256
 
 // Request is what an engine needs to hypothesize about one incident.
 type Request struct {
@@ -135,8 +131,8 @@ func checkResult(svc noctuary.Service, res *Result) error {
 }
 
 // CheckAction accepts action "" with no params, or an action the service
-// declares with exactly its declared params, each set to a short printable
-// value; it returns the action's spec.
+// declares with exactly its declared params, each a valid target (see
+// ValidTarget: never free text); it returns the action's spec.
 func CheckAction(svc noctuary.Service, action string, params map[string]string) (noctuary.ActionSpec, error) {
 	if action == "" {
 		if len(params) > 0 {
@@ -148,17 +144,18 @@ func CheckAction(svc noctuary.Service, action string, params map[string]string) 
 	if !ok {
 		return spec, fmt.Errorf("action %q is not declared for service %s", truncate(action, 60), svc.Key)
 	}
-	for k, v := range params {
+	for k := range params {
 		if !slices.Contains(spec.Params, k) {
 			return spec, fmt.Errorf("action %s has no param %q", action, truncate(k, 60))
 		}
-		if strings.TrimSpace(v) == "" || len(v) > maxParamLen || strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			return spec, fmt.Errorf("param %s must be 1-%d printable bytes", k, maxParamLen)
-		}
 	}
 	for _, p := range spec.Params {
-		if _, ok := params[p]; !ok {
+		v, ok := params[p]
+		switch {
+		case !ok:
 			return spec, fmt.Errorf("action %s needs param %s", action, p)
+		case !ValidTarget(p, v):
+			return spec, fmt.Errorf("param %s must be %s", p, targetShape(p))
 		}
 	}
 	return spec, nil

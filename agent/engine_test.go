@@ -139,9 +139,10 @@ func TestCheckAction(t *testing.T) {
 		{"undeclared", "drop-database", nil, `action "drop-database" is not declared for service checkout`},
 		{"missing param", "rollback", nil, "action rollback needs param sha"},
 		{"extra param", "flush-cache", map[string]string{"all": "1"}, `action flush-cache has no param "all"`},
-		{"empty value", "rollback", map[string]string{"sha": " "}, "param sha must be 1-256 printable bytes"},
-		{"control character", "rollback", map[string]string{"sha": "a\nb"}, "param sha must be 1-256 printable bytes"},
-		{"too long", "rollback", map[string]string{"sha": strings.Repeat("a", 257)}, "param sha must be 1-256 printable bytes"},
+		{"empty value", "rollback", map[string]string{"sha": " "}, "param sha must be 4 to 64 hex digits"},
+		{"control character", "rollback", map[string]string{"sha": "a\nb"}, "param sha must be 4 to 64 hex digits"},
+		{"too long", "rollback", map[string]string{"sha": strings.Repeat("a", 65)}, "param sha must be 4 to 64 hex digits"},
+		{"free text as sha", "rollback", map[string]string{"sha": "rm -rf / ; restart db"}, "param sha must be 4 to 64 hex digits"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,8 +51,8 @@ func heuristic(req Request) Result {
 			res.Confidence = round2(math.Min(maxFailureOnly, s.Score))
 			res.Hypothesis = fmt.Sprintf("No change in the %s before onset; the strongest signal is %s",
 				minutes(window), eventRef(s.Event))
-			res.Recommendation.Text = fmt.Sprintf("Investigate the %s in %s at %s UTC%s", s.Event.Kind,
-				s.Event.Source, clock(s.Event.OccurredAt), detail(s.Event.Summary))
+			res.Recommendation.Text = fmt.Sprintf("Investigate the %s in %s at %s UTC%s", word(s.Event.Kind),
+				word(s.Event.Source), clock(s.Event.OccurredAt), detail(s.Event))
 			return res
 		}
 	}
@@ -79,7 +79,7 @@ func explainChange(res *Result, req Request, i int) {
 	cause := sigs[i]
 	e := cause.Event
 	g := groupOf(e.Kind)
-	res.Hypothesis = fmt.Sprintf("%s %s %s", describe(e, g, req.Service), g.verb, before(req.Onset.Sub(e.OccurredAt)))
+	res.Hypothesis = fmt.Sprintf("%s %s %s%s", describe(e, g, req.Service), g.verb, before(req.Onset.Sub(e.OccurredAt)), hearsay(e))
 	limit := maxQuietChange
 	if failuresAfter(e.OccurredAt, sigs) > 0 {
 		limit = maxConfidence
@@ -143,14 +143,15 @@ func clock(t time.Time) string { return t.UTC().Format(time.TimeOnly) }
 
 // eventRef renders "OOMKill (kubernetes, 02:14:41 UTC)".
 func eventRef(e noctuary.ContextEvent) string {
-	return fmt.Sprintf("%s (%s, %s UTC)", e.Kind, e.Source, clock(e.OccurredAt))
+	return fmt.Sprintf("%s (%s, %s UTC)", word(e.Kind), word(e.Source), clock(e.OccurredAt))
 }
 
-func detail(summary string) string {
-	if summary == "" {
-		return ""
+// detail is `; kubernetes wrote "…"`, or "" when e has no summary.
+func detail(e noctuary.ContextEvent) string {
+	if q := quoteSummary(e); q != "" {
+		return "; " + q
 	}
-	return ": " + truncate(summary, 120)
+	return ""
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -44,29 +44,43 @@ func groupOf(kind string) changeGroup {
 	case has("migrat", "schema"):
 		return groupMigration
 	}
-	return changeGroup{label: "Change " + kind, verb: "happened"}
+	return changeGroup{label: "Change " + word(kind), verb: "happened"}
 }
 
-// describe names a change: `Deploy sha=a4f2c1`, `Config change "pool size 20"`,
-// `Deploy sha=1 of postgres-main` for a dependency's change.
+// describe names a change by its first valid identity attribute
+// (`Deploy sha=a4f2c1`), or else by its source (`Config change from consul`);
+// a dependency's change adds its service (`Deploy sha=1 of postgres-main`).
 func describe(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service) string {
-	s := g.label + " " + identity(e)
+	id := identity(e, "")
+	if id == "" {
+		id = "from " + word(e.Source)
+	}
+	s := g.label + " " + id
 	if !ownEvent(e, svc) {
 		s += " of " + e.Service
 	}
 	return s
 }
 
-func identity(e noctuary.ContextEvent) string {
+// identity is "key=value" for the first identity attribute, with prefix
+// ("previous_" for what a rollback returns to), whose value is a valid
+// target; "" when there is none. Free text never names a change.
+func identity(e noctuary.ContextEvent, prefix string) string {
 	for _, k := range identityKeys {
-		if v := e.Attributes[k]; v != "" {
-			return k + "=" + truncate(v, 60)
+		if v := e.Attributes[prefix+k]; ValidTarget(prefix+k, v) {
+			return k + "=" + v
 		}
 	}
-	if e.Summary != "" {
-		return fmt.Sprintf("%q", truncate(e.Summary, 80))
+	return ""
+}
+
+// hearsay is what the change's source wrote about it, quoted, when no
+// identity attribute names it: `; consul wrote "pool size 20"`.
+func hearsay(e noctuary.ContextEvent) string {
+	if q := quoteSummary(e); q != "" && identity(e, "") == "" {
+		return "; " + q
 	}
-	return "from " + e.Source
+	return ""
 }
 
 func ownEvent(e noctuary.ContextEvent, svc noctuary.Service) bool {
@@ -74,19 +88,20 @@ func ownEvent(e noctuary.ContextEvent, svc noctuary.Service) bool {
 }
 
 // recommend proposes undoing the change, as a declared action of the service
-// when one fits and every one of its params is known; never otherwise.
+// when one fits and every one of its params is known; never otherwise. The
+// target comes only from valid identity attributes; without one, it is to
+// look at the change, with what its source wrote quoted.
 func recommend(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service) noctuary.Recommendation {
 	var rec noctuary.Recommendation
 	lookup := func(p string) string { return e.Attributes[p] }
 	switch g.remedy {
 	case "rollback":
 		lookup = func(p string) string { return e.Attributes["previous_"+p] }
-		rec.Text = rollbackText(e, svc)
+		rec.Text = rollbackText(e, g, svc)
 	case "revert":
-		rec.Text = "Revert " + revertTarget(e)
+		rec.Text = undoText(e, g, svc, "Revert")
 	default:
-		return noctuary.Recommendation{Text: fmt.Sprintf("Review %s (%s, %s UTC) and undo it if it is the cause",
-			describe(e, g, svc), e.Source, clock(e.OccurredAt))}
+		return noctuary.Recommendation{Text: undoText(e, g, svc, "Review")}
 	}
 	spec, ok := svc.Action(g.action)
 	if !ok || !ownEvent(e, svc) {
@@ -110,22 +125,49 @@ func recommend(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service) noc
 	return rec
 }
 
-func rollbackText(e noctuary.ContextEvent, svc noctuary.Service) string {
+func rollbackText(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service) string {
 	target, of := "", ""
 	if !ownEvent(e, svc) {
 		target, of = e.Service+" ", " of "+e.Service
 	}
-	for _, k := range identityKeys {
-		if v := e.Attributes["previous_"+k]; v != "" {
-			return fmt.Sprintf("Rollback %sto %s=%s", target, k, truncate(v, 60))
-		}
+	if prev := identity(e, "previous_"); prev != "" {
+		return fmt.Sprintf("Rollback %sto %s", target, prev)
 	}
-	return fmt.Sprintf("Roll back the deploy %s%s to the release before it", identity(e), of)
+	if id := identity(e, ""); id != "" {
+		return fmt.Sprintf("Roll back the deploy %s%s to the release before it", id, of)
+	}
+	return lookText(e, g, svc)
 }
 
-func revertTarget(e noctuary.ContextEvent) string {
-	if e.Summary != "" {
-		return truncate(e.Summary, 120)
+// undoText is `Revert the config change key=pool.size (consul, 02:10:41 UTC)`
+// for a change named by its attributes, else lookText.
+func undoText(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service, verb string) string {
+	if identity(e, "") == "" {
+		return lookText(e, g, svc)
 	}
-	return fmt.Sprintf("the %s from %s at %s UTC", e.Kind, e.Source, clock(e.OccurredAt))
+	d := describe(e, g, svc)
+	text := fmt.Sprintf("%s the %s (%s, %s UTC)", verb, strings.ToLower(d[:1])+d[1:], word(e.Source), clock(e.OccurredAt))
+	if verb == "Review" {
+		text += " and undo it if it is the cause"
+	}
+	return text
+}
+
+// lookText is the advice for a change no attribute names: `Look at the
+// config change from consul at 02:10:41 UTC and revert it if it is the cause;
+// consul wrote "pool size 20"`.
+func lookText(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service) string {
+	what := strings.ToLower(g.label[:1]) + g.label[1:]
+	if !ownEvent(e, svc) {
+		what += " of " + e.Service
+	}
+	undo := "undo it"
+	switch g.remedy {
+	case "rollback":
+		undo = "roll it back"
+	case "revert":
+		undo = "revert it"
+	}
+	return fmt.Sprintf("Look at the %s from %s at %s UTC and %s if it is the cause%s",
+		what, word(e.Source), clock(e.OccurredAt), undo, hearsay(e))
 }

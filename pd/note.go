@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/noctuary/noctuary"
 )
@@ -17,8 +16,8 @@ const NoteTitle = "Noctuary Context"
 // 1,700 characters whatever the triage holds.
 const (
 	maxNoteSignals   = 8
-	maxHypothesisLen = 450
-	maxActionLen     = 250
+	maxHypothesisLen = 400
+	maxActionLen     = 350
 	maxSignalField   = 32
 	maxFooterField   = 64
 	footerSep        = " · "
@@ -137,27 +136,13 @@ func footerLine(t noctuary.Triage) string {
 	return strings.Join([]string{"Engine: " + engine, triageLabel + clean(t.ID, maxFooterField), "times UTC"}, footerSep)
 }
 
-// clean makes s safe for one line of the note: control characters and runs
-// of white space become one space, the footer separator '·' becomes '-', and
-// the result is cut to max runes with an ellipsis.
+// clean makes s safe for one line of the note: noctuary.Defuse turns control
+// characters and runs of white space into one space and defuses Slack mention
+// syntax (PagerDuty's Slack integration may copy the note), the footer
+// separator '·' becomes '-', and the result is cut to max runes with an
+// ellipsis.
 func clean(s string, max int) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar:
-			space = b.Len() > 0
-			continue
-		case r == '·':
-			r = '-'
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	out := []rune(b.String())
+	out := []rune(strings.ReplaceAll(noctuary.Defuse(s), "·", "-"))
 	if len(out) <= max {
 		return string(out)
 	}

@@ -90,7 +90,7 @@ func Render(m Message) []slack.Block {
 // Fallback is the message's notification text (mrkdwn, escaped: Slack
 // parses mentions there too).
 func Fallback(m Message) string {
-	return Truncate(Escape(fmt.Sprintf("%s: %s (confidence: %s)", title(m.Triage.Incident),
+	return Truncate(oneLine(fmt.Sprintf("%s: %s (confidence: %s)", title(m.Triage.Incident),
 		m.Triage.Hypothesis, percent(m.Triage.Confidence))), maxSectionText)
 }
 
@@ -106,7 +106,7 @@ func title(inc noctuary.Incident) string {
 }
 
 func hypothesis(t noctuary.Triage) string {
-	line := fmt.Sprintf("*Hypothesis:* %s (confidence: %s)", Escape(t.Hypothesis), percent(t.Confidence))
+	line := fmt.Sprintf("*Hypothesis:* %s (confidence: %s)", oneLine(t.Hypothesis), percent(t.Confidence))
 	if !t.NoContext {
 		return line
 	}
@@ -125,12 +125,12 @@ func signals(sigs []noctuary.Signal) string {
 			break
 		}
 		e := s.Event
-		summary := e.Summary
-		if summary == "" {
-			summary = e.Kind
+		label := e.Kind
+		if strings.TrimSpace(e.Summary) != "" {
+			label = noctuary.NewQuote(e.Source, e.Summary).Quoted()
 		}
-		fmt.Fprintf(&b, "\n• `%s` *%s* (%s): %s", clock(e.OccurredAt), Escape(e.Kind), Escape(e.Source),
-			link(e.Link, Truncate(summary, maxSummary)))
+		fmt.Fprintf(&b, "\n• `%s` *%s* (%s): %s", clock(e.OccurredAt), oneLine(e.Kind), oneLine(e.Source),
+			link(e.Link, noctuary.Defuse(label)))
 	}
 	return b.String()
 }
@@ -140,7 +140,7 @@ func recommendation(r noctuary.Recommendation) string {
 	if text == "" {
 		text = "none"
 	}
-	return "*Recommended action:* " + Escape(text)
+	return "*Recommended action:* " + oneLine(text)
 }
 
 func status(st noctuary.IncidentState) string {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/noctuary/noctuary"
 )
 
 // Block Kit limits (docs.slack.dev/reference/block-kit).
@@ -17,7 +19,7 @@ const (
 	maxConfirmHead = 100
 	maxActionElems = 25
 	maxSignals     = 10
-	maxSummary     = 200
+	maxSummary     = 200 // fallback reasons
 	maxResultText  = 300
 )
 
@@ -27,6 +29,11 @@ var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // characters &, < and > become entities, so no text can forge a mention or a
 // link.
 func Escape(s string) string { return mrkdwnEscaper.Replace(s) }
+
+// oneLine renders outside text, or text that quotes it, on one line in
+// mrkdwn: defused (noctuary.Defuse: no line breaks, control characters or
+// mention syntax), then escaped.
+func oneLine(s string) string { return Escape(noctuary.Defuse(s)) }
 
 // link returns the mrkdwn link <url|text>, or the escaped text alone when url
 // is not an http(s) URL: "<!channel|x>" or "<@U123|x>" would be a mention.

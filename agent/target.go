@@ -1,0 +1,54 @@
+package agent
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/noctuary/noctuary"
+)
+
+// Conservative shapes of the values a recommendation may name as its target
+// or pass to an action: a commit sha is hex; anything else (version, image,
+// tag, revision, flag, config key) is a name that starts with a letter or
+// digit and holds no space, quote, shell or Slack syntax.
+var (
+	shaPattern  = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
+	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:+-]{0,127}$`)
+	wordPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:+-]{0,31}$`)
+)
+
+// ValidTarget reports whether value has the conservative shape of attribute
+// or action param key: a sha for "sha" and "previous_sha", a name otherwise.
+// Free text never passes, so it never becomes what an action acts on.
+func ValidTarget(key, value string) bool {
+	if strings.TrimPrefix(key, "previous_") == "sha" {
+		return shaPattern.MatchString(value)
+	}
+	return namePattern.MatchString(value)
+}
+
+// targetShape describes what ValidTarget accepts for key, for error messages.
+func targetShape(key string) string {
+	if strings.TrimPrefix(key, "previous_") == "sha" {
+		return "4 to 64 hex digits"
+	}
+	return "1 to 128 letters, digits, '.', '_', '/', ':', '+' or '-', starting with a letter or digit"
+}
+
+// word renders an event's kind or source inside Noctuary's sentences: as is
+// when it is one short word ("deploy", "argocd"), else as a defused quotation.
+func word(s string) string {
+	if wordPattern.MatchString(s) {
+		return s
+	}
+	return strconv.Quote(truncate(noctuary.Defuse(s), 32))
+}
+
+// quoteSummary is the event's summary attributed to its source, or "".
+func quoteSummary(e noctuary.ContextEvent) string {
+	if strings.TrimSpace(e.Summary) == "" {
+		return ""
+	}
+	return noctuary.NewQuote(e.Source, e.Summary).String()
+}
