@@ -86,6 +86,21 @@ func (f *fakeSlack) callsTo(method string) []slackCall {
 	return out
 }
 
+// waitPosts waits until n chat.postMessage calls arrived, and fails the test
+// unless exactly n did.
+func (f *fakeSlack) waitPosts(t *testing.T, n int, within time.Duration) []slackCall {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for len(f.posts()) < n && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	posts := f.posts()
+	if len(posts) != n {
+		t.Fatalf("%d chat.postMessage calls, want %d", len(posts), n)
+	}
+	return posts
+}
+
 func withSlack(f *fakeSlack) func(*config.Config) {
 	return func(c *config.Config) {
 		c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.APIURL = "xoxb-test", testSigningSecret, f.URL+"/"
@@ -124,14 +139,7 @@ func TestSlackMirrorThroughMain(t *testing.T) {
 	e.sendEvents(seedEvents(at, "slack-")...)
 	e.sendWebhook(webhook("EV-SLACK", noctuary.EventIncidentTriggered, "QSLACK", "PCHECKOUT", at))
 	e.waitNotes("QSLACK", 1, 10*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
-	for len(fake.posts()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	posts := fake.posts()
-	if len(posts) != 1 {
-		t.Fatalf("%d chat.postMessage calls, want 1", len(posts))
-	}
+	posts := fake.waitPosts(t, 1, 10*time.Second)
 	if ch := posts[0].Form.Get("channel"); ch != "C0CHECKOUT" {
 		t.Errorf("posted to %q, want C0CHECKOUT", ch)
 	}
