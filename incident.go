@@ -65,7 +65,10 @@ type WebhookEvent struct {
 // IncidentState is the live state of an incident, updated by every webhook of
 // that incident and read by the Slack mirror and the postmortem.
 type IncidentState struct {
-	Incident       Incident  `json:"incident"`
+	Incident Incident `json:"incident"`
+	// Integration is the integration whose webhook delivered the latest
+	// event. Writes use the integration of the service's environment
+	// instead, whichever delivered the incident.
 	Integration    string    `json:"integration"`
 	ServiceKey     string    `json:"service_key,omitempty"`
 	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`

@@ -41,7 +41,10 @@ func (r Recommendation) Executable() bool { return r.Action != "" }
 // text for the PagerDuty note and as Block Kit for Slack.
 type Triage struct {
 	// ID is the triage ID, also the audit ID, written in the note's footer.
-	ID             string         `json:"id"`
+	ID string `json:"id"`
+	// Integration is the one the triage is written with: that of its
+	// service's environment, whichever integration's webhook delivered the
+	// incident; empty when the environment has none.
 	Integration    string         `json:"integration"`
 	Service        string         `json:"service"`
 	Mode           Mode           `json:"mode"`

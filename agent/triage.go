@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,11 +22,28 @@ const (
 )
 
 // TriageID is the deterministic ID of the triage of one incident at one onset:
-// redeliveries and replicas compute the same ID, and a reopened incident (a
-// new onset) gets a new one.
-func TriageID(integration, incidentID string, onset time.Time) string {
-	sum := sha256.Sum256([]byte(integration + "\x00" + incidentID + "\x00" + onset.UTC().Format(time.RFC3339Nano)))
+// redeliveries, replicas and the webhooks of every integration (account-wide
+// subscriptions deliver each incident to all of them) compute the same ID,
+// and a reopened incident (a new onset) gets a new one. writer is the
+// integration the incident is written with, that of its service's
+// environment (the environment itself when it has none); never the one whose
+// webhook delivered it. Incidents delivered through their own environment's
+// integration keep the IDs of earlier versions, which used the delivering
+// integration, so that the notes those posted are still recognised.
+func TriageID(writer, incidentID string, onset time.Time) string {
+	sum := sha256.Sum256([]byte(writer + "\x00" + incidentID + "\x00" + onset.UTC().Format(time.RFC3339Nano)))
 	return "tr_" + hex.EncodeToString(sum[:10])
+}
+
+// writer returns the ID of the integration that every write about svc's
+// incidents uses: the one of svc's environment, whichever integration's
+// webhook delivered them; "" when the environment has none.
+func (w *Worker) writer(ctx context.Context, svc noctuary.Service) (string, error) {
+	in, err := w.opt.State.IntegrationForEnvironment(ctx, svc.Environment)
+	if noctuary.ErrorCode(err) == noctuary.ENotFound {
+		return "", nil
+	}
+	return in.ID, err
 }
 
 // handle applies one webhook event: it updates the incident's state, and for a
@@ -77,7 +95,11 @@ func onset(ev noctuary.WebhookEvent) time.Time {
 
 func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState) error {
 	at := onset(ev)
-	id := TriageID(ev.Integration, ev.Incident.ID, at)
+	writer, err := w.writer(ctx, svc)
+	if err != nil {
+		return err
+	}
+	id := TriageID(cmp.Or(writer, svc.Environment), ev.Incident.ID, at)
 	release, ok, err := w.opt.State.LockTriage(ctx, id, lockTTL)
 	if err != nil {
 		return err
@@ -108,7 +130,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		Correlation: Correlate(ev.Incident, at, events, CorrelateOptions{Window: w.opt.Window, After: w.opt.After}),
 	}
 	t := noctuary.Triage{
-		ID: id, Integration: ev.Integration, Service: svc.Key, Mode: svc.Mode,
+		ID: id, Integration: writer, Service: svc.Key, Mode: svc.Mode,
 		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),
 	}
 	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
@@ -133,8 +155,8 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 		return err
 	}
 	var n Notifier
-	if !paused {
-		if n, err = w.opt.Notifiers.Notifier(ctx, ev.Integration); err != nil {
+	if !paused && t.Integration != "" {
+		if n, err = w.opt.Notifiers.Notifier(ctx, t.Integration); err != nil {
 			return err
 		}
 	}
@@ -145,7 +167,9 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 		w.opt.Logger.Info("service paused: note kept, not posted", "incident", ev.Incident.ID, "triage", t.ID)
 	case n == nil:
 		outcome = "dry_run"
-		w.opt.Logger.Info("dry run: note not posted to PagerDuty", "incident", ev.Incident.ID, "triage", t.ID, "note", t.Note)
+		w.opt.Logger.Info("dry run: the environment's integration has no PagerDuty key, is inbound-only or missing; note kept, not posted",
+			"incident", ev.Incident.ID, "triage", t.ID, "environment", svc.Environment, "integration", t.Integration,
+			"delivered_by", ev.Integration, "note", t.Note)
 	default:
 		if t.NoteID, err = n.PostNote(ctx, ev.Incident.ID, t.ID, t.Note); err != nil {
 			return fmt.Errorf("posting the note: %w", err)

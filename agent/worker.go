@@ -23,6 +23,9 @@ type Queue interface {
 // State is the rest of what the worker reads and writes in the store.
 type State interface {
 	ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error)
+	// IntegrationForEnvironment returns the integration of an environment
+	// (ENotFound when it has none).
+	IntegrationForEnvironment(ctx context.Context, env string) (noctuary.Integration, error)
 	UpdateIncident(ctx context.Context, ev noctuary.WebhookEvent, serviceKey string) (noctuary.IncidentState, error)
 	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
 	EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error)
@@ -43,7 +46,9 @@ type Notifier interface {
 
 // Notifiers gives the Notifier of an integration, or nil when notes must not
 // be written to PagerDuty (dry run without a token, or an inbound-only
-// integration): the note is then logged and kept in Redis only.
+// integration): the note is then logged and kept in Redis only. The worker
+// asks for the integration of the incident's service's environment, never
+// for the one whose webhook delivered the incident.
 type Notifiers interface {
 	Notifier(ctx context.Context, integrationID string) (Notifier, error)
 }

@@ -25,7 +25,7 @@ type Store interface {
 	Service(ctx context.Context, key string) (noctuary.Service, error)
 	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
-	Integration(ctx context.Context, id string) (noctuary.Integration, error)
+	IntegrationForEnvironment(ctx context.Context, env string) (noctuary.Integration, error)
 	GlobalPaused(ctx context.Context) (bool, error)
 	CreateApproval(ctx context.Context, a noctuary.Approval) error
 	Approval(ctx context.Context, id string) (noctuary.Approval, error)
@@ -40,7 +40,8 @@ type Runner interface {
 }
 
 // Notes writes to an incident's PagerDuty timeline with the key of the
-// integration (Main wires it to package pd).
+// integration, that of the incident's service's environment (Main wires it
+// to package pd).
 type Notes interface {
 	AddNote(ctx context.Context, integrationID, incidentID, content string) error
 	Acknowledge(ctx context.Context, integrationID, incidentID string) error

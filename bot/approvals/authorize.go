@@ -36,7 +36,7 @@ func (s *Service) MayApprove(ctx context.Context, svc noctuary.Service, incident
 		}
 	}
 	if svc.ApproveOncall {
-		ok, err := s.onCall(ctx, incident, u)
+		ok, err := s.onCall(ctx, svc, incident, u)
 		if ok {
 			return true, who, nil
 		}
@@ -52,8 +52,9 @@ func (s *Service) MayApprove(ctx context.Context, svc noctuary.Service, incident
 }
 
 // onCall reports whether u's email is among the on-call emails of the
-// incident's escalation policy.
-func (s *Service) onCall(ctx context.Context, st noctuary.IncidentState, u User) (bool, error) {
+// incident's escalation policy, read with the integration of svc's
+// environment.
+func (s *Service) onCall(ctx context.Context, svc noctuary.Service, st noctuary.IncidentState, u User) (bool, error) {
 	ep := st.Incident.EscalationPolicy.ID
 	if u.Email == "" || ep == "" {
 		return false, nil
@@ -61,7 +62,11 @@ func (s *Service) onCall(ctx context.Context, st noctuary.IncidentState, u User)
 	if s.opt.OnCall == nil {
 		return false, errors.New("no on-call lookup is configured")
 	}
-	emails, err := s.opt.OnCall.OnCallEmails(ctx, st.Integration, ep)
+	in, err := s.opt.Store.IntegrationForEnvironment(ctx, svc.Environment)
+	if err != nil {
+		return false, fmt.Errorf("on-call of %s: %w", ep, err)
+	}
+	emails, err := s.opt.OnCall.OnCallEmails(ctx, in.ID, ep)
 	if err != nil {
 		return false, fmt.Errorf("on-call of %s: %w", ep, err)
 	}

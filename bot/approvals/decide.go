@@ -46,7 +46,7 @@ func (s *Service) Decide(ctx context.Context, approvalID string, u User) (noctua
 		return a, decided(a, err)
 	}
 	// Once running, the run and its records finish even if the caller gives up.
-	return s.execute(context.WithoutCancel(ctx), a, st, spec, u), nil
+	return s.execute(context.WithoutCancel(ctx), a, svc, st, spec, u), nil
 }
 
 // stillPending refuses a decided or expired approval.
@@ -100,20 +100,20 @@ func decided(a noctuary.Approval, err error) error {
 }
 
 // execute records the decision, runs the action and records its result.
-func (s *Service) execute(ctx context.Context, a noctuary.Approval, st noctuary.IncidentState, spec noctuary.ActionSpec, u User) noctuary.Approval {
+func (s *Service) execute(ctx context.Context, a noctuary.Approval, svc noctuary.Service, st noctuary.IncidentState, spec noctuary.ActionSpec, u User) noctuary.Approval {
 	ids := fmt.Sprintf("audit %s, approval %s", a.TriageID, a.ID)
 	details := map[string]string{"approval": a.ID, "triage": a.TriageID, "action": a.Action, "email": u.Email}
 	for k, v := range a.Params {
 		details["param."+k] = v
 	}
 	s.audit(ctx, u, decision(a), a.Service, a.IncidentID, "ok", details)
-	s.note(ctx, st, fmt.Sprintf("%s %s — by %s via Noctuary, %s", strings.ToUpper(pastVerb(a)[:1])+pastVerb(a)[1:], describe(a), person(u), ids))
-	s.note(ctx, st, fmt.Sprintf("Running %s through its webhook at %s — %s", describe(a), host(spec.Webhook), ids))
+	s.note(ctx, svc, a.IncidentID, fmt.Sprintf("%s %s — by %s via Noctuary, %s", strings.ToUpper(pastVerb(a)[:1])+pastVerb(a)[1:], describe(a), person(u), ids))
+	s.note(ctx, svc, a.IncidentID, fmt.Sprintf("Running %s through its webhook at %s — %s", describe(a), host(spec.Webhook), ids))
 	s.audit(ctx, u, ActionExecute, a.Service, a.IncidentID, "sent", map[string]string{"approval": a.ID, "webhook_host": host(spec.Webhook)})
 	res := s.opt.Runner.Run(ctx, actions.Request{Action: spec, Params: a.Params, Incident: st.Incident, Service: a.Service,
 		ApprovedBy: u.ID, ApprovedByEmail: u.Email, AuditID: a.ID})
 	state, summary := outcome(a.Action, res)
-	s.note(ctx, st, fmt.Sprintf("%s — %s", summary, ids))
+	s.note(ctx, svc, a.IncidentID, fmt.Sprintf("%s — %s", summary, ids))
 	s.audit(ctx, u, ActionResult, a.Service, a.IncidentID, string(state),
 		map[string]string{"approval": a.ID, "status": strconv.Itoa(res.Status), "body": res.Body})
 	final, err := s.opt.Store.TransitionApproval(ctx, a.ID, noctuary.ApprovalRunning, state, u.ID, summary)

@@ -28,27 +28,37 @@ func (s *Service) writable(ctx context.Context, svc noctuary.Service) error {
 	return nil
 }
 
-// inbound reports whether the integration may not write to PagerDuty.
-func (s *Service) inbound(ctx context.Context, integrationID string) (bool, error) {
-	in, err := s.opt.Store.Integration(ctx, integrationID)
-	if err != nil {
-		return false, err
+// writer returns the ID of the integration that writes svc's incidents to
+// PagerDuty: the one of svc's environment, whichever integration's webhook
+// delivered the incident. When nothing may be written there (the
+// environment has no integration, or it is inbound-only), the EForbidden
+// error says so; another environment's key is never used instead.
+func (s *Service) writer(ctx context.Context, svc noctuary.Service) (string, error) {
+	in, err := s.opt.Store.IntegrationForEnvironment(ctx, svc.Environment)
+	switch {
+	case noctuary.ErrorCode(err) == noctuary.ENotFound:
+		return "", noctuary.Errorf(noctuary.EForbidden, "environment %s of %s has no PagerDuty integration: Noctuary writes nothing to PagerDuty there", svc.Environment, svc.Key)
+	case err != nil:
+		return "", err
+	case in.Direction == noctuary.DirectionInbound:
+		return "", noctuary.Errorf(noctuary.EForbidden, "integration %s is inbound-only: Noctuary writes nothing to PagerDuty there", in.ID)
 	}
-	return in.Direction == noctuary.DirectionInbound, nil
+	return in.ID, nil
 }
 
-// note adds a timeline note, unless the integration is inbound-only. A
-// failure is logged: the note documents a decision that stands.
-func (s *Service) note(ctx context.Context, st noctuary.IncidentState, content string) {
-	in, err := s.inbound(ctx, st.Integration)
-	if err == nil && in {
-		s.opt.Logger.Info("timeline note kept out of PagerDuty (inbound integration)", "incident", st.Incident.ID, "note", content)
+// note adds a timeline note to the incident with the key of svc's
+// environment, unless nothing may be written there (see writer). A failure
+// is logged: the note documents a decision that stands.
+func (s *Service) note(ctx context.Context, svc noctuary.Service, incidentID, content string) {
+	integ, err := s.writer(ctx, svc)
+	if noctuary.ErrorCode(err) == noctuary.EForbidden {
+		s.opt.Logger.Info("timeline note kept out of PagerDuty", "incident", incidentID, "reason", noctuary.ErrorMessage(err), "note", content)
 		return
 	}
 	if err == nil {
-		err = s.opt.Notes.AddNote(ctx, st.Integration, st.Incident.ID, content)
+		err = s.opt.Notes.AddNote(ctx, integ, incidentID, content)
 	}
 	if err != nil {
-		s.opt.Logger.Error("timeline note lost", "incident", st.Incident.ID, "note", content, "err", err)
+		s.opt.Logger.Error("timeline note lost", "incident", incidentID, "note", content, "err", err)
 	}
 }

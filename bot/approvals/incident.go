@@ -8,8 +8,9 @@ import (
 )
 
 // Acknowledge acknowledges the incident in PagerDuty on u's behalf, naming
-// u in a timeline note. Anyone may, when the incident's service is in
-// action mode and nothing is paused; acknowledging is not destructive.
+// u in a timeline note, with the key of its service's environment. Anyone
+// may, when the incident's service is in action mode and nothing is paused;
+// acknowledging is not destructive.
 func (s *Service) Acknowledge(ctx context.Context, incidentID string, u User) error {
 	st, err := s.opt.Store.IncidentState(ctx, incidentID)
 	if err != nil {
@@ -22,19 +23,19 @@ func (s *Service) Acknowledge(ctx context.Context, incidentID string, u User) er
 	if err := s.writable(ctx, svc); err != nil {
 		return err
 	}
-	inbound, err := s.inbound(ctx, st.Integration)
+	integ, err := s.writer(ctx, svc)
+	if noctuary.ErrorCode(err) == noctuary.EForbidden {
+		return noctuary.Errorf(noctuary.EForbidden, "%s; acknowledge in PagerDuty", noctuary.ErrorMessage(err))
+	}
 	if err != nil {
 		return err
 	}
-	if inbound {
-		return noctuary.Errorf(noctuary.EForbidden, "integration %s is inbound-only: Noctuary writes nothing to PagerDuty there; acknowledge in PagerDuty", st.Integration)
-	}
 	u = s.withEmail(ctx, u)
-	if err := s.opt.Notes.Acknowledge(ctx, st.Integration, incidentID); err != nil {
+	if err := s.opt.Notes.Acknowledge(ctx, integ, incidentID); err != nil {
 		s.audit(ctx, u, ActionAcknowledge, svc.Key, incidentID, "failed", map[string]string{"error": err.Error()})
 		return noctuary.Wrap(err, noctuary.EUnavailable, fmt.Sprintf("PagerDuty did not acknowledge incident %s; try again or acknowledge in PagerDuty", incidentID))
 	}
-	s.note(ctx, st, fmt.Sprintf("Acknowledged by %s via Noctuary", person(u)))
+	s.note(ctx, svc, incidentID, fmt.Sprintf("Acknowledged by %s via Noctuary", person(u)))
 	s.audit(ctx, u, ActionAcknowledge, svc.Key, incidentID, "ok", map[string]string{"email": u.Email})
 	return nil
 }

@@ -43,13 +43,8 @@ func TestAcknowledgeRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "", noctuary.EForbidden, "Noctuary is paused"},
-		{"inbound integration", func(t *testing.T, e env) {
-			tr := rollback
-			tr.ID, tr.Integration, tr.Incident.ID = "tr_2", "mirror", "Q2MIRROR"
-			if err := e.store.SaveTriage(context.Background(), tr); err != nil {
-				t.Fatal(err)
-			}
-		}, "Q2MIRROR", noctuary.EForbidden, "integration mirror is inbound-only"},
+		{"inbound integration", func(t *testing.T, e env) { e.update(t, func(s *noctuary.Service) { s.Environment = "mirror" }) },
+			"", noctuary.EForbidden, "integration mirror is inbound-only"},
 		{"PagerDuty fails", func(t *testing.T, e env) { e.notes.ackErr = errors.New("HTTP 503") }, "", noctuary.EUnavailable, "PagerDuty did not acknowledge incident Q1ABC"},
 	}
 	for _, tt := range tests {
