@@ -32,12 +32,37 @@ func NewQuote(source, text string) Quote {
 func (q Quote) Quoted() string { return strconv.Quote(q.Text) }
 
 // String returns the attributed quotation: argocd wrote "checkout rolled out".
+// A source that is not one plain word is quoted too: "ci bot" wrote "…".
 func (q Quote) String() string {
-	src := q.Source
-	if src == "" {
-		src = "the source"
+	src := "the source"
+	if q.Source != "" {
+		src = QuoteName(q.Source)
 	}
 	return src + " wrote " + q.Quoted()
+}
+
+// QuoteName renders an outside name, such as an event's kind or source, inside
+// a sentence: as is when it is one plain word of at most MaxQuoteSourceLen
+// letters, digits and ._/:+- (deploy, argocd, config_change), else defused,
+// cut and quoted like a Quote's text.
+func QuoteName(s string) string {
+	if plainWord(s) {
+		return s
+	}
+	return strconv.Quote(cut(Defuse(s), MaxQuoteSourceLen))
+}
+
+func plainWord(s string) bool {
+	if s == "" || len(s) > MaxQuoteSourceLen {
+		return false
+	}
+	for i, r := range s {
+		alnum := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !alnum && (i == 0 || !strings.ContainsRune("._/:+-", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Defuse makes outside text safe to show on one line in a note or a chat

@@ -51,8 +51,8 @@ func heuristic(req Request) Result {
 			res.Confidence = round2(math.Min(maxFailureOnly, s.Score))
 			res.Hypothesis = fmt.Sprintf("No change in the %s before onset; the strongest signal is %s",
 				minutes(window), eventRef(s.Event))
-			res.Recommendation.Text = fmt.Sprintf("Investigate the %s in %s at %s UTC%s", word(s.Event.Kind),
-				word(s.Event.Source), clock(s.Event.OccurredAt), detail(s.Event))
+			res.Recommendation.Text = fmt.Sprintf("Investigate the %s in %s at %s UTC%s", noctuary.QuoteName(s.Event.Kind),
+				noctuary.QuoteName(s.Event.Source), clock(s.Event.OccurredAt), detail(s.Event))
 			return res
 		}
 	}
@@ -143,7 +143,7 @@ func clock(t time.Time) string { return t.UTC().Format(time.TimeOnly) }
 
 // eventRef renders "OOMKill (kubernetes, 02:14:41 UTC)".
 func eventRef(e noctuary.ContextEvent) string {
-	return fmt.Sprintf("%s (%s, %s UTC)", word(e.Kind), word(e.Source), clock(e.OccurredAt))
+	return fmt.Sprintf("%s (%s, %s UTC)", noctuary.QuoteName(e.Kind), noctuary.QuoteName(e.Source), clock(e.OccurredAt))
 }
 
 // detail is `; kubernetes wrote "…"`, or "" when e has no summary.

@@ -44,7 +44,7 @@ func groupOf(kind string) changeGroup {
 	case has("migrat", "schema"):
 		return groupMigration
 	}
-	return changeGroup{label: "Change " + word(kind), verb: "happened"}
+	return changeGroup{label: "Change " + noctuary.QuoteName(kind), verb: "happened"}
 }
 
 // describe names a change by its first valid identity attribute
@@ -53,7 +53,7 @@ func groupOf(kind string) changeGroup {
 func describe(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service) string {
 	id := identity(e, "")
 	if id == "" {
-		id = "from " + word(e.Source)
+		id = "from " + noctuary.QuoteName(e.Source)
 	}
 	s := g.label + " " + id
 	if !ownEvent(e, svc) {
@@ -146,7 +146,7 @@ func undoText(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service, verb
 		return lookText(e, g, svc)
 	}
 	d := describe(e, g, svc)
-	text := fmt.Sprintf("%s the %s (%s, %s UTC)", verb, strings.ToLower(d[:1])+d[1:], word(e.Source), clock(e.OccurredAt))
+	text := fmt.Sprintf("%s the %s (%s, %s UTC)", verb, strings.ToLower(d[:1])+d[1:], noctuary.QuoteName(e.Source), clock(e.OccurredAt))
 	if verb == "Review" {
 		text += " and undo it if it is the cause"
 	}
@@ -169,5 +169,5 @@ func lookText(e noctuary.ContextEvent, g changeGroup, svc noctuary.Service) stri
 		undo = "revert it"
 	}
 	return fmt.Sprintf("Look at the %s from %s at %s UTC and %s if it is the cause%s",
-		what, word(e.Source), clock(e.OccurredAt), undo, hearsay(e))
+		what, noctuary.QuoteName(e.Source), clock(e.OccurredAt), undo, hearsay(e))
 }

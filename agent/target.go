@@ -2,7 +2,6 @@ package agent
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/noctuary/noctuary"
@@ -15,7 +14,6 @@ import (
 var (
 	shaPattern  = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
 	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:+-]{0,127}$`)
-	wordPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/:+-]{0,31}$`)
 )
 
 // ValidTarget reports whether value has the conservative shape of attribute
@@ -34,15 +32,6 @@ func targetShape(key string) string {
 		return "4 to 64 hex digits"
 	}
 	return "1 to 128 letters, digits, '.', '_', '/', ':', '+' or '-', starting with a letter or digit"
-}
-
-// word renders an event's kind or source inside Noctuary's sentences: as is
-// when it is one short word ("deploy", "argocd"), else as a defused quotation.
-func word(s string) string {
-	if wordPattern.MatchString(s) {
-		return s
-	}
-	return strconv.Quote(truncate(noctuary.Defuse(s), 32))
 }
 
 // quoteSummary is the event's summary attributed to its source, or "".
