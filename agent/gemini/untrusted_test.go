@@ -42,6 +42,9 @@ func TestEventTextStaysInsideTheData(t *testing.T) {
 			if sys := sent.SystemInstruction.Parts[0].Text; strings.Contains(sys, "ignore previous") || strings.Contains(sys, "restart") {
 				t.Errorf("event text reached the system instruction:\n%s", sys)
 			}
+			if sys := sent.SystemInstruction.Parts[0].Text; !strings.Contains(sys, "put them in double quotes and name the signal's source") {
+				t.Errorf("the system instruction does not ask for quoted event text:\n%s", sys)
+			}
 			user := sent.Contents[0].Parts[0].Text
 			if strings.Count(user, beginData) != 1 || strings.Count(user, endData) != 1 || !strings.HasSuffix(user, "\n"+endData) {
 				t.Fatalf("the data delimiters are not unique and last:\n%s", user)
