@@ -16,6 +16,7 @@ const DefaultRotationPeriod = 90 * 24 * time.Hour
 // Store is what Admin needs of the store (package store satisfies it).
 type Store interface {
 	Service(ctx context.Context, key string) (noctuary.Service, error)
+	ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error)
 	Services(ctx context.Context) ([]noctuary.Service, error)
 	CreateServiceIfMissing(ctx context.Context, svc noctuary.Service) (bool, error)
 	UpdateService(ctx context.Context, key string, fn func(*noctuary.Service) error) (noctuary.Service, error)

@@ -9,6 +9,7 @@ import (
 
 // Audit actions of service changes.
 const (
+	ActionCreate         = "service.create"
 	ActionEnable         = "service.enable"
 	ActionDisable        = "service.disable"
 	ActionMode           = "service.mode"
@@ -21,42 +22,25 @@ const (
 )
 
 // Enable turns service on, in its Slack channel when channel (a channel ID)
-// is given. An unknown service is created read-only, in the environment
-// "default", with the LLM allowed (DESIGN §6).
+// is given. The service must exist (declared in the file, or made by
+// Create): an unknown key is refused with the nearest known one, so a typo
+// never creates a phantom service.
 func (a *Admin) Enable(ctx context.Context, actor, service, channel string) (noctuary.Service, error) {
 	details := map[string]string{}
 	if channel != "" {
 		details["channel"] = channel
 	}
-	svc, err := a.enable(ctx, service, channel, details)
+	svc, err := noctuary.Service{}, validChannel(channel)
+	if err == nil {
+		svc, err = a.update(ctx, service, func(s *noctuary.Service) error {
+			s.Enabled = true
+			if channel != "" {
+				s.SlackChannel = channel
+			}
+			return nil
+		})
+	}
 	return svc, a.audit(ctx, actor, ActionEnable, service, details, err)
-}
-
-func (a *Admin) enable(ctx context.Context, service, channel string, details map[string]string) (noctuary.Service, error) {
-	if err := validService(service); err != nil {
-		return noctuary.Service{}, err
-	}
-	if err := validChannel(channel); err != nil {
-		return noctuary.Service{}, err
-	}
-	created, err := a.opt.Store.CreateServiceIfMissing(ctx, noctuary.Service{
-		Key: service, Environment: noctuary.DefaultIntegration, Enabled: true,
-		Mode: noctuary.ModeReadOnly, LLM: true, SlackChannel: channel,
-	})
-	if err != nil {
-		return noctuary.Service{}, err
-	}
-	if created {
-		details["created"] = "true"
-		return a.opt.Store.Service(ctx, service)
-	}
-	return a.opt.Store.UpdateService(ctx, service, func(s *noctuary.Service) error {
-		s.Enabled = true
-		if channel != "" {
-			s.SlackChannel = channel
-		}
-		return nil
-	})
 }
 
 // Disable turns service off: no notes, no Slack messages, no actions.
@@ -162,7 +146,7 @@ func (a *Admin) service(ctx context.Context, key string) (noctuary.Service, erro
 	}
 	svc, err := a.opt.Store.Service(ctx, key)
 	if noctuary.ErrorCode(err) == noctuary.ENotFound {
-		return svc, unknownService(key)
+		return svc, a.unknownService(ctx, key)
 	}
 	return svc, err
 }

@@ -9,39 +9,10 @@ import (
 	"github.com/noctuary/noctuary/admin"
 )
 
-func TestEnableCreatesAReadOnlyService(t *testing.T) {
-	eachKind(t, admin.Options{}, func(t *testing.T, e env) {
-		ctx := context.Background()
-		got := must[noctuary.Service](t)(e.Enable(ctx, "slack:U0ADMIN", "checkout", "C0123CHECK"))
-		want := noctuary.Service{Key: "checkout", Environment: "default", Enabled: true, Mode: noctuary.ModeReadOnly, LLM: true, SlackChannel: "C0123CHECK"}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("Enable = %+v\nwant %+v", got, want)
-		}
-		must[noctuary.Service](t)(e.SetMode(ctx, "api", "checkout", noctuary.ModeAction))
-		must[noctuary.Service](t)(e.Disable(ctx, "api", "checkout"))
-		got = must[noctuary.Service](t)(e.Enable(ctx, "api", "checkout", ""))
-		if !got.Enabled || got.Mode != noctuary.ModeAction || got.SlackChannel != "C0123CHECK" {
-			t.Errorf("re-enabling changed more than enabled: %+v", got)
-		}
-		entries := e.audit(t)
-		if len(entries) != 4 {
-			t.Fatalf("%d audit entries, want 4: %+v", len(entries), entries)
-		}
-		first := entries[3]
-		wantEntry := noctuary.AuditEntry{ID: first.ID, Time: t0, Actor: "slack:U0ADMIN", Action: admin.ActionEnable, Service: "checkout",
-			Result: "ok", Details: map[string]string{"channel": "C0123CHECK", "created": "true"}}
-		if !reflect.DeepEqual(first, wantEntry) {
-			t.Errorf("audit = %+v\nwant %+v", first, wantEntry)
-		}
-		if m := entries[2]; m.Action != admin.ActionMode || m.Details["mode"] != "action" || m.Details["previous"] != "read-only" {
-			t.Errorf("mode audit = %+v", m)
-		}
-	})
-}
-
 func TestApproversAndStatus(t *testing.T) {
 	eachKind(t, admin.Options{}, func(t *testing.T, e env) {
 		ctx := context.Background()
+		e.declare(t, "checkout")
 		must[noctuary.Service](t)(e.Enable(ctx, "api", "checkout", ""))
 		must[noctuary.Service](t)(e.AddApprover(ctx, "api", "checkout", "U0ALICE"))
 		must[noctuary.Service](t)(e.AddApprover(ctx, "api", "checkout", "S0SRETEAM"))
@@ -51,6 +22,7 @@ func TestApproversAndStatus(t *testing.T) {
 		if len(got) != 1 || !reflect.DeepEqual(got[0].Approvers, []string{"S0SRETEAM"}) {
 			t.Errorf("Status = %+v", got)
 		}
+		e.declare(t, "payments")
 		must[noctuary.Service](t)(e.Enable(ctx, "api", "payments", ""))
 		if all := must[[]noctuary.Service](t)(e.Status(ctx, "")); len(all) != 2 {
 			t.Errorf("Status(\"\") = %d services", len(all))
@@ -64,7 +36,9 @@ func TestApproversAndStatus(t *testing.T) {
 func TestPause(t *testing.T) {
 	eachKind(t, admin.Options{}, func(t *testing.T, e env) {
 		ctx := context.Background()
+		e.declare(t, "checkout")
 		must[noctuary.Service](t)(e.Enable(ctx, "api", "checkout", ""))
+		e.declare(t, "payments")
 		must[noctuary.Service](t)(e.Enable(ctx, "api", "payments", ""))
 		steps := []struct {
 			op, service                       string
@@ -101,7 +75,7 @@ func TestPause(t *testing.T) {
 }
 
 func TestValidationErrorsAreAuditedOnce(t *testing.T) {
-	unknown := "service billing is not known; enable it first with /noctuary enable billing"
+	unknown := "service billing is not known. A new service is declared in the configuration file or created with /noctuary create billing <environment> <PagerDuty service ID>."
 	tests := []struct {
 		name, action string
 		op           func(*admin.Admin) error
@@ -145,6 +119,7 @@ func TestValidationErrorsAreAuditedOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eachKind(t, admin.Options{}, func(t *testing.T, e env) {
 				ctx := context.Background()
+				e.declare(t, "checkout")
 				must[noctuary.Service](t)(e.Enable(ctx, "api", "checkout", ""))
 				wantErr(t, tt.op(e.Admin), tt.code, tt.msg)
 				entries := e.audit(t)
@@ -162,7 +137,9 @@ func TestValidationErrorsAreAuditedOnce(t *testing.T) {
 func TestAuditLog(t *testing.T) {
 	eachKind(t, admin.Options{}, func(t *testing.T, e env) {
 		ctx := context.Background()
+		e.declare(t, "checkout")
 		must[noctuary.Service](t)(e.Enable(ctx, "api", "checkout", ""))
+		e.declare(t, "payments")
 		must[noctuary.Service](t)(e.Enable(ctx, "api", "payments", ""))
 		got := must[[]noctuary.AuditEntry](t)(e.AuditLog(ctx, "payments", 10))
 		if len(got) != 1 || got[0].Service != "payments" {

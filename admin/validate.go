@@ -11,6 +11,8 @@ var (
 	approverID = regexp.MustCompile(`^[UWS][A-Z0-9]{6,20}$`)
 	// Slack channel IDs: public (C…) and private (G…).
 	channelID = regexp.MustCompile(`^[CG][A-Z0-9]{6,20}$`)
+	// PagerDuty object IDs, such as PABC123.
+	pagerDutyID = regexp.MustCompile(`^[A-Z][A-Z0-9]{1,19}$`)
 )
 
 func validService(key string) error {
@@ -39,8 +41,4 @@ func validMode(m noctuary.Mode) error {
 		return noctuary.Errorf(noctuary.EInvalid, "mode %q is not known; use read-only or action", m)
 	}
 	return nil
-}
-
-func unknownService(key string) error {
-	return noctuary.Errorf(noctuary.ENotFound, "service %s is not known; enable it first with /noctuary enable %s", key, key)
 }

@@ -42,6 +42,7 @@ type Store interface {
 // change, whichever front end asks).
 type Admin interface {
 	Status(ctx context.Context, service string) ([]noctuary.Service, error)
+	Create(ctx context.Context, actor string, spec admin.NewService) (noctuary.Service, error)
 	Enable(ctx context.Context, actor, service, channel string) (noctuary.Service, error)
 	Disable(ctx context.Context, actor, service string) (noctuary.Service, error)
 	SetMode(ctx context.Context, actor, service string, mode noctuary.Mode) (noctuary.Service, error)

@@ -57,11 +57,11 @@ func TestSlashCommands(t *testing.T) {
 			audit: []string{"U0ADMIN service.enable checkout ok channel=C0123ABCD"}},
 		{user: adminUser, text: "enable payments", want: "Enabled `payments` in read-only mode; it has no Slack channel yet",
 			audit: []string{"U0ADMIN service.enable payments ok"}},
-		{user: adminUser, text: "enable search", want: "Enabled `search` in read-only mode; it has no Slack channel yet",
-			audit: []string{"U0ADMIN service.enable search ok created=true"}},
+		{user: adminUser, text: "enable search", want: "service search is not known. A new service is declared in the configuration file or created with /noctuary create search",
+			audit: []string{"U0ADMIN service.enable search not_found"}},
 		{user: adminUser, text: "enable checkout #general", want: `"#general" is not a channel`},
 		{user: adminUser, text: "enable", want: "Usage: `/noctuary enable <service> [#channel]`"},
-		{user: adminUser, text: "disable nowhere", want: "service nowhere is not known; enable it first with /noctuary enable nowhere",
+		{user: adminUser, text: "disable nowhere", want: "service nowhere is not known. A new service is declared in the configuration file or created with /noctuary create nowhere",
 			audit: []string{"U0ADMIN service.disable nowhere not_found"}},
 		{user: adminUser, text: "disable checkout", want: "Disabled `checkout`", audit: []string{"U0ADMIN service.disable checkout ok"}},
 		{user: adminUser, text: "mode checkout action", want: "`checkout` is now in action mode",
@@ -133,12 +133,13 @@ func TestCommandsChangeTheStore(t *testing.T) {
 	h := newHarness(t, "redis")
 	ctx := context.Background()
 	steps := []struct{ user, text, want string }{
+		{adminUser, "create checkout prod PCHECKOUT", "Created `checkout` in environment `prod` for PagerDuty service PCHECKOUT, read-only and not enabled yet"},
 		{adminUser, "enable checkout <#C0123ABCD|checkout>", "Enabled `checkout` in read-only mode, posting to <#C0123ABCD>."},
 		{adminUser, "mode checkout action", "now in action mode"},
 		{adminUser, "approvers checkout add <!subteam^S0SRETEAM|@sre>", "Approvers of `checkout`: <!subteam^S0SRETEAM>."},
 		{adminUser, "pause checkout", "Paused `checkout`"},
 		{"U0BOB", "mode checkout read-only", "Only Noctuary's Slack admins may run `/noctuary mode`"},
-		{"U0BOB", "status checkout", "`checkout` (default): enabled, action, channel <#C0123ABCD>, approvers <!subteam^S0SRETEAM>, *paused*"},
+		{"U0BOB", "status checkout", "`checkout` (prod): enabled, action, channel <#C0123ABCD>, approvers <!subteam^S0SRETEAM>, *paused*"},
 		{adminUser, "disable nowhere", "nowhere"},
 		{"U0BOB", "keys", "• `prod` (integration `prod`): key 0 days old, rotation due "},
 		{adminUser, "audit checkout", "<@U0ADMIN> service.pause `checkout`: ok"},
@@ -162,8 +163,8 @@ func TestCommandsChangeTheStore(t *testing.T) {
 			t.Errorf("audit entry by %s: a refused command changed something", e.Actor)
 		}
 	}
-	if len(entries) != 4 {
-		t.Errorf("%d audit entries for checkout, want 4 (one per change)", len(entries))
+	if len(entries) != 5 {
+		t.Errorf("%d audit entries for checkout, want 5 (one per change)", len(entries))
 	}
 }
 

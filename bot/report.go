@@ -29,7 +29,7 @@ func (b *Bot) status(ctx context.Context, r request) (string, error) {
 		fmt.Fprintf(&s, ":double_vertical_bar: Everything is paused (`%s resume` ends it).\n", SlashCommand)
 	}
 	if len(svcs) == 0 {
-		fmt.Fprintf(&s, "No service is configured yet: `%s enable <service> #channel` opts one in.", SlashCommand)
+		fmt.Fprintf(&s, "No service is configured yet: declare one in the configuration file, or `%s create <service> <environment> <PagerDuty service ID>` then `%s enable <service> #channel`.", SlashCommand, SlashCommand)
 		return s.String(), nil
 	}
 	for _, v := range svcs {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/admin"
 )
 
 func (b *Bot) enable(ctx context.Context, r request) (string, error) {
@@ -29,6 +30,26 @@ func (b *Bot) enable(ctx context.Context, r request) (string, error) {
 			SlashCommand, s.Key), nil
 	}
 	return text + ", posting to " + mention(s.SlackChannel) + ".", nil
+}
+
+func (b *Bot) create(ctx context.Context, r request) (string, error) {
+	spec := admin.NewService{Key: r.args[0], Environment: r.args[1], PagerDutyServiceIDs: []string{r.args[2]}}
+	if len(r.args) == 4 {
+		var err error
+		if spec.Channel, err = parseChannel(r.args[3]); err != nil {
+			return "", err
+		}
+	}
+	s, err := b.opt.Admin.Create(ctx, actor(r.userID), spec)
+	if err != nil {
+		return "", err
+	}
+	next := s.Key
+	if s.SlackChannel == "" {
+		next += " #channel"
+	}
+	return fmt.Sprintf("Created `%s` in environment `%s` for PagerDuty service %s, read-only and not enabled yet: `%s enable %s` opts it in.",
+		s.Key, s.Environment, strings.Join(s.PagerDutyServiceIDs, ", "), SlashCommand, next), nil
 }
 
 func (b *Bot) disable(ctx context.Context, r request) (string, error) {
