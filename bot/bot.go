@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -90,11 +91,13 @@ type Options struct {
 
 // Bot serves Slack's requests and runs the Slack job worker.
 type Bot struct {
-	opt      Options
-	api      *slack.Client
-	dir      *Directory
-	log      *slog.Logger
-	now      func() time.Time
+	opt Options
+	api *slack.Client
+	dir *Directory
+	log *slog.Logger
+	now func() time.Time
+	// http sends every Web API call and response_url answer, each bounded
+	// by CallTimeout.
 	http     *http.Client
 	consumer string
 	// block is how long the worker waits for a new job per round.
@@ -103,6 +106,11 @@ type Bot struct {
 	minIdle time.Duration
 	// wait sleeps for d unless ctx ends first (Retry-After, back-off).
 	wait func(ctx context.Context, d time.Duration) error
+
+	mu sync.Mutex
+	// socketErr is why Socket Mode is not connected (nil: it is, or is
+	// not used).
+	socketErr error
 }
 
 // New checks opt and returns a Bot; every missing piece is named at once.
@@ -117,15 +125,25 @@ func New(opt Options) (*Bot, error) {
 		opt.Now = time.Now
 	}
 	host, _ := os.Hostname()
-	dir := NewDirectory(opt.BotToken, opt.APIURL)
+	minIdle := cmp.Or(opt.ClaimIdle, jobMinIdle)
+	dir := NewDirectory(opt.BotToken, opt.APIURL, CallTimeout(minIdle))
 	return &Bot{
 		opt: opt, api: dir.api, dir: dir, log: opt.Logger, now: opt.Now,
-		http:     &http.Client{Timeout: 10 * time.Second},
-		consumer: fmt.Sprintf("%s-%d", host, os.Getpid()),
-		block:    jobBlock,
-		minIdle:  cmp.Or(opt.ClaimIdle, jobMinIdle),
-		wait:     sleep,
+		http:      dir.http,
+		consumer:  fmt.Sprintf("%s-%d", host, os.Getpid()),
+		block:     jobBlock,
+		minIdle:   minIdle,
+		wait:      sleep,
+		socketErr: socketStart(opt.AppToken),
 	}, nil
+}
+
+// socketStart is Socket Mode's health before it first connects.
+func socketStart(appToken noctuary.Secret) error {
+	if appToken.IsZero() {
+		return nil
+	}
+	return errSocketConnecting
 }
 
 func validate(opt *Options) error {

@@ -121,7 +121,7 @@ func newHarness(t testing.TB, kind string, opts ...func(*setup)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := NewDirectory(botToken, h.slack.url()) // the approvals' own, as Main wires it
+	dir := NewDirectory(botToken, h.slack.url(), 0) // the approvals' own, as Main wires it
 	dir.wait = h.recordWait
 	decisions := approvals.New(approvals.Options{Store: h.store, Runner: actions.New(actions.Options{Logger: logger}),
 		Notes: pdClients{"prod": client}, OnCall: pdClients{"prod": client}, Directory: dir, Now: h.clock.Now, Logger: logger})

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"time"
 
@@ -35,23 +37,42 @@ const (
 	maxRetryAfter     = 2 * time.Minute
 )
 
+// Bounds of one Web API call (CallTimeout).
+const (
+	maxCallTimeout = 10 * time.Second
+	minCallTimeout = time.Second
+)
+
+// CallTimeout bounds each Web API call of a job whose lease is claimIdle:
+// half of it, between 1 s and 10 s, so that a hanging Slack fails the call
+// well before another worker may take the job.
+func CallTimeout(claimIdle time.Duration) time.Duration {
+	if claimIdle <= 0 {
+		return maxCallTimeout
+	}
+	return min(max(claimIdle/2, minCallTimeout), maxCallTimeout)
+}
+
 // Directory looks Slack users and user groups up for the approvals service.
 type Directory struct {
 	api  *slack.Client
+	http *http.Client
 	wait func(ctx context.Context, d time.Duration) error
 }
 
 // NewDirectory returns a Directory calling the Web API at apiURL (""
 // means DefaultAPIURL; a missing trailing slash is added, as slack-go appends
-// method names to it) with the bot token.
-func NewDirectory(botToken noctuary.Secret, apiURL string) *Directory {
+// method names to it) with the bot token, each call bounded by timeout (0:
+// 10 s).
+func NewDirectory(botToken noctuary.Secret, apiURL string, timeout time.Duration) *Directory {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
 	if !strings.HasSuffix(apiURL, "/") {
 		apiURL += "/"
 	}
-	return &Directory{api: slack.New(botToken.Reveal(), slack.OptionAPIURL(apiURL)), wait: sleep}
+	hc := &http.Client{Timeout: cmp.Or(timeout, maxCallTimeout)}
+	return &Directory{api: slack.New(botToken.Reveal(), slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(hc)), http: hc, wait: sleep}
 }
 
 // UserGroupMembers returns the user IDs of the members of a user group

@@ -15,6 +15,8 @@ type errorBody struct {
 	Error   string      `json:"error"`
 	Code    string      `json:"code"`
 	Details []itemError `json:"details,omitempty"`
+	// Components is /readyz's report of each part, when the store is down.
+	Components map[string]componentStatus `json:"components,omitempty"`
 }
 
 // itemError is one bad event of a batch, by its 0-based position.

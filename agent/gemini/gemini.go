@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/agent"
@@ -26,7 +28,13 @@ type Config struct {
 	Model string
 	// BaseURL defaults to Google's Gemini API endpoint.
 	BaseURL string
+	// Timeout bounds each request (default DefaultTimeout); the worker
+	// gives up sooner, at NOCTUARY_LLM_TIMEOUT, and posts the heuristic's.
+	Timeout time.Duration
 }
+
+// DefaultTimeout bounds a request when Config.Timeout is not set.
+const DefaultTimeout = time.Minute
 
 // Engine asks a Gemini model for a hypothesis. It makes one attempt per
 // triage: retries would only delay the heuristic fallback.
@@ -43,10 +51,14 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
 	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
 	client, err := genai.NewClient(ctx, &genai.ClientConfig{
 		APIKey:      cfg.APIKey.Reveal(),
 		Backend:     genai.BackendGeminiAPI,
-		HTTPOptions: genai.HTTPOptions{BaseURL: cfg.BaseURL, APIVersion: "v1beta"},
+		HTTPOptions: genai.HTTPOptions{BaseURL: cfg.BaseURL, APIVersion: "v1beta", Timeout: &cfg.Timeout},
+		HTTPClient:  &http.Client{Timeout: cfg.Timeout},
 	})
 	if err != nil {
 		return nil, noctuary.Wrap(err, noctuary.EInvalid, "the Gemini client could not be created; check NOCTUARY_GEMINI_BASE_URL")

@@ -89,6 +89,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if slackBot != nil {
 		srv.Handle(http.MethodPost, "/slack/commands", slackBot.CommandsHandler())
 		srv.Handle(http.MethodPost, "/slack/interactions", slackBot.InteractionsHandler())
+		srv.Component("slack", slackBot)
 		mirror = slackBot
 	}
 	worker, err := m.newWorker(ctx, s, pager, adm, mirror)

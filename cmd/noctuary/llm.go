@@ -14,5 +14,6 @@ func newLLM(ctx context.Context, cfg *config.Config) (agent.Engine, error) {
 	if cfg.Gemini.APIKey.IsZero() {
 		return nil, nil
 	}
-	return gemini.New(ctx, gemini.Config{APIKey: cfg.Gemini.APIKey, Model: cfg.Gemini.Model, BaseURL: cfg.Gemini.BaseURL})
+	return gemini.New(ctx, gemini.Config{APIKey: cfg.Gemini.APIKey, Model: cfg.Gemini.Model, BaseURL: cfg.Gemini.BaseURL,
+		Timeout: cfg.LLMTimeout})
 }

@@ -20,7 +20,7 @@ func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty) (*bot.
 		Runner:    actions.New(actions.Options{Logger: m.Logger}),
 		Notes:     pager,
 		OnCall:    pager,
-		Directory: bot.NewDirectory(cfg.Slack.BotToken, cfg.Slack.APIURL),
+		Directory: bot.NewDirectory(cfg.Slack.BotToken, cfg.Slack.APIURL, bot.CallTimeout(cfg.ClaimIdle)),
 		TTL:       cfg.ApprovalTTL,
 		Logger:    m.Logger,
 	})

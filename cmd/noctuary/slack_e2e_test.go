@@ -27,21 +27,25 @@ type slackCall struct {
 }
 
 // fakeSlack speaks the Slack Web API's wire format (form posts, {"ok":...}
-// answers) for the methods Noctuary calls; down makes it answer 500.
+// answers) for the methods Noctuary calls; down makes it answer 500, refuse
+// answers a method with a Slack error code, and hang never answers it.
 type fakeSlack struct {
 	*httptest.Server
-	mu    sync.Mutex
-	calls []slackCall
-	down  bool
+	mu     sync.Mutex
+	calls  []slackCall
+	down   bool
+	refuse map[string]string
+	hang   map[string]bool
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
-	f := &fakeSlack{}
+	f := &fakeSlack{refuse: map[string]string{}, hang: map[string]bool{}}
+	stop := make(chan struct{})
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		method := strings.TrimPrefix(r.URL.Path, "/")
 		f.mu.Lock()
-		down := f.down
+		down, refusal, hang := f.down, f.refuse[method], f.hang[method]
 		if !down {
 			f.calls = append(f.calls, slackCall{Method: method, Form: r.PostForm})
 		}
@@ -51,7 +55,18 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 			http.Error(w, "slack is down", http.StatusInternalServerError)
 			return
 		}
+		if hang {
+			select {
+			case <-r.Context().Done():
+			case <-stop:
+			}
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
+		if refusal != "" {
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": refusal})
+			return
+		}
 		switch method {
 		case "users.info":
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{
@@ -60,7 +75,10 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": r.PostForm.Get("channel"), "ts": "1700000000.00" + strconv.Itoa(n)})
 		}
 	}))
-	t.Cleanup(f.Close)
+	t.Cleanup(func() {
+		close(stop)
+		f.Close()
+	})
 	return f
 }
 
