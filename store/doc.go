@@ -28,6 +28,8 @@
 //	noctuary:v1:ratelimit:<bucket>:<window> counter, INCR; expires one window after its own
 //	noctuary:v1:slack:seen:<signature>      string: an accepted Slack request's signature, SET NX PX 10m
 //	                                        (a replay within Slack's 5-minute window has no effect)
+//	noctuary:v1:seeded                      string "1": Redis holds the seeded groups, integrations and
+//	                                        declared services; its absence means Redis lost them (recover.go)
 //
 // Keys a Lua script touches share a hash slot (the braces). Secrets are never
 // written: integration secrets and action specs stay in memory, from the

@@ -17,7 +17,13 @@ import (
 const maxTxAttempts = 20
 
 // Service returns the settings of the service key, with its declared actions.
+// A declared service that Redis lost is recreated as declared.
 func (s *Store) Service(ctx context.Context, key string) (noctuary.Service, error) {
+	declared := func(d noctuary.Service) bool { return d.Key == key }
+	return s.orRestored(ctx, declared, "service "+key, func() (noctuary.Service, error) { return s.service(ctx, key) })
+}
+
+func (s *Store) service(ctx context.Context, key string) (noctuary.Service, error) {
 	if !noctuary.ValidServiceKey(key) {
 		return noctuary.Service{}, notFound("service %q is not configured", key)
 	}
@@ -32,15 +38,37 @@ func (s *Store) Service(ctx context.Context, key string) (noctuary.Service, erro
 }
 
 // ServiceByPagerDutyID returns the service bound to a PagerDuty service ID.
+// When Redis lost the binding or the service and the configuration declares
+// it, both are recreated as declared.
 func (s *Store) ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error) {
-	key, err := s.rdb.Get(ctx, keyPDService(pdServiceID)).Result()
-	if isNil(err) {
-		return noctuary.Service{}, notFound("no service is bound to PagerDuty service %q", pdServiceID)
+	declared := func(d noctuary.Service) bool { return slices.Contains(d.PagerDutyServiceIDs, pdServiceID) }
+	return s.orRestored(ctx, declared, "PagerDuty service "+pdServiceID, func() (noctuary.Service, error) {
+		key, err := s.rdb.Get(ctx, keyPDService(pdServiceID)).Result()
+		if isNil(err) {
+			return noctuary.Service{}, notFound("no service is bound to PagerDuty service %q", pdServiceID)
+		}
+		if err != nil {
+			return noctuary.Service{}, unavailable(err)
+		}
+		return s.service(ctx, key)
+	})
+}
+
+// orRestored runs lookup; when it finds nothing that the configuration
+// declares, it restores the declared records and runs lookup once more.
+func (s *Store) orRestored(ctx context.Context, declared func(noctuary.Service) bool, looked string, lookup func() (noctuary.Service, error)) (noctuary.Service, error) {
+	svc, err := lookup()
+	if noctuary.ErrorCode(err) != noctuary.ENotFound {
+		return svc, err
 	}
-	if err != nil {
-		return noctuary.Service{}, unavailable(err)
+	again, rerr := s.restoreDeclared(ctx, declared, looked)
+	if rerr != nil {
+		return svc, rerr
 	}
-	return s.Service(ctx, key)
+	if !again {
+		return svc, err
+	}
+	return lookup()
 }
 
 // Services returns every configured service, sorted by key.
@@ -99,7 +127,13 @@ func (s *Store) CreateServiceIfMissing(ctx context.Context, svc noctuary.Service
 // UpdateService applies fn to the stored settings of key and writes the
 // result atomically: fn runs again if the settings changed meanwhile, and an
 // error from fn is returned as is, writing nothing.
+// A declared service that Redis lost is recreated as declared first.
 func (s *Store) UpdateService(ctx context.Context, key string, fn func(*noctuary.Service) error) (noctuary.Service, error) {
+	declared := func(d noctuary.Service) bool { return d.Key == key }
+	return s.orRestored(ctx, declared, "service "+key, func() (noctuary.Service, error) { return s.updateService(ctx, key, fn) })
+}
+
+func (s *Store) updateService(ctx context.Context, key string, fn func(*noctuary.Service) error) (noctuary.Service, error) {
 	out, err := s.serviceTx(ctx, key, func(old *noctuary.Service) (*noctuary.Service, error) {
 		if old == nil {
 			return nil, notFound("service %q is not configured", key)

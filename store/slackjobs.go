@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -45,8 +44,8 @@ func (s *Store) NextSlackJob(ctx context.Context, consumer string, block, minIdl
 	msgs, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 		Stream: keySlackJobs, Group: slackGroup, Consumer: consumer, MinIdle: minIdle, Start: "0-0", Count: 1,
 	}).Result()
-	if isNoGroup(err) {
-		err = s.ensureSlackGroup(ctx)
+	if groupLost(err) {
+		err = s.recreateGroup(ctx, slackJobGroup)
 	}
 	if err != nil {
 		return "", nil, 0, unavailable(err)
@@ -55,9 +54,15 @@ func (s *Store) NextSlackJob(ctx context.Context, consumer string, block, minIdl
 		deliveries, err = s.slackDeliveries(ctx, msgs[0].ID)
 		return msgs[0].ID, entryData(msgs[0]), deliveries, err
 	}
-	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+	args := &redis.XReadGroupArgs{
 		Group: slackGroup, Consumer: consumer, Streams: []string{keySlackJobs, ">"}, Count: 1, Block: blockArg(block),
-	}).Result()
+	}
+	res, err := s.rdb.XReadGroup(ctx, args).Result()
+	if groupLost(err) {
+		if err = s.recreateGroup(ctx, slackJobGroup); err == nil {
+			res, err = s.rdb.XReadGroup(ctx, args).Result()
+		}
+	}
 	if isNil(err) || (err == nil && (len(res) == 0 || len(res[0].Messages) == 0)) {
 		return "", nil, 0, nil
 	}
@@ -85,16 +90,6 @@ func (s *Store) slackDeliveries(ctx context.Context, id string) (int64, error) {
 		return 1, nil
 	}
 	return max(pend[0].RetryCount, 1), nil
-}
-
-// ensureSlackGroup creates the "slack" group (and the stream) unless it
-// exists; it reads the stream from its start, so no queued job is skipped.
-func (s *Store) ensureSlackGroup(ctx context.Context) error {
-	err := s.rdb.XGroupCreateMkStream(ctx, keySlackJobs, slackGroup, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return err
-	}
-	return nil
 }
 
 // AckSlackJob marks the job as done and deletes it from the queue.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/noctuary/noctuary"
@@ -28,6 +28,11 @@ type Options struct {
 	Integrations []noctuary.Integration
 	// Actions are the declared actions per service key, from the configuration.
 	Actions map[string][]noctuary.ActionSpec
+	// Services are the declared services, from the configuration: when
+	// Redis loses them, Recover and the lookups recreate them as declared.
+	Services []noctuary.Service
+	// Registry receives the store's metrics (nil: not registered).
+	Registry prometheus.Registerer
 	// Now is the clock (default time.Now). It also dates stream entries, so
 	// that receive times and retention follow one clock.
 	Now func() time.Time
@@ -43,14 +48,16 @@ type Store struct {
 	opt          Options
 	integrations map[string]noctuary.Integration
 	log          *slog.Logger
+	recoveries   *prometheus.CounterVec
 }
 
 // Open connects to the Redis at redisURL (redis:// or rediss://), or starts
 // an embedded in-memory Redis when redisURL is "", and prepares the consumer
-// group and the integrations' non-secret records.
+// groups and the integrations' non-secret records.
 func Open(ctx context.Context, redisURL string, opt Options) (*Store, error) {
 	s := &Store{opt: withDefaults(opt), integrations: map[string]noctuary.Integration{}}
 	s.log = s.opt.Logger
+	s.recoveries = newRecoveries(s.opt.Registry)
 	for _, in := range s.opt.Integrations {
 		s.integrations[in.ID] = in
 	}
@@ -113,15 +120,14 @@ func withDefaults(opt Options) Options {
 	return opt
 }
 
-// prepare checks the connection, creates the consumer group and records the
+// prepare checks the connection, creates the consumer groups and records the
 // integrations.
 func (s *Store) prepare(ctx context.Context) error {
 	if err := s.Ping(ctx); err != nil {
 		return err
 	}
-	err := s.rdb.XGroupCreateMkStream(ctx, keyWebhooks, webhookGroup, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return unavailable(err)
+	if err := s.ensureGroups(ctx); err != nil {
+		return err
 	}
 	// AddEvents pipelines EVALSHA, which needs the script in Redis' cache.
 	if err := addEventsScript.Load(ctx, s.rdb).Err(); err != nil {

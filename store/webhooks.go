@@ -43,8 +43,8 @@ func (s *Store) ReadWebhooks(ctx context.Context, consumer string, count int, bl
 		Count: int64(count), Block: blockArg(block),
 	}
 	res, err := s.rdb.XReadGroup(ctx, args).Result()
-	if isNoGroup(err) {
-		if err = s.ensureGroup(ctx); err == nil {
+	if groupLost(err) {
+		if err = s.recreateGroup(ctx, webhooksGroup); err == nil {
 			res, err = s.rdb.XReadGroup(ctx, args).Result()
 		}
 	}
@@ -81,8 +81,8 @@ func (s *Store) ClaimStaleWebhooks(ctx context.Context, consumer string, minIdle
 			Stream: keyWebhooks, Group: webhookGroup, Consumer: consumer,
 			MinIdle: minIdle, Start: start, Count: int64(count - len(msgs)),
 		}).Result()
-		if isNoGroup(err) {
-			return nil, unavailable(s.ensureGroup(ctx))
+		if groupLost(err) {
+			return nil, s.recreateGroup(ctx, webhooksGroup)
 		}
 		if err != nil {
 			return nil, unavailable(err)
@@ -174,16 +174,6 @@ func (s *Store) StreamLengths(ctx context.Context) (map[string]int64, error) {
 	return map[string]int64{
 		"webhooks": queued.Val(), "webhooks_dead": dead.Val(), "webhooks_pending": pending.Val().Count,
 	}, nil
-}
-
-// ensureGroup creates the "triage" group (and the stream) unless it exists.
-// Redis loses it when the stream goes (a restart without persistence).
-func (s *Store) ensureGroup(ctx context.Context) error {
-	err := s.rdb.XGroupCreateMkStream(ctx, keyWebhooks, webhookGroup, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return unavailable(err)
-	}
-	return nil
 }
 
 func isNoGroup(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOGROUP") }

@@ -61,6 +61,8 @@ func (m *Main) Run(ctx context.Context) error {
 		EventRetention: cfg.EventRetention,
 		Integrations:   cfg.Integrations,
 		Actions:        declaredActions(cfg.Services),
+		Services:       cfg.Services,
+		Registry:       m.Registry,
 		Logger:         m.Logger,
 	})
 	if err != nil {
@@ -68,6 +70,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store = s
 	if err := seedServices(ctx, s, cfg.Services, m.Logger); err != nil {
+		return err
+	}
+	if err := s.MarkSeeded(ctx); err != nil {
 		return err
 	}
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -116,6 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { return worker.Run(gctx) })
+	g.Go(func() error { return keepSeeded(gctx, s, recoverPeriod, m.Logger) })
 	if slackBot != nil {
 		g.Go(func() error { return slackBot.Run(gctx) })
 	}
