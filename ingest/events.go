@@ -16,7 +16,8 @@ import (
 const maxDetails = 100
 
 // postEvents stores a batch of ContextEvents: all of it, or nothing when any
-// event is invalid or outside the token's scope.
+// event is invalid or outside the token's scope. When the store fails part
+// way, the answer lists the events not stored (storeBatch).
 func (s *Server) postEvents(c *gin.Context) {
 	tok, body, err := s.readEvents(c)
 	if err != nil {
@@ -37,17 +38,14 @@ func (s *Server) postEvents(c *gin.Context) {
 		s.rejectBatch(c, b)
 		return
 	}
-	accepted, duplicates, err := s.store.AddEvents(c.Request.Context(), b.events)
-	if err != nil {
-		if noctuary.ErrorCode(err) == noctuary.EUnavailable {
-			err = noctuary.Wrap(err, noctuary.EUnavailable, "The store is unavailable; nothing was stored, retry later.")
-		}
-		s.fail(c, err)
+	o := s.storeBatch(c.Request.Context(), b.events)
+	s.metrics.eventsAccepted.Add(float64(o.accepted))
+	s.metrics.eventsDuplicates.Add(float64(o.duplicates))
+	if o.err != nil {
+		s.failStore(c, len(b.events), o)
 		return
 	}
-	s.metrics.eventsAccepted.Add(float64(accepted))
-	s.metrics.eventsDuplicates.Add(float64(duplicates))
-	writeCounts(c, accepted, duplicates)
+	writeCounts(c, o.accepted, o.duplicates)
 }
 
 // readEvents authenticates the request and reads its body, at most

@@ -54,14 +54,19 @@ func (s *Server) fail(c *gin.Context, err error) {
 }
 
 func (s *Server) failDetails(c *gin.Context, err error, details []itemError) {
+	s.logFault(c, err)
 	code := noctuary.ErrorCode(err)
-	switch code {
+	writeError(c, statusOf(code), code, noctuary.ErrorMessage(err), details)
+}
+
+// logFault logs err with its cause when it is ours (internal, unavailable).
+func (s *Server) logFault(c *gin.Context, err error) {
+	switch noctuary.ErrorCode(err) {
 	case noctuary.EInternal:
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "request failed", slog.String("route", c.FullPath()), slog.Any("error", err))
 	case noctuary.EUnavailable:
 		s.log.LogAttrs(c.Request.Context(), slog.LevelWarn, "store unavailable", slog.String("route", c.FullPath()), slog.Any("error", err))
 	}
-	writeError(c, statusOf(code), code, noctuary.ErrorMessage(err), details)
 }
 
 func writeError(c *gin.Context, status int, code, message string, details []itemError) {
