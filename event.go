@@ -68,6 +68,29 @@ func (e *ContextEvent) Validate(now time.Time) error {
 	return nil
 }
 
+// CheckRetention returns an *Error with code EInvalid when the event
+// occurred before now minus retention: it would be trimmed at once and never
+// correlated, so it is refused rather than stored.
+func (e *ContextEvent) CheckRetention(now time.Time, retention time.Duration) error {
+	if e.OccurredAt.Before(now.Add(-retention)) {
+		return Errorf(EInvalid, "occurred_at %s is more than %s in the past, beyond the event retention: it would never be correlated",
+			e.OccurredAt.UTC().Format(time.RFC3339), shortDuration(retention))
+	}
+	return nil
+}
+
+// shortDuration formats d without trailing zero units: 72h, 1h30m, 45s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
 func (e *ContextEvent) validateStrings() error {
 	fields := []struct {
 		name, value string

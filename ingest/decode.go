@@ -56,11 +56,12 @@ func readBody(r io.Reader, sizeHint int64) (string, error) {
 
 // decodeEvents decodes one JSON object, a JSON array of objects, or a stream
 // of objects (NDJSON; blank lines are fine; ndjson forces it even when the
-// body starts with "[") and validates each event at now. Bad items land in
-// the batch's problems; the error is for the body as a whole: too many
-// events, or not JSON.
-func decodeEvents(body string, ndjson bool, now time.Time) (batch, error) {
-	d := decoder{fastParser: fastParser{s: body}, now: now}
+// body starts with "[") and validates each event at now; with a retention,
+// an event that occurred more than retention before now is refused too. Bad
+// items land in the batch's problems; the error is for the body as a whole:
+// too many events, or not JSON.
+func decodeEvents(body string, ndjson bool, now time.Time, retention time.Duration) (batch, error) {
+	d := decoder{fastParser: fastParser{s: body}, now: now, retention: retention}
 	d.space()
 	var err error
 	if !ndjson && strings.HasPrefix(d.s[d.p:], "[") {
@@ -76,8 +77,9 @@ func decodeEvents(body string, ndjson bool, now time.Time) (batch, error) {
 
 type decoder struct {
 	fastParser
-	now time.Time
-	b   batch
+	now       time.Time
+	retention time.Duration
+	b         batch
 }
 
 // stream decodes whitespace-separated values until the end of the body.
@@ -137,6 +139,9 @@ func (d *decoder) item() error {
 	}
 	if err == nil {
 		err = ev.Validate(d.now)
+	}
+	if err == nil && d.retention > 0 {
+		err = ev.CheckRetention(d.now, d.retention)
 	}
 	if err != nil {
 		d.b.problems = append(d.b.problems, itemError{Index: i, Error: itemMessage(err)})

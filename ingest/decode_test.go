@@ -63,7 +63,7 @@ func TestDecodeEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := decodeEvents(tt.body, tt.ndjson, decodeNow)
+			b, err := decodeEvents(tt.body, tt.ndjson, decodeNow, 0)
 			if code := noctuary.ErrorCode(err); code != tt.err {
 				t.Fatalf("error = %v (code %q), want code %q", err, code, tt.err)
 			}
@@ -83,7 +83,7 @@ func TestDecodeEvents(t *testing.T) {
 }
 
 func TestDecodeEventsFields(t *testing.T) {
-	b, err := decodeEvents(goodEvent, false, decodeNow)
+	b, err := decodeEvents(goodEvent, false, decodeNow, 0)
 	if err != nil || len(b.problems) > 0 {
 		t.Fatalf("decoding: %v %+v", err, b.problems)
 	}
@@ -103,11 +103,11 @@ func TestDecodeEventsFields(t *testing.T) {
 
 func TestDecodeEventsCount(t *testing.T) {
 	line := `{"service":"s","kind":"k","source":"x","occurred_at":"2026-11-23T02:10:41Z"}` + "\n"
-	b, err := decodeEvents(strings.Repeat(line, MaxBatchEvents), true, decodeNow)
+	b, err := decodeEvents(strings.Repeat(line, MaxBatchEvents), true, decodeNow, 0)
 	if err != nil || len(b.events) != MaxBatchEvents {
 		t.Fatalf("%d events: %v", len(b.events), err)
 	}
-	_, err = decodeEvents("["+strings.Repeat(strings.TrimSpace(line)+",", MaxBatchEvents)+strings.TrimSpace(line)+"]", false, decodeNow)
+	_, err = decodeEvents("["+strings.Repeat(strings.TrimSpace(line)+",", MaxBatchEvents)+strings.TrimSpace(line)+"]", false, decodeNow, 0)
 	if noctuary.ErrorCode(err) != noctuary.ETooLarge {
 		t.Fatalf("error = %v, want too_large", err)
 	}
@@ -128,7 +128,7 @@ func TestLooksLikePagerDutyID(t *testing.T) {
 // testdata/fuzz. Whatever it accepts is valid UTF-8 and validates.
 func FuzzDecodeEvents(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, ndjson bool) {
-		b, err := decodeEvents(string(body), ndjson, decodeNow)
+		b, err := decodeEvents(string(body), ndjson, decodeNow, 0)
 		if err != nil {
 			if noctuary.ErrorMessage(err) == "" || noctuary.ErrorCode(err) == noctuary.EInternal {
 				t.Fatalf("error without a code or sentence: %v", err)

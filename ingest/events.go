@@ -24,7 +24,7 @@ func (s *Server) postEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	b, err := decodeEvents(body, isNDJSON(c.Request), s.now())
+	b, err := decodeEvents(body, isNDJSON(c.Request), s.now(), s.retention)
 	if err != nil {
 		s.metrics.eventsRejected.Add(float64(len(b.events)))
 		s.failDetails(c, err, capDetails(b.problems))

@@ -54,9 +54,10 @@ func serverOptions(st ingest.Store) ingest.Options {
 			{Token: tokenAll},
 			{Token: tokenScoped, Services: []string{"checkout"}},
 		},
-		AdminToken: tokenAdmin,
-		Registry:   prometheus.NewRegistry(),
-		Logger:     slog.New(slog.DiscardHandler),
+		AdminToken:     tokenAdmin,
+		Registry:       prometheus.NewRegistry(),
+		Logger:         slog.New(slog.DiscardHandler),
+		EventRetention: store.DefaultEventRetention,
 	}
 }
 

@@ -49,6 +49,10 @@ type Options struct {
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// EventRetention is the store's: an event that occurred longer ago is
+	// refused with the batch's other validation errors. Zero leaves the
+	// refusal to the store, whose answer lists no index.
+	EventRetention time.Duration
 }
 
 // Server is the HTTP server. Create it with New; serve Handler.
@@ -66,6 +70,7 @@ type Server struct {
 	components map[string]Component
 	log        *slog.Logger
 	now        func() time.Time
+	retention  time.Duration
 }
 
 // New builds a Server and registers its metrics on opt.Registry (a registry
@@ -87,8 +92,9 @@ func New(opt Options) *Server {
 		services: newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
 		metrics:  newMetrics(opt.Registry, opt.Store, opt.Logger),
 		registry: opt.Registry, components: map[string]Component{},
-		log: opt.Logger,
-		now: opt.Now,
+		log:       opt.Logger,
+		now:       opt.Now,
+		retention: opt.EventRetention,
 	}
 	if !opt.AdminToken.IsZero() {
 		admin := newTokenSet([]Token{{Token: opt.AdminToken}})

@@ -37,8 +37,8 @@ func TestKeysExpire(t *testing.T) {
 	}{
 		{"{noctuary:webhooks}:seen:ev-ttl", 72 * time.Hour, 96 * time.Hour},
 		{"noctuary:v1:incident:P1", 29 * 24 * time.Hour, 30 * 24 * time.Hour},
-		{"noctuary:events:{checkout}", 5*time.Hour - time.Minute, 5 * time.Hour},
-		{"noctuary:events:{checkout}:ids", 5*time.Hour - time.Minute, 5 * time.Hour},
+		{"noctuary:v2:events:{checkout}", 5*time.Hour - time.Minute, 5 * time.Hour},
+		{"noctuary:v2:events:{checkout}:ids", 5*time.Hour - time.Minute, 5 * time.Hour},
 	}
 	for _, tt := range tests {
 		ttl := must[time.Duration](t)(rdb.PTTL(ctx, tt.key).Result())

@@ -4,19 +4,21 @@
 // state, triages, locks, the shared PagerDuty request budget and the audit
 // log. Redis failures are *noctuary.Error with code EUnavailable.
 //
-// # Key layout (schema v1)
+// # Key layout (schema v1; ContextEvents v2)
 //
-// Every key has a bound: streams are trimmed, the rest expire.
+// Every key has a bound: streams and event sets are trimmed, the rest expire.
 //
 //	noctuary:webhooks                       stream, group "triage"; field "e" = WebhookEvent JSON.
 //	                                        Entries are deleted once acknowledged.
 //	{noctuary:webhooks}:seen:<event id>     webhook dedupe, SET with the stream in one script, 96h
 //	noctuary:webhooks:dead                  stream: "e", "reason", "deliveries", "stream_id"; MAXLEN ~ 10000
-//	noctuary:events:{<svc>}                 stream; field "e" = compact ContextEvent JSON; entry ID =
-//	                                        receive time ("<ms>-*" from Options.Now); MINID ~ by retention,
-//	                                        and expires one retention after the service's last event
-//	noctuary:events:{<svc>}:ids             zset: event id -> receive ms; dedupe, trimmed and expiring with
-//	                                        the stream
+//	noctuary:v2:events:{<svc>}              zset: member = compact ContextEvent JSON (after a random base-36
+//	                                        tag when the event has no id), score = occurred_at in ms;
+//	                                        trimmed below now - retention on every write (by the
+//	                                        injected clock), and expires one retention after the
+//	                                        service's last event
+//	noctuary:v2:events:{<svc>}:ids          zset: event id -> occurred_at ms; dedupe, trimmed and expiring
+//	                                        with the events
 //	noctuary:audit                          stream; field "e" = AuditEntry JSON; MINID ~ by audit retention
 //	noctuary:service:{<svc>}                hash of settings (see servicecodec.go); actions never stored
 //	noctuary:services                       set of service keys
@@ -30,6 +32,12 @@
 //	                                        (a replay within Slack's 5-minute window has no effect)
 //	noctuary:v1:seeded                      string "1": Redis holds the seeded groups, integrations and
 //	                                        declared services; its absence means Redis lost them (recover.go)
+//
+// ContextEvents are schema v2: kept by when they occurred, so that an event
+// delivered late still falls in its window. The v1 streams
+// (noctuary:events:{<svc>} and its :ids, by receive time) are no longer read
+// or written; they expire by themselves one retention after their last
+// write (see README, "Upgrading").
 //
 // Keys a Lua script touches share a hash slot (the braces). Secrets are never
 // written: integration secrets and action specs stay in memory, from the

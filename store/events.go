@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,98 +15,93 @@ import (
 )
 
 const (
-	// scriptChunk caps the events one script call stores, so that a large
-	// batch does not hold Redis for long; a batch is still one round trip.
+	// scriptChunk caps the events one command or script call stores, so
+	// that a large batch does not hold Redis for long; a batch is still one
+	// round trip.
 	scriptChunk = 1000
 	// MaxWindowEvents caps how many stored events EventsInWindow reads per
-	// service: the newest MaxWindowEvents received within the window's
-	// allowances. Beyond it, older events of that service are left out.
+	// service: the MaxWindowEvents that occurred last in the window. Beyond
+	// it, earlier events of that service are left out.
 	MaxWindowEvents = 10000
-	// ClockAheadAllowance is how far before a window EventsInWindow looks
-	// for events: a source whose clock runs ahead sends events dated after
-	// their arrival.
-	ClockAheadAllowance = 15 * time.Minute
-	// LateDeliveryAllowance is how long after a window EventsInWindow looks
-	// for events delivered late.
-	LateDeliveryAllowance = time.Hour
 )
 
-// AddEvents stores validated ContextEvents, each in its service's stream. An
-// event with an ID already stored for its service (within the retention) is
-// not stored again and counts as a duplicate. The whole batch is one round
-// trip to Redis: one script call per service, pipelined.
+// AddEvents stores validated ContextEvents, each in its service's sorted
+// set scored by occurred_at, whenever they arrive. An event that occurred
+// more than the retention before now is refused (EInvalid, naming its index)
+// and nothing is stored: it could never be correlated. An event with an ID
+// already stored for its service (within the retention) is not stored again
+// and counts as a duplicate. The whole batch is one round trip to Redis: per
+// service, one script call (events with ids) or plain commands (without),
+// pipelined.
 func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (accepted, duplicates int, err error) {
 	if len(evs) == 0 {
 		return 0, 0, nil
 	}
 	now := s.now()
-	head := []any{msID(now), msID(now.Add(-s.opt.EventRetention))}
-	calls, err := eventCalls(evs, head)
+	for i := range evs {
+		if err := evs[i].CheckRetention(now, s.opt.EventRetention); err != nil {
+			return 0, 0, noctuary.Errorf(noctuary.EInvalid, "event %d: %s", i, noctuary.ErrorMessage(err))
+		}
+	}
+	calls, err := eventCalls(evs)
 	if err != nil {
 		return 0, 0, err
 	}
-	if len(evs) == 1 && evs[0].ID == "" {
-		stored, err := s.addOne(ctx, calls[0])
-		if err != nil {
-			return 0, 0, err
-		}
-		if stored {
-			return 1, 0, nil
-		}
-	}
-	cmds, err := s.runAddEvents(ctx, calls)
+	w := eventWrite{bound: msID(now.Add(-s.opt.EventRetention)), ttl: s.opt.EventRetention}
+	cmds, err := s.runAddEvents(ctx, calls, w)
 	if err != nil {
 		return 0, 0, unavailable(err)
 	}
 	for _, c := range cmds {
-		n, _ := c.Int()
-		accepted += n
+		n, _ := c.Int64()
+		accepted += int(n)
 	}
 	return accepted, len(evs) - accepted, nil
 }
 
-// addOne stores a single event without an id, the commonest request, with
-// plain commands instead of the script: XADD (trimming by MINID) and PEXPIRE,
-// in one round trip. It reports false, having stored nothing, when Redis
-// refuses the entry ID because the stream holds a later one (another
-// replica's clock is ahead): the script then picks the ID.
-func (s *Store) addOne(ctx context.Context, c scriptCall) (bool, error) {
-	ms, bound := c.args[0].(int64), c.args[1].(int64)
-	key := keyEvents(c.service)
-	var add *redis.StringCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		add = p.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: strconv.FormatInt(ms, 10) + "-*",
-			MinID: strconv.FormatInt(bound, 10), Approx: true, Values: []any{fieldEvent, c.args[3]}})
-		p.PExpire(ctx, key, time.Duration(ms-bound)*time.Millisecond)
-		return nil
-	})
-	if add.Err() != nil && strings.Contains(add.Err().Error(), "equal or smaller") {
-		return false, nil
-	}
-	if err != nil {
-		return false, unavailable(err)
-	}
-	return true, nil
+// eventWrite is what every call of one AddEvents shares: the retention
+// bound (ms; lower scores are trimmed) and the keys' lifetime.
+type eventWrite struct {
+	bound int64
+	ttl   time.Duration
 }
 
-// runAddEvents pipelines one EVALSHA of addEventsScript per call. A NOSCRIPT
-// answer (Redis restarted, or its script cache was flushed) means those calls
-// did nothing: the script is loaded and they run again.
-func (s *Store) runAddEvents(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, error) {
-	cmds, err := s.pipelineAddEvents(ctx, calls)
-	if isNoScript(err) {
-		if err = addEventsScript.Load(ctx, s.rdb).Err(); err == nil {
-			cmds, err = s.pipelineAddEvents(ctx, calls)
+// intCmd is the result of a script call or of a ZADD.
+type intCmd interface {
+	Int64() (int64, error)
+	Err() error
+}
+
+// runAddEvents pipelines the calls. A NOSCRIPT answer (Redis restarted, or
+// its script cache was flushed) means those script calls did nothing: the
+// script is loaded and they run again.
+func (s *Store) runAddEvents(ctx context.Context, calls []eventCall, w eventWrite) ([]intCmd, error) {
+	cmds, err := s.pipelineAddEvents(ctx, calls, w)
+	if !isNoScript(err) {
+		return cmds, err
+	}
+	if err := addEventsScript.Load(ctx, s.rdb).Err(); err != nil {
+		return nil, err
+	}
+	var again []eventCall
+	var at []int
+	for i, c := range cmds {
+		if isNoScript(c.Err()) {
+			again, at = append(again, calls[i]), append(at, i)
 		}
+	}
+	retried, err := s.pipelineAddEvents(ctx, again, w)
+	for j, i := range at {
+		cmds[i] = retried[j]
 	}
 	return cmds, err
 }
 
-func (s *Store) pipelineAddEvents(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, error) {
-	cmds := make([]*redis.Cmd, len(calls))
+func (s *Store) pipelineAddEvents(ctx context.Context, calls []eventCall, w eventWrite) ([]intCmd, error) {
+	cmds := make([]intCmd, len(calls))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, c := range calls {
-			cmds[i] = addEventsScript.EvalSha(ctx, p, []string{keyEvents(c.service), keyEventIDs(c.service)}, c.args...)
+			cmds[i] = c.queue(ctx, p, w)
 		}
 		return nil
 	})
@@ -114,66 +110,92 @@ func (s *Store) pipelineAddEvents(ctx context.Context, calls []scriptCall) ([]*r
 
 func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
 
-// scriptCall is one addEventsScript call: a service and its ARGV.
-type scriptCall struct {
+// eventCall stores up to scriptChunk events of one service. args holds
+// triples (occurred ms, event id or "", member) when withIDs, else pairs
+// (occurred ms, member).
+type eventCall struct {
 	service string
+	withIDs bool
 	args    []any
 }
 
+// queue adds the call to p: addEventsScript when it has ids to check, else
+// ZADD, the trim by the retention bound and the expiry.
+func (c eventCall) queue(ctx context.Context, p redis.Pipeliner, w eventWrite) intCmd {
+	key, bound := keyEvents(c.service), strconv.FormatInt(w.bound, 10)
+	if c.withIDs {
+		args := append([]any{bound, w.ttl.Milliseconds()}, c.args...)
+		return addEventsScript.EvalSha(ctx, p, []string{key, keyEventIDs(c.service)}, args...)
+	}
+	add := p.Do(ctx, append([]any{"ZADD", key}, c.args...)...)
+	p.ZRemRangeByScore(ctx, key, "-inf", "("+bound)
+	p.PExpire(ctx, key, w.ttl)
+	return add
+}
+
 // eventCalls encodes evs once, into one buffer, and groups them by service
-// into script calls of at most scriptChunk events, each ARGV starting with
-// head.
-func eventCalls(evs []noctuary.ContextEvent, head []any) ([]scriptCall, error) {
-	data := make([]byte, 0, 320*len(evs))
+// into calls of at most scriptChunk events. A service's events with ids go
+// into calls of their own, which check the ids.
+func eventCalls(evs []noctuary.ContextEvent) ([]eventCall, error) {
+	data := make([]byte, 0, 340*len(evs))
 	ends := make([]int, len(evs))
 	for i := range evs {
+		if !noctuary.ValidServiceKey(evs[i].Service) {
+			return nil, noctuary.Errorf(noctuary.EInvalid, "event %d: service %q is not a valid service key", i, evs[i].Service)
+		}
 		var err error
-		if data, err = appendEvent(data, &evs[i]); err != nil {
+		if data, err = appendMember(data, &evs[i]); err != nil {
 			return nil, noctuary.Wrap(err, noctuary.EInvalid, "a context event cannot be encoded")
 		}
 		ends[i] = len(data)
 	}
-	count := map[string]int{}
-	for i := range evs {
-		count[evs[i].Service]++
+	var calls []eventCall
+	type group struct {
+		service string
+		withIDs bool
 	}
-	var calls []scriptCall
-	open := map[string]int{} // service -> index in calls of its open call
+	open := map[group]int{} // index in calls of the group's open call
 	start := 0
 	for i := range evs {
-		svc := evs[i].Service
-		j, ok := open[svc]
-		if !ok || len(calls[j].args) >= len(head)+2*scriptChunk {
-			if !noctuary.ValidServiceKey(svc) {
-				return nil, noctuary.Errorf(noctuary.EInvalid, "event %d: service %q is not a valid service key", i, svc)
-			}
+		g := group{evs[i].Service, evs[i].ID != ""}
+		j, ok := open[g]
+		if !ok || len(calls[j].args) >= 3*scriptChunk {
 			j = len(calls)
-			open[svc] = j
-			args := make([]any, 0, len(head)+2*min(count[svc], scriptChunk))
-			calls = append(calls, scriptCall{service: svc, args: append(args, head...)})
+			open[g] = j
+			calls = append(calls, eventCall{service: g.service, withIDs: g.withIDs})
 		}
-		calls[j].args = append(calls[j].args, evs[i].ID, data[start:ends[i]:ends[i]])
+		c := &calls[j]
+		c.args = append(c.args, msID(evs[i].OccurredAt))
+		if c.withIDs {
+			c.args = append(c.args, evs[i].ID)
+		}
+		c.args = append(c.args, data[start:ends[i]:ends[i]])
 		start = ends[i]
 	}
 	return calls, nil
 }
 
+// appendMember appends ev's sorted-set member to dst: its compact JSON,
+// after a random tag when it has no id. The tag keeps apart events that
+// encode alike (an id is unique in its service already); the JSON starts at
+// the member's first '{'.
+func appendMember(dst []byte, ev *noctuary.ContextEvent) ([]byte, error) {
+	if ev.ID == "" {
+		dst = strconv.AppendUint(dst, rand.Uint64()>>16, 36)
+	}
+	return appendEvent(dst, ev)
+}
+
 // EventsInWindow returns the ContextEvents of the given services (typically
 // a service and its dependencies) that occurred in [from, to], sorted by
-// OccurredAt.
-//
-// Events are found by the time they were received (their stream IDs), with
-// two allowances: from ClockAheadAllowance (15m) before from, for sources
-// whose clocks run ahead, to LateDeliveryAllowance (1h) after to, for late
-// deliveries. An event received outside those bounds is not returned. At
-// most MaxWindowEvents (10,000) events are read per service, the newest
-// received. All services are read in one round trip.
+// OccurredAt (ties in no particular order), whenever they were received.
+// At most MaxWindowEvents (10,000)
+// events are read per service, those that occurred last. All services are
+// read in one round trip.
 func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error) {
 	if to.Before(from) {
 		return nil, nil
 	}
-	start := strconv.FormatInt(msID(from.Add(-ClockAheadAllowance)), 10) + "-0"
-	end := strconv.FormatInt(msID(to.Add(LateDeliveryAllowance)), 10) + "-18446744073709551615"
 	svcs := slices.Compact(slices.Sorted(slices.Values(services)))
 	for _, svc := range svcs {
 		if !noctuary.ValidServiceKey(svc) {
@@ -183,10 +205,11 @@ func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to 
 	if len(svcs) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.XMessageSliceCmd, len(svcs))
+	rng := &redis.ZRangeBy{Min: strconv.FormatInt(msID(from), 10), Max: strconv.FormatInt(msID(to), 10), Count: MaxWindowEvents}
+	cmds := make([]*redis.StringSliceCmd, len(svcs))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, svc := range svcs {
-			cmds[i] = p.XRevRangeN(ctx, keyEvents(svc), end, start, MaxWindowEvents)
+			cmds[i] = p.ZRevRangeByScore(ctx, keyEvents(svc), rng)
 		}
 		return nil
 	})
@@ -201,18 +224,14 @@ func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to 
 	return out, nil
 }
 
-// appendInWindow decodes msgs (newest first) and appends, oldest first,
-// those that occurred in [from, to]. Events are prefiltered on their raw
-// occurred_at, so that only those in the window are decoded.
-func (s *Store) appendInWindow(out []noctuary.ContextEvent, msgs []redis.XMessage, from, to time.Time) []noctuary.ContextEvent {
-	for i := len(msgs) - 1; i >= 0; i-- {
-		raw := str(msgs[i].Values[fieldEvent])
-		if at, ok := rawOccurredAt(raw); ok && (at.Before(from) || at.After(to)) {
-			continue
-		}
+// appendInWindow decodes members (latest first) and appends, earliest first,
+// those that occurred in [from, to]: their scores are whole milliseconds.
+func (s *Store) appendInWindow(out []noctuary.ContextEvent, members []string, from, to time.Time) []noctuary.ContextEvent {
+	for i := len(members) - 1; i >= 0; i-- {
+		m := members[i]
 		var ev noctuary.ContextEvent
-		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-			s.log.Warn("skipping an undecodable context event", "stream_id", msgs[i].ID, "error", err)
+		if err := json.Unmarshal([]byte(m[max(strings.IndexByte(m, '{'), 0):]), &ev); err != nil {
+			s.log.Warn("skipping an undecodable context event", "error", err)
 			continue
 		}
 		if !ev.OccurredAt.Before(from) && !ev.OccurredAt.After(to) {
@@ -220,22 +239,4 @@ func (s *Store) appendInWindow(out []noctuary.ContextEvent, msgs []redis.XMessag
 		}
 	}
 	return out
-}
-
-// rawOccurredAt reads occurred_at from an event's JSON without decoding the
-// rest. The first `"occurred_at":"` is the key: inside a string value its
-// quotes would be escaped.
-func rawOccurredAt(raw string) (time.Time, bool) {
-	const key = `"occurred_at":"`
-	i := strings.Index(raw, key)
-	if i < 0 {
-		return time.Time{}, false
-	}
-	rest := raw[i+len(key):]
-	j := strings.IndexByte(rest, '"')
-	if j < 0 {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339Nano, rest[:j])
-	return t, err == nil
 }

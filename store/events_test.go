@@ -49,8 +49,9 @@ func TestAddEventsDedupe(t *testing.T) {
 		if len(got) != 4 {
 			t.Fatalf("checkout has %d events, want 4: %+v", len(got), got)
 		}
-		if want := event("checkout", "a1", "deploy", at); !equalEvent(got[0], want) {
-			t.Errorf("stored %+v, want %+v", got[0], want)
+		i := slices.IndexFunc(got, func(ev noctuary.ContextEvent) bool { return ev.ID == "a1" }) // ties in any order
+		if want := event("checkout", "a1", "deploy", at); i < 0 || !equalEvent(got[i], want) {
+			t.Errorf("stored %+v, want %+v among them", got, want)
 		}
 	})
 }
@@ -71,7 +72,7 @@ func TestAddEventsInvalidService(t *testing.T) {
 }
 
 // TestEventsInWindow checks the window [t0, t0+30m] against events received
-// at various times (the fake clock), including the allowances.
+// at various times (the fake clock): only when they occurred counts.
 func TestEventsInWindow(t *testing.T) {
 	from, to := t0, t0.Add(30*time.Minute)
 	cases := []struct {
@@ -80,7 +81,7 @@ func TestEventsInWindow(t *testing.T) {
 		occurred, received time.Time
 		in                 bool
 	}{
-		{"skew beyond allowance", "checkout", from.Add(5 * time.Minute), from.Add(-16 * time.Minute), false},
+		{"source clock far ahead", "checkout", from.Add(4 * time.Minute), from.Add(-16 * time.Minute), true},
 		{"source clock ahead", "checkout", from.Add(5 * time.Minute), from.Add(-10 * time.Minute), true},
 		{"before the window", "checkout", from.Add(-time.Second), from, false},
 		{"at from", "checkout", from, from, true},
@@ -90,7 +91,8 @@ func TestEventsInWindow(t *testing.T) {
 		{"at to", "checkout", to, to, true},
 		{"after the window", "checkout", to.Add(time.Second), to.Add(time.Second), false},
 		{"late delivery", "checkout", from.Add(20 * time.Minute), to.Add(50 * time.Minute), true},
-		{"too late", "checkout", from.Add(21 * time.Minute), to.Add(61 * time.Minute), false},
+		{"two hours late", "checkout", from.Add(21 * time.Minute), to.Add(2 * time.Hour), true},
+		{"received long after, occurred after", "checkout", to.Add(time.Millisecond), to.Add(3 * time.Hour), false},
 	}
 	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
@@ -159,7 +161,6 @@ func addOne(s *store.Store, ev noctuary.ContextEvent) (int, error) {
 func TestEventRetention(t *testing.T) {
 	eachKind(t, store.Options{EventRetention: time.Hour}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
-		// Real Redis trims whole nodes of 100 entries only: store several.
 		old := make([]noctuary.ContextEvent, 350)
 		for i := range old {
 			old[i] = event("checkout", "", "deploy", t0)
@@ -175,7 +176,7 @@ func TestEventRetention(t *testing.T) {
 			t.Fatalf("re-adding an id past retention: %d, %d, %v", acc, dup, err)
 		}
 		got := must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{"checkout"}, t0.Add(-time.Hour), t0.Add(time.Hour)))
-		if len(got) > 100 {
+		if len(got) != 0 {
 			t.Errorf("%d of 350 old events survived the retention", len(got))
 		}
 	})

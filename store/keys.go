@@ -28,8 +28,8 @@ const (
 	triageTTL        = 30 * 24 * time.Hour
 )
 
-func keyEvents(service string) string      { return "noctuary:events:{" + service + "}" }
-func keyEventIDs(service string) string    { return "noctuary:events:{" + service + "}:ids" }
+func keyEvents(service string) string      { return "noctuary:v2:events:{" + service + "}" }
+func keyEventIDs(service string) string    { return "noctuary:v2:events:{" + service + "}:ids" }
 func keyService(service string) string     { return "noctuary:service:{" + service + "}" }
 func keyPDService(pdID string) string      { return prefixPDService + pdID }
 func keyIntegration(id string) string      { return prefixIntegration + id }

@@ -29,56 +29,43 @@ local function topID(k)
 end
 `
 
-// addEventsScript stores one service's ContextEvents.
-// KEYS[1] the events stream, KEYS[2] its ids zset;
-// ARGV[1] receive time (ms), ARGV[2] retention bound (ms), then pairs of
-// (event id or "", event JSON).
-// The ids are checked with one ZMSCORE and marked with one ZADD, so an
-// event costs one XADD. Entry IDs are "<receive ms>-*" (see topID). Both
-// keys expire one retention after the service's last event, so that a
-// service that falls silent is not kept forever by trimming alone. Should
-// an XADD fail, the ids of the events stored so far are marked and the error
-// returned: a retry stores the rest. Returns the number of events stored.
-var addEventsScript = redis.NewScript(topID + `
-local seen, ids = {}, {}
-for i = 3, #ARGV, 2 do
-  if ARGV[i] ~= '' then ids[#ids + 1] = ARGV[i] end
+// addEventsScript stores one service's ContextEvents, checking their ids.
+// KEYS[1] the events zset, KEYS[2] its ids zset; ARGV[1] the retention
+// bound (ms), ARGV[2] the keys' lifetime (ms), then triples (occurred ms,
+// event id or "", member). The ids are checked with one ZMSCORE and marked
+// with one ZADD (id -> occurred ms), and the events added with one ZADD.
+// Both keys are trimmed below the bound and expire one lifetime after the
+// service's last event, so that a service that falls silent is not kept
+// forever. Returns the number of events stored.
+var addEventsScript = redis.NewScript(`
+local ids, seen, adds, marks = {}, {}, {}, {}
+for i = 3, #ARGV, 3 do
+  if ARGV[i + 1] ~= '' then ids[#ids + 1] = ARGV[i + 1] end
 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
 if #ids > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[2])
   for j, score in ipairs(redis.call('ZMSCORE', KEYS[2], unpack(ids))) do
     if score then seen[ids[j]] = true end
   end
 end
-local id, retried, added, marks = ARGV[1] .. '-*', false, 0, {}
-local function mark()
-  if #marks > 0 then redis.call('ZADD', KEYS[2], unpack(marks)) end
-end
-for i = 3, #ARGV, 2 do
-  local eid = ARGV[i]
+for i = 3, #ARGV, 3 do
+  local eid = ARGV[i + 1]
   if eid == '' or not seen[eid] then
-    local r = redis.pcall('XADD', KEYS[1], id, 'e', ARGV[i + 1])
-    if type(r) == 'table' and r.err and not retried then
-      id, retried = topID(KEYS[1]), true
-      r = redis.pcall('XADD', KEYS[1], id, 'e', ARGV[i + 1])
-    end
-    if type(r) == 'table' and r.err then
-      mark()
-      return redis.error_reply(r.err)
-    end
+    adds[#adds + 1] = ARGV[i]
+    adds[#adds + 1] = ARGV[i + 2]
     if eid ~= '' then
       seen[eid] = true
-      marks[#marks + 1] = ARGV[1]
+      marks[#marks + 1] = ARGV[i]
       marks[#marks + 1] = eid
     end
-    added = added + 1
   end
 end
-mark()
-redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[2])
-local ttl = tonumber(ARGV[1]) - tonumber(ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-if #ids > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+local added = 0
+if #adds > 0 then added = redis.call('ZADD', KEYS[1], unpack(adds)) end
+if #marks > 0 then redis.call('ZADD', KEYS[2], unpack(marks)) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return added
 `)
 

@@ -80,7 +80,7 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	srv.Stop()
-	ev := noctuary.ContextEvent{Service: "checkout", Kind: "deploy", Source: "argocd", OccurredAt: t0}
+	ev := noctuary.ContextEvent{Service: "checkout", Kind: "deploy", Source: "argocd", OccurredAt: time.Now()}
 	calls := map[string]func() error{
 		"Ping": func() error { return s.Ping(ctx) },
 		"EnqueueWebhook": func() error {

@@ -21,8 +21,9 @@ const storedEvents = 1_000_000
 // benchIncidents is how many incidents one run sends, at 50 per second.
 const benchIncidents = 500
 
-// loadEvents stores n ContextEvents over the last 72h across 50 services,
-// checkout and postgres-main among them.
+// loadEvents stores n ContextEvents over the last 71h (within the 72h
+// retention while they load) across 50 services, checkout and
+// postgres-main among them.
 func loadEvents(b *testing.B, e *env, n int) {
 	b.Helper()
 	services := []string{"checkout", "postgres-main"}
@@ -34,7 +35,7 @@ func loadEvents(b *testing.B, e *env, n int) {
 	for i := range n {
 		batch = append(batch, noctuary.ContextEvent{
 			Service: services[i%len(services)], Kind: []string{"deploy", "OOMKilled", "config_change", "scale"}[i%4],
-			Source: "bench", OccurredAt: now.Add(-time.Duration(i%(72*3600)) * time.Second),
+			Source: "bench", OccurredAt: now.Add(-time.Duration(i%(71*3600)) * time.Second),
 			Summary:    "benchmark event with a realistic summary of some sixty characters",
 			Attributes: map[string]string{"sha": fmt.Sprintf("%07x", i)},
 		})

@@ -129,7 +129,7 @@ func TestRedisDown(t *testing.T) {
 	if status != http.StatusServiceUnavailable || out["code"] != "unavailable" {
 		t.Fatalf("webhook with Redis down: %d %v, want 503 unavailable", status, out)
 	}
-	events := `{"service":"checkout","kind":"deploy","source":"ci","occurred_at":"2026-11-23T02:10:41Z"}`
+	events := `{"service":"checkout","kind":"deploy","source":"ci","occurred_at":"` + time.Now().UTC().Format(time.RFC3339) + `"}`
 	status, _ = e.do("POST", "/v1/events", []byte(events), map[string]string{"Authorization": "Bearer " + testIngestToken})
 	if status != http.StatusServiceUnavailable {
 		t.Fatalf("events with Redis down: %d, want 503", status)
