@@ -22,7 +22,7 @@ func TestDecodeEventsRefusesInvalidUTF8(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := decodeEvents(goodEvent+"\n"+tt.body, true, decodeNow)
+			b, err := decodeEvents(goodEvent+"\n"+tt.body, true, decodeNow, 0)
 			if err != nil {
 				t.Fatalf("body error %v; want a problem of event 1", err)
 			}
