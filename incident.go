@@ -88,9 +88,14 @@ type IncidentState struct {
 // WebhookDelivery is one queued webhook event as the triage worker receives it
 // from the stream: its stream entry ID and how often it has been delivered.
 type WebhookDelivery struct {
-	StreamID   string
+	StreamID string
+	// Deliveries counts this delivery and the earlier ones that count
+	// towards the delivery limit: not those deferred because the incident
+	// was busy or the failure transient.
 	Deliveries int64
-	Event      WebhookEvent
+	// Retries counts the earlier deliveries that failed transiently.
+	Retries int64
+	Event   WebhookEvent
 }
 
 // DeadWebhook is a webhook event that failed triage permanently, kept on

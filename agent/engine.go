@@ -85,7 +85,9 @@ func Hypothesize(ctx context.Context, primary Engine, req Request, timeout time.
 	return fallback
 }
 
-// callWithTimeout returns by the deadline even if e ignores its context.
+// callWithTimeout returns by the deadline even if e ignores its context,
+// and turns a panic of e into an error (it runs on its own goroutine, where
+// the worker's recover cannot reach).
 func callWithTimeout(ctx context.Context, e Engine, req Request, timeout time.Duration) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -95,8 +97,14 @@ func callWithTimeout(ctx context.Context, e Engine, req Request, timeout time.Du
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		res, err := e.Hypothesize(ctx, req)
-		ch <- answer{res, err}
+		var a answer
+		defer func() {
+			if r := recover(); r != nil {
+				a = answer{err: fmt.Errorf("panicked: %v", r)}
+			}
+			ch <- a
+		}()
+		a.res, a.err = e.Hypothesize(ctx, req)
 	}()
 	var a answer
 	select {

@@ -8,6 +8,7 @@ type Metrics struct {
 	NotEnabled   *prometheus.CounterVec
 	Failures     prometheus.Counter
 	DeadLettered prometheus.Counter
+	Panics       prometheus.Counter
 	Latency      prometheus.Histogram
 }
 
@@ -27,13 +28,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		DeadLettered: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "noctuary_webhooks_dead_lettered_total", Help: "Webhook events moved to noctuary:webhooks:dead after too many deliveries.",
 		}),
+		Panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "noctuary_triage_panics_total", Help: "Triage attempts that panicked (recovered; the entry is retried, then dead-lettered).",
+		}),
 		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "noctuary_triage_latency_seconds", Help: "From webhook accepted to note posted.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30, 60},
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Latency)
+		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Panics, m.Latency)
 	}
 	return m
 }

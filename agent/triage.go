@@ -19,6 +19,9 @@ const (
 	lockTTL       = 2 * time.Minute
 	lockMargin    = 15 * time.Second
 	triageTimeout = lockTTL - lockMargin
+	// busyWait is how long an event of an incident that another worker is
+	// triaging waits before it is tried again.
+	busyWait = 2 * time.Second
 )
 
 // TriageID is the deterministic ID of the triage of one incident at one onset:

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -17,6 +19,10 @@ type Queue interface {
 	ReadWebhooks(ctx context.Context, consumer string, count int, block time.Duration) ([]noctuary.WebhookDelivery, error)
 	ClaimStaleWebhooks(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]noctuary.WebhookDelivery, error)
 	AckWebhook(ctx context.Context, streamID string) error
+	// DeferWebhook leaves the entry pending until after has passed (for
+	// every replica), without counting this delivery towards the limit;
+	// transient counts it as a retry.
+	DeferWebhook(ctx context.Context, streamID string, after time.Duration, transient bool) error
 	DeadLetterWebhook(ctx context.Context, d noctuary.WebhookDelivery, reason string) error
 }
 
@@ -85,6 +91,8 @@ type WorkerOptions struct {
 	After         time.Duration // how far after onset events count, default 5m
 	ClaimIdle     time.Duration // reclaim entries pending this long, default 90s
 	MaxDeliveries int64         // dead-letter a permanent failure on this delivery, default 5
+	RetryBase     time.Duration // first wait after a transient failure, doubling on each, default 5s
+	RetryMax      time.Duration // longest wait after a transient failure (unless PagerDuty asks longer), default 5m
 	Block         time.Duration // how long one read waits (and shutdown, at most), default 1s
 	Grace         time.Duration // how long in-flight triages may finish at shutdown, default 20s
 	Metrics       *Metrics
@@ -108,6 +116,8 @@ func NewWorker(opt WorkerOptions) *Worker {
 	setDefault(&opt.After, 5*time.Minute)
 	setDefault(&opt.ClaimIdle, 90*time.Second)
 	setDefault(&opt.MaxDeliveries, 5)
+	setDefault(&opt.RetryBase, 5*time.Second)
+	setDefault(&opt.RetryMax, 5*time.Minute)
 	setDefault(&opt.Block, time.Second)
 	setDefault(&opt.Grace, 20*time.Second)
 	setDefault(&opt.LLMTimeout, 10*time.Second)
@@ -158,7 +168,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		var batch []noctuary.WebhookDelivery
 		var err error
 		if now := time.Now(); !now.Before(nextClaim) {
-			nextClaim = now.Add(w.opt.ClaimIdle / 3)
+			nextClaim = now.Add(min(w.opt.ClaimIdle/3, time.Second))
 			batch, err = w.opt.Queue.ClaimStaleWebhooks(ctx, w.opt.Consumer, w.opt.ClaimIdle, free)
 		}
 		if err == nil && len(batch) == 0 {
@@ -204,29 +214,91 @@ func sleep(ctx context.Context, d time.Duration) {
 // leaves it pending, so that it is reclaimed and retried after ClaimIdle.
 // Transient failures (PagerDuty or Redis unavailable, another replica busy
 // with the incident) are retried until they pass: the note is posted once
-// PagerDuty accepts (DESIGN §7). Any other failure moves the entry to
-// noctuary:webhooks:dead on its MaxDeliveries-th delivery, with that error.
+// PagerDuty accepts (DESIGN §7). Any other failure, a panic included, moves
+// the entry to noctuary:webhooks:dead on its MaxDeliveries-th delivery, with
+// that error. Redis counts a delivery before it is handled, so a delivery
+// that took the process down counts too: the next one beyond MaxDeliveries
+// is dead-lettered without being handled again.
 func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
 	log := w.opt.Logger.With("event_id", d.Event.ID, "incident", d.Event.Incident.ID, "type", d.Event.Type)
-	err := w.handle(ctx, d.Event)
+	if d.Deliveries > w.opt.MaxDeliveries {
+		w.deadLetter(ctx, log, d, fmt.Sprintf("delivery %d: the earlier ones never finished (the process died handling it)", d.Deliveries))
+		return
+	}
+	err := w.handleSafely(ctx, log, d.Event)
 	switch {
 	case err == nil:
 		if err := w.opt.Queue.AckWebhook(ctx, d.StreamID); err != nil {
 			log.Warn("acknowledging a webhook failed; it will be reclaimed and found done", "error", err)
 		}
 	case errors.Is(err, errBusy):
-		log.Info("incident is being triaged by another worker; leaving the event pending")
-	case noctuary.ErrorCode(err) == noctuary.EUnavailable || d.Deliveries < w.opt.MaxDeliveries:
+		log.Info("incident is being triaged by another worker; the event waits", "retry_in", busyWait)
+		w.deferDelivery(ctx, log, d, busyWait, false)
+	case noctuary.ErrorCode(err) == noctuary.EUnavailable:
+		w.opt.Metrics.Failures.Inc()
+		wait := w.retryWait(err, d.Retries)
+		log.Warn("triage failed transiently; the event waits and is retried", "error", err, "retry_in", wait, "retries", d.Retries)
+		w.deferDelivery(ctx, log, d, wait, true)
+	case d.Deliveries < w.opt.MaxDeliveries:
 		w.opt.Metrics.Failures.Inc()
 		log.Warn("triage failed; the event stays pending and will be retried", "error", err, "deliveries", d.Deliveries)
 	default:
 		w.opt.Metrics.Failures.Inc()
-		reason := fmt.Sprintf("failed on delivery %d: %v", d.Deliveries, err)
-		if err := w.opt.Queue.DeadLetterWebhook(ctx, d, reason); err != nil {
-			log.Error("moving a webhook to the dead-letter stream failed; it stays pending", "error", err)
-			return
-		}
-		w.opt.Metrics.DeadLettered.Inc()
-		log.Error("webhook moved to noctuary:webhooks:dead; `noctuary replay-dead` puts it back", "reason", reason)
+		w.deadLetter(ctx, log, d, fmt.Sprintf("failed on delivery %d: %v", d.Deliveries, err))
 	}
+}
+
+// handleSafely is handle, with a panic turned into an error (its stack
+// logged) so that one poisoned entry cannot take the replica down.
+func (w *Worker) handleSafely(ctx context.Context, log *slog.Logger, ev noctuary.WebhookEvent) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.opt.Metrics.Panics.Inc()
+			log.Error("triage panicked", "panic", r, "stack", string(debug.Stack()))
+			err = noctuary.Errorf(noctuary.EInternal, "triage panicked: %v", r)
+		}
+	}()
+	return w.handle(ctx, ev)
+}
+
+// waiter is a failure that says how long to wait before trying again
+// (pd.RetryableError: PagerDuty's Retry-After).
+type waiter interface {
+	error
+	Wait() time.Duration
+}
+
+// retryWait is how long an entry waits after its retries-th transient
+// failure: exponential backoff with jitter, or longer if the failure asks.
+func (w *Worker) retryWait(err error, retries int64) time.Duration {
+	wait := noctuary.Backoff(int(min(retries, 16))+1, w.opt.RetryBase, w.opt.RetryMax, randDuration)
+	if wt, ok := errors.AsType[waiter](err); ok {
+		wait = max(wait, wt.Wait())
+	}
+	return wait
+}
+
+func randDuration(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d)
+}
+
+// deferDelivery leaves d pending for after, not counted as a delivery; if
+// that cannot be recorded, d is reclaimed after ClaimIdle as any other.
+func (w *Worker) deferDelivery(ctx context.Context, log *slog.Logger, d noctuary.WebhookDelivery, after time.Duration, transient bool) {
+	if err := w.opt.Queue.DeferWebhook(ctx, d.StreamID, after, transient); err != nil {
+		log.Warn("recording when to retry a webhook failed; it is retried after the claim idle time", "error", err)
+	}
+}
+
+// deadLetter moves d to noctuary:webhooks:dead with reason.
+func (w *Worker) deadLetter(ctx context.Context, log *slog.Logger, d noctuary.WebhookDelivery, reason string) {
+	if err := w.opt.Queue.DeadLetterWebhook(ctx, d, reason); err != nil {
+		log.Error("moving a webhook to the dead-letter stream failed; it stays pending", "error", err)
+		return
+	}
+	w.opt.Metrics.DeadLettered.Inc()
+	log.Error("webhook moved to noctuary:webhooks:dead; `noctuary replay-dead` puts it back", "reason", reason)
 }

@@ -32,6 +32,13 @@ type workerEnv struct {
 
 func startWorker(t *testing.T) *workerEnv {
 	t.Helper()
+	return startWorkerWith(t, nil)
+}
+
+// startWorkerWith is startWorker with options changed by change (given the
+// real PagerDuty client).
+func startWorkerWith(t *testing.T, change func(*agent.WorkerOptions, *pd.Client)) *workerEnv {
+	t.Helper()
 	fake := pdtest.New(t, "tok")
 	integ := noctuary.Integration{ID: "default", Environment: "default", Direction: noctuary.DirectionBidirectional,
 		Token: "tok", WebhookSecrets: []noctuary.Secret{"w"}, From: "n@example.com", APIURL: fake.URL}
@@ -45,10 +52,15 @@ func startWorker(t *testing.T) *workerEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := agent.NewWorker(agent.WorkerOptions{
+	opt := agent.WorkerOptions{
 		Queue: s, State: s, Notifiers: pdNotifiers{client}, Render: pd.RenderNote,
 		ClaimIdle: 100 * time.Millisecond, Block: 50 * time.Millisecond, Grace: time.Second,
-	})
+		RetryBase: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+	}
+	if change != nil {
+		change(&opt, client)
+	}
+	w := agent.NewWorker(opt)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()

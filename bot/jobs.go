@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -84,13 +85,20 @@ func (b *Bot) work(ctx context.Context) error {
 
 // step handles at most one job: it reports whether there was one. A job
 // that succeeds is acknowledged; one that fails for good, or too often, is
-// dead-lettered; any other failure leaves it pending, to be reclaimed.
+// dead-lettered; any other failure leaves it pending, to be reclaimed. A
+// panic counts as a failure. Redis counts a delivery before it is handled,
+// so a job whose handling took the process down is dead-lettered, without
+// being handled again, once it is delivered beyond maxDeliveries.
 func (b *Bot) step(ctx context.Context, block time.Duration) (bool, error) {
 	id, data, deliveries, err := b.opt.Store.NextSlackJob(ctx, b.consumer, block, b.minIdle)
 	if err != nil || id == "" {
 		return false, err
 	}
-	err = b.handle(ctx, data)
+	if deliveries > maxDeliveries {
+		err = noctuary.Errorf(noctuary.EInternal, "the earlier deliveries never finished (the process died handling it)")
+	} else {
+		err = b.handleSafely(ctx, data)
+	}
 	switch {
 	case err == nil:
 		return true, b.opt.Store.AckSlackJob(ctx, id)
@@ -102,6 +110,18 @@ func (b *Bot) step(ctx context.Context, block time.Duration) (bool, error) {
 		b.log.Warn("Slack job failed; it will be retried", "stream_id", id, "deliveries", deliveries, "error", err)
 		return true, nil
 	}
+}
+
+// handleSafely is handle, with a panic turned into an error (its stack
+// logged) so that one poisoned job cannot take the process down.
+func (b *Bot) handleSafely(ctx context.Context, data []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("Slack job panicked", "panic", r, "stack", string(debug.Stack()))
+			err = noctuary.Errorf(noctuary.EInternal, "the Slack job panicked: %v", r)
+		}
+	}()
+	return b.handle(ctx, data)
 }
 
 func (b *Bot) handle(ctx context.Context, data []byte) error {

@@ -46,6 +46,9 @@ func (e *RetryableError) Error() string {
 // Unwrap returns the last failure.
 func (e *RetryableError) Unwrap() error { return e.Err }
 
+// Wait returns RetryAfter: how long to wait before trying again.
+func (e *RetryableError) Wait() time.Duration { return e.RetryAfter }
+
 // RetryAfter returns how long to wait before retrying a call that failed with
 // err, and whether err is retryable at all.
 func RetryAfter(err error) (time.Duration, bool) {
@@ -132,11 +135,7 @@ func retryAfterHeader(h http.Header, now time.Time) time.Duration {
 
 // backoff is the wait before attempt+1 when PagerDuty named none.
 func (c *Client) backoff(attempt int) time.Duration {
-	d := maxBackoff
-	if attempt < 16 {
-		d = min(baseBackoff<<(attempt-1), maxBackoff)
-	}
-	return d/2 + c.jitter(d/2)
+	return noctuary.Backoff(attempt, baseBackoff, maxBackoff, c.jitter)
 }
 
 // classify sorts a failed attempt: a retryable failure gives a

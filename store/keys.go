@@ -14,7 +14,9 @@ const (
 	prefixIncident    = "noctuary:v1:incident:"
 	prefixTriage      = "noctuary:v1:triage:"
 	prefixTriageLock  = "noctuary:v1:lock:triage:"
-	prefixRateLimit   = "noctuary:v1:ratelimit:"
+	// prefixWebhookRetry keys a pending webhook entry's retry record.
+	prefixWebhookRetry = "noctuary:v1:webhook:retry:"
+	prefixRateLimit    = "noctuary:v1:ratelimit:"
 
 	webhookGroup = "triage"
 	// fieldEvent is the stream field holding an entry's JSON.

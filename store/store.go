@@ -49,6 +49,7 @@ type Store struct {
 	integrations map[string]noctuary.Integration
 	log          *slog.Logger
 	recoveries   *prometheus.CounterVec
+	claimFrom    claimCursor
 }
 
 // Open connects to the Redis at redisURL (redis:// or rediss://), or starts

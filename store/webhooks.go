@@ -11,7 +11,7 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// maxClaimPages bounds the XAUTOCLAIM scan of one ClaimStaleWebhooks call.
+// maxClaimPages bounds the scan of one ClaimStaleWebhooks call.
 const maxClaimPages = 10
 
 // EnqueueWebhook queues ev for triage unless an event with the same ID was
@@ -58,7 +58,7 @@ func (s *Store) ReadWebhooks(ctx context.Context, consumer string, count int, bl
 	for _, st := range res {
 		msgs = append(msgs, st.Messages...)
 	}
-	return s.decodeMessages(ctx, msgs, map[string]int64{})
+	return s.decodeMessages(ctx, msgs, nil)
 }
 
 // blockArg turns a wait into go-redis' Block: -1 means no BLOCK at all,
@@ -70,68 +70,13 @@ func blockArg(block time.Duration) time.Duration {
 	return max(block, time.Millisecond)
 }
 
-// ClaimStaleWebhooks takes over, for consumer, up to count webhook events
-// that were delivered to some worker at least minIdle ago and never
-// acknowledged (a crashed or stuck worker).
-func (s *Store) ClaimStaleWebhooks(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]noctuary.WebhookDelivery, error) {
-	var msgs []redis.XMessage
-	start := "0-0"
-	for range maxClaimPages {
-		page, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: keyWebhooks, Group: webhookGroup, Consumer: consumer,
-			MinIdle: minIdle, Start: start, Count: int64(count - len(msgs)),
-		}).Result()
-		if groupLost(err) {
-			return nil, s.recreateGroup(ctx, webhooksGroup)
-		}
-		if err != nil {
-			return nil, unavailable(err)
-		}
-		msgs = append(msgs, page...)
-		if start = next; start == "0-0" || len(msgs) >= count {
-			break
-		}
-	}
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	deliveries, err := s.deliveries(ctx, msgs)
-	if err != nil {
-		return nil, err
-	}
-	return s.decodeMessages(ctx, msgs, deliveries)
-}
-
-// deliveries returns the delivery counts of msgs, from XPENDING.
-func (s *Store) deliveries(ctx context.Context, msgs []redis.XMessage) (map[string]int64, error) {
-	cmds := make([]*redis.XPendingExtCmd, len(msgs))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range msgs {
-			cmds[i] = p.XPendingExt(ctx, &redis.XPendingExtArgs{
-				Stream: keyWebhooks, Group: webhookGroup, Start: m.ID, End: m.ID, Count: 1,
-			})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	out := make(map[string]int64, len(msgs))
-	for _, c := range cmds {
-		for _, p := range c.Val() {
-			out[p.ID] = p.RetryCount
-		}
-	}
-	return out, nil
-}
-
 // decodeMessages decodes stream entries. An entry that does not decode can
-// never be triaged: it is dead-lettered at once and left out. deliveries
-// maps IDs to delivery counts; a missing ID counts 1 (a first delivery).
-func (s *Store) decodeMessages(ctx context.Context, msgs []redis.XMessage, deliveries map[string]int64) ([]noctuary.WebhookDelivery, error) {
+// never be triaged: it is dead-lettered at once and left out. counts maps
+// IDs to delivery counts; a missing ID counts 1 (a first delivery).
+func (s *Store) decodeMessages(ctx context.Context, msgs []redis.XMessage, counts map[string]deliveryCount) ([]noctuary.WebhookDelivery, error) {
 	out := make([]noctuary.WebhookDelivery, 0, len(msgs))
 	for _, m := range msgs {
-		n := max(deliveries[m.ID], 1)
+		n := max(counts[m.ID].deliveries, 1)
 		raw, _ := m.Values[fieldEvent].(string)
 		var ev noctuary.WebhookEvent
 		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
@@ -141,7 +86,7 @@ func (s *Store) decodeMessages(ctx context.Context, msgs []redis.XMessage, deliv
 			}
 			continue
 		}
-		out = append(out, noctuary.WebhookDelivery{StreamID: m.ID, Deliveries: n, Event: ev})
+		out = append(out, noctuary.WebhookDelivery{StreamID: m.ID, Deliveries: n, Retries: counts[m.ID].retries, Event: ev})
 	}
 	return out, nil
 }
@@ -151,6 +96,7 @@ func (s *Store) AckWebhook(ctx context.Context, streamID string) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAck(ctx, keyWebhooks, webhookGroup, streamID)
 		p.XDel(ctx, keyWebhooks, streamID)
+		p.Del(ctx, keyWebhookRetry(streamID))
 		return nil
 	})
 	return unavailable(err)
