@@ -64,4 +64,7 @@ type Triage struct {
 	NoteID string `json:"note_id,omitempty"`
 	// Note is the plain-text note as posted (or as logged in dry run).
 	Note string `json:"note,omitempty"`
+	// Undelivered marks a triage kept with its note before the note was
+	// posted: a retry posts this note instead of triaging again.
+	Undelivered bool `json:"undelivered,omitempty"`
 }

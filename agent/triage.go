@@ -12,13 +12,17 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// lockTTL is how long one triage holds its incident's lock. A triage is cut
-// off lockMargin before it (triageTimeout), so that the lock cannot expire
-// while a note is being posted and let another replica post a second one.
+// lockLease is the lease of a triage's lock, renewed while the triage runs:
+// a worker that dies mid-triage holds its incident up for no longer. A
+// triage that loses its lease stops (its context ends), so that no second
+// note is posted. triageTimeout bounds a whole triage.
 const (
-	lockTTL       = 2 * time.Minute
-	lockMargin    = 15 * time.Second
-	triageTimeout = lockTTL - lockMargin
+	lockLease     = 10 * time.Second
+	triageTimeout = 2 * time.Minute
+	// noteTimeout bounds posting a note. PagerDuty asking to wait longer
+	// (Retry-After) ends the attempt: the entry then waits in the queue, its
+	// retry time kept in Redis, instead of holding a worker.
+	noteTimeout = 10 * time.Second
 	// busyWait is how long an event of an incident that another worker is
 	// triaging waits before it is tried again.
 	busyWait = 2 * time.Second
@@ -103,7 +107,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return err
 	}
 	id := TriageID(cmp.Or(writer, svc.Environment), ev.Incident.ID, at)
-	release, ok, err := w.opt.State.LockTriage(ctx, id, lockTTL)
+	held, release, ok, err := w.opt.State.LockTriage(ctx, id, lockLease)
 	if err != nil {
 		return err
 	}
@@ -111,10 +115,13 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return errBusy
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(ctx, triageTimeout)
+	ctx, cancel := context.WithTimeout(held, triageTimeout)
 	defer cancel()
 	prev, err := w.opt.State.Triage(ctx, id)
 	switch {
+	case err == nil && prev.Undelivered:
+		// An earlier delivery got as far as the note: only posting is left.
+		return w.deliver(ctx, ev, svc, st, prev)
 	case err == nil && prev.Note != "":
 		w.opt.Metrics.Triages.WithLabelValues("already_done").Inc()
 		return nil
@@ -138,7 +145,8 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	}
 	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
 	// Kept at once, without its note, so that the Slack message's buttons
-	// work while the LLM thinks; a triage counts as done only with a note.
+	// work while the LLM thinks; a triage counts as done only once its note
+	// is delivered.
 	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
 		return err
 	}
@@ -146,12 +154,18 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	if w.opt.LLM != nil && svc.LLM {
 		t = withResult(t, Hypothesize(ctx, w.opt.LLM, req, w.opt.LLMTimeout))
 	}
-	t.Note = w.opt.Render(t)
+	t.Note, t.Undelivered = w.opt.Render(t), true
+	// Kept before posting, so that a retry (PagerDuty unavailable) posts
+	// this note rather than triaging again.
+	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
+		return err
+	}
 	return w.deliver(ctx, ev, svc, st, t)
 }
 
-// deliver posts the note (unless paused or in dry run), keeps the triage,
-// audits it, updates the Slack mirror and acknowledges when configured to.
+// deliver posts the note of t, a triage kept with its note (unless paused
+// or in dry run), keeps the triage as delivered, audits it, updates the
+// Slack mirror and acknowledges when configured to.
 func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState, t noctuary.Triage) error {
 	paused, err := w.paused(ctx, svc.Key)
 	if err != nil {
@@ -174,10 +188,14 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 			"incident", ev.Incident.ID, "triage", t.ID, "environment", svc.Environment, "integration", t.Integration,
 			"delivered_by", ev.Integration, "note", t.Note)
 	default:
-		if t.NoteID, err = n.PostNote(ctx, ev.Incident.ID, t.ID, t.Note); err != nil {
+		pctx, cancel := context.WithTimeout(ctx, noteTimeout)
+		t.NoteID, err = n.PostNote(pctx, ev.Incident.ID, t.ID, t.Note)
+		cancel()
+		if err != nil {
 			return fmt.Errorf("posting the note: %w", err)
 		}
 	}
+	t.Undelivered = false
 	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
 		return err
 	}

@@ -37,7 +37,9 @@ type State interface {
 	EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error)
 	SaveTriage(ctx context.Context, t noctuary.Triage) error
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
-	LockTriage(ctx context.Context, triageID string, ttl time.Duration) (release func(), ok bool, err error)
+	// LockTriage takes a triage's lock as a lease of ttl, renewed while
+	// held; held ends when the lease is lost or released.
+	LockTriage(ctx context.Context, triageID string, ttl time.Duration) (held context.Context, release func(), ok bool, err error)
 	Audit(ctx context.Context, e noctuary.AuditEntry) (string, error)
 }
 
@@ -168,8 +170,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		var batch []noctuary.WebhookDelivery
 		var err error
 		if now := time.Now(); !now.Before(nextClaim) {
-			nextClaim = now.Add(min(w.opt.ClaimIdle/3, time.Second))
 			batch, err = w.opt.Queue.ClaimStaleWebhooks(ctx, w.opt.Consumer, w.opt.ClaimIdle, free)
+			if len(batch) < free {
+				// None left for now; a full batch may have more behind it.
+				nextClaim = now.Add(min(w.opt.ClaimIdle/3, time.Second))
+			}
 		}
 		if err == nil && len(batch) == 0 {
 			batch, err = w.opt.Queue.ReadWebhooks(ctx, w.opt.Consumer, free, w.opt.Block)

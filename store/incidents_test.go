@@ -72,34 +72,37 @@ func TestSaveTriageWithoutState(t *testing.T) {
 func TestLockTriage(t *testing.T) {
 	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
-		release, ok, err := s.LockTriage(ctx, "tri-1", time.Minute)
+		_, release, ok, err := s.LockTriage(ctx, "tri-1", time.Minute)
 		if err != nil || !ok {
 			t.Fatalf("first lock: %v, %v", ok, err)
 		}
-		if _, ok, err := s.LockTriage(ctx, "tri-1", time.Minute); ok || err != nil {
+		if _, _, ok, err := s.LockTriage(ctx, "tri-1", time.Minute); ok || err != nil {
 			t.Fatalf("second lock: %v, %v", ok, err)
 		}
 		release()
-		release2, ok, err := s.LockTriage(ctx, "tri-1", time.Minute)
+		_, release2, ok, err := s.LockTriage(ctx, "tri-1", time.Minute)
 		if err != nil || !ok {
 			t.Fatalf("lock after release: %v, %v", ok, err)
 		}
 		release() // a stale release must not free someone else's lock
-		if _, ok, _ := s.LockTriage(ctx, "tri-1", time.Minute); ok {
+		if _, _, ok, _ := s.LockTriage(ctx, "tri-1", time.Minute); ok {
 			t.Fatal("a stale release freed the current holder's lock")
 		}
 		release2()
 	})
 }
 
+// TestLockTriageExpires: a holder that stops renewing (it died: its
+// context ended) leaves the lock behind for one lease only.
 func TestLockTriageExpires(t *testing.T) {
 	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
-		ctx := context.Background()
-		if _, ok, err := s.LockTriage(ctx, "tri-1", 10*time.Millisecond); !ok || err != nil {
+		ctx, die := context.WithCancel(context.Background())
+		if _, _, ok, err := s.LockTriage(ctx, "tri-1", 10*time.Millisecond); !ok || err != nil {
 			t.Fatalf("lock: %v, %v", ok, err)
 		}
+		die()
 		time.Sleep(250 * time.Millisecond) // past the TTL, and the embedded store's expiry tick
-		if _, ok, err := s.LockTriage(ctx, "tri-1", time.Minute); !ok || err != nil {
+		if _, _, ok, err := s.LockTriage(context.Background(), "tri-1", time.Minute); !ok || err != nil {
 			t.Fatalf("lock after expiry: %v, %v", ok, err)
 		}
 	})
@@ -148,5 +151,26 @@ func TestTriagePointerMovesForwardOnly(t *testing.T) {
 			t.Fatalf("incident points at %q, want tr_new", st.TriageID)
 		}
 		must[noctuary.Triage](t)(s.Triage(ctx, "tr_old"))
+	})
+}
+
+// TestLockTriageLeaseIsRenewed: a live holder keeps the lock well past its
+// lease; releasing it ends its held context.
+func TestLockTriageLeaseIsRenewed(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		held, release, ok, err := s.LockTriage(ctx, "tri-1", 150*time.Millisecond)
+		if !ok || err != nil {
+			t.Fatalf("lock: %v, %v", ok, err)
+		}
+		defer release()
+		time.Sleep(600 * time.Millisecond) // four leases
+		if _, _, ok, _ := s.LockTriage(ctx, "tri-1", time.Minute); ok || held.Err() != nil {
+			t.Fatalf("the renewed lock was taken (%v) or its holder told it was lost (%v)", ok, held.Err())
+		}
+		release()
+		if held.Err() == nil {
+			t.Fatal("held still live after release")
+		}
 	})
 }

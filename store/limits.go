@@ -13,26 +13,59 @@ import (
 // ended.
 const releaseTimeout = 5 * time.Second
 
-// LockTriage takes the lock of a triage for ttl, so that one worker at a time
-// handles it. When ok, release frees it (only if still held by this caller);
-// the lock also expires after ttl.
-func (s *Store) LockTriage(ctx context.Context, triageID string, ttl time.Duration) (release func(), ok bool, err error) {
+// LockTriage takes the lock of a triage, so that one worker at a time
+// handles it: a lease of ttl owned by a random token. While it is held, the
+// lease is renewed every ttl/3 until release is called or ctx ends, so a
+// holder that dies leaves it behind for ttl at most. held is ctx, cancelled
+// once the lease is lost (not renewed for 2/3 of ttl, or found taken over)
+// or released: work done under the lock runs on it. release frees the lock
+// only while this caller still owns it.
+func (s *Store) LockTriage(ctx context.Context, triageID string, ttl time.Duration) (held context.Context, release func(), ok bool, err error) {
 	key, token := prefixTriageLock+triageID, rand.Text()
 	ok, err = s.rdb.SetNX(ctx, key, token, ttl).Result()
 	if err != nil {
-		return func() {}, false, unavailable(err)
+		return ctx, func() {}, false, unavailable(err)
 	}
 	if !ok {
-		return func() {}, false, nil
+		return ctx, func() {}, false, nil
 	}
+	held, lose := context.WithCancel(ctx)
+	go s.renewLease(held, lose, key, token, ttl)
 	release = func() {
+		lose()
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
 		if err := unlockScript.Run(rctx, s.rdb, []string{key}, token).Err(); err != nil {
 			s.log.Warn("cannot release a triage lock; it will expire", "triage_id", triageID, "error", err)
 		}
 	}
-	return release, true, nil
+	return held, release, true, nil
+}
+
+// renewLease renews the lease at key while held lasts, and calls lose when
+// it is lost.
+func (s *Store) renewLease(held context.Context, lose context.CancelFunc, key, token string, ttl time.Duration) {
+	tick := time.NewTicker(ttl / 3)
+	defer tick.Stop()
+	renewed := time.Now()
+	for {
+		select {
+		case <-held.Done():
+			return
+		case <-tick.C:
+		}
+		n, err := renewScript.Run(held, s.rdb, []string{key}, token, ttl.Milliseconds()).Int()
+		switch {
+		case err == nil && n == 1:
+			renewed = time.Now()
+		case err == nil || time.Since(renewed) >= ttl*2/3:
+			if held.Err() == nil {
+				s.log.Warn("a lock's lease was lost; the work under it stops", "key", key, "error", err)
+			}
+			lose()
+			return
+		}
+	}
 }
 
 // Reserve counts one request against a budget of limit requests per window,

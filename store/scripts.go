@@ -87,6 +87,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
+// renewScript extends the lease of lock KEYS[1] to ARGV[2] ms only while
+// it holds ARGV[1], its holder's token. Returns 1 when renewed, else 0.
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`)
+
 // reserveScript counts one request in a fixed window.
 // KEYS[1] the window's counter; ARGV[1] its lifetime (ms). Returns the count.
 var reserveScript = redis.NewScript(`

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/agent"
+	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/pd/pdtest"
+	"github.com/noctuary/noctuary/store"
+)
+
+// triggered is an incident.triggered event of checkout, as ingest queues it.
+func triggered(incidentID string, created time.Time) noctuary.WebhookEvent {
+	return noctuary.WebhookEvent{ID: "EV-" + incidentID, Type: noctuary.EventIncidentTriggered,
+		Integration: noctuary.DefaultIntegration, OccurredAt: created, ReceivedAt: time.Now().UTC(),
+		Incident: noctuary.Incident{ID: incidentID, Title: "checkout down", Status: "triggered", CreatedAt: created,
+			Service: noctuary.Reference{ID: "PCHECKOUT"}}}
+}
+
+// TestLockedEntriesDoNotHoldUpOthers: a replica died a minute ago holding
+// 16 webhook entries; the incidents of the first 8 are being triaged by
+// another replica (their locks are held). The other 8 get their notes within
+// 5 s, and the locked ones theirs once the locks go, none dead-lettered.
+func TestLockedEntriesDoNotHoldUpOthers(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.ClaimIdle = 6 * time.Second })
+	if err := e.main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := store.Open(ctx, e.redis.URL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	created := onsetAt()
+	var locked, free []string
+	var releases []func()
+	for i := range 16 {
+		id := "QHOL" + strconv.Itoa(i)
+		if _, err := s.EnqueueWebhook(ctx, triggered(id, created)); err != nil {
+			t.Fatal(err)
+		}
+		if i >= 8 {
+			free = append(free, id)
+			continue
+		}
+		locked = append(locked, id)
+		_, release, ok, err := s.LockTriage(ctx, agent.TriageID(noctuary.DefaultIntegration, id, created), time.Minute)
+		if !ok || err != nil {
+			t.Fatalf("lock %s: %v %v", id, ok, err)
+		}
+		releases = append(releases, release)
+	}
+	taken, err := s.ReadWebhooks(ctx, "died-a-minute-ago", 16, 0)
+	if err != nil || len(taken) != 16 {
+		t.Fatalf("the dying replica took %d entries (%v)", len(taken), err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: e.redis.Addr})
+	defer rdb.Close()
+	for _, d := range taken { // it took them a minute ago
+		if err := rdb.Do(ctx, "XCLAIM", "noctuary:webhooks", "triage", "died-a-minute-ago", 0, d.StreamID, "IDLE", 60000).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	e.main = e.start(e.cfg)
+	for _, id := range free {
+		e.waitNotes(id, 1, 5*time.Second)
+	}
+	for _, id := range locked {
+		if n := len(e.pd.Notes(id)); n != 0 {
+			t.Fatalf("%s got %d notes while another replica held its lock", id, n)
+		}
+	}
+	for _, release := range releases {
+		release()
+	}
+	for _, id := range locked {
+		e.waitNotes(id, 1, 10*time.Second)
+	}
+	e.waitPendingZero(5 * time.Second)
+	if lens, err := e.main.Store.StreamLengths(ctx); err != nil || lens["webhooks_dead"] != 0 {
+		t.Fatalf("stream lengths %v (%v): nothing may be dead-lettered", lens, err)
+	}
+	if n := len(e.pd.Notes("")); n != 16 {
+		t.Fatalf("%d notes, want one per incident", n)
+	}
+}
+
+// calls counts the Web API calls the fake Slack received.
+func (f *fakeSlack) callCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
+}
+
+// TestRetryAfterIsKept: PagerDuty answers 429 with Retry-After: 12 (longer
+// than a note may take, so the entry goes back to the queue). For 12 s
+// nothing is sent to PagerDuty or Slack; then the saved note is posted,
+// without triaging or mirroring again.
+func TestRetryAfterIsKept(t *testing.T) {
+	const retryAfter = 12 * time.Second
+	fake := newFakeSlack(t)
+	e := newEnv(t, withSlack(fake))
+	at := onsetAt()
+	e.sendEvents(seedEvents(at, "ra-")...)
+	before := e.pd.Requests()
+	e.pd.FailNext(pdtest.Failure{Status: http.StatusTooManyRequests, RetryAfter: strconv.Itoa(int(retryAfter.Seconds()))})
+	e.sendWebhook(webhook("EV-RA", noctuary.EventIncidentTriggered, "QRA", "PCHECKOUT", at))
+	waitUntil(t, "the 429", 10*time.Second, func() bool { return e.pd.Requests() > before })
+	refused := time.Now()
+	waitUntil(t, "the Slack mirror", 5*time.Second, func() bool { return len(fake.posts()) == 1 })
+	pdRequests, slackCalls := e.pd.Requests(), fake.callCount()
+	for time.Since(refused) < retryAfter-500*time.Millisecond {
+		if n := e.pd.Requests(); n != pdRequests {
+			t.Fatalf("%d PagerDuty requests %s after a 429 with Retry-After: %s", n-pdRequests, time.Since(refused).Round(time.Millisecond), retryAfter)
+		}
+		if n := fake.callCount(); n != slackCalls {
+			t.Fatalf("%d Slack calls %s after the 429, want none", n-slackCalls, time.Since(refused).Round(time.Millisecond))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.waitNotes("QRA", 1, 5*time.Second)
+	e.waitPendingZero(5 * time.Second)
+	if n := fake.callCount(); n != slackCalls {
+		t.Errorf("%d Slack calls for the retry of the post, want none (the triage is reused)", n-slackCalls)
+	}
+	st, err := e.main.Store.IncidentState(context.Background(), "QRA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := e.main.Store.Triage(context.Background(), st.TriageID)
+	if err != nil || tr.Undelivered || tr.NoteID == "" {
+		t.Fatalf("triage after the retry: %+v, %v", tr, err)
+	}
+}
+
+// waitUntil polls cond every 20 ms for up to within.
+func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after %s", what, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
