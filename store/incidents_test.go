@@ -159,12 +159,12 @@ func TestTriagePointerMovesForwardOnly(t *testing.T) {
 func TestLockTriageLeaseIsRenewed(t *testing.T) {
 	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
-		held, release, ok, err := s.LockTriage(ctx, "tri-1", 150*time.Millisecond)
+		held, release, ok, err := s.LockTriage(ctx, "tri-1", time.Second)
 		if !ok || err != nil {
 			t.Fatalf("lock: %v, %v", ok, err)
 		}
 		defer release()
-		time.Sleep(600 * time.Millisecond) // four leases
+		time.Sleep(2500 * time.Millisecond) // two and a half leases
 		if _, _, ok, _ := s.LockTriage(ctx, "tri-1", time.Minute); ok || held.Err() != nil {
 			t.Fatalf("the renewed lock was taken (%v) or its holder told it was lost (%v)", ok, held.Err())
 		}
