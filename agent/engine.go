@@ -38,7 +38,20 @@ type Result struct {
 	NoContext bool
 	// FallbackReason says why the primary engine's answer was not used.
 	FallbackReason string
+	// FallbackKind classifies FallbackReason for metrics: one of the
+	// Fallback* constants, "" when the primary engine's answer was used or
+	// it was not asked.
+	FallbackKind string
 }
+
+// Kinds of fallback to the heuristic hypothesis (the reason label of
+// noctuary_llm_fallbacks_total).
+const (
+	FallbackError       = "error"
+	FallbackTimeout     = "timeout"
+	FallbackRateLimited = "rate_limited"
+	FallbackInvalid     = "invalid"
+)
 
 // Engine writes a hypothesis for a triage request.
 type Engine interface {
@@ -49,6 +62,10 @@ type Engine interface {
 // ErrInvalidAnswer marks an engine's answer that failed validation; engines
 // wrap it with the detail ("answer invalid: confidence 1.7 is outside [0, 1]").
 var ErrInvalidAnswer = errors.New("answer invalid")
+
+// ErrRateLimited marks an engine's error when its API refused the request
+// for its rate limit or quota (HTTP 429); engines wrap it.
+var ErrRateLimited = errors.New("rate limited")
 
 var errTimedOut = errors.New("timed out")
 
@@ -72,10 +89,16 @@ func Hypothesize(ctx context.Context, primary Engine, req Request, timeout time.
 	switch {
 	case errors.Is(err, errTimedOut):
 		fallback.FallbackReason = fmt.Sprintf("%s timed out after %s", primary.Name(), timeout)
+		fallback.FallbackKind = FallbackTimeout
 	case errors.Is(err, ErrInvalidAnswer):
 		fallback.FallbackReason = truncate(primary.Name()+" "+err.Error(), 300)
+		fallback.FallbackKind = FallbackInvalid
 	case err != nil:
 		fallback.FallbackReason = truncate(primary.Name()+": "+err.Error(), 300)
+		fallback.FallbackKind = FallbackError
+		if errors.Is(err, ErrRateLimited) {
+			fallback.FallbackKind = FallbackRateLimited
+		}
 	default:
 		if res.Engine == "" {
 			res.Engine = primary.Name()

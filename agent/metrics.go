@@ -10,6 +10,9 @@ type Metrics struct {
 	DeadLettered prometheus.Counter
 	Panics       prometheus.Counter
 	Latency      prometheus.Histogram
+	// LLMFallbacks counts heuristic hypotheses posted because the LLM
+	// erred, timed out, was rate limited or answered something invalid.
+	LLMFallbacks *prometheus.CounterVec
 }
 
 // NewMetrics creates the worker's metrics and registers them on reg (nil:
@@ -35,9 +38,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "noctuary_triage_latency_seconds", Help: "From webhook accepted to note posted.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30, 60},
 		}),
+		LLMFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_llm_fallbacks_total", Help: "Heuristic hypotheses posted instead of the LLM's, by reason (error, timeout, rate_limited, invalid).",
+		}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Panics, m.Latency)
+		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Panics, m.Latency, m.LLMFallbacks)
 	}
 	return m
 }

@@ -152,7 +152,9 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	}
 	w.mirror(ctx, t)
 	if w.opt.LLM != nil && svc.LLM {
-		t = withResult(t, Hypothesize(ctx, w.opt.LLM, req, w.opt.LLMTimeout))
+		res := Hypothesize(ctx, w.opt.LLM, req, w.opt.LLMTimeout)
+		w.fellBack(t, res)
+		t = withResult(t, res)
 	}
 	t.Note, t.Undelivered = w.opt.Render(t), true
 	// Kept before posting, so that a retry (PagerDuty unavailable) posts
@@ -270,4 +272,15 @@ func withResult(t noctuary.Triage, r Result) noctuary.Triage {
 	t.Engine, t.Hypothesis, t.Confidence = r.Engine, r.Hypothesis, r.Confidence
 	t.Recommendation, t.Signals, t.NoContext, t.FallbackReason = r.Recommendation, r.Signals, r.NoContext, r.FallbackReason
 	return t
+}
+
+// fellBack logs and counts a heuristic hypothesis posted instead of the
+// LLM's.
+func (w *Worker) fellBack(t noctuary.Triage, res Result) {
+	if res.FallbackKind == "" {
+		return
+	}
+	w.opt.Metrics.LLMFallbacks.WithLabelValues(res.FallbackKind).Inc()
+	w.opt.Logger.Warn("LLM not used: the heuristic hypothesis is posted instead", "reason", res.FallbackKind,
+		"detail", res.FallbackReason, "incident", t.Incident.ID, "triage", t.ID)
 }

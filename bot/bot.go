@@ -84,6 +84,8 @@ type Options struct {
 	// ClaimIdle is how long a Slack job stays with a worker (a crash, or a
 	// failure left for retry) before it is tried again (default 30s).
 	ClaimIdle time.Duration
+	// Metrics default to unregistered ones.
+	Metrics *Metrics
 	// Logger defaults to slog.Default(); Now to time.Now.
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -123,6 +125,9 @@ func New(opt Options) (*Bot, error) {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = NewMetrics(nil)
 	}
 	host, _ := os.Hostname()
 	minIdle := cmp.Or(opt.ClaimIdle, jobMinIdle)

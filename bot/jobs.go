@@ -101,12 +101,15 @@ func (b *Bot) step(ctx context.Context, block time.Duration) (bool, error) {
 	}
 	switch {
 	case err == nil:
+		b.opt.Metrics.Jobs.WithLabelValues(jobDone).Inc()
 		return true, b.opt.Store.AckSlackJob(ctx, id)
 	case permanent(err) || deliveries >= maxDeliveries:
+		b.opt.Metrics.Jobs.WithLabelValues(jobDeadLettered).Inc()
 		b.log.Error("Slack job dead-lettered", "stream_id", id, "deliveries", deliveries, "error", err)
 		reason := fmt.Sprintf("after %d deliveries: %v", deliveries, err)
 		return true, b.opt.Store.DeadLetterSlackJob(ctx, id, data, reason)
 	default:
+		b.opt.Metrics.Jobs.WithLabelValues(jobRetried).Inc()
 		b.log.Warn("Slack job failed; it will be retried", "stream_id", id, "deliveries", deliveries, "error", err)
 		return true, nil
 	}

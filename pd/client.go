@@ -56,6 +56,8 @@ type ClientOptions struct {
 	// RequestsPerMinute is the key's budget shared by every replica
 	// (default DefaultRequestsPerMinute, PagerDuty's limit).
 	RequestsPerMinute int
+	// Metrics, when set, count every request by operation and status.
+	Metrics *Metrics
 }
 
 // Client is the PagerDuty REST client of one integration. It reads incidents,
@@ -107,7 +109,7 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 		sleep:       sleepCtx,
 		jitter:      func(d time.Duration) time.Duration { return rand.N(d) },
 	}
-	c.api.HTTPClient = capturingDoer{base: hc}
+	c.api.HTTPClient = capturingDoer{base: hc, metrics: opt.Metrics}
 	if c.log == nil {
 		c.log = slog.Default()
 	}

@@ -74,7 +74,10 @@ type capture struct {
 
 // capturingDoer is the go-pagerduty HTTPClient: it sends through base and
 // records the response status and Retry-After in the request's capture.
-type capturingDoer struct{ base *http.Client }
+type capturingDoer struct {
+	base    *http.Client
+	metrics *Metrics
+}
 
 // errWriteRefused is a request that is neither a read nor one of the two
 // writes Noctuary makes; it never leaves the process.
@@ -89,9 +92,11 @@ func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
 		if captured {
 			cp.refused = true
 		}
+		d.metrics.observe(req, nil, true)
 		return nil, fmt.Errorf("%w: refused %s %s", errWriteRefused, req.Method, req.URL.Path)
 	}
 	resp, err := d.base.Do(req)
+	d.metrics.observe(req, resp, false)
 	if captured && resp != nil {
 		cp.status = resp.StatusCode
 		cp.retryAfter = retryAfterHeader(resp.Header, time.Now())

@@ -64,6 +64,8 @@ type Options struct {
 	// Now is the clock of X-Noctuary-Timestamp (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Metrics default to unregistered ones.
+	Metrics *Metrics
 }
 
 // Runner executes declared actions. It is safe for concurrent use.
@@ -90,6 +92,9 @@ func New(opt Options) *Runner {
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = NewMetrics(nil)
 	}
 	return &Runner{opt: opt}
 }
@@ -118,6 +123,7 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 			break
 		}
 	}
+	r.opt.Metrics.Runs.WithLabelValues(req.Action.Name, outcome(res)).Inc()
 	return res
 }
 

@@ -95,6 +95,22 @@ func (e *Engine) Hypothesize(ctx context.Context, req agent.Request) (agent.Resu
 	return a.result(e.model, req, p.ids), nil
 }
 
+// shortError is an API error with a short message; a 429 is an
+// agent.ErrRateLimited.
+type shortError struct {
+	code int
+	msg  string
+}
+
+func (e shortError) Error() string { return e.msg }
+
+func (e shortError) Unwrap() error {
+	if e.code == http.StatusTooManyRequests {
+		return agent.ErrRateLimited
+	}
+	return nil
+}
+
 // apiError shortens the SDK's API errors to "429 RESOURCE_EXHAUSTED: <message>".
 func apiError(err error) error {
 	var ae genai.APIError
@@ -103,7 +119,7 @@ func apiError(err error) error {
 		if len(msg) > 160 {
 			msg = msg[:160] + "…"
 		}
-		return fmt.Errorf("%d %s: %s", ae.Code, ae.Status, msg)
+		return shortError{code: ae.Code, msg: fmt.Sprintf("%d %s: %s", ae.Code, ae.Status, msg)}
 	}
 	return err
 }

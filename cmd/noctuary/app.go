@@ -83,7 +83,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
 	// a new key with a PagerDuty client.
-	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, logger: m.Logger}
+	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, logger: m.Logger, metrics: pd.NewMetrics(m.Registry)}
 	adm := admin.New(admin.Options{Store: s, Checker: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
 	pager.keys = adm
 	slackBot, err := m.newBot(s, adm, pager)

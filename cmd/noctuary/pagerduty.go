@@ -35,6 +35,7 @@ type pagerDuty struct {
 	limiter pd.Limiter
 	budget  int // requests per minute per key
 	logger  *slog.Logger
+	metrics *pd.Metrics
 
 	mu      sync.Mutex
 	clients map[string]*pd.Client // by integration ID and key fingerprint
@@ -131,7 +132,7 @@ func (p *pagerDuty) client(integ noctuary.Integration, token noctuary.Secret) (*
 		return c, nil
 	}
 	integ.Token = token
-	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, RequestsPerMinute: p.budget, Logger: p.logger})
+	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, RequestsPerMinute: p.budget, Logger: p.logger, Metrics: p.metrics})
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty) (*bot.
 	}
 	decisions := approvals.New(approvals.Options{
 		Store:     s,
-		Runner:    actions.New(actions.Options{Logger: m.Logger}),
+		Runner:    actions.New(actions.Options{Logger: m.Logger, Metrics: actions.NewMetrics(m.Registry)}),
 		Notes:     pager,
 		OnCall:    pager,
 		Directory: bot.NewDirectory(cfg.Slack.BotToken, cfg.Slack.APIURL, bot.CallTimeout(cfg.ClaimIdle)),
@@ -28,5 +28,6 @@ func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty) (*bot.
 		BotToken: cfg.Slack.BotToken, SigningSecret: cfg.Slack.SigningSecret, AppToken: cfg.Slack.AppToken,
 		APIURL: cfg.Slack.APIURL, Admins: cfg.Slack.Admins,
 		Store: s, Admin: adm, Approvals: decisions, ClaimIdle: cfg.ClaimIdle, Logger: m.Logger,
+		Metrics: bot.NewMetrics(m.Registry),
 	})
 }
