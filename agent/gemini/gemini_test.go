@@ -164,6 +164,7 @@ func TestPromptInjectionIsData(t *testing.T) {
 	res := agent.Hypothesize(context.Background(), e, req, 5*time.Second)
 	want := agent.Hypothesize(context.Background(), nil, req, 0) // the heuristic's result
 	want.FallbackReason = testModel + ` answer invalid: action "drop-database" is not declared for service checkout`
+	want.FallbackKind = agent.FallbackInvalid
 	if !reflect.DeepEqual(res, want) {
 		t.Errorf("result = %+v\nwant the heuristic's %+v", res, want)
 	}
