@@ -3,7 +3,7 @@ package noctuary
 // Mode is what Noctuary may do for an enabled service.
 type Mode string
 
-// Modes of a service (DESIGN §6).
+// Modes of a service (docs/architecture.md, "Safety").
 const (
 	// ModeReadOnly posts hypotheses and takes feedback; nothing else is
 	// written to PagerDuty and no action runs.

@@ -5,7 +5,7 @@ import "time"
 // Class is what a ContextEvent's kind means for triage.
 type Class string
 
-// Classes of ContextEvent kinds (DESIGN §3).
+// Classes of ContextEvent kinds (docs/architecture.md, "HTTP contract").
 const (
 	ClassChange  Class = "change"
 	ClassFailure Class = "failure"

@@ -219,7 +219,7 @@ func sleep(ctx context.Context, d time.Duration) {
 // leaves it pending, so that it is reclaimed and retried after ClaimIdle.
 // Transient failures (PagerDuty or Redis unavailable, another replica busy
 // with the incident) are retried until they pass: the note is posted once
-// PagerDuty accepts (DESIGN §7). Any other failure, a panic included, moves
+// PagerDuty accepts (docs/architecture.md, "Timing and retries"). Any other failure, a panic included, moves
 // the entry to noctuary:webhooks:dead on its MaxDeliveries-th delivery, with
 // that error. Redis counts a delivery before it is handled, so a delivery
 // that took the process down counts too: the next one beyond MaxDeliveries

@@ -113,7 +113,7 @@ func (e *workerEnv) lengths(t *testing.T) map[string]int64 {
 
 // TestOutageIsRetriedUntilPagerDutyAccepts: 503s over more deliveries than
 // MaxDeliveries are transient; the entry is never dead-lettered and the note
-// is posted once PagerDuty accepts (DESIGN §7).
+// is posted once PagerDuty accepts (docs/architecture.md, "Timing and retries").
 func TestOutageIsRetriedUntilPagerDutyAccepts(t *testing.T) {
 	e := startWorker(t)
 	for range 8 {

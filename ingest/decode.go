@@ -14,7 +14,7 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// Limits of one /v1/events request (DESIGN §3).
+// Limits of one /v1/events request (docs/architecture.md, "HTTP contract").
 const (
 	MaxEventsBody  = 8 << 20
 	MaxBatchEvents = 10000

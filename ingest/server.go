@@ -1,4 +1,4 @@
-// Package ingest is Noctuary's HTTP front door (DESIGN §3): PagerDuty webhook
+// Package ingest is Noctuary's HTTP front door (docs/architecture.md, "HTTP contract"): PagerDuty webhook
 // ingress, ContextEvent ingest, health checks, Prometheus metrics and the
 // admin API, served by Gin. Other front ends (Slack, the dashboard) mount their
 // handlers on the same server with Handle.

@@ -13,7 +13,7 @@ import (
 	"github.com/noctuary/noctuary/pd"
 )
 
-// MaxWebhookBody is the largest PagerDuty webhook body accepted (DESIGN §3);
+// MaxWebhookBody is the largest PagerDuty webhook body accepted (docs/architecture.md, "HTTP contract");
 // PagerDuty itself drops payloads beyond 256 KB.
 const MaxWebhookBody = 1 << 20
 

@@ -1,6 +1,6 @@
 // Package pd is Noctuary's PagerDuty adapter: verification and parsing of V3
 // webhooks (pure functions used by the ingest server), the plain-text triage
-// note, and a REST client scoped to what DESIGN §6 allows — it reads
+// note, and a REST client scoped to what docs/architecture.md, "Safety" allows — it reads
 // incidents, notes, on-calls, users and abilities, and writes exactly two
 // things: notes and acknowledgements. It never creates, resolves, reassigns
 // or edits incidents.

@@ -26,7 +26,7 @@ const (
 	defaultAction    = "Check the service's dashboards, logs and recent alerts; no declared action fits."
 )
 
-// RenderNote renders t as the plain-text note of DESIGN §3: title,
+// RenderNote renders t as the plain-text note of docs/architecture.md, "The note": title,
 // hypothesis with its confidence, recent signals (kind, source and UTC time,
 // in time order), the recommended action (never omitted), and a footer
 // naming the engine and the triage ID.

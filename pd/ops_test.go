@@ -317,7 +317,7 @@ func TestPostNoteOnce(t *testing.T) {
 
 // TestOnlyNotesAndAcknowledgementsAreWritten checks the transport's guard:
 // whatever go-pagerduty is asked, only reads, notes and the acknowledgement
-// leave the process (DESIGN §6).
+// leave the process (docs/architecture.md, "Safety").
 func TestOnlyNotesAndAcknowledgementsAreWritten(t *testing.T) {
 	tests := []struct {
 		method, path string

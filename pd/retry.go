@@ -84,7 +84,7 @@ type capturingDoer struct {
 var errWriteRefused = errors.New("Noctuary only writes notes and acknowledgements to PagerDuty")
 
 // Do sends req and records what the retry loop needs to know. As a last
-// guard (DESIGN §6), it refuses every write but a note (POST
+// guard (docs/architecture.md, "Safety"), it refuses every write but a note (POST
 // .../incidents/{id}/notes) and the acknowledgement (PUT .../incidents).
 func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
 	cp, captured := req.Context().Value(captureKey{}).(*capture)

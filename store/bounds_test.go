@@ -14,7 +14,7 @@ import (
 
 // TestKeysExpire checks the lifetimes of the keys that are not trimmed
 // streams: the webhook dedupe outlives PagerDuty's 48 h of retries with
-// room (DESIGN §3 asks at least 72 h), and a silent service's events go
+// room (docs/architecture.md, "HTTP contract" asks at least 72 h), and a silent service's events go
 // one retention after its last event.
 func TestKeysExpire(t *testing.T) {
 	ctx := context.Background()

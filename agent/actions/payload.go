@@ -8,7 +8,7 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// payload is the JSON body of an action request (DESIGN §8).
+// payload is the JSON body of an action request (docs/architecture.md, "Action webhooks").
 type payload struct {
 	Action     string            `json:"action"`
 	Params     map[string]string `json:"params"`

@@ -1,4 +1,4 @@
-// Package approvals is the safety core behind the Slack buttons (DESIGN §6):
+// Package approvals is the safety core behind the Slack buttons (docs/architecture.md, "Safety"):
 // it offers only declared actions, decides who may approve them (approvers,
 // members of approver user groups, PagerDuty's on-call), runs each approved
 // action exactly once through an atomic state transition in Redis, and

@@ -184,7 +184,7 @@ func (e *env) waitPendingZero(within time.Duration) {
 	}
 }
 
-// seedEvents is the scenario of DESIGN §3's example note, onset at `at`.
+// seedEvents is the scenario of the example note (docs/architecture.md, "The note"), onset at `at`.
 func seedEvents(at time.Time, prefix string) []noctuary.ContextEvent {
 	return []noctuary.ContextEvent{
 		{ID: prefix + "argo-7781", Service: "checkout", Kind: "deploy", Source: "argocd", OccurredAt: at.Add(-4*time.Minute - 9*time.Second),

@@ -11,7 +11,7 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// TestWebhookContract drives every status of DESIGN §3 for the PagerDuty
+// TestWebhookContract drives every status of docs/architecture.md, "HTTP contract" for the PagerDuty
 // webhook endpoint through the running Main.
 func TestWebhookContract(t *testing.T) {
 	e := newEnv(t, nil)

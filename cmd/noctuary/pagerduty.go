@@ -27,7 +27,7 @@ type keySource interface {
 }
 
 // pagerDuty gives each integration PagerDuty clients scoped to its own key
-// (DESIGN §6) and adapts them to what the worker (agent.Notifiers), the
+// (docs/architecture.md, "Safety") and adapts them to what the worker (agent.Notifiers), the
 // approvals (Notes, OnCall) and key rotation (admin.KeyChecker) need.
 type pagerDuty struct {
 	store   integrations

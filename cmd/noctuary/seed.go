@@ -14,7 +14,7 @@ type serviceStore interface {
 	UpdateService(ctx context.Context, key string, fn func(*noctuary.Service) error) (noctuary.Service, error)
 }
 
-// seedServices applies the configuration file to the live state (DESIGN §8):
+// seedServices applies the configuration file to the live state (docs/architecture.md, "Configuration"):
 // a declared service missing from Redis is created as declared; for one that
 // exists, the settings admins change live (enabled, mode, paused, Slack
 // channel, approvers) are kept, so a Slack `disable` survives a restart, and

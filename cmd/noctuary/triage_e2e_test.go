@@ -17,7 +17,7 @@ import (
 	"github.com/noctuary/noctuary/pd/pdtest"
 )
 
-// TestSeedScenarioNote: the deploy, deadlock and OOMKill of DESIGN §3 produce
+// TestSeedScenarioNote: the deploy, deadlock and OOMKill of docs/architecture.md, "The note" produce
 // its note on the PagerDuty incident, once, quickly.
 func TestSeedScenarioNote(t *testing.T) {
 	e := newEnv(t, nil)

@@ -1,5 +1,5 @@
 // Package config reads Noctuary's configuration: the NOCTUARY_* environment
-// variables (DESIGN §4) and the YAML file named by NOCTUARY_CONFIG (§8).
+// variables and the YAML file named by NOCTUARY_CONFIG (docs/architecture.md, "Configuration").
 //
 // The file is decoded strictly (an unknown key is an error naming its line),
 // then every value is validated and every problem is reported at once. The

@@ -12,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The raw types mirror the file (DESIGN §8) as written: nothing is defaulted
+// The raw types mirror the file (docs/architecture.md, "Configuration") as written: nothing is defaulted
 // or checked yet. loader turns them into the validated noctuary types.
 type rawFile struct {
 	Integrations []at[rawIntegration] `yaml:"integrations"`

@@ -12,7 +12,7 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// setting is one variable of DESIGN §4: NOCTUARY_<NAME> in the environment,
+// setting is one variable of docs/architecture.md, "Configuration": NOCTUARY_<NAME> in the environment,
 // <name> under settings: in the file. apply stores a non-empty value and
 // returns a problem sentence, "" when the value is valid.
 type setting struct {
