@@ -27,7 +27,24 @@
 //	noctuary:v1:incident:<incident id>      string: IncidentState JSON, 30 days after its last update
 //	noctuary:v1:triage:<triage id>          string: Triage JSON, 30 days
 //	noctuary:v1:lock:triage:<triage id>     string: lock token, SET NX PX
+//	noctuary:v1:webhook:retry:<stream id>   hash: due (unix ms), refunds, retries: a pending webhook
+//	                                        entry deferred while PagerDuty or Redis was unavailable;
+//	                                        7 days after its last deferral (webhookretry.go)
 //	noctuary:v1:ratelimit:<bucket>:<window> counter, INCR; expires one window after its own
+//	noctuary:v1:approval:<approval id>      hash: one offered action and its state (pending, running,
+//	                                        done, failed, rejected, expired); 7 days after it expires
+//	noctuary:v1:feedback:{<svc>}            hash: "right" and "wrong" vote counts of the service
+//	noctuary:v1:feedback:{<svc>}:<triage>   hash: user -> vote on one triage; 30 days, like the triage
+//	noctuary:v1:apikey:<integration id>     hash: first_seen, rotated_at, current and previous (keys
+//	                                        encrypted by package admin), pending; one per integration
+//	noctuary:v1:paused                      string "1" while the global kill switch is on
+//	noctuary:v1:slack:jobs                  stream, group "slack": Slack jobs (opaque bytes of package
+//	                                        bot); entries deleted once handled; MAXLEN ~ 100000
+//	noctuary:v1:slack:jobs:dead             stream: "e", "reason", "stream_id": Slack jobs that failed
+//	                                        for good or too often; MAXLEN ~ 1000
+//	noctuary:v1:slackmsg:<incident id>      hash: the incident's Slack message (channel, ts, …); 30 days
+//	noctuary:v1:lock:slackmsg:<incident id> string: lock token while the message is posted or
+//	                                        updated, SET NX PX
 //	noctuary:v1:slack:seen:<signature>      string: an accepted Slack request's signature, SET NX PX 10m
 //	                                        (a replay within Slack's 5-minute window has no effect)
 //	noctuary:v1:seeded                      string "1": Redis holds the seeded groups, integrations and
