@@ -6,7 +6,9 @@
 //
 // # Key layout (schema v1; ContextEvents v2)
 //
-// Every key has a bound: streams and event sets are trimmed, the rest expire.
+// Every key has a bound: streams and event sets are trimmed, most of the rest
+// expire, and those that do not (settings, maps, counts, the pause) are one per
+// service, integration or PagerDuty service.
 //
 //	noctuary:webhooks                       stream, group "triage"; field "e" = WebhookEvent JSON.
 //	                                        Entries are deleted once acknowledged.
@@ -57,7 +59,8 @@
 // write (see README, "Upgrading").
 //
 // Keys a Lua script touches share a hash slot (the braces). Secrets are never
-// written: integration secrets and action specs stay in memory, from the
+// written in clear: rotated PagerDuty keys are encrypted by package admin;
+// integration secrets and action specs stay in memory, from the
 // configuration.
 //
 // The embedded Redis keeps nothing across restarts; it lets TTLs run down
