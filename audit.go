@@ -13,6 +13,9 @@ const (
 	ApprovalFailed   ApprovalState = "failed"
 	ApprovalRejected ApprovalState = "rejected"
 	ApprovalExpired  ApprovalState = "expired"
+	// ApprovalUnknown is an action whose runner died while it ran: whether
+	// it took effect is unknown, and it is never re-run automatically.
+	ApprovalUnknown ApprovalState = "unknown"
 )
 
 // Approval is a pending (or decided) request to run a declared action for an
@@ -31,6 +34,9 @@ type Approval struct {
 	DecidedBy   string            `json:"decided_by,omitempty"`
 	DecidedAt   time.Time         `json:"decided_at,omitzero"`
 	Result      string            `json:"result,omitempty"`
+	// Runner identifies the run that took the approval to running (the
+	// Slack job of the click).
+	Runner string `json:"runner,omitempty"`
 }
 
 // AuditEntry records one action by anyone: who, what, where, result.

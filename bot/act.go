@@ -10,9 +10,10 @@ import (
 	"github.com/noctuary/noctuary/bot/blocks"
 )
 
-// act carries out a click. Refusals and domain errors are told to the user
-// (ephemeral) and end the job; only faults are returned, for a retry.
-func (b *Bot) act(ctx context.Context, c click) error {
+// act carries out a click, queued as job jobID. Refusals and domain errors
+// are told to the user (ephemeral) and end the job; only faults are
+// returned, for a retry.
+func (b *Bot) act(ctx context.Context, c click, jobID string) error {
 	if c.ActionID == blocks.ActionRight || c.ActionID == blocks.ActionWrong {
 		return b.feedback(ctx, c)
 	}
@@ -31,7 +32,7 @@ func (b *Bot) act(ctx context.Context, c click) error {
 		c.IncidentID = c.Value
 	}
 	if c.ActionID != blocks.ActionAcknowledge {
-		return b.decide(ctx, c, u)
+		return b.decide(ctx, c, u, jobID)
 	}
 	if _, ok, err := b.allowed(ctx, c); !ok || err != nil {
 		return err
@@ -57,8 +58,10 @@ func (b *Bot) feedback(ctx context.Context, c click) error {
 }
 
 // decide approves or applies an offer of the clicked message. Only an
-// approval offered on that very message can run from it.
-func (b *Bot) decide(ctx context.Context, c click, u approvals.User) error {
+// approval offered on that very message can run from it. The click's job
+// is the runner: if it comes back while its approval is still running, its
+// first worker died mid-action.
+func (b *Bot) decide(ctx context.Context, c click, u approvals.User, jobID string) error {
 	r, ok, err := b.allowed(ctx, c)
 	if !ok || err != nil {
 		return err
@@ -66,7 +69,7 @@ func (b *Bot) decide(ctx context.Context, c click, u approvals.User) error {
 	if !slices.ContainsFunc(r.Offers, func(o blocks.Offer) bool { return o.ApprovalID == c.Value }) {
 		return b.say(ctx, c, "This button is no longer offered on this message; nothing ran.")
 	}
-	a, err := b.opt.Approvals.Decide(ctx, c.Value, u)
+	a, err := b.opt.Approvals.Decide(ctx, c.Value, jobID, u)
 	if err == nil || finished(a) {
 		// The outcome is shown by a job of its own, so that a Slack failure
 		// is retried without deciding again. A retried click finds the
@@ -82,9 +85,10 @@ func (b *Bot) decide(ctx context.Context, c click, u approvals.User) error {
 	return nil
 }
 
-// finished reports whether a's action ran to an end.
+// finished reports whether a's action ran to an end (or, unknown, was lost
+// track of).
 func finished(a noctuary.Approval) bool {
-	return a.State == noctuary.ApprovalDone || a.State == noctuary.ApprovalFailed
+	return a.State == noctuary.ApprovalDone || a.State == noctuary.ApprovalFailed || a.State == noctuary.ApprovalUnknown
 }
 
 // outcomeOf is what the message shows of decided approval a.

@@ -244,15 +244,15 @@ func TestRetriedClickShowsALostOutcome(t *testing.T) {
 	h := posted(t, checkout(noctuary.ModeAction))
 	ctx, id := context.Background(), h.approvalID()
 	h.click("U0ALICE", blocks.ActionApprove, id, "Q1ABCDEF")
-	if more, err := h.bot.step(ctx, 0); !more || err != nil {
+	if more, err := h.bot.step(ctx, "test-worker", 0); !more || err != nil {
 		t.Fatalf("step = %t, %v", more, err)
 	}
 	jobID, data, _, err := h.store.NextSlackJob(ctx, "test", 0, time.Hour)
 	if err != nil || jobID == "" {
 		t.Fatalf("no outcome job: %v", err)
 	}
-	if err := h.store.DeadLetterSlackJob(ctx, jobID, data, "lost"); err != nil {
-		t.Fatal(err)
+	if ok, err := h.store.DeadLetterSlackJob(ctx, "test", jobID, data, "lost"); !ok || err != nil {
+		t.Fatalf("dead letter = %t, %v", ok, err)
 	}
 	h.click("U0ALICE", blocks.ActionApprove, id, "Q1ABCDEF")
 	h.drain()

@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,7 +32,8 @@ type Store interface {
 	EnqueueSlackJob(ctx context.Context, data []byte) error
 	NextSlackJob(ctx context.Context, consumer string, block, minIdle time.Duration) (id string, data []byte, deliveries int64, err error)
 	AckSlackJob(ctx context.Context, id string) error
-	DeadLetterSlackJob(ctx context.Context, id string, data []byte, reason string) error
+	RenewSlackJob(ctx context.Context, consumer, id string) (bool, error)
+	DeadLetterSlackJob(ctx context.Context, consumer, id string, data []byte, reason string) (bool, error)
 	SlackMessage(ctx context.Context, incidentID string) (map[string]string, error)
 	SetSlackMessage(ctx context.Context, incidentID string, fields map[string]string) error
 	LockSlackMessage(ctx context.Context, incidentID string, ttl time.Duration) (release func(), ok bool, err error)
@@ -60,7 +62,7 @@ type Admin interface {
 // Approvals decides and runs the actions offered on a message.
 type Approvals interface {
 	Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]approvals.Offer, error)
-	Decide(ctx context.Context, approvalID string, u approvals.User) (noctuary.Approval, error)
+	Decide(ctx context.Context, approvalID, runner string, u approvals.User) (noctuary.Approval, error)
 	Acknowledge(ctx context.Context, incidentID string, u approvals.User) error
 	Feedback(ctx context.Context, triageID string, u approvals.User, right bool) error
 }
@@ -100,7 +102,9 @@ type Bot struct {
 	now func() time.Time
 	// http sends every Web API call and response_url answer, each bounded
 	// by CallTimeout.
-	http     *http.Client
+	http *http.Client
+	// consumer prefixes the consumer name of each job worker: host, pid and
+	// a random part, so that workers, restarts and replicas never share one.
 	consumer string
 	// block is how long the worker waits for a new job per round.
 	block time.Duration
@@ -135,7 +139,7 @@ func New(opt Options) (*Bot, error) {
 	return &Bot{
 		opt: opt, api: dir.api, dir: dir, log: opt.Logger, now: opt.Now,
 		http:      dir.http,
-		consumer:  fmt.Sprintf("%s-%d", host, os.Getpid()),
+		consumer:  fmt.Sprintf("slack-%s-%d-%s", host, os.Getpid(), rand.Text()[:8]),
 		block:     jobBlock,
 		minIdle:   minIdle,
 		wait:      sleep,
@@ -178,8 +182,8 @@ func validate(opt *Options) error {
 // connection, until ctx ends.
 func (b *Bot) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	for range jobWorkers {
-		g.Go(func() error { return b.work(gctx) })
+	for i := range jobWorkers {
+		g.Go(func() error { return b.work(gctx, fmt.Sprintf("%s-%d", b.consumer, i)) })
 	}
 	if !b.opt.AppToken.IsZero() {
 		g.Go(func() error { return b.socketMode(gctx) })

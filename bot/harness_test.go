@@ -260,7 +260,7 @@ func (h *harness) wantAudit(actions ...string) {
 func (h *harness) drain() {
 	h.t.Helper()
 	for range 50 {
-		more, err := h.bot.step(context.Background(), 0)
+		more, err := h.bot.step(context.Background(), "test-worker", 0)
 		if err != nil {
 			h.t.Fatal(err)
 		}

@@ -30,8 +30,15 @@ const (
 	msgLockTTL = 30 * time.Second
 	// jobWorkers is how many jobs one process works on at once, so that an
 	// action that takes its 10 s does not hold up other incidents' messages
-	// (jobs of one incident are serialised by its message lock).
+	// (jobs of one incident are serialised by its message lock). Each is a
+	// consumer of its own in the group.
 	jobWorkers = 4
+	// jobTimeout bounds one job: its Slack calls, and its waits for
+	// Retry-After and for the message lock. The job's lease is renewed
+	// until it ends, so no other worker takes it meanwhile. (A click's action
+	// and its timeline notes, once started, finish within the approvals'
+	// own bounds even past it.)
+	jobTimeout = 2 * time.Minute
 )
 
 // Job kinds.
@@ -72,10 +79,10 @@ func (b *Bot) enqueue(ctx context.Context, j job) error {
 	return b.opt.Store.EnqueueSlackJob(ctx, data)
 }
 
-// work takes jobs until ctx ends.
-func (b *Bot) work(ctx context.Context) error {
+// work takes jobs as consumer until ctx ends.
+func (b *Bot) work(ctx context.Context, consumer string) error {
 	for ctx.Err() == nil {
-		if _, err := b.step(ctx, b.block); err != nil && ctx.Err() == nil {
+		if _, err := b.step(ctx, consumer, b.block); err != nil && ctx.Err() == nil {
 			b.log.Error("Slack job queue", "error", err)
 			_ = b.wait(ctx, storeBackoff)
 		}
@@ -83,31 +90,37 @@ func (b *Bot) work(ctx context.Context) error {
 	return nil
 }
 
-// step handles at most one job: it reports whether there was one. A job
-// that succeeds is acknowledged; one that fails for good, or too often, is
-// dead-lettered; any other failure leaves it pending, to be reclaimed. A
-// panic counts as a failure. Redis counts a delivery before it is handled,
-// so a job whose handling took the process down is dead-lettered, without
-// being handled again, once it is delivered beyond maxDeliveries.
-func (b *Bot) step(ctx context.Context, block time.Duration) (bool, error) {
-	id, data, deliveries, err := b.opt.Store.NextSlackJob(ctx, b.consumer, block, b.minIdle)
+// step handles at most one job as consumer: it reports whether there was
+// one. A job that succeeds is acknowledged; one that fails for good, or too
+// often, is dead-lettered, once, by the worker holding it; any other
+// failure leaves it pending, to be reclaimed. A panic counts as a failure.
+// Redis counts a delivery before it is handled, so a job whose handling
+// took the process down is dead-lettered, without being handled again, once
+// it is delivered beyond maxDeliveries.
+func (b *Bot) step(ctx context.Context, consumer string, block time.Duration) (bool, error) {
+	id, data, deliveries, err := b.opt.Store.NextSlackJob(ctx, consumer, block, b.minIdle)
 	if err != nil || id == "" {
 		return false, err
 	}
 	if deliveries > maxDeliveries {
 		err = noctuary.Errorf(noctuary.EInternal, "the earlier deliveries never finished (the process died handling it)")
 	} else {
-		err = b.handleSafely(ctx, data)
+		err = b.run(ctx, consumer, id, data)
 	}
 	switch {
 	case err == nil:
 		b.opt.Metrics.Jobs.WithLabelValues(jobDone).Inc()
 		return true, b.opt.Store.AckSlackJob(ctx, id)
 	case permanent(err) || deliveries >= maxDeliveries:
-		b.opt.Metrics.Jobs.WithLabelValues(jobDeadLettered).Inc()
-		b.log.Error("Slack job dead-lettered", "stream_id", id, "deliveries", deliveries, "error", err)
 		reason := fmt.Sprintf("after %d deliveries: %v", deliveries, err)
-		return true, b.opt.Store.DeadLetterSlackJob(ctx, id, data, reason)
+		dead, derr := b.opt.Store.DeadLetterSlackJob(ctx, consumer, id, data, reason)
+		if dead {
+			b.opt.Metrics.Jobs.WithLabelValues(jobDeadLettered).Inc()
+			b.log.Error("Slack job dead-lettered", "stream_id", id, "deliveries", deliveries, "error", err)
+		} else if derr == nil {
+			b.log.Warn("Slack job failed, and another worker has taken it meanwhile", "stream_id", id, "error", err)
+		}
+		return true, derr
 	default:
 		b.opt.Metrics.Jobs.WithLabelValues(jobRetried).Inc()
 		b.log.Warn("Slack job failed; it will be retried", "stream_id", id, "deliveries", deliveries, "error", err)
@@ -115,19 +128,64 @@ func (b *Bot) step(ctx context.Context, block time.Duration) (bool, error) {
 	}
 }
 
+// run handles job id within jobTimeout, keeping its lease meanwhile.
+func (b *Bot) run(ctx context.Context, consumer, id string, data []byte) error {
+	stop := b.keepLease(ctx, consumer, id)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	defer cancel()
+	return b.handleSafely(ctx, id, data)
+}
+
+// keepLease renews the lease of job id every third of it until stop is
+// called, so that no other worker takes a job whose worker is alive (an
+// action may run for its whole timeout). A crashed worker stops renewing:
+// its job is taken one lease later.
+func (b *Bot) keepLease(ctx context.Context, consumer, id string) (stop func()) {
+	if b.minIdle <= 0 {
+		return func() {} // no lease to keep
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(b.minIdle / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			held, err := b.opt.Store.RenewSlackJob(ctx, consumer, id)
+			if err != nil || !held {
+				b.log.Warn("cannot renew a Slack job's lease; another worker may take it", "stream_id", id, "held", held, "error", err)
+			}
+			if err == nil && !held {
+				return
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
 // handleSafely is handle, with a panic turned into an error (its stack
 // logged) so that one poisoned job cannot take the process down.
-func (b *Bot) handleSafely(ctx context.Context, data []byte) (err error) {
+func (b *Bot) handleSafely(ctx context.Context, id string, data []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("Slack job panicked", "panic", r, "stack", string(debug.Stack()))
 			err = noctuary.Errorf(noctuary.EInternal, "the Slack job panicked: %v", r)
 		}
 	}()
-	return b.handle(ctx, data)
+	return b.handle(ctx, id, data)
 }
 
-func (b *Bot) handle(ctx context.Context, data []byte) error {
+// handle does job id (data); the ID names a click's runner.
+func (b *Bot) handle(ctx context.Context, id string, data []byte) error {
 	var j job
 	if err := json.Unmarshal(data, &j); err != nil {
 		return noctuary.Wrap(err, noctuary.EInvalid, "undecodable Slack job")
@@ -138,7 +196,7 @@ func (b *Bot) handle(ctx context.Context, data []byte) error {
 	case j.Kind == jobIncident && j.Incident != nil:
 		return b.updateStatus(ctx, *j.Incident)
 	case j.Kind == jobClick && j.Click != nil:
-		return b.act(ctx, *j.Click)
+		return b.act(ctx, *j.Click, id)
 	case j.Kind == jobOutcome && j.Outcome != nil:
 		return b.showOutcome(ctx, *j.Outcome)
 	default:

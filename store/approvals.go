@@ -34,8 +34,9 @@ return 1
 
 // transitionScript moves an approval from one state to another, atomically.
 // KEYS[1] the approval; ARGV[1] from, ARGV[2] to, ARGV[3] by, ARGV[4]
-// result, ARGV[5] now (unix ms). Leaving "pending" records who decided and
-// when; a pending approval past its expiry becomes "expired" instead.
+// result, ARGV[5] now (unix ms), ARGV[6] the runner. Leaving "pending"
+// records who decided, when, and the runner; a pending approval past its
+// expiry becomes "expired" instead.
 // Returns {outcome, fields} with outcome ok | missing | conflict | expired.
 var transitionScript = redis.NewScript(`
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -46,7 +47,7 @@ if state == 'pending' and ARGV[2] ~= 'expired' and tonumber(redis.call('HGET', K
   return {'expired', redis.call('HGETALL', KEYS[1])}
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-if state == 'pending' then redis.call('HSET', KEYS[1], 'decided_by', ARGV[3], 'decided_at', ARGV[5]) end
+if state == 'pending' then redis.call('HSET', KEYS[1], 'decided_by', ARGV[3], 'decided_at', ARGV[5], 'runner', ARGV[6]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'result', ARGV[4]) end
 return {'ok', redis.call('HGETALL', KEYS[1])}
 `)
@@ -54,7 +55,7 @@ return {'ok', redis.call('HGETALL', KEYS[1])}
 // transitions are the state changes TransitionApproval allows.
 var transitions = map[noctuary.ApprovalState][]noctuary.ApprovalState{
 	noctuary.ApprovalPending: {noctuary.ApprovalRunning, noctuary.ApprovalRejected, noctuary.ApprovalExpired},
-	noctuary.ApprovalRunning: {noctuary.ApprovalDone, noctuary.ApprovalFailed},
+	noctuary.ApprovalRunning: {noctuary.ApprovalDone, noctuary.ApprovalFailed, noctuary.ApprovalUnknown},
 }
 
 // CreateApproval records a new pending approval, kept until 7 days after
@@ -104,6 +105,16 @@ func (s *Store) Approval(ctx context.Context, id string) (noctuary.Approval, err
 // returns the approval as it stands and EConflict; a pending approval past
 // its expiry becomes expired, and is returned with EInvalid.
 func (s *Store) TransitionApproval(ctx context.Context, id string, from, to noctuary.ApprovalState, by, result string) (noctuary.Approval, error) {
+	return s.transition(ctx, id, from, to, by, result, "")
+}
+
+// RunApproval moves approval id from pending to running for by, recording
+// runner, the run that now owns it; otherwise as TransitionApproval.
+func (s *Store) RunApproval(ctx context.Context, id, by, runner string) (noctuary.Approval, error) {
+	return s.transition(ctx, id, noctuary.ApprovalPending, noctuary.ApprovalRunning, by, "", runner)
+}
+
+func (s *Store) transition(ctx context.Context, id string, from, to noctuary.ApprovalState, by, result, runner string) (noctuary.Approval, error) {
 	if !allowed(from, to) {
 		return noctuary.Approval{}, noctuary.Errorf(noctuary.EInvalid, "an approval cannot go from %s to %s", from, to)
 	}
@@ -112,7 +123,7 @@ func (s *Store) TransitionApproval(ctx context.Context, id string, from, to noct
 	}
 	now := s.now()
 	reply, err := transitionScript.Run(ctx, s.rdb, []string{keyApproval(id)},
-		string(from), string(to), by, result, msID(now)).Slice()
+		string(from), string(to), by, result, msID(now), runner).Slice()
 	if err != nil {
 		return noctuary.Approval{}, unavailable(err)
 	}
@@ -162,7 +173,7 @@ func parseApproval(id string, h map[string]string) noctuary.Approval {
 		ID: id, TriageID: h["triage_id"], IncidentID: h["incident_id"], Service: h["service"], Action: h["action"],
 		Destructive: h["destructive"] == "true", State: noctuary.ApprovalState(h["state"]),
 		CreatedAt: msTime(h["created_at"]), ExpiresAt: msTime(h["expires_at"]),
-		DecidedBy: h["decided_by"], DecidedAt: msTime(h["decided_at"]), Result: h["result"],
+		DecidedBy: h["decided_by"], DecidedAt: msTime(h["decided_at"]), Result: h["result"], Runner: h["runner"],
 	}
 	_ = json.Unmarshal([]byte(h["params"]), &a.Params) // corrupt params read as none
 	return a

@@ -102,20 +102,51 @@ func (s *Store) AckSlackJob(ctx context.Context, id string) error {
 	return unavailable(err)
 }
 
+// ownedJobScript runs one of two operations on a Slack job, only while
+// consumer ARGV[2] still holds it (it is pending with that consumer): so a
+// worker whose lease lapsed, and whose job another worker took, can neither
+// keep the job nor dead-letter it a second time. KEYS[1] the queue, KEYS[2]
+// the dead letters; ARGV[1] the group, ARGV[3] the entry ID, ARGV[4]
+// "renew" or "dead", then for "dead" the fields of the dead entry. A
+// renewal keeps the delivery count as it is. Returns 1 when done, 0 when
+// the consumer no longer holds the job. (No Redis Cluster here: the two
+// keys need not share a slot.)
+var ownedJobScript = redis.NewScript(`
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if #p == 0 or p[1][2] ~= ARGV[2] then return 0 end
+if ARGV[4] == 'renew' then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'RETRYCOUNT', p[1][4], 'JUSTID')
+  return 1
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, 6))
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+return 1
+`)
+
+// RenewSlackJob restarts the lease of job id for consumer, which holds it:
+// another worker may take it only minIdle after the last renewal. It
+// returns false when consumer no longer holds the job.
+func (s *Store) RenewSlackJob(ctx context.Context, consumer, id string) (bool, error) {
+	return s.ownedJob(ctx, consumer, id, "renew")
+}
+
 // DeadLetterSlackJob moves a job that failed too often to
 // noctuary:v1:slack:jobs:dead (fields "e", "reason", "stream_id") and removes
-// it from the queue.
-func (s *Store) DeadLetterSlackJob(ctx context.Context, id string, data []byte, reason string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAdd(ctx, &redis.XAddArgs{
-			Stream: keySlackJobsDead, MaxLen: slackDeadMaxLen, Approx: true,
-			Values: map[string]any{fieldEvent: data, "reason": reason, "stream_id": id},
-		})
-		p.XAck(ctx, keySlackJobs, slackGroup, id)
-		p.XDel(ctx, keySlackJobs, id)
-		return nil
-	})
-	return unavailable(err)
+// it from the queue, in one step and only while consumer holds it: a job is
+// dead-lettered once, however many workers gave up on it. It returns false
+// (and does nothing) when consumer no longer holds the job.
+func (s *Store) DeadLetterSlackJob(ctx context.Context, consumer, id string, data []byte, reason string) (bool, error) {
+	return s.ownedJob(ctx, consumer, id, "dead", slackDeadMaxLen, fieldEvent, data, "reason", reason, "stream_id", id)
+}
+
+func (s *Store) ownedJob(ctx context.Context, consumer, id, op string, more ...any) (bool, error) {
+	args := append([]any{slackGroup, consumer, id, op}, more...)
+	n, err := ownedJobScript.Run(ctx, s.rdb, []string{keySlackJobs, keySlackJobsDead}, args...).Int()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return n == 1, nil
 }
 
 // SlackMessage returns the fields recorded for an incident's Slack message

@@ -39,8 +39,8 @@ func TestSlackJobQueue(t *testing.T) {
 			if err != nil || id3 != id2 || string(data) != `{"n":2}` || n != 2 {
 				t.Fatalf("reclaimed = %q %q %d %v, want %q delivered twice", id3, data, n, err, id2)
 			}
-			if err := s.DeadLetterSlackJob(ctx, id3, data, "failed 2 times"); err != nil {
-				t.Fatal(err)
+			if ok, err := s.DeadLetterSlackJob(ctx, "b", id3, data, "failed 2 times"); !ok || err != nil {
+				t.Fatalf("dead letter = %t, %v", ok, err)
 			}
 			if id, _, _, err := s.NextSlackJob(ctx, "b", 0, 0); err != nil || id != "" {
 				t.Fatalf("queue not empty after ack and dead letter: %q, %v", id, err)

@@ -30,6 +30,7 @@ type Store interface {
 	CreateApproval(ctx context.Context, a noctuary.Approval) error
 	Approval(ctx context.Context, id string) (noctuary.Approval, error)
 	TransitionApproval(ctx context.Context, id string, from, to noctuary.ApprovalState, by, result string) (noctuary.Approval, error)
+	RunApproval(ctx context.Context, id, by, runner string) (noctuary.Approval, error)
 	RecordFeedback(ctx context.Context, service, triageID, user string, right bool) error
 	Audit(ctx context.Context, e noctuary.AuditEntry) (string, error)
 }

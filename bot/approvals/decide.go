@@ -20,10 +20,18 @@ import (
 // expired approval gives EInvalid. The returned approval is done or failed
 // with the result; the decision, the execution and the result are each
 // audited and each becomes a timeline note.
-func (s *Service) Decide(ctx context.Context, approvalID string, u User) (noctuary.Approval, error) {
+//
+// runner identifies this run (the click's job). When the same runner comes
+// back to an approval it left running, the run before it died mid-action:
+// the approval becomes unknown, with a timeline note telling the engineer
+// to check by hand, and the action is not run again.
+func (s *Service) Decide(ctx context.Context, approvalID, runner string, u User) (noctuary.Approval, error) {
 	a, err := s.opt.Store.Approval(ctx, approvalID)
 	if err != nil {
 		return a, err
+	}
+	if a.State == noctuary.ApprovalRunning && runner != "" && a.Runner == runner {
+		return s.lost(ctx, a)
 	}
 	if err := s.stillPending(ctx, a); err != nil {
 		return a, err
@@ -41,7 +49,7 @@ func (s *Service) Decide(ctx context.Context, approvalID string, u User) (noctua
 	if err != nil {
 		return a, err
 	}
-	a, err = s.opt.Store.TransitionApproval(ctx, a.ID, noctuary.ApprovalPending, noctuary.ApprovalRunning, u.ID, "")
+	a, err = s.opt.Store.RunApproval(ctx, a.ID, u.ID, runner)
 	if err != nil {
 		return a, decided(a, err)
 	}
@@ -90,7 +98,7 @@ func decided(a noctuary.Approval, err error) error {
 		return noctuary.Errorf(noctuary.EInvalid, "this approval expired at %s; nothing ran", a.ExpiresAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	case noctuary.ApprovalRejected:
 		return noctuary.Errorf(noctuary.EConflict, "%s was already rejected by <@%s>; nothing ran", a.Action, a.DecidedBy)
-	case noctuary.ApprovalRunning, noctuary.ApprovalDone, noctuary.ApprovalFailed:
+	case noctuary.ApprovalRunning, noctuary.ApprovalDone, noctuary.ApprovalFailed, noctuary.ApprovalUnknown:
 		return noctuary.Errorf(noctuary.EConflict, "%s was already %s by <@%s> (%s)", a.Action, pastVerb(a), a.DecidedBy, a.State)
 	}
 	if err != nil {

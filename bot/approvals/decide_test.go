@@ -15,7 +15,7 @@ import (
 func TestApproveByAnApprover(t *testing.T) {
 	eachKind(t, func(t *testing.T, e env) {
 		id := e.offer(t, rollback)
-		a, err := e.Decide(context.Background(), id, approvals.User{ID: alice.ID, Name: alice.Name}) // email from the directory
+		a, err := e.Decide(context.Background(), id, "", approvals.User{ID: alice.ID, Name: alice.Name}) // email from the directory
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestApplyANonDestructiveAction(t *testing.T) {
 		if err != nil || len(offers) != 1 || offers[0].Label != "Apply" || offers[0].Destructive {
 			t.Fatalf("Offer = %+v, %v", offers, err)
 		}
-		a, err := e.Decide(context.Background(), offers[0].ApprovalID, bob) // a member of S0SRETEAM
+		a, err := e.Decide(context.Background(), offers[0].ApprovalID, "", bob) // a member of S0SRETEAM
 		if err != nil || a.State != noctuary.ApprovalDone {
 			t.Fatalf("Decide = %+v, %v", a, err)
 		}
@@ -71,7 +71,7 @@ func TestApplyANonDestructiveAction(t *testing.T) {
 func TestAFailedActionIsRecorded(t *testing.T) {
 	eachKind(t, func(t *testing.T, e env) {
 		e.hook.status = 500
-		a, err := e.Decide(context.Background(), e.offer(t, rollback), alice)
+		a, err := e.Decide(context.Background(), e.offer(t, rollback), "", alice)
 		if err != nil || a.State != noctuary.ApprovalFailed || !strings.Contains(a.Result, "its webhook answered HTTP 500") {
 			t.Fatalf("Decide = %+v, %v", a, err)
 		}
@@ -120,7 +120,7 @@ func TestRefusals(t *testing.T) {
 				if tt.setup != nil {
 					tt.setup(t, e)
 				}
-				_, err := e.Decide(context.Background(), id, tt.user)
+				_, err := e.Decide(context.Background(), id, "", tt.user)
 				wantErr(t, err, tt.code, tt.msg)
 				if n := e.hook.calls.Load(); n != 0 {
 					t.Errorf("webhook called %d times", n)
@@ -136,7 +136,7 @@ func TestRefusals(t *testing.T) {
 func TestOnCallMayApprove(t *testing.T) {
 	eachKind(t, func(t *testing.T, e env) {
 		e.onCall.emails = []string{"dave@example.com", "carol@example.com"}
-		a, err := e.Decide(context.Background(), e.offer(t, rollback), carol) // Carol@Example.com
+		a, err := e.Decide(context.Background(), e.offer(t, rollback), "", carol) // Carol@Example.com
 		if err != nil || a.State != noctuary.ApprovalDone || e.hook.calls.Load() != 1 {
 			t.Fatalf("Decide = %+v, %v", a, err)
 		}
@@ -146,10 +146,10 @@ func TestOnCallMayApprove(t *testing.T) {
 func TestADoubleClickRunsOnce(t *testing.T) {
 	eachKind(t, func(t *testing.T, e env) {
 		id := e.offer(t, rollback)
-		if _, err := e.Decide(context.Background(), id, alice); err != nil {
+		if _, err := e.Decide(context.Background(), id, "", alice); err != nil {
 			t.Fatal(err)
 		}
-		_, err := e.Decide(context.Background(), id, bob)
+		_, err := e.Decide(context.Background(), id, "", bob)
 		wantErr(t, err, noctuary.EConflict, "rollback was already approved by <@U0ALICE> (done)")
 		if n := e.hook.calls.Load(); n != 1 {
 			t.Errorf("webhook called %d times, want 1", n)
@@ -164,7 +164,7 @@ func TestConcurrentDecisionsRunOnce(t *testing.T) {
 		errs := make([]error, 10)
 		for i := range errs {
 			wg.Go(func() {
-				_, errs[i] = e.Decide(context.Background(), id, []approvals.User{alice, bob}[i%2])
+				_, errs[i] = e.Decide(context.Background(), id, "", []approvals.User{alice, bob}[i%2])
 			})
 		}
 		wg.Wait()
@@ -184,7 +184,7 @@ func TestConcurrentDecisionsRunOnce(t *testing.T) {
 
 func TestDecideUnknownApproval(t *testing.T) {
 	eachKind(t, func(t *testing.T, e env) {
-		_, err := e.Decide(context.Background(), "ap_nope", alice)
+		_, err := e.Decide(context.Background(), "ap_nope", "", alice)
 		wantErr(t, err, noctuary.ENotFound, "does not exist")
 	})
 }

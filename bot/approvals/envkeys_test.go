@@ -39,7 +39,7 @@ func TestWritesUseTheServicesEnvironment(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.onCall.emails = []string{"carol@example.com"} // the fake answers only for integration prod
-		if a, err := e.Decide(ctx, e.offer(t, tr), carol); err != nil || a.State != noctuary.ApprovalDone {
+		if a, err := e.Decide(ctx, e.offer(t, tr), "", carol); err != nil || a.State != noctuary.ApprovalDone {
 			t.Fatalf("Decide = %+v, %v", a, err)
 		}
 		if !slices.Equal(e.notes.acks, []string{"prod Q2MIRROR"}) {
@@ -67,7 +67,7 @@ func TestEnvironmentWithoutIntegrationWritesNothing(t *testing.T) {
 		e.update(t, func(s *noctuary.Service) { s.Environment = "lab" })
 		wantErr(t, e.Acknowledge(ctx, "Q1ABC", alice), noctuary.EForbidden,
 			"environment lab of checkout has no PagerDuty integration: Noctuary writes nothing to PagerDuty there; acknowledge in PagerDuty")
-		if a, err := e.Decide(ctx, e.offer(t, rollback), alice); err != nil || a.State != noctuary.ApprovalDone {
+		if a, err := e.Decide(ctx, e.offer(t, rollback), "", alice); err != nil || a.State != noctuary.ApprovalDone {
 			t.Fatalf("Decide = %+v, %v", a, err)
 		}
 		if n := e.hook.calls.Load(); n != 1 {

@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"time"
 
 	"github.com/noctuary/noctuary"
 )
@@ -46,10 +47,17 @@ func (s *Service) writer(ctx context.Context, svc noctuary.Service) (string, err
 	return in.ID, nil
 }
 
+// NoteTimeout bounds each timeline note, retries included, so that a run
+// (two notes, the action, one note) has a known bound.
+const NoteTimeout = 15 * time.Second
+
 // note adds a timeline note to the incident with the key of svc's
-// environment, unless nothing may be written there (see writer). A failure
-// is logged: the note documents a decision that stands.
+// environment, unless nothing may be written there (see writer), within
+// NoteTimeout. A failure is logged: the note documents a decision that
+// stands.
 func (s *Service) note(ctx context.Context, svc noctuary.Service, incidentID, content string) {
+	ctx, cancel := context.WithTimeout(ctx, NoteTimeout)
+	defer cancel()
 	integ, err := s.writer(ctx, svc)
 	if noctuary.ErrorCode(err) == noctuary.EForbidden {
 		s.opt.Logger.Info("timeline note kept out of PagerDuty", "incident", incidentID, "reason", noctuary.ErrorMessage(err), "note", content)
