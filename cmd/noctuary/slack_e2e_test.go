@@ -119,9 +119,12 @@ func (f *fakeSlack) waitPosts(t *testing.T, n int, within time.Duration) []slack
 	return posts
 }
 
-func withSlack(f *fakeSlack) func(*config.Config) {
+func withSlack(f *fakeSlack) func(*config.Config) { return withSlackAt(f.URL) }
+
+// withSlackAt points the bot at the Slack Web API at url.
+func withSlackAt(url string) func(*config.Config) {
 	return func(c *config.Config) {
-		c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.APIURL = "xoxb-test", testSigningSecret, f.URL+"/"
+		c.Slack.BotToken, c.Slack.SigningSecret, c.Slack.APIURL = "xoxb-test", testSigningSecret, url+"/"
 		c.Slack.Admins = []string{"U0ADMIN"}
 		c.Services[0].SlackChannel = "C0CHECKOUT"
 	}
