@@ -25,7 +25,7 @@ const (
 	noteTimeout = 10 * time.Second
 	// busyWait is how long an event of an incident that another worker is
 	// triaging waits before it is tried again.
-	busyWait = 2 * time.Second
+	busyWait = time.Second
 )
 
 // TriageID is the deterministic ID of the triage of one incident at one onset:

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/pd/pdtest"
+	"github.com/noctuary/noctuary/store/storetest"
+)
+
+// killedServices is the configuration file of the process that is killed:
+// checkout as testConfig declares it, minus the actions.
+const killedServices = `services:
+  - key: checkout
+    environment: default
+    enabled: true
+    pagerduty_service_ids: [PCHECKOUT]
+    dependencies: [postgres-main]
+    llm: true
+  - key: postgres-main
+    enabled: false
+`
+
+// TestSIGKILLMidTriage: a real noctuary process is killed with SIGKILL
+// while it triages an incident (its LLM call hangs, the triage lock held).
+// Another replica posts the note within NOCTUARY_CLAIM_IDLE + 10 s of the
+// kill, not after a 2-minute lock: the dead process's lease is not renewed.
+func TestSIGKILLMidTriage(t *testing.T) {
+	const claimIdle = 5 * time.Second
+	bin := buildNoctuary(t)
+	redis, fakePD := storetest.StartRedis(t), pdtest.New(t, testPDToken)
+	asked, hang := make(chan struct{}, 1), make(chan struct{})
+	gemini := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		select { // never answers
+		case <-r.Context().Done():
+		case <-hang:
+		}
+	}))
+	defer gemini.Close()
+	defer close(hang)
+
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "noctuary.yaml")
+	if err := os.WriteFile(cfgFile, []byte(killedServices), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	victim := exec.CommandContext(ctx, bin, "serve")
+	victim.Env = append(os.Environ(),
+		"NOCTUARY_CONFIG="+cfgFile, "NOCTUARY_ADDR="+addr, "NOCTUARY_REDIS_URL="+redis.URL,
+		"NOCTUARY_ADMIN_TOKEN="+testAdminToken, "NOCTUARY_INGEST_TOKENS="+testIngestToken,
+		"NOCTUARY_PAGERDUTY_TOKEN="+testPDToken, "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET="+testWebhookKey,
+		"NOCTUARY_PAGERDUTY_FROM=noctuary@example.com", "NOCTUARY_PAGERDUTY_API_URL="+fakePD.URL,
+		"NOCTUARY_GEMINI_API_KEY=gemini-test", "NOCTUARY_GEMINI_BASE_URL="+gemini.URL,
+		"NOCTUARY_LLM_TIMEOUT=50s", "NOCTUARY_CLAIM_IDLE="+claimIdle.String())
+	logs := &strings.Builder{}
+	victim.Stderr = logs
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = victim.Process.Kill(); _ = victim.Wait() }()
+	e := &env{t: t, url: "http://" + addr, pd: fakePD, redis: redis}
+	waitUntil(t, "answer from the noctuary process", 20*time.Second, func() bool {
+		resp, err := http.Get(e.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	at := onsetAt()
+	e.sendEvents(seedEvents(at, "kill-")...)
+	e.sendWebhook(webhook("EV-KILL", noctuary.EventIncidentTriggered, "QKILL", "PCHECKOUT", at))
+	select {
+	case <-asked:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the process never asked the LLM; its log:\n%s", logs)
+	}
+	if err := victim.Process.Signal(os.Kill); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	_ = victim.Wait()
+
+	cfg := testConfig(redis.URL, fakePD.URL)
+	cfg.ClaimIdle = claimIdle
+	e.cfg = cfg
+	e.main = e.start(cfg)
+	e.waitNotes("QKILL", 1, claimIdle+10*time.Second-time.Since(killed))
+	t.Logf("note posted %s after the SIGKILL", time.Since(killed).Round(100*time.Millisecond))
+	e.waitPendingZero(5 * time.Second)
+	if n := len(fakePD.Notes("QKILL")); n != 1 {
+		t.Fatalf("%d notes, want 1", n)
+	}
+}
+
+// buildNoctuary builds ./cmd/noctuary into a temporary directory.
+func buildNoctuary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "noctuary")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeAddr returns a loopback address nobody listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
