@@ -2,13 +2,13 @@ package actions
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/noctuary/noctuary"
 )
@@ -19,8 +19,8 @@ func TestRunsCounted(t *testing.T) {
 	status := http.StatusOK
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
 	t.Cleanup(hook.Close)
-	m := NewMetrics(prometheus.NewRegistry())
-	r := New(Options{Metrics: m, RetryDelay: time.Millisecond})
+	reg := prometheus.NewRegistry()
+	r := New(Options{Metrics: NewMetrics(reg), RetryDelay: time.Millisecond})
 	run := func(name string, destructive bool) {
 		r.Run(context.Background(), Request{Action: noctuary.ActionSpec{Name: name, Webhook: hook.URL, Secret: "s", Destructive: destructive}, AuditID: "a1"})
 	}
@@ -32,16 +32,26 @@ func TestRunsCounted(t *testing.T) {
 	run("down", true)
 	hook.Close()
 	run("down", true)
-	for _, c := range []struct {
-		action, outcome string
-		want            float64
-	}{{"flush", "ok", 1}, {"flush", "5xx", 1}, {"rollback", "4xx", 1}, {"down", "4xx", 1}, {"down", "error", 1}} {
-		var d dto.Metric
-		if err := m.Runs.WithLabelValues(c.action, c.outcome).Write(&d); err != nil {
-			t.Fatal(err)
+	got := map[string]float64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			labels := f.GetName()
+			for _, l := range m.GetLabel() {
+				labels += " " + l.GetName() + "=" + l.GetValue()
+			}
+			got[labels] = m.GetCounter().GetValue()
 		}
-		if got := d.GetCounter().GetValue(); got != c.want {
-			t.Errorf("noctuary_actions_total{action=%q,outcome=%q} = %v, want %v", c.action, c.outcome, got, c.want)
-		}
+	}
+	want := map[string]float64{
+		"noctuary_actions_total action=flush outcome=ok": 1, "noctuary_actions_total action=flush outcome=5xx": 1,
+		"noctuary_actions_total action=rollback outcome=4xx": 1, "noctuary_actions_total action=down outcome=4xx": 1,
+		"noctuary_actions_total action=down outcome=error": 1,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("counted %v\nwant %v", got, want)
 	}
 }
