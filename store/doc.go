@@ -28,9 +28,11 @@
 //	noctuary:v1:integration:<id>            hash of non-secret fields (environment, direction, from, api_url)
 //	noctuary:v1:incident:<incident id>      string: IncidentState JSON, 30 days after its last update
 //	noctuary:v1:triage:<triage id>          string: Triage JSON, 30 days
-//	noctuary:v1:lock:triage:<triage id>     string: lock token, SET NX PX
+//	noctuary:v1:lock:triage:<triage id>     string: lock token, SET NX PX; a lease its holder renews
+//	                                        (renewScript) while the triage runs
 //	noctuary:v1:webhook:retry:<stream id>   hash: due (unix ms), refunds, retries: a pending webhook
-//	                                        entry deferred while PagerDuty or Redis was unavailable;
+//	                                        entry deferred (PagerDuty or Redis unavailable, or its
+//	                                        incident busy), deleted with the entry;
 //	                                        7 days after its last deferral (webhookretry.go)
 //	noctuary:v1:ratelimit:<bucket>:<window> counter, INCR; expires one window after its own
 //	noctuary:v1:approval:<approval id>      hash: one offered action and its state (pending, running,
