@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,21 +25,73 @@ func triggered(incidentID string, created time.Time) noctuary.WebhookEvent {
 			Service: noctuary.Reference{ID: "PCHECKOUT"}}}
 }
 
+// stoppedEnv is an env whose Main is stopped (e.start starts it again),
+// with a store of its own on the env's Redis to stage entries with.
+func stoppedEnv(t *testing.T, claimIdle time.Duration) (*env, *store.Store) {
+	t.Helper()
+	e := newEnv(t, func(c *config.Config) { c.ClaimIdle = claimIdle })
+	if err := e.main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), e.redis.URL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return e, s
+}
+
+// died makes the n queued entries look taken a minute ago, deliveries
+// times, by replicas that died with them.
+func (e *env) died(s *store.Store, n int, deliveries int) {
+	e.t.Helper()
+	ctx := context.Background()
+	taken, err := s.ReadWebhooks(ctx, "died-a-minute-ago", n, 0)
+	if err != nil || len(taken) != n {
+		e.t.Fatalf("the dying replica took %d entries (%v)", len(taken), err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: e.redis.Addr})
+	defer rdb.Close()
+	for _, d := range taken {
+		if err := rdb.Do(ctx, "XCLAIM", "noctuary:webhooks", "triage", "died-a-minute-ago", 0, d.StreamID,
+			"IDLE", 60000, "RETRYCOUNT", deliveries).Err(); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// TestEntryThatKilledTheProcessIsDeadLettered: an entry whose handling took
+// its process down on each of its 5 deliveries (delivery counts are kept by
+// Redis before handling) is dead-lettered on the next, without being handled
+// again, and the replica goes on with the next incident.
+func TestEntryThatKilledTheProcessIsDeadLettered(t *testing.T) {
+	e, s := stoppedEnv(t, 500*time.Millisecond)
+	ctx := context.Background()
+	if _, err := s.EnqueueWebhook(ctx, triggered("QKILLER", onsetAt())); err != nil {
+		t.Fatal(err)
+	}
+	e.died(s, 1, 5)
+	e.main = e.start(e.cfg)
+	e.url = "http://" + e.main.Addr
+	e.sendWebhook(webhook("EV-AFTER", noctuary.EventIncidentTriggered, "QAFTER", "PCHECKOUT", onsetAt()))
+	e.waitNotes("QAFTER", 1, 5*time.Second)
+	e.waitPendingZero(5 * time.Second)
+	dead, err := e.main.Store.DeadWebhooks(ctx, 10)
+	if err != nil || len(dead) != 1 || dead[0].Event.Incident.ID != "QKILLER" || !strings.Contains(dead[0].Reason, "never finished") {
+		t.Fatalf("dead letters %+v (%v), want QKILLER's, saying its deliveries never finished", dead, err)
+	}
+	if n := len(e.pd.Notes("QKILLER")); n != 0 {
+		t.Fatalf("the entry was handled again: %d notes", n)
+	}
+}
+
 // TestLockedEntriesDoNotHoldUpOthers: a replica died a minute ago holding
 // 16 webhook entries; the incidents of the first 8 are being triaged by
 // another replica (their locks are held). The other 8 get their notes within
 // 5 s, and the locked ones theirs once the locks go, none dead-lettered.
 func TestLockedEntriesDoNotHoldUpOthers(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.ClaimIdle = 6 * time.Second })
-	if err := e.main.Close(); err != nil {
-		t.Fatal(err)
-	}
+	e, s := stoppedEnv(t, 6*time.Second)
 	ctx := context.Background()
-	s, err := store.Open(ctx, e.redis.URL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	created := onsetAt()
 	var locked, free []string
 	var releases []func()
@@ -58,17 +111,7 @@ func TestLockedEntriesDoNotHoldUpOthers(t *testing.T) {
 		}
 		releases = append(releases, release)
 	}
-	taken, err := s.ReadWebhooks(ctx, "died-a-minute-ago", 16, 0)
-	if err != nil || len(taken) != 16 {
-		t.Fatalf("the dying replica took %d entries (%v)", len(taken), err)
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: e.redis.Addr})
-	defer rdb.Close()
-	for _, d := range taken { // it took them a minute ago
-		if err := rdb.Do(ctx, "XCLAIM", "noctuary:webhooks", "triage", "died-a-minute-ago", 0, d.StreamID, "IDLE", 60000).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.died(s, 16, 1)
 
 	e.main = e.start(e.cfg)
 	for _, id := range free {
