@@ -14,13 +14,14 @@
 //	                                        Entries are deleted once acknowledged.
 //	{noctuary:webhooks}:seen:<event id>     webhook dedupe, SET with the stream in one script, 96h
 //	noctuary:webhooks:dead                  stream: "e", "reason", "deliveries", "stream_id"; MAXLEN ~ 10000
-//	noctuary:v2:events:{<svc>}              zset: member = compact ContextEvent JSON (after a random base-36
-//	                                        tag when the event has no id), score = occurred_at in ms;
-//	                                        trimmed below now - retention on every write (by the
-//	                                        injected clock), and expires one retention after the
-//	                                        service's last event
-//	noctuary:v2:events:{<svc>}:ids          zset: event id -> occurred_at ms; dedupe, trimmed and expiring
-//	                                        with the events
+//	noctuary:v2:events:{<svc>}              zset: member = a pack, the JSON array of the compact ContextEvents
+//	                                        that one request stored for one minute of occurred_at (after
+//	                                        a random base-36 tag when they have no id); score = that
+//	                                        minute's start in ms; a pack is trimmed on write once its
+//	                                        minute is wholly older than now - retention (by the injected
+//	                                        clock); expires one retention after the service's last event
+//	noctuary:v2:events:{<svc>}:ids          zset: event id -> end of its pack's minute (ms); dedupe,
+//	                                        trimmed and expiring with the events
 //	noctuary:audit                          stream; field "e" = AuditEntry JSON; MINID ~ by audit retention
 //	noctuary:service:{<svc>}                hash of settings (see servicecodec.go); actions never stored
 //	noctuary:services                       set of service keys

@@ -19,20 +19,25 @@ const (
 	// that a large batch does not hold Redis for long; a batch is still one
 	// round trip.
 	scriptChunk = 1000
-	// MaxWindowEvents caps how many stored events EventsInWindow reads per
-	// service: the MaxWindowEvents that occurred last in the window. Beyond
-	// it, earlier events of that service are left out.
+	// MaxWindowEvents caps how many stored packs (the events of one request,
+	// service and minute, see AddEvents) EventsInWindow reads per service:
+	// those that occurred last in the window. Beyond it, earlier events of
+	// that service are left out.
 	MaxWindowEvents = 10000
+	// packSpan is the span of occurred_at that one pack covers.
+	packSpan = time.Minute
 )
 
-// AddEvents stores validated ContextEvents, each in its service's sorted
-// set scored by occurred_at, whenever they arrive. An event that occurred
-// more than the retention before now is refused (EInvalid, naming its index)
-// and nothing is stored: it could never be correlated. An event with an ID
-// already stored for its service (within the retention) is not stored again
-// and counts as a duplicate. The whole batch is one round trip to Redis: per
-// service, one script call (events with ids) or plain commands (without),
-// pipelined.
+// AddEvents stores validated ContextEvents in their services' sorted sets by
+// occurred_at, whenever they arrive. The events of one call, service and
+// minute of occurred_at are stored together, as one member (a JSON array)
+// scored by the minute's start: one ZADD, not one per event. An event that
+// occurred more than the retention before now is refused (EInvalid, naming
+// its index) and nothing is stored: it could never be correlated. An event
+// with an ID already stored for its service (within the retention) is not
+// stored again and counts as a duplicate. The whole batch is one round trip
+// to Redis: per service, one script call (events with ids) or plain
+// commands (without), pipelined.
 func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (accepted, duplicates int, err error) {
 	if len(evs) == 0 {
 		return 0, 0, nil
@@ -60,16 +65,34 @@ func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (acc
 }
 
 // eventWrite is what every call of one AddEvents shares: the retention
-// bound (ms; lower scores are trimmed) and the keys' lifetime.
+// bound (ms; events that occurred before it are gone) and the keys'
+// lifetime.
 type eventWrite struct {
 	bound int64
 	ttl   time.Duration
 }
 
+// packBound is the score below which a pack is wholly before the bound.
+func (w eventWrite) packBound() int64 { return w.bound - packSpan.Milliseconds() + 1 }
+
 // intCmd is the result of a script call or of a ZADD.
 type intCmd interface {
 	Int64() (int64, error)
 	Err() error
+}
+
+// packCmd is the ZADD of a pack of n events.
+type packCmd struct {
+	*redis.IntCmd
+	n int64
+}
+
+// Int64 returns the number of events stored: all of the pack, or none.
+func (c packCmd) Int64() (int64, error) {
+	if err := c.Err(); err != nil {
+		return 0, err
+	}
+	return c.n, nil
 }
 
 // runAddEvents pipelines the calls. A NOSCRIPT answer (Redis restarted, or
@@ -110,80 +133,82 @@ func (s *Store) pipelineAddEvents(ctx context.Context, calls []eventCall, w even
 
 func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
 
-// eventCall stores up to scriptChunk events of one service. args holds
-// triples (occurred ms, event id or "", member) when withIDs, else pairs
-// (occurred ms, member).
+// eventCall stores one pack: up to scriptChunk events of one service that
+// occurred in the minute starting at score, all with ids or all without.
+// Without ids, pack is the member, built here; with ids, args holds pairs
+// (event id, event JSON) and the script builds the member from the events
+// it stores.
 type eventCall struct {
 	service string
-	withIDs bool
+	score   int64
+	n       int
+	pack    []byte
 	args    []any
 }
 
 // queue adds the call to p: addEventsScript when it has ids to check, else
 // ZADD, the trim by the retention bound and the expiry.
 func (c eventCall) queue(ctx context.Context, p redis.Pipeliner, w eventWrite) intCmd {
-	key, bound := keyEvents(c.service), strconv.FormatInt(w.bound, 10)
-	if c.withIDs {
-		args := append([]any{bound, w.ttl.Milliseconds()}, c.args...)
+	key, packBound := keyEvents(c.service), "("+strconv.FormatInt(w.packBound(), 10)
+	if c.args != nil {
+		idScore := c.score + packSpan.Milliseconds() - 1 // an id lasts as long as its pack
+		args := append([]any{w.bound, packBound, w.ttl.Milliseconds(), c.score, idScore}, c.args...)
 		return addEventsScript.EvalSha(ctx, p, []string{key, keyEventIDs(c.service)}, args...)
 	}
-	add := p.Do(ctx, append([]any{"ZADD", key}, c.args...)...)
-	p.ZRemRangeByScore(ctx, key, "-inf", "("+bound)
+	add := p.ZAdd(ctx, key, redis.Z{Score: float64(c.score), Member: append(c.pack, ']')})
+	p.ZRemRangeByScore(ctx, key, "-inf", packBound)
 	p.PExpire(ctx, key, w.ttl)
-	return add
+	return packCmd{add, int64(c.n)}
 }
 
-// eventCalls encodes evs once, into one buffer, and groups them by service
-// into calls of at most scriptChunk events. A service's events with ids go
-// into calls of their own, which check the ids.
+// eventCalls encodes evs and groups them into packs by service, minute of
+// occurred_at and whether they have ids.
 func eventCalls(evs []noctuary.ContextEvent) ([]eventCall, error) {
-	data := make([]byte, 0, 340*len(evs))
-	ends := make([]int, len(evs))
-	for i := range evs {
-		if !noctuary.ValidServiceKey(evs[i].Service) {
-			return nil, noctuary.Errorf(noctuary.EInvalid, "event %d: service %q is not a valid service key", i, evs[i].Service)
-		}
-		var err error
-		if data, err = appendMember(data, &evs[i]); err != nil {
-			return nil, noctuary.Wrap(err, noctuary.EInvalid, "a context event cannot be encoded")
-		}
-		ends[i] = len(data)
-	}
-	var calls []eventCall
 	type group struct {
 		service string
+		minute  int64
 		withIDs bool
 	}
+	var calls []eventCall
 	open := map[group]int{} // index in calls of the group's open call
-	start := 0
+	var data []byte         // the JSON of events with ids
 	for i := range evs {
-		g := group{evs[i].Service, evs[i].ID != ""}
+		ev := &evs[i]
+		if !noctuary.ValidServiceKey(ev.Service) {
+			return nil, noctuary.Errorf(noctuary.EInvalid, "event %d: service %q is not a valid service key", i, ev.Service)
+		}
+		g := group{ev.Service, msID(ev.OccurredAt) / packSpan.Milliseconds(), ev.ID != ""}
 		j, ok := open[g]
-		if !ok || len(calls[j].args) >= 3*scriptChunk {
+		if !ok || calls[j].n == scriptChunk {
 			j = len(calls)
 			open[g] = j
-			calls = append(calls, eventCall{service: g.service, withIDs: g.withIDs})
+			calls = append(calls, eventCall{service: g.service, score: g.minute * packSpan.Milliseconds()})
 		}
 		c := &calls[j]
-		c.args = append(c.args, msID(evs[i].OccurredAt))
-		if c.withIDs {
-			c.args = append(c.args, evs[i].ID)
+		c.n++
+		var err error
+		if g.withIDs {
+			start := len(data)
+			data, err = appendEvent(data, ev)
+			c.args = append(c.args, ev.ID, data[start:len(data):len(data)])
+		} else {
+			c.pack, err = appendEvent(openPack(c.pack), ev)
 		}
-		c.args = append(c.args, data[start:ends[i]:ends[i]])
-		start = ends[i]
+		if err != nil {
+			return nil, noctuary.Wrap(err, noctuary.EInvalid, "a context event cannot be encoded")
+		}
 	}
 	return calls, nil
 }
 
-// appendMember appends ev's sorted-set member to dst: its compact JSON,
-// after a random tag when it has no id. The tag keeps apart events that
-// encode alike (an id is unique in its service already); the JSON starts at
-// the member's first '{'.
-func appendMember(dst []byte, ev *noctuary.ContextEvent) ([]byte, error) {
-	if ev.ID == "" {
-		dst = strconv.AppendUint(dst, rand.Uint64()>>16, 36)
+// openPack readies pack for one more event: a random tag and '[' for the
+// first (the tag keeps apart packs without ids that encode alike; with ids,
+// the ids do), else ','. The JSON array starts at the member's first '['.
+func openPack(pack []byte) []byte {
+	if len(pack) == 0 {
+		return append(strconv.AppendUint(pack, rand.Uint64()>>16, 36), '[')
 	}
-	return appendEvent(dst, ev)
+	return append(pack, ',')
 }
 
 // EventsInWindow returns the ContextEvents of the given services (typically
@@ -205,7 +230,8 @@ func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to 
 	if len(svcs) == 0 {
 		return nil, nil
 	}
-	rng := &redis.ZRangeBy{Min: strconv.FormatInt(msID(from), 10), Max: strconv.FormatInt(msID(to), 10), Count: MaxWindowEvents}
+	first := msID(from) - msID(from)%packSpan.Milliseconds() // the pack holding from
+	rng := &redis.ZRangeBy{Min: strconv.FormatInt(first, 10), Max: strconv.FormatInt(msID(to), 10), Count: MaxWindowEvents}
 	cmds := make([]*redis.StringSliceCmd, len(svcs))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, svc := range svcs {
@@ -224,18 +250,20 @@ func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to 
 	return out, nil
 }
 
-// appendInWindow decodes members (latest first) and appends, earliest first,
-// those that occurred in [from, to]: their scores are whole milliseconds.
-func (s *Store) appendInWindow(out []noctuary.ContextEvent, members []string, from, to time.Time) []noctuary.ContextEvent {
-	for i := len(members) - 1; i >= 0; i-- {
-		m := members[i]
-		var ev noctuary.ContextEvent
-		if err := json.Unmarshal([]byte(m[max(strings.IndexByte(m, '{'), 0):]), &ev); err != nil {
-			s.log.Warn("skipping an undecodable context event", "error", err)
+// appendInWindow decodes packs (latest first) and appends, earliest first,
+// the events that occurred in [from, to].
+func (s *Store) appendInWindow(out []noctuary.ContextEvent, packs []string, from, to time.Time) []noctuary.ContextEvent {
+	for i := len(packs) - 1; i >= 0; i-- {
+		m := packs[i]
+		var evs []noctuary.ContextEvent
+		if err := json.Unmarshal([]byte(m[max(strings.IndexByte(m, '['), 0):]), &evs); err != nil {
+			s.log.Warn("skipping undecodable context events", "error", err)
 			continue
 		}
-		if !ev.OccurredAt.Before(from) && !ev.OccurredAt.After(to) {
-			out = append(out, ev)
+		for _, ev := range evs {
+			if !ev.OccurredAt.Before(from) && !ev.OccurredAt.After(to) {
+				out = append(out, ev)
+			}
 		}
 	}
 	return out

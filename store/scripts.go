@@ -29,44 +29,39 @@ local function topID(k)
 end
 `
 
-// addEventsScript stores one service's ContextEvents, checking their ids.
+// addEventsScript stores one pack of a service's ContextEvents with ids:
+// those whose ids are new, as one member (a JSON array).
 // KEYS[1] the events zset, KEYS[2] its ids zset; ARGV[1] the retention
-// bound (ms), ARGV[2] the keys' lifetime (ms), then triples (occurred ms,
-// event id or "", member). The ids are checked with one ZMSCORE and marked
-// with one ZADD (id -> occurred ms), and the events added with one ZADD.
-// Both keys are trimmed below the bound and expire one lifetime after the
-// service's last event, so that a service that falls silent is not kept
-// forever. Returns the number of events stored.
+// bound (ms), ARGV[2] the packs' trim bound ("(<ms>"), ARGV[3] the keys'
+// lifetime (ms), ARGV[4] the pack's score (its minute's start, ms), ARGV[5]
+// its ids' score (the minute's end), then pairs (event id, event JSON). The
+// ids are checked with one ZMSCORE and marked with one ZADD. Both keys are
+// trimmed and expire one lifetime after the service's last event, so that a
+// service that falls silent is not kept forever. Returns the number of
+// events stored.
 var addEventsScript = redis.NewScript(`
-local ids, seen, adds, marks = {}, {}, {}, {}
-for i = 3, #ARGV, 3 do
-  if ARGV[i + 1] ~= '' then ids[#ids + 1] = ARGV[i + 1] end
-end
+local ids, seen, pack, marks = {}, {}, {}, {}
+for i = 6, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
-if #ids > 0 then
-  for j, score in ipairs(redis.call('ZMSCORE', KEYS[2], unpack(ids))) do
-    if score then seen[ids[j]] = true end
+for j, score in ipairs(redis.call('ZMSCORE', KEYS[2], unpack(ids))) do
+  if score then seen[ids[j]] = true end
+end
+for i = 6, #ARGV, 2 do
+  if not seen[ARGV[i]] then
+    seen[ARGV[i]] = true
+    pack[#pack + 1] = ARGV[i + 1]
+    marks[#marks + 1] = ARGV[5]
+    marks[#marks + 1] = ARGV[i]
   end
 end
-for i = 3, #ARGV, 3 do
-  local eid = ARGV[i + 1]
-  if eid == '' or not seen[eid] then
-    adds[#adds + 1] = ARGV[i]
-    adds[#adds + 1] = ARGV[i + 2]
-    if eid ~= '' then
-      seen[eid] = true
-      marks[#marks + 1] = ARGV[i]
-      marks[#marks + 1] = eid
-    end
-  end
+if #pack > 0 then
+  redis.call('ZADD', KEYS[1], ARGV[4], '[' .. table.concat(pack, ',') .. ']')
+  redis.call('ZADD', KEYS[2], unpack(marks))
 end
-local added = 0
-if #adds > 0 then added = redis.call('ZADD', KEYS[1], unpack(adds)) end
-if #marks > 0 then redis.call('ZADD', KEYS[2], unpack(marks)) end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return added
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return #pack
 `)
 
 // appendScript appends one JSON entry to a stream trimmed by MINID ~.
