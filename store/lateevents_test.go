@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,32 @@ func TestEventsTrimmedByOccurredAt(t *testing.T) {
 		}
 		if acc, dup, err := s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", "b", "deploy", clk.Now())}); err != nil || acc != 0 || dup != 1 {
 			t.Fatalf("b again: accepted, duplicates = %d, %d, %v; want 0, 1", acc, dup, err)
+		}
+	})
+}
+
+// TestEventsOfOnePackFilteredByWindow: events stored by one request in one
+// minute come back only where they fall in the window, with or without ids.
+func TestEventsOfOnePackFilteredByWindow(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
+		ctx := context.Background()
+		minute := clk.Now().Truncate(time.Minute).Add(-10 * time.Minute)
+		var batch []noctuary.ContextEvent
+		for _, id := range []string{"", "x"} {
+			for _, sec := range []int{5, 20, 40, 55} {
+				batch = append(batch, event("checkout", id+strconv.Itoa(sec), "deploy", minute.Add(time.Duration(sec)*time.Second)))
+			}
+		}
+		if acc, dup, err := s.AddEvents(ctx, batch); err != nil || acc != 8 || dup != 0 {
+			t.Fatalf("accepted, duplicates = %d, %d, %v; want 8, 0", acc, dup, err)
+		}
+		got := must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{"checkout"}, minute.Add(20*time.Second), minute.Add(40*time.Second)))
+		var ids []string
+		for _, ev := range got {
+			ids = append(ids, ev.ID)
+		}
+		if slices.Sort(ids); !slices.Equal(ids, []string{"20", "40", "x20", "x40"}) {
+			t.Fatalf("window holds %q, want the events at 20s and 40s", ids)
 		}
 	})
 }
