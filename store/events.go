@@ -214,9 +214,9 @@ func openPack(pack []byte) []byte {
 // EventsInWindow returns the ContextEvents of the given services (typically
 // a service and its dependencies) that occurred in [from, to], sorted by
 // OccurredAt (ties in no particular order), whenever they were received.
-// At most MaxWindowEvents (10,000)
-// events are read per service, those that occurred last. All services are
-// read in one round trip.
+// It reads the packs of the window's minutes: at most MaxWindowEvents
+// (10,000) per service, those that occurred last. All services are read in
+// one round trip.
 func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error) {
 	if to.Before(from) {
 		return nil, nil
