@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 )
@@ -29,6 +31,9 @@ type slackCall struct {
 // fakeSlack speaks the Slack Web API's wire format (form posts, {"ok":...}
 // answers) for the methods Noctuary calls; down makes it answer 500, refuse
 // answers a method with a Slack error code, and hang never answers it.
+// apps.connections.open answers a Socket Mode URL at /ws carrying
+// socketTicket (first any of socketURLs), and /ws says hello and stays open
+// (see setSocketDown).
 type fakeSlack struct {
 	*httptest.Server
 	mu     sync.Mutex
@@ -36,12 +41,24 @@ type fakeSlack struct {
 	down   bool
 	refuse map[string]string
 	hang   map[string]bool
+	// socketURLs are answered by apps.connections.open before its own URL.
+	socketURLs []string
+	socketDown bool
+	sockets    []*websocket.Conn
 }
+
+// socketTicket stands for the secret connection ticket in Slack's Socket
+// Mode URL.
+const socketTicket = "wss-ticket-not-for-logs"
 
 func newFakeSlack(t *testing.T) *fakeSlack {
 	f := &fakeSlack{refuse: map[string]string{}, hang: map[string]bool{}}
 	stop := make(chan struct{})
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ws" {
+			f.serveSocket(w, r, stop)
+			return
+		}
 		_ = r.ParseForm()
 		method := strings.TrimPrefix(r.URL.Path, "/")
 		f.mu.Lock()
@@ -68,6 +85,8 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 			return
 		}
 		switch method {
+		case "apps.connections.open":
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": f.socketURL()})
 		case "users.info":
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{
 				"id": r.PostForm.Get("user"), "name": "alice", "real_name": "Alice", "profile": map[string]any{"email": "alice@example.com"}}})
@@ -80,6 +99,79 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 		f.Close()
 	})
 	return f
+}
+
+// socketURL is the next URL apps.connections.open answers.
+func (f *fakeSlack) socketURL() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.socketURLs) > 0 {
+		u := f.socketURLs[0]
+		f.socketURLs = f.socketURLs[1:]
+		return u
+	}
+	return "ws" + strings.TrimPrefix(f.URL, "http") + "/ws?ticket=" + socketTicket
+}
+
+// serveSocket is Socket Mode's websocket: hello, then a ping every second
+// (slack-go reconnects when Slack stops pinging) until the client leaves,
+// the connection is dropped or stop.
+func (f *fakeSlack) serveSocket(w http.ResponseWriter, r *http.Request, stop chan struct{}) {
+	f.mu.Lock()
+	down := f.socketDown
+	f.mu.Unlock()
+	if down {
+		http.Error(w, "socket mode is down", http.StatusServiceUnavailable)
+		return
+	}
+	// slack-go sends Origin: https://api.slack.com.
+	upgrader := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	conn, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	f.mu.Lock()
+	f.sockets = append(f.sockets, conn)
+	f.mu.Unlock()
+	if conn.WriteJSON(map[string]any{"type": "hello", "num_connections": 1}) != nil {
+		return
+	}
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	ping := time.NewTicker(time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-gone:
+			return
+		case <-stop:
+			return
+		case <-ping.C:
+			_ = conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(time.Second))
+		}
+	}
+}
+
+// setSocketDown drops every Socket Mode connection and refuses new ones
+// (down), or accepts them again.
+func (f *fakeSlack) setSocketDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.socketDown = down
+	if down {
+		for _, c := range f.sockets {
+			_ = c.Close()
+		}
+		f.sockets = nil
+	}
 }
 
 func (f *fakeSlack) setDown(down bool) {
