@@ -24,6 +24,9 @@ type Queue interface {
 	// transient counts it as a retry.
 	DeferWebhook(ctx context.Context, streamID string, after time.Duration, transient bool) error
 	DeadLetterWebhook(ctx context.Context, d noctuary.WebhookDelivery, reason string) error
+	// RenewWebhook restarts the idle time of an entry consumer holds,
+	// keeping its delivery count; false when consumer no longer holds it.
+	RenewWebhook(ctx context.Context, consumer, streamID string) (bool, error)
 }
 
 // State is the rest of what the worker reads and writes in the store.
@@ -230,7 +233,9 @@ func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
 		w.deadLetter(ctx, log, d, fmt.Sprintf("delivery %d: the earlier ones never finished (the process died handling it)", d.Deliveries))
 		return
 	}
+	stop := w.keepEntry(ctx, log, d)
 	err := w.handleSafely(ctx, log, d.Event)
+	stop()
 	switch {
 	case err == nil:
 		if err := w.opt.Queue.AckWebhook(ctx, d.StreamID); err != nil {

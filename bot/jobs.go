@@ -139,37 +139,13 @@ func (b *Bot) run(ctx context.Context, consumer, id string, data []byte) error {
 
 // keepLease renews the lease of job id every third of it until stop is
 // called, so that no other worker takes a job whose worker is alive (an
-// action may run for its whole timeout). A crashed worker stops renewing:
-// its job is taken one lease later.
+// action may run for its whole timeout).
 func (b *Bot) keepLease(ctx context.Context, consumer, id string) (stop func()) {
-	if b.minIdle <= 0 {
-		return func() {} // no lease to keep
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(b.minIdle / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			held, err := b.opt.Store.RenewSlackJob(ctx, consumer, id)
-			if err != nil || !held {
-				b.log.Warn("cannot renew a Slack job's lease; another worker may take it", "stream_id", id, "held", held, "error", err)
-			}
-			if err == nil && !held {
-				return
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return noctuary.KeepLease(ctx, b.minIdle/3, func(ctx context.Context) (bool, error) {
+		return b.opt.Store.RenewSlackJob(ctx, consumer, id)
+	}, func(held bool, err error) {
+		b.log.Warn("cannot renew a Slack job's lease; another worker may take it", "stream_id", id, "held", held, "error", err)
+	})
 }
 
 // handleSafely is handle, with a panic turned into an error (its stack

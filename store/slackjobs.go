@@ -102,16 +102,17 @@ func (s *Store) AckSlackJob(ctx context.Context, id string) error {
 	return unavailable(err)
 }
 
-// ownedJobScript runs one of two operations on a Slack job, only while
-// consumer ARGV[2] still holds it (it is pending with that consumer): so a
-// worker whose lease lapsed, and whose job another worker took, can neither
-// keep the job nor dead-letter it a second time. KEYS[1] the queue, KEYS[2]
-// the dead letters; ARGV[1] the group, ARGV[3] the entry ID, ARGV[4]
-// "renew" or "dead", then for "dead" the fields of the dead entry. A
-// renewal keeps the delivery count as it is. Returns 1 when done, 0 when
-// the consumer no longer holds the job. (No Redis Cluster here: the two
-// keys need not share a slot.)
-var ownedJobScript = redis.NewScript(`
+// ownedEntryScript runs one of two operations on a stream entry of a
+// consumer group, only while consumer ARGV[2] still holds it (it is pending
+// with that consumer): so a worker whose lease lapsed, and whose entry
+// another worker took, can neither keep the entry nor dead-letter it a
+// second time. KEYS[1] the stream, KEYS[2] its dead letters; ARGV[1] the
+// group, ARGV[3] the entry ID, ARGV[4] "renew" or "dead", then for "dead"
+// the fields of the dead entry. A renewal restarts the entry's idle time
+// and keeps its delivery count as it is. Returns 1 when done, 0 when the
+// consumer no longer holds the entry. (No Redis Cluster here: the two keys
+// need not share a slot.)
+var ownedEntryScript = redis.NewScript(`
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
 if #p == 0 or p[1][2] ~= ARGV[2] then return 0 end
 if ARGV[4] == 'renew' then
@@ -141,8 +142,12 @@ func (s *Store) DeadLetterSlackJob(ctx context.Context, consumer, id string, dat
 }
 
 func (s *Store) ownedJob(ctx context.Context, consumer, id, op string, more ...any) (bool, error) {
-	args := append([]any{slackGroup, consumer, id, op}, more...)
-	n, err := ownedJobScript.Run(ctx, s.rdb, []string{keySlackJobs, keySlackJobsDead}, args...).Int()
+	return s.ownedEntry(ctx, keySlackJobs, keySlackJobsDead, slackGroup, consumer, id, op, more...)
+}
+
+func (s *Store) ownedEntry(ctx context.Context, stream, dead, group, consumer, id, op string, more ...any) (bool, error) {
+	args := append([]any{group, consumer, id, op}, more...)
+	n, err := ownedEntryScript.Run(ctx, s.rdb, []string{stream, dead}, args...).Int()
 	if err != nil {
 		return false, unavailable(err)
 	}

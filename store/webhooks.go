@@ -102,6 +102,14 @@ func (s *Store) AckWebhook(ctx context.Context, streamID string) error {
 	return unavailable(err)
 }
 
+// RenewWebhook restarts the idle time of a webhook entry that consumer
+// holds (its triage is still running), keeping its delivery count: no
+// worker reclaims it until minIdle after the last renewal. It returns false
+// when consumer no longer holds the entry.
+func (s *Store) RenewWebhook(ctx context.Context, consumer, streamID string) (bool, error) {
+	return s.ownedEntry(ctx, keyWebhooks, keyWebhooksDead, webhookGroup, consumer, streamID, "renew")
+}
+
 // StreamLengths returns the queue's sizes: "webhooks" (entries not yet
 // acknowledged), "webhooks_dead" and "webhooks_pending" (delivered, not yet
 // acknowledged).

@@ -24,6 +24,11 @@ type setting struct {
 // LLM answers or times out, and a triage holds its lock for two minutes.
 const maxLLMTimeout = time.Minute
 
+// minClaimIdle bounds NOCTUARY_CLAIM_IDLE from below: a running triage or
+// Slack job renews its entry every third of it, and a renewal must fit in
+// that third with room to spare.
+const minClaimIdle = 3 * time.Second
+
 var settingsTable = []setting{
 	{"addr", check(addr, field(func(c *Config) *string { return &c.Addr }))},
 	{"redis_url", check(redisURL, field(func(c *Config) *string { return &c.RedisURL }))},
@@ -71,6 +76,10 @@ func (l *loader) settings(file map[string]text) {
 	if l.cfg.LLMTimeout > maxLLMTimeout {
 		l.add("NOCTUARY_LLM_TIMEOUT: %s is longer than %s: the note waits for the LLM, and a triage must finish within its lock; use e.g. 10s",
 			l.cfg.LLMTimeout, maxLLMTimeout)
+	}
+	if l.cfg.ClaimIdle < minClaimIdle {
+		l.add("NOCTUARY_CLAIM_IDLE: %s is shorter than %s: a running triage renews its entry every third of it, and a slow Redis round trip would let another replica take the entry; use e.g. 90s",
+			l.cfg.ClaimIdle, minClaimIdle)
 	}
 	if l.cfg.EventRetention < l.cfg.CorrelationWindow {
 		l.add("NOCTUARY_EVENT_RETENTION: %s is shorter than NOCTUARY_CORRELATION_WINDOW (%s): events would be gone before incidents look for them; keep at least the window",
