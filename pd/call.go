@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/noctuary/noctuary"
@@ -38,6 +39,7 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context)
 		if re == nil {
 			return err
 		}
+		c.block(ctx, re)
 		if re.RetryAfter <= 0 {
 			re.RetryAfter = c.backoff(attempt)
 		}
@@ -71,7 +73,23 @@ func (c *Client) attempt(ctx context.Context, what string, fn func(context.Conte
 		return nil, final
 	}
 	re.RetryAfter = cp.retryAfter
+	if cp.capped {
+		c.log.Warn("PagerDuty's Retry-After is longer than Noctuary waits; waiting the cap", "integration", c.integration,
+			"request", what, "cap", maxRetryAfter)
+	}
 	return re, nil
+}
+
+// block holds every request with this client's key, on every replica, for
+// as long as PagerDuty's 429 asked: its limit is per key, not per incident.
+func (c *Client) block(ctx context.Context, re *RetryableError) {
+	if c.limiter == nil || re.StatusCode != http.StatusTooManyRequests || re.RetryAfter <= 0 {
+		return
+	}
+	if err := c.limiter.Block(ctx, c.bucket, re.RetryAfter); err != nil {
+		c.log.Warn("cannot hold the other PagerDuty requests of this key; only this one waits",
+			"integration", c.integration, "wait", re.RetryAfter, "error", err)
+	}
 }
 
 // reserve draws one request from the shared budget, waiting while it is

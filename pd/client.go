@@ -35,9 +35,11 @@ const (
 
 // Limiter is the request budget shared by every replica (store.Store
 // satisfies it). Reserve returns 0 when the request may go now, or how long
-// to wait before asking again.
+// to wait before asking again. Block makes every Reserve of bucket, by every
+// replica, wait for d: PagerDuty answered 429 with Retry-After.
 type Limiter interface {
 	Reserve(ctx context.Context, bucket string, limit int, window time.Duration) (time.Duration, error)
+	Block(ctx context.Context, bucket string, d time.Duration) error
 }
 
 // ClientOptions tunes a Client; the zero value is usable.

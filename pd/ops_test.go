@@ -27,6 +27,12 @@ type fakeLimiter struct {
 	err     error
 	calls   int
 	buckets []string
+	blocks  []string
+}
+
+func (l *fakeLimiter) Block(_ context.Context, bucket string, d time.Duration) error {
+	l.blocks = append(l.blocks, fmt.Sprintf("%s %s", bucket, d))
+	return nil
 }
 
 func (l *fakeLimiter) Reserve(_ context.Context, bucket string, limit int, window time.Duration) (time.Duration, error) {
@@ -252,7 +258,7 @@ func TestRetryAfterHeader(t *testing.T) {
 			for k, v := range tt.header {
 				h.Set(k, v)
 			}
-			if got := retryAfterHeader(h, now); got != tt.want {
+			if got, _ := retryAfterHeader(h, now); got != tt.want {
 				t.Errorf("retryAfterHeader = %v, want %v", got, tt.want)
 			}
 		})

@@ -14,11 +14,12 @@ import (
 
 // Backoff between attempts when PagerDuty gives no Retry-After: exponential
 // from baseBackoff, capped at maxBackoff, with "equal jitter" (half fixed,
-// half random) so replicas do not retry in step.
+// half random) so replicas do not retry in step. maxRetryAfter caps
+// PagerDuty's Retry-After: a longer one is logged and waited for 1 h.
 const (
 	baseBackoff   = 500 * time.Millisecond
 	maxBackoff    = 20 * time.Second
-	maxRetryAfter = 24 * time.Hour
+	maxRetryAfter = time.Hour
 )
 
 // RetryableError is the cause of an EUnavailable error from a Client call:
@@ -67,6 +68,8 @@ type captureKey struct{}
 type capture struct {
 	status     int
 	retryAfter time.Duration
+	// capped is set when PagerDuty's Retry-After exceeded maxRetryAfter.
+	capped bool
 	// refused is set when the guard refused the request (go-pagerduty
 	// flattens the error's chain).
 	refused bool
@@ -99,7 +102,7 @@ func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
 	d.metrics.observe(req, resp, false)
 	if captured && resp != nil {
 		cp.status = resp.StatusCode
-		cp.retryAfter = retryAfterHeader(resp.Header, time.Now())
+		cp.retryAfter, cp.capped = retryAfterHeader(resp.Header, time.Now())
 	}
 	return resp, err
 }
@@ -121,21 +124,25 @@ func allowedRequest(method, path string) bool {
 }
 
 // retryAfterHeader reads Retry-After (seconds or an HTTP date), falling back
-// to PagerDuty's ratelimit-reset (seconds); 0 when neither is usable.
-func retryAfterHeader(h http.Header, now time.Time) time.Duration {
+// to PagerDuty's ratelimit-reset (seconds); 0 when neither is usable. A wait
+// beyond maxRetryAfter comes back as maxRetryAfter, with capped set.
+func retryAfterHeader(h http.Header, now time.Time) (d time.Duration, capped bool) {
 	for _, name := range []string{"Retry-After", "Ratelimit-Reset"} {
 		v := h.Get(name)
 		if v == "" {
 			continue
 		}
 		if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
-			return min(time.Duration(secs)*time.Second, maxRetryAfter)
+			if secs > int64(maxRetryAfter/time.Second) {
+				return maxRetryAfter, true
+			}
+			return time.Duration(secs) * time.Second, false
 		}
 		if at, err := http.ParseTime(v); err == nil && at.After(now) {
-			return min(at.Sub(now), maxRetryAfter)
+			return min(at.Sub(now), maxRetryAfter), at.Sub(now) > maxRetryAfter
 		}
 	}
-	return 0
+	return 0, false
 }
 
 // backoff is the wait before attempt+1 when PagerDuty named none.

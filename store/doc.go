@@ -36,6 +36,8 @@
 //	                                        incident busy), deleted with the entry;
 //	                                        7 days after its last deferral (webhookretry.go)
 //	noctuary:v1:ratelimit:<bucket>:<window> counter, INCR; expires one window after its own
+//	noctuary:v1:ratelimit:<bucket>:blocked  string "1" while the bucket's API asked to wait
+//	                                        (PagerDuty 429 Retry-After), SET PX: no Reserve passes
 //	noctuary:v1:approval:<approval id>      hash: one offered action and its state (pending, running,
 //	                                        done, failed, rejected, expired); 7 days after it expires
 //	noctuary:v1:feedback:{<svc>}            hash: "right" and "wrong" vote counts of the service

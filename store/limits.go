@@ -71,7 +71,7 @@ func (s *Store) renewLease(held context.Context, lose context.CancelFunc, key, t
 // Reserve counts one request against a budget of limit requests per window,
 // shared by every replica (a fixed window counter in Redis). It returns 0
 // when the request may go now, otherwise how long to wait until the window
-// ends; it never blocks. A reservation that must wait is not counted again
+// ends, or until a block of the bucket (Block) ends; it never blocks. A reservation that must wait is not counted again
 // in the next window: the caller reserves again after waiting.
 func (s *Store) Reserve(ctx context.Context, bucket string, limit int, window time.Duration) (time.Duration, error) {
 	if limit <= 0 || window <= 0 {
@@ -82,12 +82,31 @@ func (s *Store) Reserve(ctx context.Context, bucket string, limit int, window ti
 	idx := now / w
 	key := prefixRateLimit + bucket + ":" + strconv.FormatInt(idx, 10)
 	// The counter outlives its window by one more, for replicas whose clocks lag.
-	n, err := reserveScript.Run(ctx, s.rdb, []string{key}, 2*w).Int()
+	n, err := reserveScript.Run(ctx, s.rdb, []string{key, blockedKey(bucket)}, 2*w).Int()
 	if err != nil {
 		return 0, unavailable(err)
+	}
+	if n < 0 {
+		// The bucket is blocked (Block): -n ms remain.
+		return time.Duration(-n) * time.Millisecond, nil
 	}
 	if n <= limit {
 		return 0, nil
 	}
 	return time.Duration((idx+1)*w-now) * time.Millisecond, nil
 }
+
+// Block stops every Reserve of bucket, by every replica, for d (a relative
+// expiry: the API behind the bucket asked to wait, e.g. PagerDuty's 429 with
+// Retry-After). A block never shortens one already in place.
+func (s *Store) Block(ctx context.Context, bucket string, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	if err := blockScript.Run(ctx, s.rdb, []string{blockedKey(bucket)}, max(d.Milliseconds(), 1)).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func blockedKey(bucket string) string { return prefixRateLimit + bucket + ":blocked" }
