@@ -153,6 +153,7 @@ func (b *Bot) keepLease(ctx context.Context, consumer, id string) (stop func()) 
 func (b *Bot) handleSafely(ctx context.Context, id string, data []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			b.opt.Metrics.Panics.Inc()
 			b.log.Error("Slack job panicked", "panic", r, "stack", string(debug.Stack()))
 			err = noctuary.Errorf(noctuary.EInternal, "the Slack job panicked: %v", r)
 		}
