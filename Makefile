@@ -11,7 +11,7 @@ DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
            NOCTUARY_INGEST_TOKENS=demo-ingest-token \
            DEMO_ACTION_SECRET=demo-action-secret
 
-.PHONY: run test test-calendar vet fmt-check build bench demo fuzz clean
+.PHONY: run test test-calendar vet fmt-check build bench demo fuzz clean eval eval-record
 
 run: ## serve on the embedded store with the example config
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
@@ -39,6 +39,16 @@ fmt-check:
 
 build:
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/noctuary ./cmd/noctuary
+
+# The evaluation suite (agent/eval): the heuristic engine over the incident
+# scenarios of testdata/eval, accuracy per category next to the naive rule
+# "latest change", calibration and misses. `make test` fails if accuracy falls
+# below testdata/eval/baseline.json; eval-record rewrites that file.
+eval: ## run the evaluation suite and print accuracy, calibration and misses
+	$(GO) test -count=1 -run '^TestSuite$$' -v ./agent/eval/
+
+eval-record: ## record the suite's current accuracy as the figure CI holds
+	$(GO) test -count=1 -run '^TestSuite$$' ./agent/eval/ -args -update
 
 bench: ## benchmarks against a real redis-server; see docs/performance.md
 	bash scripts/bench.sh

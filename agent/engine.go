@@ -34,6 +34,10 @@ type Result struct {
 	Recommendation noctuary.Recommendation
 	// Signals are the correlated signals, those the hypothesis rests on first.
 	Signals []noctuary.Signal
+	// Cause is the signal the hypothesis names as the likely cause; nil when
+	// it names none (no context, nothing to blame) or the engine does not say.
+	// The evaluation suite (agent/eval) scores engines by it.
+	Cause *noctuary.Signal
 	// NoContext is true when no ContextEvents fell in the window.
 	NoContext bool
 	// FallbackReason says why the primary engine's answer was not used.

@@ -49,6 +49,7 @@ func heuristic(req Request) Result {
 	for _, s := range sigs {
 		if s.Class == noctuary.ClassFailure {
 			res.Confidence = round2(math.Min(maxFailureOnly, s.Score))
+			res.Cause = &s
 			res.Hypothesis = fmt.Sprintf("No change in the %s before onset; the strongest signal is %s",
 				minutes(window), eventRef(s.Event))
 			res.Recommendation.Text = fmt.Sprintf("Investigate the %s in %s at %s UTC%s", noctuary.QuoteName(s.Event.Kind),
@@ -93,6 +94,7 @@ func explainChange(res *Result, req Request, i int) {
 	res.Confidence = round2(math.Max(0, conf))
 	res.Recommendation = recommend(e, g, req.Service)
 	res.Signals = append(append([]noctuary.Signal{cause}, sigs[:i]...), sigs[i+1:]...)
+	res.Cause = &cause
 }
 
 // runnerUp returns the index of the best change at or before onset other than i, or -1.

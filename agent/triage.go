@@ -130,8 +130,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return err
 	}
 
-	services := append([]string{svc.Key}, svc.Dependencies...)
-	events, err := w.opt.State.EventsInWindow(ctx, services, at.Add(-w.opt.Window), at.Add(w.opt.After))
+	events, err := w.opt.State.EventsInWindow(ctx, EventScope(svc), at.Add(-w.opt.Window), at.Add(w.opt.After))
 	if err != nil {
 		return err
 	}
