@@ -63,9 +63,10 @@ func (set tokenSet) match(r *http.Request) (*tokenEntry, error) {
 	return &set[found], nil
 }
 
-// allows reports whether the token may write events of service key svc.
+// allows reports whether the token may write events of service key svc; a
+// nil entry (a source that authenticates by its own means) may write any.
 func (e *tokenEntry) allows(svc string) bool {
-	return e.scope == nil || e.scope[svc]
+	return e == nil || e.scope == nil || e.scope[svc]
 }
 
 // requireAdmin guards the admin API with the admin token.

@@ -138,10 +138,7 @@ func (d *decoder) item() error {
 		return err
 	}
 	if err == nil {
-		err = ev.Validate(d.now)
-	}
-	if err == nil && d.retention > 0 {
-		err = ev.CheckRetention(d.now, d.retention)
+		err = checkEvent(&ev, d.now, d.retention)
 	}
 	if err != nil {
 		d.b.problems = append(d.b.problems, itemError{Index: i, Error: itemMessage(err)})
@@ -173,4 +170,16 @@ func (d *decoder) slowEvent() (ev noctuary.ContextEvent, err error, ok bool) {
 		err = invalidUTF8(d.s[start:d.p])
 	}
 	return w.event(), err, true
+}
+
+// checkEvent validates ev at now and, with a retention, refuses an event
+// that occurred more than retention before now.
+func checkEvent(ev *noctuary.ContextEvent, now time.Time, retention time.Duration) error {
+	if err := ev.Validate(now); err != nil {
+		return err
+	}
+	if retention > 0 {
+		return ev.CheckRetention(now, retention)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -30,39 +31,60 @@ func (s *Server) postEvents(c *gin.Context) {
 		s.failDetails(c, err, capDetails(b.problems))
 		return
 	}
+	if o, ok := s.storeChecked(c, b, tok); ok {
+		writeCounts(c, o.accepted, o.duplicates, nil)
+	}
+}
+
+// storeChecked stores b, whose events are decoded and validated, for the
+// holder of tok (nil: any service): the rest of the /v1/events rules, shared
+// by every source. It answers the request itself unless ok.
+func (s *Server) storeChecked(c *gin.Context, b batch, tok *tokenEntry) (o outcome, ok bool) {
 	if err := s.resolveServices(c, &b, tok); err != nil {
 		s.fail(c, err)
-		return
+		return o, false
 	}
 	if len(b.problems) > 0 {
 		s.rejectBatch(c, b)
-		return
+		return o, false
 	}
-	o := s.storeBatch(c.Request.Context(), b.events)
+	if len(b.events) == 0 {
+		return o, true
+	}
+	o = s.storeBatch(c.Request.Context(), b.events)
 	s.metrics.eventsAccepted.Add(float64(o.accepted))
 	s.metrics.eventsDuplicates.Add(float64(o.duplicates))
 	if o.err != nil {
 		s.failStore(c, len(b.events), o)
-		return
+		return o, false
 	}
-	writeCounts(c, o.accepted, o.duplicates)
+	return o, true
 }
 
-// readEvents authenticates the request and reads its body, at most
-// MaxEventsBody bytes.
+// readEvents authenticates the request and reads its body.
 func (s *Server) readEvents(c *gin.Context) (*tokenEntry, string, error) {
-	if len(s.tokens) == 0 {
-		return nil, "", noctuary.Errorf(noctuary.EUnauthorized, "Ingest tokens are not configured: set NOCTUARY_INGEST_TOKENS or ingest_tokens in the configuration file.")
-	}
-	tok, err := s.tokens.match(c.Request)
+	tok, err := s.bearer(c)
 	if err != nil {
 		return nil, "", err
 	}
-	if c.Request.ContentLength > MaxEventsBody {
-		return nil, "", noctuary.Errorf(noctuary.ETooLarge, "The body is larger than %d MiB; send smaller batches.", MaxEventsBody>>20)
-	}
-	body, err := readBody(http.MaxBytesReader(c.Writer, c.Request.Body, MaxEventsBody), c.Request.ContentLength)
+	body, err := readLimited(c)
 	return tok, body, err
+}
+
+// bearer returns the ingest token that the request presents.
+func (s *Server) bearer(c *gin.Context) (*tokenEntry, error) {
+	if len(s.tokens) == 0 {
+		return nil, noctuary.Errorf(noctuary.EUnauthorized, "Ingest tokens are not configured: set NOCTUARY_INGEST_TOKENS or ingest_tokens in the configuration file.")
+	}
+	return s.tokens.match(c.Request)
+}
+
+// readLimited reads the request's body, at most MaxEventsBody bytes.
+func readLimited(c *gin.Context) (string, error) {
+	if c.Request.ContentLength > MaxEventsBody {
+		return "", noctuary.Errorf(noctuary.ETooLarge, "The body is larger than %d MiB; send smaller batches.", MaxEventsBody>>20)
+	}
+	return readBody(http.MaxBytesReader(c.Writer, c.Request.Body, MaxEventsBody), c.Request.ContentLength)
 }
 
 // resolveServices replaces PagerDuty service IDs of declared services by
@@ -123,13 +145,18 @@ func isNDJSON(r *http.Request) bool {
 		strings.EqualFold(mt, "application/jsonl")
 }
 
-// writeCounts answers 202 {"accepted":A,"duplicates":D} without reflection.
-func writeCounts(c *gin.Context, accepted, duplicates int) {
+// writeCounts answers 202 {"accepted":A,"duplicates":D} without reflection,
+// with "unmapped":[…] added when unmapped is not nil (the sources' answer).
+func writeCounts(c *gin.Context, accepted, duplicates int, unmapped []string) {
 	buf := make([]byte, 0, 48)
 	buf = append(buf, `{"accepted":`...)
 	buf = strconv.AppendInt(buf, int64(accepted), 10)
 	buf = append(buf, `,"duplicates":`...)
 	buf = strconv.AppendInt(buf, int64(duplicates), 10)
+	if unmapped != nil {
+		names, _ := json.Marshal(unmapped) // strings always encode
+		buf = append(append(buf, `,"unmapped":`...), names...)
+	}
 	buf = append(buf, '}')
 	c.Data(http.StatusAccepted, "application/json; charset=utf-8", buf)
 }

@@ -28,6 +28,7 @@ type metrics struct {
 	eventsAccepted   prometheus.Counter
 	eventsDuplicates prometheus.Counter
 	eventsRejected   prometheus.Counter
+	unmapped         *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics {
@@ -57,8 +58,12 @@ func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics 
 			Name: "noctuary_events_rejected_total",
 			Help: "ContextEvents refused because their batch held an invalid or out-of-scope event.",
 		}),
+		unmapped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_source_items_unmapped_total",
+			Help: "Items of a source's payload (an alert, a repository's event, a Kubernetes Event) that map to no service, by source.",
+		}, []string{"source"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected,
+	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected, m.unmapped,
 		newStreamCollector(st, log))
 	return m
 }

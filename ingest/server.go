@@ -23,6 +23,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	EnqueueWebhook(ctx context.Context, ev noctuary.WebhookEvent) (duplicate bool, err error)
 	AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (accepted, duplicates int, err error)
+	EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error)
 	ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error)
 	Integration(ctx context.Context, id string) (noctuary.Integration, error)
 	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
@@ -53,6 +54,8 @@ type Options struct {
 	// refused with the batch's other validation errors. Zero leaves the
 	// refusal to the store, whose answer lists no index.
 	EventRetention time.Duration
+	// Sources are the tools' endpoints, POST /v1/events/<name>.
+	Sources []Source
 }
 
 // Server is the HTTP server. Create it with New; serve Handler.
@@ -100,11 +103,11 @@ func New(opt Options) *Server {
 		admin := newTokenSet([]Token{{Token: opt.AdminToken}})
 		s.adminKey = &admin
 	}
-	s.engine = s.newEngine(promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(opt.Logger.Handler(), slog.LevelError)}))
+	s.engine = s.newEngine(opt.Sources, promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(opt.Logger.Handler(), slog.LevelError)}))
 	return s
 }
 
-func (s *Server) newEngine(metricsHandler http.Handler) *gin.Engine {
+func (s *Server) newEngine(srcs []Source, metricsHandler http.Handler) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.RedirectTrailingSlash = false
@@ -121,6 +124,9 @@ func (s *Server) newEngine(metricsHandler http.Handler) *gin.Engine {
 	e.GET("/metrics", gin.WrapH(metricsHandler))
 	e.POST("/webhooks/pagerduty/:integration", s.postWebhook)
 	e.POST("/v1/events", s.postEvents)
+	for _, src := range srcs {
+		e.POST("/v1/events/"+src.Name, s.postSource(src))
+	}
 	s.admin = e.Group("/api/v1", s.requireAdmin)
 	s.admin.GET("/incidents/:id", s.getIncident)
 	s.admin.GET("/webhooks/dead", s.getDeadWebhooks)

@@ -40,6 +40,7 @@ type Config struct {
 	IngestTokens []IngestToken
 	Slack        Slack
 	Gemini       Gemini
+	Sources      Sources
 
 	LLMTimeout        time.Duration
 	ApprovalTTL       time.Duration
@@ -89,13 +90,17 @@ func Default() *Config {
 		PagerDutyRateLimit: 960,
 		Slack:              Slack{APIURL: "https://slack.com/api/"},
 		Gemini:             Gemini{Model: "gemini-2.5-flash"},
-		LLMTimeout:         10 * time.Second,
-		ApprovalTTL:        30 * time.Minute,
-		CorrelationWindow:  30 * time.Minute,
-		EventRetention:     72 * time.Hour,
-		TriageConcurrency:  4,
-		ClaimIdle:          90 * time.Second,
-		ShutdownGrace:      20 * time.Second,
+		Sources: Sources{
+			Alertmanager: AlertmanagerSource{ServiceLabel: "service"},
+			Kubernetes:   KubernetesSource{ServiceLabel: "app.kubernetes.io/name"},
+		},
+		LLMTimeout:        10 * time.Second,
+		ApprovalTTL:       30 * time.Minute,
+		CorrelationWindow: 30 * time.Minute,
+		EventRetention:    72 * time.Hour,
+		TriageConcurrency: 4,
+		ClaimIdle:         90 * time.Second,
+		ShutdownGrace:     20 * time.Second,
 	}
 }
 
@@ -134,6 +139,7 @@ func Parse(data []byte, name string, lookup func(string) (string, bool)) (*Confi
 	l.services(raw.Services)
 	l.ingestTokens(raw.IngestTokens)
 	l.slackAdmins(raw.Slack)
+	l.sources(raw.Sources)
 	if err := l.err(); err != nil {
 		return nil, err
 	}

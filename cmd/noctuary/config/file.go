@@ -19,6 +19,7 @@ type rawFile struct {
 	Services     []at[rawService]     `yaml:"services"`
 	IngestTokens []at[rawIngestToken] `yaml:"ingest_tokens"`
 	Slack        rawSlack             `yaml:"slack"`
+	Sources      rawSources           `yaml:"sources"`
 	Settings     map[string]text      `yaml:"settings"`
 }
 

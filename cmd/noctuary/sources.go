@@ -1,0 +1,15 @@
+package main
+
+import (
+	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/ingest"
+	"github.com/noctuary/noctuary/ingest/sources"
+)
+
+// eventSources are the tools' endpoints, POST /v1/events/<name>, configured
+// by the file's sources: section.
+func eventSources(cfg config.Sources) []ingest.Source {
+	return []ingest.Source{
+		{Name: "alertmanager", Bearer: true, Translator: sources.Alertmanager{ServiceLabel: cfg.Alertmanager.ServiceLabel}},
+	}
+}
