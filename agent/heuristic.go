@@ -3,6 +3,8 @@ package agent
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/noctuary/noctuary"
@@ -13,98 +15,185 @@ import (
 const (
 	maxConfidence       = 0.95
 	maxQuietChange      = 0.60 // a change that no failure signal followed
-	maxFailureOnly      = 0.50
+	maxInfraFailure     = 0.80 // an infrastructure failure, no change
+	maxFirstFailure     = 0.70 // the first failure, no change before it
+	maxQuietFailure     = 0.50 // either, when no failure signal followed
+	maxNoCandidate      = 0.30 // no candidate: the strongest symptom only
 	maxInfoOnly         = 0.20
 	noContextConfidence = 0.10
-	// closeRace: when the runner-up change scores within this of the top
+	// closeRace: when the runner-up candidate scores within this of the top
 	// one, confidence drops by the difference.
 	closeRace = 0.20
+	// maxRankedBelow is how many innocuous changes the hypothesis names.
+	maxRankedBelow = 2
 )
 
 // heuristic is the built-in engine: it explains the incident by the
-// top-ranked change before onset, corroborated by the failure signals after
-// it. It never fails and needs no network.
+// top-ranked candidate cause (a change that counts, or a failure before
+// onset that nothing explains; see Correlate), corroborated by the failure
+// signals after it, and says which changes it ranked below and why. It never
+// fails and needs no network.
 func heuristic(req Request) Result {
 	sigs := req.Correlation.Signals
 	res := Result{Engine: noctuary.EngineHeuristic, Signals: sigs}
-	window := req.Correlation.Window()
-	if window <= 0 {
-		window = DefaultWindow
-	}
-	svc := serviceName(req)
 	if len(sigs) == 0 {
-		res.NoContext = true
-		res.Confidence = noContextConfidence
-		res.Hypothesis = fmt.Sprintf("No ContextEvents for %s or its dependencies in the %s before onset; "+
-			"the cause is likely outside recent changes", svc, minutes(window))
-		res.Recommendation.Text = fmt.Sprintf("Check the dashboards and logs of %s, its dependencies and "+
-			"providers; send deploys and config changes to /v1/events so the next triage has context", svc)
+		return noContext(req, res)
+	}
+	if top := sigs[0]; top.Score >= candidateFloor {
+		if top.Class == noctuary.ClassChange {
+			explainChange(&res, req)
+		} else {
+			explainFailure(&res, req)
+		}
+		res.Hypothesis += rankedBelow(req)
+		res.Confidence = confidence(sigs, res.Confidence)
+		cause := sigs[0]
+		res.Cause = &cause
 		return res
 	}
-	if i := causeIndex(sigs, req.Onset); i >= 0 {
-		explainChange(&res, req, i)
-		return res
-	}
-	top := sigs[0]
 	for _, s := range sigs {
 		if s.Class == noctuary.ClassFailure {
-			res.Confidence = round2(math.Min(maxFailureOnly, s.Score))
-			res.Cause = &s
-			res.Hypothesis = fmt.Sprintf("No change in the %s before onset; the strongest signal is %s",
-				minutes(window), eventRef(s.Event))
+			res.Confidence = round2(math.Min(maxNoCandidate, s.Score))
+			res.Hypothesis = fmt.Sprintf("No change in the %s before onset%s; the strongest signal is %s",
+				minutes(req.Correlation.Window()), countsNote(req), eventRef(s.Event))
 			res.Recommendation.Text = fmt.Sprintf("Investigate the %s in %s at %s UTC%s", noctuary.QuoteName(s.Event.Kind),
 				noctuary.QuoteName(s.Event.Source), clock(s.Event.OccurredAt), detail(s.Event))
 			return res
 		}
 	}
+	top := sigs[0]
 	res.Confidence = round2(math.Min(maxInfoOnly, top.Score))
-	res.Hypothesis = fmt.Sprintf("No change before onset and no failure signal among the %d event(s) "+
-		"around onset; the cause is likely outside recent changes", len(sigs))
+	res.Hypothesis = fmt.Sprintf("No change before onset%s and no failure signal among the %d event(s) "+
+		"around onset; the cause is likely outside recent changes", countsNote(req), len(sigs))
 	res.Recommendation.Text = fmt.Sprintf("Check the dashboards and logs of %s and its dependencies; "+
-		"the nearest event is %s", svc, eventRef(top.Event))
+		"the nearest event is %s", serviceName(req), eventRef(top.Event))
 	return res
 }
 
-// causeIndex returns the index of the top-ranked change at or before onset, or -1.
-func causeIndex(sigs []noctuary.Signal, onset time.Time) int {
-	for i, s := range sigs {
-		if s.Class == noctuary.ClassChange && !s.Event.OccurredAt.After(onset) {
-			return i
-		}
+// noContext is the honest answer when no event fell in the window: it names
+// the services searched and the exact window.
+func noContext(req Request, res Result) Result {
+	c := req.Correlation
+	svc := serviceName(req)
+	searched := svc + ", which declares no dependencies,"
+	if deps := req.Service.Dependencies; len(deps) > 0 {
+		searched = fmt.Sprintf("%s or its dependencies (%s)", svc, strings.Join(deps, ", "))
 	}
-	return -1
+	res.NoContext = true
+	res.Confidence = noContextConfidence
+	res.Hypothesis = fmt.Sprintf("No ContextEvents for %s in the %s before onset or the %s after "+
+		"(%s to %s UTC); the cause is likely outside recent changes", searched, minutes(c.Window()),
+		minutes(c.To.Sub(c.Onset)), clock(c.From), clock(c.To))
+	res.Recommendation.Text = fmt.Sprintf("Check the dashboards and logs of %s, its dependencies and "+
+		"providers; send deploys and config changes to /v1/events so the next triage has context", svc)
+	return res
 }
 
-func explainChange(res *Result, req Request, i int) {
-	sigs := req.Correlation.Signals
-	cause := sigs[i]
-	e := cause.Event
-	g := groupOf(e.Kind)
-	res.Hypothesis = fmt.Sprintf("%s %s %s%s", describe(e, g, req.Service), g.verb, before(req.Onset.Sub(e.OccurredAt)), hearsay(e))
-	limit := maxQuietChange
-	if failuresAfter(e.OccurredAt, sigs) > 0 {
-		limit = maxConfidence
-	}
-	conf := math.Min(limit, cause.Score)
-	if r := runnerUp(sigs, req.Onset, i); r >= 0 {
-		if margin := cause.Score - sigs[r].Score; margin < closeRace {
+// confidence caps the cause's confidence at limit and its score, lowered
+// when the runner-up candidate is close.
+func confidence(sigs []noctuary.Signal, limit float64) float64 {
+	conf := math.Min(limit, sigs[0].Score)
+	if len(sigs) > 1 && sigs[1].Score >= candidateFloor {
+		if margin := sigs[0].Score - sigs[1].Score; margin < closeRace {
 			conf -= closeRace - margin
 		}
 	}
-	res.Confidence = round2(math.Max(0, conf))
-	res.Recommendation = recommend(e, g, req.Service)
-	res.Signals = append(append([]noctuary.Signal{cause}, sigs[:i]...), sigs[i+1:]...)
-	res.Cause = &cause
+	return round2(math.Max(0, conf))
 }
 
-// runnerUp returns the index of the best change at or before onset other than i, or -1.
-func runnerUp(sigs []noctuary.Signal, onset time.Time, i int) int {
-	for j, s := range sigs {
-		if j != i && s.Class == noctuary.ClassChange && !s.Event.OccurredAt.After(onset) {
-			return j
+// explainChange names the top change, what it changed, and why it was
+// preferred; res.Confidence is set to the cap that confidence applies.
+func explainChange(res *Result, req Request) {
+	cause := req.Correlation.Signals[0]
+	e := cause.Event
+	g := groupOf(e.Kind)
+	res.Hypothesis = fmt.Sprintf("%s%s %s %s%s%s", describe(e, g, req.Service), whatChanged(e), g.verb,
+		before(req.Onset.Sub(e.OccurredAt)), said(e), pointsAt(cause))
+	res.Confidence = maxQuietChange
+	if failuresAfter(e.OccurredAt, req.Correlation.Signals) > 0 {
+		res.Confidence = maxConfidence
+	}
+	res.Recommendation = recommend(e, g, req.Service)
+}
+
+// explainFailure names the failure that nothing explains: an infrastructure
+// failure, or the first failure when no change came before it.
+func explainFailure(res *Result, req Request) {
+	cause := req.Correlation.Signals[0]
+	e := cause.Event
+	what, limit := "First failure, with no change before it", maxFirstFailure
+	if reasonOf(cause, "infrastructure failure") != "" {
+		what, limit = "Infrastructure failure", maxInfraFailure
+	}
+	if failuresAfter(e.OccurredAt, req.Correlation.Signals) == 0 {
+		limit = maxQuietFailure
+	}
+	res.Hypothesis = fmt.Sprintf("%s: %s of %s %s%s%s", what, noctuary.QuoteName(e.Kind), e.Service,
+		before(req.Onset.Sub(e.OccurredAt)), detail(e), pointsAt(cause))
+	res.Confidence = limit
+	res.Recommendation.Text = fmt.Sprintf("Investigate the %s of %s in %s at %s UTC first: the failures after it "+
+		"likely follow from it%s", noctuary.QuoteName(e.Kind), e.Service, noctuary.QuoteName(e.Source),
+		clock(e.OccurredAt), detail(e))
+}
+
+// pointsAt is "; TLS symptoms (handshake) point at it" when a domain rule
+// preferred the cause, else "".
+func pointsAt(s noctuary.Signal) string {
+	if r := reasonOf(s, "point at it"); r != "" {
+		return "; " + r
+	}
+	return ""
+}
+
+// rankedBelow is "; ranked below: terraform_apply (terraform, 02:10:00 UTC),
+// it reported no changes", naming the latest innocuous changes.
+func rankedBelow(req Request) string {
+	var parts []string
+	var n int
+	for _, s := range latestFirst(req.Correlation.Signals) {
+		r := reasonOf(s, "ranked below: ")
+		if r == "" {
+			continue
+		}
+		if n++; n <= maxRankedBelow {
+			parts = append(parts, eventRef(s.Event)+", "+strings.TrimPrefix(r, "ranked below: "))
 		}
 	}
-	return -1
+	if n > maxRankedBelow {
+		parts = append(parts, fmt.Sprintf("and %d more", n-maxRankedBelow))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; ranked below: " + strings.Join(parts, "; ")
+}
+
+// countsNote is " that counts (ranked below: …)" when innocuous changes were
+// ranked out, else "".
+func countsNote(req Request) string {
+	if r := rankedBelow(req); r != "" {
+		return " that counts (" + strings.TrimPrefix(r, "; ") + ")"
+	}
+	return ""
+}
+
+func latestFirst(sigs []noctuary.Signal) []noctuary.Signal {
+	out := slices.Clone(sigs)
+	slices.SortStableFunc(out, func(a, b noctuary.Signal) int { return b.Event.OccurredAt.Compare(a.Event.OccurredAt) })
+	return out
+}
+
+// reasonOf returns the first of s's reasons that contains part, without its
+// score contribution, or "".
+func reasonOf(s noctuary.Signal, part string) string {
+	for _, r := range s.Reasons {
+		if strings.Contains(r, part) {
+			if i := strings.LastIndexByte(r, ' '); i > 0 {
+				return r[:i]
+			}
+		}
+	}
+	return ""
 }
 
 func serviceName(req Request) string {

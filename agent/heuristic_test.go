@@ -10,7 +10,7 @@ import (
 func request(svc noctuary.Service, evs ...noctuary.ContextEvent) Request {
 	inc := seedIncident()
 	return Request{Incident: inc, Service: svc, Onset: seedOnset,
-		Correlation: Correlate(inc, seedOnset, evs, CorrelateOptions{})}
+		Correlation: Correlate(inc, seedOnset, evs, CorrelateOptions{Service: svc})}
 }
 
 func TestHeuristicSeed(t *testing.T) {
@@ -89,16 +89,21 @@ func TestHeuristic(t *testing.T) {
 			event("d2", "checkout", "deploy", "argocd", "02:10:40", "", map[string]string{"sha": "a1b2c3d", "previous_sha": "9f8e7d6"}), oom},
 			"Deploy sha=b2c3d4e rolled out 4 minutes before onset",
 			noctuary.Recommendation{Text: "Rollback to sha=a1b2c3d", Action: "rollback", Params: map[string]string{"sha": "a1b2c3d"}, Destructive: true}, 0.5, 0.7},
-		{"only failure signals", seedService(), []noctuary.ContextEvent{oom},
-			"No change in the 30 minutes before onset; the strongest signal is OOMKill (kubernetes, 02:14:41 UTC)",
-			noctuary.Recommendation{Text: `Investigate the OOMKill in kubernetes at 02:14:41 UTC; kubernetes wrote "checkout-7d9f container killed"`}, 0.3, 0.5},
+		{"only failure signals: the first one that is not a symptom", seedService(), []noctuary.ContextEvent{oom},
+			`First failure, with no change before it: OOMKill of checkout less than a minute before onset; kubernetes wrote "checkout-7d9f container killed"`,
+			noctuary.Recommendation{Text: `Investigate the OOMKill of checkout in kubernetes at 02:14:41 UTC first: the failures after it likely follow from it; kubernetes wrote "checkout-7d9f container killed"`}, 0.3, 0.5},
+		{"only the service's own symptoms", seedService(), []noctuary.ContextEvent{
+			event("err", "checkout", "HighErrorRate", "prometheus", "02:14:00", "5xx ratio 12%", nil)},
+			"No change in the 30 minutes before onset; the strongest signal is HighErrorRate (prometheus, 02:14:00 UTC)",
+			noctuary.Recommendation{Text: `Investigate the HighErrorRate in prometheus at 02:14:00 UTC; prometheus wrote "5xx ratio 12%"`}, 0.2, 0.3},
 		{"only information and a late change", seedService(), []noctuary.ContextEvent{
 			event("hb", "checkout", "heartbeat", "cron", "02:14:00", "", nil),
 			event("late", "checkout", "deploy", "argocd", "02:16:00", "hotfix", nil)},
 			"No change before onset and no failure signal among the 2 event(s) around onset; the cause is likely outside recent changes",
 			noctuary.Recommendation{Text: "Check the dashboards and logs of checkout and its dependencies; the nearest event is heartbeat (cron, 02:14:00 UTC)"}, 0.05, 0.2},
 		{"no events", seedService(), nil,
-			"No ContextEvents for checkout or its dependencies in the 30 minutes before onset; the cause is likely outside recent changes",
+			"No ContextEvents for checkout or its dependencies (postgres-main) in the 30 minutes before onset or the 5 minutes after " +
+				"(01:44:50 to 02:19:50 UTC); the cause is likely outside recent changes",
 			noctuary.Recommendation{Text: "Check the dashboards and logs of checkout, its dependencies and providers; " +
 				"send deploys and config changes to /v1/events so the next triage has context"}, 0.1, 0.1},
 	}
@@ -126,8 +131,8 @@ func TestHeuristicWindowWording(t *testing.T) {
 	req := Request{Incident: inc, Service: seedService(), Onset: seedOnset,
 		Correlation: Correlate(inc, seedOnset, nil, CorrelateOptions{Window: 2 * 60 * 60 * 1e9})}
 	res := heuristic(req)
-	if want := "No ContextEvents for checkout or its dependencies in the 2 hours before onset; " +
-		"the cause is likely outside recent changes"; res.Hypothesis != want {
+	if want := "No ContextEvents for checkout or its dependencies (postgres-main) in the 2 hours before onset or the 5 minutes after " +
+		"(00:14:50 to 02:19:50 UTC); the cause is likely outside recent changes"; res.Hypothesis != want {
 		t.Errorf("hypothesis = %q", res.Hypothesis)
 	}
 }

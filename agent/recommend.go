@@ -25,7 +25,7 @@ var (
 )
 
 // identityKeys are attributes that name what a change installed, most specific first.
-var identityKeys = []string{"sha", "version", "image", "tag", "revision", "flag", "key"}
+var identityKeys = []string{"sha", "version", "image", "tag", "revision", "flag", "key", "migration", "parameter", "setting"}
 
 func groupOf(kind string) changeGroup {
 	k := NormalizeKind(kind)
@@ -79,6 +79,58 @@ func identity(e noctuary.ContextEvent, prefix string) string {
 func hearsay(e noctuary.ContextEvent) string {
 	if q := quoteSummary(e); q != "" && identity(e, "") == "" {
 		return "; " + q
+	}
+	return ""
+}
+
+// whatChanged is what the change set, from its attributes: " (m5.large →
+// m6g.large)" from its old and new values, " (state=on)" from its new value
+// alone, and its image when another attribute names it; "" when no value has
+// the conservative shape of a name (free text is left to said).
+func whatChanged(e noctuary.ContextEvent) string {
+	var parts []string
+	old, newKey := attr(e, oldKeys...), firstKey(e, newKeys)
+	switch nv := e.Attributes[newKey]; {
+	case newKey == "":
+	case ValidTarget("value", old) && ValidTarget("value", nv):
+		parts = append(parts, old+" → "+nv)
+	case ValidTarget("value", nv):
+		parts = append(parts, newKey+"="+nv)
+	}
+	if img := e.Attributes["image"]; ValidTarget("image", img) && !strings.HasPrefix(identity(e, ""), "image=") {
+		parts = append(parts, "image="+img)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// firstKey returns the first of keys that e's attributes hold non-empty.
+func firstKey(e noctuary.ContextEvent, keys []string) string {
+	for _, k := range keys {
+		if strings.TrimSpace(e.Attributes[k]) != "" {
+			return k
+		}
+	}
+	return ""
+}
+
+// said is what the change's source wrote about it, quoted, when the summary
+// says more than the service, kind, source and attribute values already
+// named: `; flyway wrote "add index on orders"`.
+func said(e noctuary.ContextEvent) string {
+	known := []string{e.Service, e.Kind, e.Source}
+	for _, v := range e.Attributes {
+		known = append(known, v)
+	}
+	named := tokens(known...)
+	for w := range tokens(e.Summary) {
+		if !named[w] {
+			if q := quoteSummary(e); q != "" {
+				return "; " + q
+			}
+		}
 	}
 	return ""
 }

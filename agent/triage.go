@@ -136,7 +136,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	}
 	req := Request{
 		Incident: ev.Incident, Service: svc, Onset: at,
-		Correlation: Correlate(ev.Incident, at, events, CorrelateOptions{Window: w.opt.Window, After: w.opt.After}),
+		Correlation: Correlate(ev.Incident, at, events, CorrelateOptions{Window: w.opt.Window, After: w.opt.After, Service: svc}),
 	}
 	t := noctuary.Triage{
 		ID: id, Integration: writer, Service: svc.Key, Mode: svc.Mode,

@@ -1,0 +1,88 @@
+package agent
+
+import (
+	"strings"
+
+	"github.com/noctuary/noctuary"
+)
+
+// What a failure signal says about the cause (docs/architecture.md,
+// "Ranking rules"):
+//   - an infrastructure failure (a disk full, a certificate expired, a node
+//     lost, a cloud zone or load balancer outage) breaks on its own, so it is
+//     a candidate cause whenever it starts before onset;
+//   - a symptom of the paging service itself (error rate, latency, 5xx, an
+//     alert) is an effect, never a candidate;
+//   - any other failure before onset (an OOMKill, evictions, a deadlock, a
+//     dependency's errors) is a candidate when nothing that could have
+//     caused it came before it: no change that counts, no other failure.
+type failureRole int
+
+const (
+	roleEffect failureRole = iota
+	roleInfrastructure
+	roleFirstFailure
+)
+
+// infraKinds and infraTerms recognise infrastructure failures by normalised
+// kind (substring) or by the words of a kind that is not a symptom.
+var (
+	infraKinds = []string{"diskfull", "diskpressure", "nospace", "diskspace", "volumefull", "certexpir",
+		"certificateexpir", "tlsexpir", "expired", "nodenotready", "notready", "nodedown", "nodefailure",
+		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
+		"partition", "volumedegraded", "unreachable"}
+	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
+		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",
+		"node not ready", "notready ", "node lost", "node down", "availability zone", "zone outage", "region outage",
+		"regional outage", "load balancer", "outage ", "hardware failure", "instance retirement", "volume degraded",
+		"network partition", "kernel panic", "host unreachable"}
+	// symptomKinds are normalised kind substrings that say how a service
+	// misbehaves rather than why.
+	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",
+		"exception", "saturat", "throttl", "slo", "apdex", "availability", "healthcheck", "probe", "panic", "http"}
+)
+
+// infrastructure reports whether the failure e is an infrastructure
+// failure: by its kind, or by its words when its kind is not a symptom.
+func infrastructure(e noctuary.ContextEvent) bool {
+	k := NormalizeKind(e.Kind)
+	for _, w := range infraKinds {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return !symptomKind(k) && eventText(e).match(infraTerms) != ""
+}
+
+func symptomKind(k string) bool {
+	for _, w := range symptomKinds {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// roleOf says what the failure sc.all[i] at or before onset is; failures
+// after onset are effects. realChange[j] marks the changes that count.
+func roleOf(i int, sc *scoring) failureRole {
+	s := sc.all[i]
+	e := s.Event
+	switch {
+	case e.OccurredAt.After(sc.onset):
+		return roleEffect
+	case infrastructure(e):
+		return roleInfrastructure
+	case ownEvent(e, sc.svc) && symptomKind(NormalizeKind(e.Kind)):
+		return roleEffect
+	}
+	for j, o := range sc.all {
+		if j == i || !o.Event.OccurredAt.Before(e.OccurredAt) {
+			continue
+		}
+		if sc.realChange[j] || (o.Class == noctuary.ClassFailure && !(ownEvent(o.Event, sc.svc) && symptomKind(NormalizeKind(o.Event.Kind)))) {
+			return roleEffect
+		}
+	}
+	return roleFirstFailure
+}

@@ -1,0 +1,224 @@
+package agent
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/noctuary/noctuary"
+)
+
+// An innocuous change says plainly that it changed nothing that runs, or was
+// undone before onset, or cannot reach the paging service: it ranks below
+// every change that did change something (docs/architecture.md, "Ranking
+// rules"). Each rule returns why, or "".
+var innocuousRules = []func(i int, sc *scoring) string{noOpRun, scopeOnly, aborted, undone, offPath}
+
+// innocuous returns why the change sc.all[i] is innocuous, or "".
+func innocuous(i int, sc *scoring) string {
+	for _, rule := range innocuousRules {
+		if why := rule(i, sc); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// noOpTerms are what plan/apply tools write when nothing changed.
+var noOpTerms = []string{"no changes ", "0 to add 0 to change 0 to destroy", "0 added 0 changed 0 destroyed",
+	"nothing to do ", "infrastructure matches the configuration", "already up to date", "no op ", "noop ", "no diff "}
+
+// countKeys are attributes that count what a run changed.
+var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_destroy", "added", "changed",
+	"destroyed", "changes", "resources_changed", "resource_changes", "changed_resources"}
+
+// noOpRun: a run (terraform, helm, a sync) that reported no changes.
+func noOpRun(i int, sc *scoring) string {
+	e := sc.all[i].Event
+	t := textOf(e.Summary, attr(e, "result", "status", "outcome", "message"))
+	if m := t.match(noOpTerms); m != "" && !strings.Contains(string(t), " "+m+" to ") && !strings.Contains(string(t), " "+m+" in ") {
+		return "it reported no changes"
+	}
+	counted := false
+	for _, k := range countKeys {
+		switch strings.TrimSpace(e.Attributes[k]) {
+		case "":
+		case "0":
+			counted = true
+		default:
+			return ""
+		}
+	}
+	if counted {
+		return "it reported no changes"
+	}
+	return ""
+}
+
+// scopes are the parts of a codebase that do not run in production: a
+// change that says it touched only those changed nothing that runs.
+var scopes = []struct {
+	name  string
+	terms []string
+}{
+	{"docs", []string{"docs", "doc", "documentation", "readme", "changelog", "comments", "comment", "typo", "typos"}},
+	{"metrics", []string{"metrics", "metric", "dashboards", "dashboard", "telemetry", "instrumentation"}},
+	{"tests", []string{"tests", "test", "ci", "lint"}},
+}
+
+// scopeTerms builds "docs only ", "only docs ", "docs-only" (as "docs only ").
+func scopeTerms(words []string) []string {
+	var out []string
+	for _, w := range words {
+		out = append(out, w+" only ", "only "+w+" ", "only the "+w+" ")
+	}
+	return out
+}
+
+// scopeKeys are attributes that may name a change's scope.
+var scopeKeys = []string{"scope", "change_type", "type", "category", "changes"}
+
+// scopeOnly: a docs-, metrics- or tests-only change, by its summary, a scope
+// attribute, or changed files that are all documentation.
+func scopeOnly(i int, sc *scoring) string {
+	e := sc.all[i].Event
+	t := textOf(e.Summary)
+	for _, s := range scopes {
+		if t.match(scopeTerms(s.terms)) != "" || slices.Contains(s.terms, strings.ToLower(attr(e, scopeKeys...))) {
+			return fmt.Sprintf("it is a %s-only change", s.name)
+		}
+	}
+	if t.match([]string{"no functional change", "no runtime change", "no code change", "no behavior change", "no behaviour change"}) != "" {
+		return "its source says it has no functional change"
+	}
+	if docsFiles(attr(e, "files", "changed_files", "paths", "changed_paths")) {
+		return "it is a docs-only change"
+	}
+	return ""
+}
+
+// docsFiles reports whether list (comma or space separated paths) names
+// only documentation files.
+func docsFiles(list string) bool {
+	paths := strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+	if len(paths) == 0 {
+		return false
+	}
+	for _, p := range paths {
+		p = strings.ToLower(p)
+		doc := strings.HasPrefix(p, "docs/") || strings.Contains(p, "/docs/")
+		for _, ext := range []string{".md", ".rst", ".adoc", ".txt"} {
+			doc = doc || strings.HasSuffix(p, ext)
+		}
+		if !doc {
+			return false
+		}
+	}
+	return true
+}
+
+// abortWords and abortSubjects build "canary aborted", "rollout was
+// cancelled", "aborted canary".
+var (
+	abortWords    = []string{"aborted", "cancelled", "canceled", "halted", "abandoned"}
+	abortSubjects = []string{"canary", "rollout", "deploy", "deployment", "release", "analysis", "upgrade", "run", "pipeline", "sync"}
+	abortTerms    = func() []string {
+		var out []string
+		for _, s := range abortSubjects {
+			for _, w := range abortWords {
+				out = append(out, s+" "+w+" ", s+" was "+w+" ", w+" "+s+" ", w+" the "+s+" ")
+			}
+		}
+		return out
+	}()
+)
+
+// aborted: a change whose kind, status or summary says it was aborted.
+func aborted(i int, sc *scoring) string {
+	e := sc.all[i].Event
+	k := NormalizeKind(e.Kind)
+	status := strings.ToLower(attr(e, "status", "phase", "result", "outcome", "state"))
+	if strings.Contains(k, "abort") || strings.Contains(k, "cancel") || slices.Contains(abortWords, status) ||
+		status == "abort" || textOf(e.Summary).match(abortTerms) != "" {
+		return "it was aborted"
+	}
+	return ""
+}
+
+// offPath: a change of a service that is neither the paging one nor one of
+// its declared dependencies.
+func offPath(i int, sc *scoring) string {
+	e, svc := sc.all[i].Event, sc.svc
+	if svc.Key == "" || ownEvent(e, svc) || slices.Contains(svc.Dependencies, e.Service) {
+		return ""
+	}
+	return fmt.Sprintf("%s has no declared dependency path to %s", e.Service, svc.Key)
+}
+
+// undone: a change undone before onset, or the change that undid one: the
+// service is back where it was before either.
+func undone(i int, sc *scoring) string {
+	e := sc.all[i].Event
+	for _, o := range sc.all {
+		u := o.Event
+		if o.Class != noctuary.ClassChange || u.Service != e.Service || u.OccurredAt.After(sc.onset) {
+			continue
+		}
+		switch {
+		case u.OccurredAt.After(e.OccurredAt) && reverts(e, u, sc.all):
+			return fmt.Sprintf("it was undone at %s UTC, before onset", clock(u.OccurredAt))
+		case u.OccurredAt.Before(e.OccurredAt) && reverts(u, e, sc.all):
+			return fmt.Sprintf("it undid the change at %s UTC", clock(u.OccurredAt))
+		}
+	}
+	return ""
+}
+
+// Attributes that name what a change changed, and its values before and after.
+var (
+	subjectKeys = []string{"flag", "flag_key", "feature_flag", "key", "parameter", "setting"}
+	newKeys     = []string{"new_value", "new", "to", "after", "new_state", "state", "value", "enabled", "variation"}
+	oldKeys     = []string{"old_value", "old", "from", "before", "previous_value", "previous_state", "previous"}
+	revertTerms = []string{"revert", "rolled back", "roll back", "rollback", "restored", "restore ", "undo", "undid", "undone"}
+)
+
+// reverts reports whether the later change u undid the change e (same
+// service): u sets e's subject back to its old value, or says it reverted
+// it, or a deploy goes back to what e replaced, or a rollback follows e as
+// the service's latest deploy.
+func reverts(e, u noctuary.ContextEvent, all []noctuary.Signal) bool {
+	if s := attr(e, subjectKeys...); s != "" {
+		if !strings.EqualFold(s, attr(u, subjectKeys...)) {
+			return false
+		}
+		before, after, again := attr(e, oldKeys...), attr(e, newKeys...), attr(u, newKeys...)
+		return eventText(u).match(revertTerms) != "" || (before != "" && strings.EqualFold(again, before)) ||
+			(before == "" && isBool(after) && isBool(again) && !strings.EqualFold(after, again))
+	}
+	for _, k := range []string{"sha", "image", "version", "tag", "revision"} {
+		if p := e.Attributes["previous_"+k]; p != "" && p == u.Attributes[k] {
+			return true
+		}
+	}
+	return groupOf(u.Kind) == groupRollback && groupOf(e.Kind) == groupDeploy && latestDeploy(e, u, all)
+}
+
+// latestDeploy reports whether e is the last deploy of its service before u.
+func latestDeploy(e, u noctuary.ContextEvent, all []noctuary.Signal) bool {
+	for _, s := range all {
+		o := s.Event
+		if s.Class == noctuary.ClassChange && o.Service == e.Service && groupOf(o.Kind) == groupDeploy &&
+			o.OccurredAt.After(e.OccurredAt) && o.OccurredAt.Before(u.OccurredAt) {
+			return false
+		}
+	}
+	return true
+}
+
+func isBool(v string) bool {
+	switch strings.ToLower(v) {
+	case "true", "false", "on", "off", "enabled", "disabled", "yes", "no", "1", "0":
+		return true
+	}
+	return false
+}
