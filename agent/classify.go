@@ -52,7 +52,9 @@ var KindClasses = map[string]noctuary.Class{
 var (
 	changeKeywords  = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
-		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expired", "unavailable"}
+		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expir", "unavailable",
+		"awshealth", "healthevent", "servicehealth", "operationalissue", "degrad", "notready", "pressure", "nospace",
+		"unreachable", "refused", "killed", "lag", "toomany"}
 )
 
 // NormalizeKind returns kind in lower case with everything but letters and
