@@ -79,7 +79,7 @@ var errTimedOut = errors.New("timed out")
 // about, or primary errs, times out or answers something invalid; in the
 // last three cases FallbackReason says why.
 func Hypothesize(ctx context.Context, primary Engine, req Request, timeout time.Duration) Result {
-	fallback := heuristic(req)
+	fallback := Heuristic(req)
 	if primary == nil || !req.Service.LLM || len(req.Correlation.Signals) == 0 {
 		return fallback
 	}

@@ -28,12 +28,13 @@ const (
 	maxRankedBelow = 2
 )
 
-// heuristic is the built-in engine: it explains the incident by the
+// Heuristic is the built-in engine: it explains the incident by the
 // top-ranked candidate cause (a change that counts, or a failure before
 // onset that nothing explains; see Correlate), corroborated by the failure
 // signals after it, and says which changes it ranked below and why. It never
-// fails and needs no network.
-func heuristic(req Request) Result {
+// fails and needs no network. Its Cause, when set, is the correlation's
+// first signal. The LLM engine is asked to confirm or overturn its choice.
+func Heuristic(req Request) Result {
 	sigs := req.Correlation.Signals
 	res := Result{Engine: noctuary.EngineHeuristic, Signals: sigs}
 	if len(sigs) == 0 {

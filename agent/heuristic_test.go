@@ -14,7 +14,7 @@ func request(svc noctuary.Service, evs ...noctuary.ContextEvent) Request {
 }
 
 func TestHeuristicSeed(t *testing.T) {
-	res := heuristic(request(seedService(), seedEvents()...))
+	res := Heuristic(request(seedService(), seedEvents()...))
 	if want := "Deploy sha=a4f2c1 rolled out 4 minutes before onset"; res.Hypothesis != want {
 		t.Errorf("hypothesis = %q, want %q", res.Hypothesis, want)
 	}
@@ -109,7 +109,7 @@ func TestHeuristic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := heuristic(request(tt.svc, tt.events...))
+			res := Heuristic(request(tt.svc, tt.events...))
 			if res.Hypothesis != tt.hypothesis {
 				t.Errorf("hypothesis = %q\n want %q", res.Hypothesis, tt.hypothesis)
 			}
@@ -130,7 +130,7 @@ func TestHeuristicWindowWording(t *testing.T) {
 	inc := seedIncident()
 	req := Request{Incident: inc, Service: seedService(), Onset: seedOnset,
 		Correlation: Correlate(inc, seedOnset, nil, CorrelateOptions{Window: 2 * 60 * 60 * 1e9})}
-	res := heuristic(req)
+	res := Heuristic(req)
 	if want := "No ContextEvents for checkout or its dependencies (postgres-main) in the 2 hours before onset or the 5 minutes after " +
 		"(00:14:50 to 02:19:50 UTC); the cause is likely outside recent changes"; res.Hypothesis != want {
 		t.Errorf("hypothesis = %q", res.Hypothesis)

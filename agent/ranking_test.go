@@ -21,7 +21,7 @@ func runRankCases(t *testing.T, tests []rankCase) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := heuristic(request(seedService(), tt.events...))
+			res := Heuristic(request(seedService(), tt.events...))
 			got := ""
 			if res.Cause != nil {
 				got = res.Cause.Event.ID

@@ -20,16 +20,26 @@ const (
 	maxAnswerBytes   = 64 << 10
 	maxHypothesisLen = 300
 	maxSuggestionLen = 500
+	maxReasonLen     = 200
+)
+
+// Verdicts on the heuristic's choice.
+const (
+	verdictConfirm  = "confirm"
+	verdictOverturn = "overturn"
 )
 
 // answer is the model's structured answer, as the schema describes it.
 type answer struct {
-	Hypothesis   string            `json:"hypothesis"`
-	Confidence   *float64          `json:"confidence"`
-	SignalIDs    []string          `json:"signal_ids"`
-	Action       string            `json:"action"`
-	ActionParams map[string]string `json:"action_params"`
-	Suggestion   string            `json:"suggestion"`
+	Verdict       string            `json:"verdict"`
+	VerdictReason string            `json:"verdict_reason"`
+	CauseID       string            `json:"cause_id"`
+	Hypothesis    string            `json:"hypothesis"`
+	Confidence    *float64          `json:"confidence"`
+	SignalIDs     []string          `json:"signal_ids"`
+	Action        string            `json:"action"`
+	ActionParams  map[string]string `json:"action_params"`
+	Suggestion    string            `json:"suggestion"`
 }
 
 func invalid(format string, args ...any) error {
@@ -64,10 +74,12 @@ func answerText(resp *genai.GenerateContentResponse) (string, error) {
 }
 
 // decodeAnswer parses and validates the model's answer: one JSON object,
-// a non-empty hypothesis and suggestion, a confidence in [0, 1], cited ids
-// among those sent (ids[i] == "" was not sent), and no action but a declared
-// one with exactly its declared params.
-func decodeAnswer(text string, ids []string, svc noctuary.Service) (answer, error) {
+// a non-empty hypothesis and suggestion, a confidence in [0, 1], at least
+// one cited id, all among those sent (ids[i] == "" was not sent), a verdict
+// on the heuristic's cause (heuristic, "" for none) that agrees with the
+// cause named, and no action but a declared one with exactly its declared
+// params.
+func decodeAnswer(text string, ids []string, heuristic string, svc noctuary.Service) (answer, error) {
 	var a answer
 	if len(text) > maxAnswerBytes {
 		return a, invalid("answer is %d bytes long", len(text))
@@ -99,7 +111,7 @@ func decodeAnswer(text string, ids []string, svc noctuary.Service) (answer, erro
 	if _, err := agent.CheckAction(svc, a.Action, a.ActionParams); err != nil {
 		return a, invalid("%v", err)
 	}
-	return a, nil
+	return a, a.checkVerdict(heuristic)
 }
 
 // sentence collapses whitespace (newlines included), drops other control
@@ -129,8 +141,33 @@ func confidenceText(c *float64) string {
 	return fmt.Sprint(*c)
 }
 
-// citedIDs checks every cited id was sent and drops repeats.
+// checkVerdict: a verdict with a reason; "confirm" names the heuristic's
+// cause, "overturn" another one (or none); a named cause is cited.
+func (a *answer) checkVerdict(heuristic string) error {
+	var err error
+	if a.VerdictReason, err = sentence("verdict_reason", a.VerdictReason, maxReasonLen); err != nil {
+		return err
+	}
+	a.Verdict, a.CauseID = strings.TrimSpace(a.Verdict), strings.TrimSpace(a.CauseID)
+	switch {
+	case a.Verdict != verdictConfirm && a.Verdict != verdictOverturn:
+		return invalid("verdict %q is neither %s nor %s", clip(a.Verdict, 40), verdictConfirm, verdictOverturn)
+	case a.CauseID != "" && !slices.Contains(a.SignalIDs, a.CauseID):
+		return invalid("names cause %q but does not cite it", clip(a.CauseID, 40))
+	case a.Verdict == verdictConfirm && a.CauseID != heuristic:
+		return invalid("confirms the heuristic's cause %q but names %q", heuristic, clip(a.CauseID, 40))
+	case a.Verdict == verdictOverturn && a.CauseID == heuristic:
+		return invalid("overturns the heuristic's cause %q but names it again", heuristic)
+	}
+	return nil
+}
+
+// citedIDs checks at least one id is cited, every cited id was sent, and
+// drops repeats: no hypothesis without a cited signal.
 func citedIDs(cited, ids []string) ([]string, error) {
+	if len(cited) == 0 {
+		return nil, invalid("cites no signal")
+	}
 	var out []string
 	for _, id := range cited {
 		if id == "" || !slices.Contains(ids, id) {
@@ -143,23 +180,34 @@ func citedIDs(cited, ids []string) ([]string, error) {
 	return out, nil
 }
 
-// result turns a valid answer into the engine's result: the cited signals
-// first, then the others in rank order.
+// result turns a valid answer into the engine's result: the cause, then
+// the other cited signals, then the others in rank order. An overturned
+// choice says so in the hypothesis, with the model's reason.
 func (a answer) result(model string, req agent.Request, ids []string) agent.Result {
 	spec, _ := req.Service.Action(a.Action)
+	hyp := a.Hypothesis
+	if a.Verdict == verdictOverturn {
+		hyp += " (overturns the heuristic's choice: " + a.VerdictReason + ")"
+	}
 	res := agent.Result{
 		Engine:     model,
-		Hypothesis: a.Hypothesis,
+		Hypothesis: hyp,
 		Confidence: *a.Confidence,
 		Recommendation: noctuary.Recommendation{Text: a.Suggestion, Action: a.Action, Params: a.ActionParams,
 			Destructive: a.Action != "" && spec.Destructive},
 	}
 	sigs := req.Correlation.Signals
-	for _, id := range a.SignalIDs {
+	cited := a.SignalIDs
+	if a.CauseID != "" {
+		cause := sigs[slices.Index(ids, a.CauseID)]
+		res.Cause = &cause
+		cited = append([]string{a.CauseID}, slices.DeleteFunc(slices.Clone(cited), func(id string) bool { return id == a.CauseID })...)
+	}
+	for _, id := range cited {
 		res.Signals = append(res.Signals, sigs[slices.Index(ids, id)])
 	}
 	for i, s := range sigs {
-		if !slices.Contains(a.SignalIDs, ids[i]) {
+		if !slices.Contains(cited, ids[i]) {
 			res.Signals = append(res.Signals, s)
 		}
 	}

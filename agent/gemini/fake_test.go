@@ -152,7 +152,8 @@ func answerJSON(a map[string]any) string {
 }
 
 func validAnswer() map[string]any {
-	return map[string]any{"hypothesis": "Deploy sha=a4f2c1 exhausted memory and locks", "confidence": 0.9,
+	return map[string]any{"verdict": "confirm", "verdict_reason": "The OOMKill and the deadlock follow the deploy.", "cause_id": "s1",
+		"hypothesis": "Deploy sha=a4f2c1 exhausted memory and locks", "confidence": 0.9,
 		"signal_ids": []string{"s1", "s3"}, "action": "rollback", "action_params": map[string]string{"sha": "f8b3e22"},
 		"suggestion": "Roll back to sha=f8b3e22 and watch the OOMKills stop."}
 }

@@ -88,7 +88,7 @@ func (e *Engine) Hypothesize(ctx context.Context, req agent.Request) (agent.Resu
 	if err != nil {
 		return agent.Result{}, err
 	}
-	a, err := decodeAnswer(text, p.ids, req.Service)
+	a, err := decodeAnswer(text, p.ids, p.cause, req.Service)
 	if err != nil {
 		return agent.Result{}, err
 	}

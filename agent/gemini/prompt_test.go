@@ -37,7 +37,7 @@ func TestPromptBudget(t *testing.T) {
 	}{
 		{"seed fits", nil, 3, 0},
 		{"at most 40 signals", many(60, 10), 40, 23},
-		{"at most ~12k characters", many(60, 1000), 25, 38},
+		{"at most ~12k characters", many(60, 1000), 22, 41},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

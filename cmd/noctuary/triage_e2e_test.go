@@ -177,7 +177,8 @@ func fakeGemini(t *testing.T, delay time.Duration, status int, text string) *htt
 // TestGeminiFallsBackToHeuristic: slow, failing or invalid LLM answers give
 // the heuristic note within the LLM deadline; a valid one is used.
 func TestGeminiFallsBackToHeuristic(t *testing.T) {
-	valid := `{"hypothesis":"The deploy of sha=a4f2c1 exhausted checkout's memory","confidence":0.8,"signal_ids":["s1"],"action":"","action_params":{},"suggestion":"Roll back to f8b3e22"}`
+	valid := `{"verdict":"confirm","verdict_reason":"The OOMKills follow the deploy.","cause_id":"s1",` +
+		`"hypothesis":"The deploy of sha=a4f2c1 exhausted checkout's memory","confidence":0.8,"signal_ids":["s1"],"action":"","action_params":{},"suggestion":"Roll back to f8b3e22"}`
 	tests := []struct {
 		name       string
 		delay      time.Duration
