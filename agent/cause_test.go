@@ -27,7 +27,7 @@ func TestHeuristicCause(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req := Request{Incident: seedIncident(), Service: seedService(), Onset: onset,
 				Correlation: Correlate(seedIncident(), onset, tt.events, CorrelateOptions{Window: 30 * time.Minute})}
-			res := heuristic(req)
+			res := Heuristic(req)
 			got := ""
 			if res.Cause != nil {
 				got = res.Cause.Event.ID

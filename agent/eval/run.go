@@ -53,7 +53,7 @@ func runOne(ctx context.Context, s *Scenario, now time.Time) Outcome {
 	events := s.scoped(svc, onset)
 	inc := noctuary.Incident{ID: "EVAL-" + s.Name, Title: s.Incident.Title, Status: "triggered",
 		Urgency: s.Incident.Urgency, CreatedAt: onset, Service: noctuary.Reference{ID: svc.Key, Summary: svc.Key}}
-	corr := agent.Correlate(inc, onset, events, agent.CorrelateOptions{})
+	corr := agent.Correlate(inc, onset, events, agent.CorrelateOptions{Service: svc})
 	res := agent.Hypothesize(ctx, nil, agent.Request{Incident: inc, Service: svc, Onset: onset, Correlation: corr}, 0)
 	o := Outcome{Name: s.Name, Category: s.Category, File: s.File, Expected: s.Expect.Cause,
 		Got: NoCause, Naive: naive(events, onset, corr.From), Confidence: res.Confidence, Hypothesis: res.Hypothesis}
