@@ -37,6 +37,9 @@ var KindClasses = map[string]noctuary.Class{
 	"saturation": noctuary.ClassFailure, "throttling": noctuary.ClassFailure, "timeout": noctuary.ClassFailure,
 	"5xx": noctuary.ClassFailure, "http5xx": noctuary.ClassFailure, "alert": noctuary.ClassFailure,
 	"replicationlag": noctuary.ClassFailure, "connectionrefused": noctuary.ClassFailure,
+	// A deployment that failed or errored (GitHub's deployment_status) is a
+	// failure signal, unlike "deploy_failed", which the keywords make a change.
+	"deploymentfailure": noctuary.ClassFailure, "deploymenterror": noctuary.ClassFailure,
 	// Information: context that is neither a change nor a failure.
 	"info": noctuary.ClassInfo, "note": noctuary.ClassInfo, "annotation": noctuary.ClassInfo,
 	"heartbeat": noctuary.ClassInfo, "backup": noctuary.ClassInfo, "cronjob": noctuary.ClassInfo,

@@ -48,6 +48,8 @@ func TestClassify(t *testing.T) {
 		{"launchdarkly.flag.updated", noctuary.ClassChange},
 		{"db_migrated", noctuary.ClassChange},
 		{"deploy_failed", noctuary.ClassChange},
+		{"deployment_failure", noctuary.ClassFailure},
+		{"deployment_error", noctuary.ClassFailure},
 		{"autoscale_event", noctuary.ClassChange},
 		// keyword fallback: failures
 		{"container_oom", noctuary.ClassFailure},

@@ -11,5 +11,6 @@ import (
 func eventSources(cfg config.Sources) []ingest.Source {
 	return []ingest.Source{
 		{Name: "alertmanager", Bearer: true, Translator: sources.Alertmanager{ServiceLabel: cfg.Alertmanager.ServiceLabel}},
+		{Name: "github", Translator: sources.GitHub{Secret: cfg.GitHub.Secret, Repositories: cfg.GitHub.Repositories}},
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,9 +92,7 @@ func (a Alertmanager) event(al amAlert) (noctuary.ContextEvent, error) {
 		ev.Kind = "resolved"
 		ev.Attributes["started_at"] = starts.Format(time.RFC3339Nano)
 	}
-	if u, err := url.Parse(al.GeneratorURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(al.GeneratorURL) <= noctuary.MaxLinkLen {
-		ev.Link = al.GeneratorURL
-	} else if al.GeneratorURL != "" {
+	if ev.Link = firstURL(al.GeneratorURL); ev.Link == "" && al.GeneratorURL != "" {
 		ev.Attributes["generator_url"] = Clip(al.GeneratorURL, noctuary.MaxAttributeValueLen)
 	}
 	return ev, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -121,4 +122,16 @@ func jsonReason(err error) string {
 		return fmt.Sprintf("%s has the wrong type (%s)", typeErr.Field, typeErr.Value)
 	}
 	return "the body ends too early"
+}
+
+// firstURL returns the first of urls that can be an event's link (an
+// absolute http(s) URL within the limit), or "".
+func firstURL(urls ...string) string {
+	for _, s := range urls {
+		u, err := url.Parse(s)
+		if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= noctuary.MaxLinkLen {
+			return s
+		}
+	}
+	return ""
 }
