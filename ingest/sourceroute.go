@@ -47,6 +47,7 @@ func (s *Server) postSource(src Source) gin.HandlerFunc {
 			res, err = src.Translator.Translate(c.Request.Header, []byte(body))
 		}
 		if err == nil {
+			s.dateUndated(res.Events)
 			err = s.fillPreviousSHA(c.Request.Context(), res.Events)
 		}
 		if err != nil {
@@ -70,6 +71,17 @@ func (s *Server) checkEvents(evs []noctuary.ContextEvent) batch {
 		}
 	}
 	return b
+}
+
+// dateUndated dates the events that their tool left undated (PagerDuty
+// change events may omit their timestamp) with the time of receipt.
+func (s *Server) dateUndated(evs []noctuary.ContextEvent) {
+	now := s.now()
+	for i := range evs {
+		if evs[i].OccurredAt.IsZero() {
+			evs[i].OccurredAt = now
+		}
+	}
 }
 
 // fillPreviousSHA sets the previous_sha of each deploy that has a sha and no

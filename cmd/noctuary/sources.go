@@ -12,5 +12,6 @@ func eventSources(cfg config.Sources) []ingest.Source {
 	return []ingest.Source{
 		{Name: "alertmanager", Bearer: true, Translator: sources.Alertmanager{ServiceLabel: cfg.Alertmanager.ServiceLabel}},
 		{Name: "github", Translator: sources.GitHub{Secret: cfg.GitHub.Secret, Repositories: cfg.GitHub.Repositories}},
+		{Name: "pagerduty-change", Translator: sources.PagerDutyChange{RoutingKeys: cfg.PagerDutyChange.RoutingKeys}},
 	}
 }
