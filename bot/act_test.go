@@ -197,12 +197,12 @@ func TestAcknowledgeAndFeedback(t *testing.T) {
 		t.Errorf("no timeline note names the engineer: %q", h.notes())
 	}
 	want := []string{"U0BOB incident.acknowledge checkout ok email=bob@example.com",
-		"U0BOB triage.feedback checkout wrong triage=tri-1", "U0BOB triage.feedback checkout right triage=tri-1"}
+		"U0BOB triage.feedback checkout wrong engine=heuristic triage=tri-1", "U0BOB triage.feedback checkout right engine=heuristic triage=tri-1"}
 	if got := h.audit(); !slices.Equal(got, want) {
 		t.Errorf("audit log\n%q\nwant\n%q", got, want)
 	}
-	if right, wrong, err := h.store.FeedbackCounts(context.Background(), "checkout"); right != 1 || wrong != 0 || err != nil {
-		t.Errorf("feedback counts = %d right, %d wrong, %v; want Bob's last vote only", right, wrong, err)
+	if got := h.verdicts(); got != (noctuary.Verdicts{Right: 1}) {
+		t.Errorf("verdicts = %+v; want Bob's last vote only", got)
 	}
 	answers := h.slack.responses()
 	if len(answers) != 3 || !strings.HasPrefix(answers[0], "Acknowledged in PagerDuty") ||
@@ -215,8 +215,8 @@ func TestFeedbackWorksInReadOnly(t *testing.T) {
 	h := posted(t, checkout(noctuary.ModeReadOnly))
 	h.click("U0BOB", blocks.ActionRight, "tri-1", "Q1ABCDEF")
 	h.drain()
-	if right, _, err := h.store.FeedbackCounts(context.Background(), "checkout"); right != 1 || err != nil {
-		t.Errorf("right votes = %d, %v; want 1", right, err)
+	if got := h.verdicts(); got != (noctuary.Verdicts{Right: 1}) {
+		t.Errorf("verdicts = %+v; want 1 right", got)
 	}
 	if r := h.slack.responses(); len(r) != 1 || r[0] != "Thanks: recorded that the hypothesis was right." {
 		t.Errorf("answer %q", r)

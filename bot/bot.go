@@ -25,7 +25,8 @@ import (
 const DefaultAPIURL = "https://slack.com/api/"
 
 // Store is the part of the store the bot uses: service settings, incident
-// state, the Slack job queue and the incidents' message records.
+// state and triages, the Slack job queue, the incidents' message records
+// and the feedback on hypotheses.
 type Store interface {
 	Service(ctx context.Context, key string) (noctuary.Service, error)
 	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
@@ -37,7 +38,8 @@ type Store interface {
 	SlackMessage(ctx context.Context, incidentID string) (map[string]string, error)
 	SetSlackMessage(ctx context.Context, incidentID string, fields map[string]string) error
 	LockSlackMessage(ctx context.Context, incidentID string, ttl time.Duration) (release func(), ok bool, err error)
-	FeedbackCounts(ctx context.Context, service string) (right, wrong int, err error)
+	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
+	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	FirstSlackRequest(ctx context.Context, signature string, ttl time.Duration) (bool, error)
 }
 
@@ -65,6 +67,7 @@ type Approvals interface {
 	Decide(ctx context.Context, approvalID, runner string, u approvals.User) (noctuary.Approval, error)
 	Acknowledge(ctx context.Context, incidentID string, u approvals.User) error
 	Feedback(ctx context.Context, triageID string, u approvals.User, right bool) error
+	Miss(ctx context.Context, triageID string, u approvals.User, signal *int, text string) error
 }
 
 // Options configures a Bot.

@@ -227,20 +227,3 @@ func TestHelpWithoutAdmins(t *testing.T) {
 		t.Errorf("reply = %q", got)
 	}
 }
-
-func TestStatusShowsFeedback(t *testing.T) {
-	h := newHarness(t, "embedded")
-	h.putService(noctuary.ModeAction)
-	if got := h.command("U0BOB", "status"); strings.Contains(got, "feedback:") {
-		t.Errorf("no votes yet, but status = %q", got)
-	}
-	ctx := context.Background()
-	for i, user := range []string{"U1", "U2", "U3"} {
-		if err := h.store.RecordFeedback(ctx, "checkout", "tr_1", user, i < 2); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := h.command("U0BOB", "status"); !strings.Contains(got, "feedback: 2 right, 1 wrong") {
-		t.Errorf("status = %q", got)
-	}
-}

@@ -176,6 +176,15 @@ func (h *harness) put(svc noctuary.Service) {
 func posted(t *testing.T, svc noctuary.Service, edit ...func(*noctuary.Triage)) *harness {
 	t.Helper()
 	h := newHarness(t, "embedded")
+	h.post(svc, edit...)
+	return h
+}
+
+// post stores svc as checkout and shows the message of incident Q1ABCDEF
+// (triage tri-1) as posted does.
+func (h *harness) post(svc noctuary.Service, edit ...func(*noctuary.Triage)) {
+	t := h.t
+	t.Helper()
 	h.put(svc)
 	tr := triageFixture("tri-1", onset)
 	tr.Incident.EscalationPolicy = noctuary.Reference{ID: "PEPCHECKOUT"}
@@ -197,7 +206,6 @@ func posted(t *testing.T, svc noctuary.Service, edit ...func(*noctuary.Triage)) 
 	if len(h.slack.messages()) != 1 {
 		t.Fatal("the message was not posted")
 	}
-	return h
 }
 
 // approvalID is the ID behind the message's only Approve (or Apply) button.

@@ -17,14 +17,18 @@ func (b *Bot) interact(ctx context.Context, cb slack.InteractionCallback) (any, 
 	case slack.InteractionTypeBlockActions:
 		return nil, b.queueClicks(ctx, cb)
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == rotateCallback {
+		switch cb.View.CallbackID {
+		case rotateCallback:
 			return b.submitRotation(ctx, cb), nil
+		case missCallback:
+			return b.submitMiss(ctx, cb), nil
 		}
 	}
 	return nil, nil
 }
 
-// queueClicks queues a job per button of ours that was clicked.
+// queueClicks queues a job per button of ours that was clicked; "wrong"
+// also opens the form asking what the cause was.
 func (b *Bot) queueClicks(ctx context.Context, cb slack.InteractionCallback) error {
 	for _, a := range cb.ActionCallback.BlockActions {
 		if !ourAction(a.ActionID) {
@@ -36,6 +40,9 @@ func (b *Bot) queueClicks(ctx context.Context, cb slack.InteractionCallback) err
 		}
 		if err := b.enqueue(ctx, job{Kind: jobClick, Click: &c}); err != nil {
 			return err
+		}
+		if a.ActionID == blocks.ActionWrong {
+			b.openMissForm(ctx, a.Value, cb.TriggerID)
 		}
 	}
 	return nil

@@ -3,6 +3,9 @@ package bot
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,11 +36,11 @@ func (b *Bot) status(ctx context.Context, r request) (string, error) {
 		return s.String(), nil
 	}
 	for _, v := range svcs {
-		right, wrong, err := b.opt.Store.FeedbackCounts(ctx, v.Key)
+		p, err := b.opt.Store.FeedbackPrecision(ctx, v.Key)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&s, "• %s%s\n", serviceLine(v), feedbackLine(right, wrong))
+		fmt.Fprintf(&s, "• %s%s\n", serviceLine(v), precisionLine(p))
 	}
 	return blocks.Truncate(strings.TrimSuffix(s.String(), "\n"), 3000), nil
 }
@@ -55,12 +58,36 @@ func serviceLine(v noctuary.Service) string {
 	return line
 }
 
-// feedbackLine summarises the engineers' verdicts on a service's hypotheses.
-func feedbackLine(right, wrong int) string {
-	if right+wrong == 0 {
-		return ""
+// precisionLine summarises the engineers' verdicts on a service's
+// hypotheses over each window, in all and by engine; "" without any.
+func precisionLine(windows []noctuary.WindowPrecision) string {
+	if len(windows) == 0 || windows[len(windows)-1].All == (noctuary.Verdicts{}) {
+		return "" // no vote in the longest window
 	}
-	return fmt.Sprintf(", feedback: %d right, %d wrong", right, wrong)
+	parts := make([]string, 0, len(windows))
+	for _, w := range windows {
+		if w.All == (noctuary.Verdicts{}) {
+			parts = append(parts, fmt.Sprintf("%d days no votes", w.Days))
+			continue
+		}
+		engines := make([]string, 0, len(w.Engines))
+		for _, e := range slices.Sorted(maps.Keys(w.Engines)) {
+			engines = append(engines, blocks.Escape(e)+" "+verdictText(w.Engines[e]))
+		}
+		parts = append(parts, fmt.Sprintf("%d days %s (%s)", w.Days, verdictText(w.All), strings.Join(engines, ", ")))
+	}
+	return "\n    hypotheses found right: " + strings.Join(parts, " · ")
+}
+
+// verdictText is "75% of 4 votes".
+func verdictText(v noctuary.Verdicts) string {
+	p, _ := v.Precision()
+	n := v.Right + v.Wrong
+	text := fmt.Sprintf("%d%% of %d vote", int(math.Round(p*100)), n)
+	if n != 1 {
+		text += "s"
+	}
+	return text
 }
 
 func (b *Bot) keys(ctx context.Context, _ request) (string, error) {

@@ -59,10 +59,10 @@ func TestSocketEventDispatch(t *testing.T) {
 		t.Errorf("view submission ack = %+v", acks.acks[2])
 	}
 	h.drain()
-	if right, _, err := h.store.FeedbackCounts(ctx, "checkout"); right != 1 || err != nil {
-		t.Errorf("the click was not carried out: %d right votes, %v", right, err)
+	if got := h.verdicts(); got != (noctuary.Verdicts{Right: 1}) {
+		t.Errorf("the click was not carried out: %+v", got)
 	}
-	if audit := h.audit(); len(audit) != 1 || audit[0] != "U0BOB triage.feedback checkout right triage=tri-1" {
+	if audit := h.audit(); len(audit) != 1 || audit[0] != "U0BOB triage.feedback checkout right engine=heuristic triage=tri-1" {
 		t.Errorf("audit log %q, want the feedback only (the refused command changed nothing)", audit)
 	}
 }

@@ -64,7 +64,7 @@ func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics 
 		}, []string{"source"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected, m.unmapped,
-		newStreamCollector(st, log))
+		newStreamCollector(st, log), newFeedbackCollector(st, log))
 	return m
 }
 

@@ -29,6 +29,9 @@ type Store interface {
 	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
 	DeadWebhooks(ctx context.Context, limit int) ([]noctuary.DeadWebhook, error)
+	Service(ctx context.Context, key string) (noctuary.Service, error)
+	Services(ctx context.Context) ([]noctuary.Service, error)
+	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	StreamLengths(ctx context.Context) (map[string]int64, error)
 }
 
@@ -130,6 +133,7 @@ func (s *Server) newEngine(srcs []Source, metricsHandler http.Handler) *gin.Engi
 	s.admin = e.Group("/api/v1", s.requireAdmin)
 	s.admin.GET("/incidents/:id", s.getIncident)
 	s.admin.GET("/webhooks/dead", s.getDeadWebhooks)
+	s.admin.GET("/services/:key", s.getService)
 	return e
 }
 

@@ -40,8 +40,15 @@
 //	                                        (PagerDuty 429 Retry-After), SET PX: no Reserve passes
 //	noctuary:v1:approval:<approval id>      hash: one offered action and its state (pending, running,
 //	                                        done, failed, rejected, expired); 7 days after it expires
-//	noctuary:v1:feedback:{<svc>}            hash: "right" and "wrong" vote counts of the service
-//	noctuary:v1:feedback:{<svc>}:<triage>   hash: user -> vote on one triage; 30 days, like the triage
+//	noctuary:v1:feedback:{<svc>}:<triage>   hash: user -> vote ("<right|wrong> <engine> <triage> <user>")
+//	                                        on one triage; 30 days, like the triage
+//	noctuary:v1:feedback:{<svc>}:votes      zset: member = a vote as above, score = when it was given (ms,
+//	                                        injected clock); trimmed on write to 90 days, expires 90 days
+//	                                        after the last vote (feedback.go)
+//	noctuary:v1:feedback:{<svc>}:misses     zset: "<triage> <user>" of each miss (a vote "wrong" with the
+//	                                        cause the engineer named), scored and trimmed like :votes
+//	noctuary:v1:feedback:{<svc>}:miss:<triage>:<user>
+//	                                        string: the miss's JSON (noctuary.Miss), 90 days
 //	noctuary:v1:apikey:<integration id>     hash: first_seen, rotated_at, current and previous (keys
 //	                                        encrypted by package admin), pending; one per integration
 //	noctuary:v1:paused                      string "1" while the global kill switch is on

@@ -31,7 +31,8 @@ type Store interface {
 	Approval(ctx context.Context, id string) (noctuary.Approval, error)
 	TransitionApproval(ctx context.Context, id string, from, to noctuary.ApprovalState, by, result string) (noctuary.Approval, error)
 	RunApproval(ctx context.Context, id, by, runner string) (noctuary.Approval, error)
-	RecordFeedback(ctx context.Context, service, triageID, user string, right bool) error
+	RecordFeedback(ctx context.Context, v noctuary.Vote) error
+	RecordMiss(ctx context.Context, m noctuary.Miss) error
 	Audit(ctx context.Context, e noctuary.AuditEntry) (string, error)
 }
 
@@ -103,6 +104,7 @@ const (
 	ActionResult      = "action.result"
 	ActionAcknowledge = "incident.acknowledge"
 	ActionFeedback    = "triage.feedback"
+	ActionMiss        = "triage.miss"
 )
 
 // audit records an entry; a lost entry is logged, never fatal to the

@@ -3,6 +3,9 @@ package approvals
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/noctuary/noctuary"
 )
@@ -41,19 +44,47 @@ func (s *Service) Acknowledge(ctx context.Context, incidentID string, u User) er
 }
 
 // Feedback records whether u found the triage's hypothesis right, for its
-// service. Anyone may, in any mode; it is audited.
+// service and engine. Anyone may, in any mode; it is audited.
 func (s *Service) Feedback(ctx context.Context, triageID string, u User, right bool) error {
 	t, err := s.opt.Store.Triage(ctx, triageID)
 	if err != nil {
 		return err
 	}
-	if err := s.opt.Store.RecordFeedback(ctx, t.Service, triageID, u.ID, right); err != nil {
+	v := noctuary.Vote{Service: t.Service, TriageID: t.ID, Engine: t.Engine, User: u.ID, Right: right}
+	if err := s.opt.Store.RecordFeedback(ctx, v); err != nil {
 		return err
 	}
 	verdict := "wrong"
 	if right {
 		verdict = "right"
 	}
-	s.audit(ctx, u, ActionFeedback, t.Service, t.Incident.ID, verdict, map[string]string{"triage": triageID})
+	s.audit(ctx, u, ActionFeedback, t.Service, t.Incident.ID, verdict, map[string]string{"triage": triageID, "engine": t.Engine})
+	return nil
+}
+
+// Miss records that u found the triage's hypothesis wrong, and what the
+// cause was instead: the signal of the triage's list at index signal (nil:
+// none of them), or text, or both. Anyone may; it is audited. A cause named
+// by nothing, or not in the list, is EInvalid.
+func (s *Service) Miss(ctx context.Context, triageID string, u User, signal *int, text string) error {
+	t, err := s.opt.Store.Triage(ctx, triageID)
+	if err != nil {
+		return err
+	}
+	m := noctuary.Miss{Triage: t, User: u.ID, Signal: signal, Text: strings.TrimSpace(text)}
+	if p := m.Problems(); p != nil {
+		return noctuary.Errorf(noctuary.EInvalid, "%s", strings.Join(slices.Sorted(maps.Values(p)), " "))
+	}
+	if err := s.opt.Store.RecordMiss(ctx, m); err != nil {
+		return err
+	}
+	details := map[string]string{"triage": triageID, "engine": t.Engine}
+	if ev, ok := m.CauseEvent(); ok {
+		details["cause_signal"] = ev.Kind + " (" + ev.Source + ")"
+	}
+	if m.Text != "" {
+		details["cause_text"] = m.Text
+	}
+	s.audit(ctx, u, ActionMiss, t.Service, t.Incident.ID, "wrong", details)
 	return nil
 }

@@ -73,9 +73,9 @@ func TestFeedback(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		right, wrong, err := e.store.FeedbackCounts(ctx, "checkout")
-		if err != nil || right != 2 || wrong != 0 {
-			t.Errorf("FeedbackCounts = %d, %d, %v", right, wrong, err)
+		p, err := e.store.FeedbackPrecision(ctx, "checkout")
+		if err != nil || p[0].All != (noctuary.Verdicts{Right: 2}) {
+			t.Errorf("FeedbackPrecision = %+v, %v; want 2 right", p, err)
 		}
 		if got := e.audit(t); len(got) != 3 || got[1] != "triage.feedback slack:U0CAROL wrong" {
 			t.Errorf("audit = %q", got)
