@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,6 +28,8 @@ const testSigningSecret = "slack-signing-test"
 type slackCall struct {
 	Method string
 	Form   url.Values
+	// Body is the raw body (JSON for views.open).
+	Body []byte
 }
 
 // fakeSlack speaks the Slack Web API's wire format (form posts, {"ok":...}
@@ -59,12 +63,14 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 			f.serveSocket(w, r, stop)
 			return
 		}
+		raw, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(raw))
 		_ = r.ParseForm()
 		method := strings.TrimPrefix(r.URL.Path, "/")
 		f.mu.Lock()
 		down, refusal, hang := f.down, f.refuse[method], f.hang[method]
 		if !down {
-			f.calls = append(f.calls, slackCall{Method: method, Form: r.PostForm})
+			f.calls = append(f.calls, slackCall{Method: method, Form: r.PostForm, Body: raw})
 		}
 		n := len(f.calls)
 		f.mu.Unlock()
