@@ -27,6 +27,7 @@ var commands = []command{
 	{name: "demo", summary: "post a demo scenario to a running server (NOCTUARY_PUBLIC_URL) and print the note", run: func(ctx context.Context, cfg *config.Config, _ *slog.Logger, out io.Writer) error {
 		return demo(ctx, cfg, out)
 	}},
+	{name: "eval export", summary: "write the misses engineers recorded in Slack (\"wrong\", then the cause) as evaluation scenarios (YAML, testdata/eval format) on stdout", run: evalExport},
 	{name: "replay-dead", summary: "move dead-lettered webhook events and Slack jobs back onto their queues", run: replayDead},
 	{name: "version", summary: "print the version and exit (also --version)", print: printVersion},
 }

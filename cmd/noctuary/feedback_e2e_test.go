@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/agent/eval"
 	"github.com/noctuary/noctuary/bot/blocks"
 )
 
@@ -155,5 +160,31 @@ func TestFeedbackEndToEnd(t *testing.T) {
 	}
 	if ev, ok := misses[0].CauseEvent(); !ok || ev.Kind != "deadlock" {
 		t.Errorf("the miss names %+v, want the deadlock", ev)
+	}
+
+	exportRuns(t, e, tr, "fb-pg-1")
+}
+
+// exportRuns runs `noctuary eval export` against the env's Redis and the
+// suite's runner over what it wrote: one scenario, expecting wantCause,
+// on which the engine still blames what the triage blamed (the miss is
+// reproduced).
+func exportRuns(t *testing.T, e *env, tr noctuary.Triage, wantCause string) {
+	t.Helper()
+	var out bytes.Buffer
+	if err := evalExport(t.Context(), e.cfg, slog.New(slog.DiscardHandler), &out); err != nil {
+		t.Fatalf("noctuary eval export: %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "feedback.yaml"), out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scenarios, err := eval.Load(dir)
+	if err != nil || len(scenarios) != 1 {
+		t.Fatalf("the suite does not load the export: %v\n%s", err, out.String())
+	}
+	o := eval.Run(t.Context(), scenarios, time.Now()).Outcomes[0]
+	if o.Expected != wantCause || o.Right() || o.Got != "fb-argo-7781" || o.Category != eval.FeedbackCategory {
+		t.Errorf("outcome %+v; want %s expected and the deploy blamed again, as in %q\n%s", o, wantCause, tr.Hypothesis, out.String())
 	}
 }
