@@ -19,10 +19,7 @@ import (
 // ("wrong", then the "what was it, then?" form) as evaluation scenarios in
 // the format of testdata/eval (see its README), one YAML file on out.
 func evalExport(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
-	if cfg.RedisURL == "" {
-		return errors.New("eval export needs NOCTUARY_REDIS_URL: the embedded store lives inside the serving process")
-	}
-	s, err := store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger})
+	s, err := openRedis(ctx, cfg, logger, "eval export")
 	if err != nil {
 		return err
 	}

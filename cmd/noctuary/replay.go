@@ -14,10 +14,7 @@ import (
 // queue, and every dead-lettered Slack job back onto the Slack queue. With the embedded store there is nothing to replay: its data lives in
 // the serving process only.
 func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
-	if cfg.RedisURL == "" {
-		return fmt.Errorf("replay-dead needs NOCTUARY_REDIS_URL: the embedded store lives inside the serving process")
-	}
-	s, err := store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger})
+	s, err := openRedis(ctx, cfg, logger, "replay-dead")
 	if err != nil {
 		return err
 	}
@@ -33,4 +30,14 @@ func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, ou
 	}
 	fmt.Fprintf(out, "replayed %d dead-lettered Slack job(s) onto noctuary:v1:slack:jobs\n", n)
 	return nil
+}
+
+// openRedis opens the store of NOCTUARY_REDIS_URL for a command that works
+// on a deployment's data; the embedded store has none outside the serving
+// process.
+func openRedis(ctx context.Context, cfg *config.Config, logger *slog.Logger, command string) (*store.Store, error) {
+	if cfg.RedisURL == "" {
+		return nil, fmt.Errorf("%s needs NOCTUARY_REDIS_URL: the embedded store lives inside the serving process", command)
+	}
+	return store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger})
 }
