@@ -31,12 +31,12 @@ type poisonedNotifiers struct {
 
 func (p poisonedNotifiers) Notifier(context.Context, string) (agent.Notifier, error) { return p, nil }
 
-func (p poisonedNotifiers) PostNote(ctx context.Context, incidentID, triageID, content string) (string, error) {
-	if incidentID == p.incident {
+func (p poisonedNotifiers) PostNote(ctx context.Context, n noctuary.NotePost) (string, error) {
+	if n.IncidentID == p.incident {
 		var notes []string
 		return notes[3], nil // index out of range
 	}
-	return p.c.PostNote(ctx, incidentID, triageID, content)
+	return p.c.PostNote(ctx, n)
 }
 
 func (p poisonedNotifiers) Acknowledge(ctx context.Context, incidentID string) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -189,16 +190,16 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 			"incident", ev.Incident.ID, "triage", t.ID, "environment", svc.Environment, "integration", t.Integration,
 			"delivered_by", ev.Integration, "note", t.Note)
 	default:
-		pctx, cancel := context.WithTimeout(ctx, noteTimeout)
-		t.NoteID, err = n.PostNote(pctx, ev.Incident.ID, t.ID, t.Note)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("posting the note: %w", err)
+		if t.NoteID, err = w.post(ctx, n, t); err != nil {
+			return err
 		}
 	}
 	t.Undelivered = false
 	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
 		return err
+	}
+	if outcome == "posted" {
+		w.endPosting(ctx, t.ID)
 	}
 	w.opt.Metrics.Triages.WithLabelValues(outcome).Inc()
 	if !ev.ReceivedAt.IsZero() {
@@ -222,6 +223,42 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 		}
 	}
 	return nil
+}
+
+// notSent is a failed write that knows whether it surely did not take effect
+// (pd.RetryableError).
+type notSent interface {
+	error
+	NotSent() bool
+}
+
+// post posts t's note once. PagerDuty is asked whether the note is already
+// there only when an earlier attempt may have posted it (State.StartPosting);
+// a first attempt is one request. A failure that surely posted nothing
+// clears the mark, so that the retry posts at once too.
+func (w *Worker) post(ctx context.Context, n Notifier, t noctuary.Triage) (string, error) {
+	check, err := w.opt.State.StartPosting(ctx, t.ID, t.Onset)
+	if err != nil {
+		return "", err
+	}
+	pctx, cancel := context.WithTimeout(ctx, noteTimeout)
+	defer cancel()
+	id, err := n.PostNote(pctx, noctuary.NotePost{IncidentID: t.Incident.ID, TriageID: t.ID, Content: t.Note, Check: check})
+	if err != nil {
+		if ns, ok := errors.AsType[notSent](err); ok && ns.NotSent() {
+			w.endPosting(ctx, t.ID)
+		}
+		return "", fmt.Errorf("posting the note: %w", err)
+	}
+	return id, nil
+}
+
+// endPosting clears t's posting mark; if that fails, the mark expires and a
+// later attempt asks PagerDuty once more than needed.
+func (w *Worker) endPosting(ctx context.Context, triageID string) {
+	if err := w.opt.State.EndPosting(ctx, triageID); err != nil {
+		w.opt.Logger.Warn("clearing a note's posting mark failed; it expires by itself", "triage", triageID, "error", err)
+	}
 }
 
 func (w *Worker) paused(ctx context.Context, service string) (bool, error) {

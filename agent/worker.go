@@ -40,6 +40,13 @@ type State interface {
 	EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error)
 	SaveTriage(ctx context.Context, t noctuary.Triage) error
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
+	// StartPosting marks a triage's note as being posted, just before
+	// posting it; check says that an earlier attempt may have posted it
+	// (its mark was left, or Redis lost its data since onset).
+	StartPosting(ctx context.Context, triageID string, onset time.Time) (check bool, err error)
+	// EndPosting clears the mark: the note is delivered, or surely was not
+	// posted.
+	EndPosting(ctx context.Context, triageID string) error
 	// LockTriage takes a triage's lock as a lease of ttl, renewed while
 	// held; held ends when the lease is lost or released.
 	LockTriage(ctx context.Context, triageID string, ttl time.Duration) (held context.Context, release func(), ok bool, err error)
@@ -48,9 +55,10 @@ type State interface {
 
 // Notifier writes to one integration's PagerDuty account.
 type Notifier interface {
-	// PostNote posts content on the incident unless a note carrying
-	// triageID is already there, and returns the note's ID either way.
-	PostNote(ctx context.Context, incidentID, triageID, content string) (noteID string, err error)
+	// PostNote posts the note on its incident and returns the note's ID.
+	// With p.Check it first looks for a note carrying p.TriageID, and
+	// returns that one's ID instead of posting.
+	PostNote(ctx context.Context, p noctuary.NotePost) (noteID string, err error)
 	// Acknowledge acknowledges the incident.
 	Acknowledge(ctx context.Context, incidentID string) error
 }

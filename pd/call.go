@@ -23,14 +23,14 @@ type landedFunc func(ctx context.Context) (bool, error)
 // asked before the next attempt, so that a write is not repeated.
 func (c *Client) call(ctx context.Context, what string, fn func(context.Context) error, landed landedFunc) error {
 	var waited time.Duration
-	ambiguous := false
+	ambiguous, reached := false, false
 	for attempt := 1; ; attempt++ {
 		if ambiguous && landed != nil {
 			if done, err := landed(ctx); err != nil || done {
 				return err
 			}
 		}
-		w, err := c.reserve(ctx, what, waited)
+		w, err := c.reserve(ctx, what, waited, !reached)
 		waited += w
 		if err != nil {
 			return err
@@ -39,6 +39,8 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context)
 		if re == nil {
 			return err
 		}
+		reached = reached || re.StatusCode != http.StatusTooManyRequests
+		re.notSent = !reached
 		c.block(ctx, re)
 		if re.RetryAfter <= 0 {
 			re.RetryAfter = c.backoff(attempt)
@@ -93,8 +95,9 @@ func (c *Client) block(ctx context.Context, re *RetryableError) {
 }
 
 // reserve draws one request from the shared budget, waiting while it is
-// spent. It returns how long it waited.
-func (c *Client) reserve(ctx context.Context, what string, waited time.Duration) (time.Duration, error) {
+// spent. It returns how long it waited. notSent says that no earlier attempt
+// of the call can have taken effect.
+func (c *Client) reserve(ctx context.Context, what string, waited time.Duration, notSent bool) (time.Duration, error) {
 	if c.limiter == nil {
 		return 0, nil
 	}
@@ -108,7 +111,7 @@ func (c *Client) reserve(ctx context.Context, what string, waited time.Duration)
 			return total, nil
 		}
 		if waited+total+wait > c.maxWait || pastDeadline(ctx, wait) {
-			return total, noctuary.Wrap(&RetryableError{RetryAfter: wait, Err: errBudgetSpent}, noctuary.EUnavailable, fmt.Sprintf(
+			return total, noctuary.Wrap(&RetryableError{RetryAfter: wait, Err: errBudgetSpent, notSent: notSent}, noctuary.EUnavailable, fmt.Sprintf(
 				"The PagerDuty request budget of integration %q is spent; retry in %s.", c.integration, roundWait(wait)))
 		}
 		if err := c.sleep(ctx, wait); err != nil {

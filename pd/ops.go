@@ -153,19 +153,22 @@ func fromAPIObject(o pagerduty.APIObject) noctuary.Reference {
 	return noctuary.Reference{ID: o.ID, Type: o.Type, Summary: o.Summary, HTMLURL: o.HTMLURL}
 }
 
-// PostNote posts a triage's note exactly once: if a note of the incident
-// already carries triageID in its footer (a worker crashed after posting and
-// before acknowledging its queue entry), that note's ID is returned and
-// nothing is posted.
-func (c *Client) PostNote(ctx context.Context, incidentID, triageID, content string) (string, error) {
-	notes, err := c.Notes(ctx, incidentID)
-	if err != nil {
-		return "", err
-	}
-	for _, n := range notes {
-		if NoteHasTriage(n.Content, triageID) {
-			return n.ID, nil
+// PostNote posts a triage's note exactly once. Without p.Check it is one
+// request: the note is posted. With p.Check (an earlier attempt may have
+// posted it: a worker died after posting and before keeping the triage as
+// delivered), a note of the incident that already carries p.TriageID in its
+// footer is returned, and nothing is posted.
+func (c *Client) PostNote(ctx context.Context, p noctuary.NotePost) (string, error) {
+	if p.Check {
+		notes, err := c.Notes(ctx, p.IncidentID)
+		if err != nil {
+			return "", err
+		}
+		for _, n := range notes {
+			if NoteHasTriage(n.Content, p.TriageID) {
+				return n.ID, nil
+			}
 		}
 	}
-	return c.AddNote(ctx, incidentID, content)
+	return c.AddNote(ctx, p.IncidentID, p.Content)
 }

@@ -297,7 +297,8 @@ func TestTokenNeverLeaks(t *testing.T) {
 	}
 }
 
-// TestPostNoteOnce: a note carrying the triage ID is found, not posted again.
+// TestPostNoteOnce: a first attempt posts with one request; a checked
+// attempt finds the note carrying the triage ID and posts nothing.
 func TestPostNoteOnce(t *testing.T) {
 	fake := pdtest.New(t, "tok")
 	c, err := NewClient(noctuary.Integration{ID: "default", Token: "tok", From: "n@example.com", APIURL: fake.URL, Direction: noctuary.DirectionBidirectional}, ClientOptions{})
@@ -305,18 +306,21 @@ func TestPostNoteOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	note := RenderNote(noctuary.Triage{ID: "tr_once", Engine: noctuary.EngineHeuristic, Hypothesis: "h", Recommendation: noctuary.Recommendation{Text: "r"}})
-	first, err := c.PostNote(context.Background(), "QONCE", "tr_once", note)
-	if err != nil {
-		t.Fatal(err)
+	post := noctuary.NotePost{IncidentID: "QONCE", TriageID: "tr_once", Content: note}
+	first, err := c.PostNote(context.Background(), post)
+	if err != nil || fake.Requests() != 1 {
+		t.Fatalf("a first attempt made %d requests (%v), want 1", fake.Requests(), err)
 	}
-	again, err := c.PostNote(context.Background(), "QONCE", "tr_once", note+" (retry)")
+	post.Content, post.Check = note+" (retry)", true
+	again, err := c.PostNote(context.Background(), post)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first != again || len(fake.Notes("QONCE")) != 1 {
 		t.Fatalf("ids %q/%q, %d notes; want one note", first, again, len(fake.Notes("QONCE")))
 	}
-	if _, err := c.PostNote(context.Background(), "QONCE", "tr_other", note); err != nil || len(fake.Notes("QONCE")) != 2 {
+	other := noctuary.NotePost{IncidentID: "QONCE", TriageID: "tr_other", Content: note, Check: true}
+	if _, err := c.PostNote(context.Background(), other); err != nil || len(fake.Notes("QONCE")) != 2 {
 		t.Fatalf("another triage must post its own note: %v, %d notes", err, len(fake.Notes("QONCE")))
 	}
 }

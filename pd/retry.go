@@ -34,6 +34,9 @@ type RetryableError struct {
 	RetryAfter time.Duration
 	// Err is the last failure.
 	Err error
+	// notSent: no attempt of the call can have taken effect (each was
+	// refused with 429, or never sent for want of budget).
+	notSent bool
 }
 
 // Error describes the last failure.
@@ -49,6 +52,11 @@ func (e *RetryableError) Unwrap() error { return e.Err }
 
 // Wait returns RetryAfter: how long to wait before trying again.
 func (e *RetryableError) Wait() time.Duration { return e.RetryAfter }
+
+// NotSent reports whether the write surely did not take effect: every
+// attempt was refused with 429 or never sent for want of budget. A
+// transport error or a 5xx may have reached PagerDuty, so it is not.
+func (e *RetryableError) NotSent() bool { return e.notSent }
 
 // RetryAfter returns how long to wait before retrying a call that failed with
 // err, and whether err is retryable at all.

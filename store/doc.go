@@ -61,8 +61,12 @@
 //	                                        updated, SET NX PX
 //	noctuary:v1:slack:seen:<signature>      string: an accepted Slack request's signature, SET NX PX 10m
 //	                                        (a replay within Slack's 5-minute window has no effect)
-//	noctuary:v1:seeded                      string "1": Redis holds the seeded groups, integrations and
+//	noctuary:v1:seeded                      string: when Redis was first seeded (unix ms; "1" from older
+//	                                        versions); it holds the seeded groups, integrations and
 //	                                        declared services; its absence means Redis lost them (recover.go)
+//	noctuary:v1:posting:<triage id>         string "1" from just before a triage's note is posted until it is
+//	                                        kept as delivered (or surely not posted): left behind, it makes
+//	                                        the next attempt ask PagerDuty first (posting.go); 7 days
 //
 // ContextEvents are schema v2: kept by when they occurred, so that an event
 // delivered late still falls in its window. The v1 streams

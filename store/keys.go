@@ -17,6 +17,8 @@ const (
 	// prefixWebhookRetry keys a pending webhook entry's retry record.
 	prefixWebhookRetry = "noctuary:v1:webhook:retry:"
 	prefixRateLimit    = "noctuary:v1:ratelimit:"
+	// prefixPosting keys the marker of a triage note being posted.
+	prefixPosting = "noctuary:v1:posting:"
 
 	webhookGroup = "triage"
 	// fieldEvent is the stream field holding an entry's JSON.

@@ -86,9 +86,11 @@ func (s *Store) recreateGroup(ctx context.Context, g streamGroup) error {
 }
 
 // MarkSeeded records that Redis holds what start-up seeded (Open, then the
-// declared services), so that Recover can tell when Redis loses it.
+// declared services), so that Recover can tell when Redis loses it. The mark
+// keeps the time it was first set: when Redis began to hold Noctuary's data
+// (StartPosting asks PagerDuty about incidents older than that).
 func (s *Store) MarkSeeded(ctx context.Context) error {
-	return unavailable(s.rdb.Set(ctx, keySeeded, "1", 0).Err())
+	return unavailable(s.rdb.SetNX(ctx, keySeeded, s.seededValue(), 0).Err())
 }
 
 // Recover checks that Redis still holds what was seeded and, when the mark

@@ -150,10 +150,10 @@ type notifier struct {
 }
 
 // PostNote posts the triage's note once (see pd.Client.PostNote).
-func (n notifier) PostNote(ctx context.Context, incidentID, triageID, content string) (string, error) {
+func (n notifier) PostNote(ctx context.Context, p noctuary.NotePost) (string, error) {
 	var id string
 	err := n.p.do(ctx, n.integration, func(c *pd.Client) (err error) {
-		id, err = c.PostNote(ctx, incidentID, triageID, content)
+		id, err = c.PostNote(ctx, p)
 		return err
 	})
 	return id, err
