@@ -101,8 +101,8 @@ func PrecisionOver(votes []Vote, now time.Time) []WindowPrecision {
 // instead: one of the triage's signals, or their own words, or both.
 type Miss struct {
 	// Triage is the triage as stored when the miss was recorded: what a
-	// triage keeps of its signals (those it cited), not every event of the
-	// window.
+	// triage keeps of its signals (those it cited, and the highest-scoring
+	// others), not every event of the window.
 	Triage Triage    `json:"triage"`
 	User   string    `json:"user"`
 	At     time.Time `json:"at"`

@@ -20,7 +20,8 @@ const missOnset = -time.Hour
 
 // FromMiss writes a miss recorded from an engineer's "wrong" (the "what was
 // it, then?" modal) as a scenario. Its events are what the triage kept: the
-// signals it cited, not every event of its window. The incident's service
+// signals it stored (those it cited, and the highest-scoring others), not
+// every event of its window. The incident's service
 // depends on dependencies (as the configuration declares them now) and on
 // the services of those signals, so the engine sees each of them. The
 // expected cause is the signal the engineer named; when they named none,
@@ -82,6 +83,6 @@ func missStory(m noctuary.Miss, cause string) string {
 	if m.Text != "" {
 		fmt.Fprintf(&b, "In their words: %q. ", m.Text)
 	}
-	b.WriteString("Exported from feedback: the events are the signals the triage cited, not every event of its window.")
+	b.WriteString("Exported from feedback: the events are the signals the triage stored, not every event of its window.")
 	return b.String()
 }

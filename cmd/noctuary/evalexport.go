@@ -40,7 +40,7 @@ func evalExport(ctx context.Context, cfg *config.Config, logger *slog.Logger, ou
 		f.Scenarios = append(f.Scenarios, eval.FromMiss(m, deps))
 	}
 	fmt.Fprintf(out, "# %d scenario(s) exported by `noctuary eval export` from engineers' \"wrong\" feedback.\n"+
-		"# Each holds what its triage kept: the signals it cited, not every event of its window.\n"+
+		"# Each holds what its triage kept: the signals it stored, not every event of its window.\n"+
 		"# Review them (and their category) before adding this file to testdata/eval.\n", len(f.Scenarios))
 	enc := yaml.NewEncoder(out)
 	enc.SetIndent(2)
