@@ -12,7 +12,7 @@ func TestPrecisionOverWindowEdges(t *testing.T) {
 	now := time.Now()
 	day := 24 * time.Hour
 	votes := []Vote{
-		{Engine: "heuristic", Right: true, At: now.Add(-30 * day)},                  // first instant of 30 days
+		{Engine: "heuristic", Right: true, At: now.Add(-30 * day)},                   // first instant of 30 days
 		{Engine: "heuristic", Right: false, At: now.Add(-30*day - time.Millisecond)}, // just outside: 90 days only
 		{Engine: "gemini", Right: false, At: now.Add(-90 * day)},
 		{Engine: "gemini", Right: true, At: now.Add(-90*day - time.Millisecond)}, // in no window
