@@ -13,11 +13,14 @@ import (
 )
 
 // command is one subcommand. run is nil for a command that only prints
-// (version), which needs no configuration.
+// (version), which needs no configuration; direct is set for a command that
+// reads its own flags and environment instead of the configuration (event
+// send, run where the server is not).
 type command struct {
 	name, summary string
 	run           func(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error
 	print         func(out io.Writer)
+	direct        func(ctx context.Context, args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) int
 }
 
 // commands are the subcommands, in the order usage lists them.
@@ -28,6 +31,7 @@ var commands = []command{
 		return demo(ctx, cfg, out)
 	}},
 	{name: "eval export", summary: "write the misses engineers recorded in Slack (\"wrong\", then the cause) as evaluation scenarios (YAML, testdata/eval format) on stdout", run: evalExport},
+	{name: "event send", summary: "send one ContextEvent to a running server (NOCTUARY_URL, NOCTUARY_INGEST_TOKEN), e.g. from a CI pipeline", direct: eventSend},
 	{name: "replay-dead", summary: "move dead-lettered webhook events and Slack jobs back onto their queues", run: replayDead},
 	{name: "version", summary: "print the version and exit (also --version)", print: printVersion},
 }

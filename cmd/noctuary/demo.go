@@ -130,25 +130,12 @@ func demoWebhook(incidentID, pdServiceID string, now time.Time) []byte {
 }
 
 func (d *demoClient) post(ctx context.Context, path string, token noctuary.Secret, contentType string, body []byte, headers map[string]string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", contentType)
-	if !token.IsZero() {
-		req.Header.Set("Authorization", "Bearer "+token.Reveal())
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := d.http.Do(req)
+	status, answer, err := post(ctx, d.http, d.base+path, token, contentType, body, headers)
 	if err != nil {
 		return fmt.Errorf("is `make run` running at %s? %w", d.base, err)
 	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("%s answered %d: %s", path, resp.StatusCode, strings.TrimSpace(string(answer)))
+	if status != http.StatusAccepted {
+		return fmt.Errorf("%s answered %d: %s", path, status, strings.TrimSpace(string(answer)))
 	}
 	return nil
 }

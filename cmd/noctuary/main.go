@@ -3,6 +3,7 @@
 //	noctuary [serve]          start the server, the triage worker and the Slack bot
 //	noctuary config validate  check the configuration without starting anything
 //	noctuary demo             post the demo scenario to a running server and print the note
+//	noctuary event send       send one ContextEvent to a running server (CI pipelines)
 //	noctuary replay-dead      move dead-lettered webhooks back onto the triage queue
 //	noctuary version          print the version
 package main
@@ -38,6 +39,9 @@ func main() {
 
 // run executes one command and returns the process exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if cmd, rest, found := lookupCommand(args); found && cmd.direct != nil {
+		return cmd.direct(ctx, rest, os.LookupEnv, stdout, stderr)
+	}
 	cmd, code, ok := parseCommand(args, stdout, stderr)
 	if !ok {
 		return code
