@@ -1,6 +1,10 @@
 package agent
 
-import "github.com/noctuary/noctuary"
+import (
+	"time"
+
+	"github.com/noctuary/noctuary"
+)
 
 // EventScope returns the services whose ContextEvents a triage of svc
 // correlates: svc itself and its declared dependencies. The worker reads
@@ -8,4 +12,14 @@ import "github.com/noctuary/noctuary"
 // scenarios' events by the same rule.
 func EventScope(svc noctuary.Service) []string {
 	return append([]string{svc.Key}, svc.Dependencies...)
+}
+
+// NewRequest is the request the worker hands the engines for an incident of
+// svc (the paging service) with onset at: events (of EventScope) correlated
+// over window before and after after onset (zero takes the defaults). The
+// evaluation suite builds its requests here too, so it measures what the
+// worker does.
+func NewRequest(inc noctuary.Incident, svc noctuary.Service, onset time.Time, events []noctuary.ContextEvent, window, after time.Duration) Request {
+	return Request{Incident: inc, Service: svc, Onset: onset,
+		Correlation: Correlate(inc, onset, events, CorrelateOptions{Window: window, After: after, Service: svc})}
 }

@@ -135,10 +135,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	if err != nil {
 		return err
 	}
-	req := Request{
-		Incident: ev.Incident, Service: svc, Onset: at,
-		Correlation: Correlate(ev.Incident, at, events, CorrelateOptions{Window: w.opt.Window, After: w.opt.After, Service: svc}),
-	}
+	req := NewRequest(ev.Incident, svc, at, events, w.opt.Window, w.opt.After)
 	t := noctuary.Triage{
 		ID: id, Integration: writer, Service: svc.Key, Mode: svc.Mode,
 		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),

@@ -45,16 +45,17 @@ func Run(ctx context.Context, scenarios []Scenario, now time.Time) Report {
 }
 
 // runOne triages s as the worker does: the events of the service and its
-// dependencies (agent.EventScope), correlated around the onset and handed
-// to agent.Hypothesize without an LLM.
+// dependencies (agent.EventScope) made into a request (agent.NewRequest,
+// default window) and handed to agent.Hypothesize without an LLM.
 func runOne(ctx context.Context, s *Scenario, now time.Time) Outcome {
 	onset := now.Add(time.Duration(s.Incident.Onset)).UTC()
 	svc := s.config()
 	events := s.scoped(svc, onset)
 	inc := noctuary.Incident{ID: "EVAL-" + s.Name, Title: s.Incident.Title, Status: "triggered",
 		Urgency: s.Incident.Urgency, CreatedAt: onset, Service: noctuary.Reference{ID: svc.Key, Summary: svc.Key}}
-	corr := agent.Correlate(inc, onset, events, agent.CorrelateOptions{Service: svc})
-	res := agent.Hypothesize(ctx, nil, agent.Request{Incident: inc, Service: svc, Onset: onset, Correlation: corr}, 0)
+	req := agent.NewRequest(inc, svc, onset, events, 0, 0)
+	corr := req.Correlation
+	res := agent.Hypothesize(ctx, nil, req, 0)
 	o := Outcome{Name: s.Name, Category: s.Category, File: s.File, Expected: s.Expect.Cause,
 		Got: NoCause, Naive: naive(events, onset, corr.From), Confidence: res.Confidence, Hypothesis: res.Hypothesis}
 	if res.Cause != nil {

@@ -1,6 +1,6 @@
 // Package eval is the evaluation suite of the triage engines: it runs the
 // heuristic engine, through the worker's own entry (agent.EventScope,
-// agent.Correlate, agent.Hypothesize), over incident scenarios kept in
+// agent.NewRequest, agent.Hypothesize), over incident scenarios kept in
 // testdata/eval, and scores it next to the naive rule "latest change on
 // the service or a dependency before onset". testdata/eval/README.md
 // describes the scenario format.
