@@ -1,9 +1,12 @@
 package eval
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 const okScenario = `
@@ -71,5 +74,27 @@ func TestLoadRejectsDuplicateNames(t *testing.T) {
 	}
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), `"s1" is also in`) {
 		t.Fatalf("Load error = %v", err)
+	}
+}
+
+// TestRoundTrip: a File written with yaml.Marshal (as noctuary eval export
+// writes scenarios) parses back to the same scenarios.
+func TestRoundTrip(t *testing.T) {
+	sc, err := Parse([]byte(okScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc[0].Expect.Mentions = []string{"a4f2c1"}
+	sc[0].Events[0].Attributes = map[string]string{"sha": "a4f2c1"}
+	b, err := yaml.Marshal(File{Scenarios: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(b)
+	if err != nil {
+		t.Fatalf("%v in\n%s", err, b)
+	}
+	if !reflect.DeepEqual(back, sc) {
+		t.Fatalf("round trip changed the scenarios:\n%+v\n%+v", back, sc)
 	}
 }
