@@ -23,6 +23,9 @@ type Outcome struct {
 	// Dishonest is set when no event fell in the window but the result did
 	// not say that context is not available.
 	Dishonest bool
+	// Engine answered; Fallback says why the primary engine's answer was
+	// not used, when one was asked and it was not.
+	Engine, Fallback string
 }
 
 // Right reports whether the engine named the true cause (and said what
@@ -34,20 +37,21 @@ func (o Outcome) Right() bool {
 // NaiveRight reports whether the naive rule named the true cause.
 func (o Outcome) NaiveRight() bool { return o.Naive == o.Expected }
 
-// Run triages every scenario with the heuristic engine, each with its onset
-// placed relative to now.
-func Run(ctx context.Context, scenarios []Scenario, now time.Time) Report {
+// Run triages every scenario, each with its onset placed relative to now:
+// with the heuristic engine, or, when primary is not nil, with primary (an
+// LLM engine) and the heuristic as its fallback, as the worker does.
+func Run(ctx context.Context, scenarios []Scenario, now time.Time, primary agent.Engine) Report {
 	r := Report{Outcomes: make([]Outcome, 0, len(scenarios))}
 	for i := range scenarios {
-		r.Outcomes = append(r.Outcomes, runOne(ctx, &scenarios[i], now))
+		r.Outcomes = append(r.Outcomes, runOne(ctx, &scenarios[i], now, primary))
 	}
 	return r
 }
 
 // runOne triages s as the worker does: the events of the service and its
 // dependencies (agent.EventScope) made into a request (agent.NewRequest,
-// default window) and handed to agent.Hypothesize without an LLM.
-func runOne(ctx context.Context, s *Scenario, now time.Time) Outcome {
+// default window) and handed to agent.Hypothesize.
+func runOne(ctx context.Context, s *Scenario, now time.Time, primary agent.Engine) Outcome {
 	onset := now.Add(time.Duration(s.Incident.Onset)).UTC()
 	svc := s.config()
 	events := s.scoped(svc, onset)
@@ -55,9 +59,10 @@ func runOne(ctx context.Context, s *Scenario, now time.Time) Outcome {
 		Urgency: s.Incident.Urgency, CreatedAt: onset, Service: noctuary.Reference{ID: svc.Key, Summary: svc.Key}}
 	req := agent.NewRequest(inc, svc, onset, events, 0, 0)
 	corr := req.Correlation
-	res := agent.Hypothesize(ctx, nil, req, 0)
+	res := agent.Hypothesize(ctx, primary, req, 0)
 	o := Outcome{Name: s.Name, Category: s.Category, File: s.File, Expected: s.Expect.Cause,
-		Got: NoCause, Naive: naive(events, onset, corr.From), Confidence: res.Confidence, Hypothesis: res.Hypothesis}
+		Got: NoCause, Naive: naive(events, onset, corr.From), Confidence: res.Confidence, Hypothesis: res.Hypothesis,
+		Engine: res.Engine, Fallback: res.FallbackReason}
 	if res.Cause != nil {
 		o.Got = res.Cause.Event.ID
 	}
@@ -75,7 +80,7 @@ func runOne(ctx context.Context, s *Scenario, now time.Time) Outcome {
 func (s *Scenario) config() noctuary.Service {
 	d, _ := s.service(s.Incident.Service)
 	return noctuary.Service{Key: d.Key, Environment: "prod", Enabled: true, Mode: noctuary.ModeReadOnly,
-		Dependencies: d.Dependencies}
+		Dependencies: d.Dependencies, LLM: true}
 }
 
 // scoped returns the scenario's events that the worker would read from the

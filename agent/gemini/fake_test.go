@@ -23,12 +23,14 @@ const (
 type fakeGemini struct {
 	t      *testing.T
 	answer string // the model's text
-	finish string // finishReason, default STOP
-	status int    // non-200: an API error with errStatus
-	errSt  string
-	slow   bool // wait until the client gives up
-	mu     sync.Mutex
-	bodies [][]byte
+	// respond, when set, writes the model's text from the request body.
+	respond func(body []byte) string
+	finish  string // finishReason, default STOP
+	status  int    // non-200: an API error with errStatus
+	errSt   string
+	slow    bool // wait until the client gives up
+	mu      sync.Mutex
+	bodies  [][]byte
 }
 
 func (f *fakeGemini) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,13 +55,16 @@ func (f *fakeGemini) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"code": f.status, "message": "Resource has been exhausted (e.g. check quota).", "status": f.errSt}})
 		return
 	}
-	finish := f.finish
+	finish, text := f.finish, f.answer
 	if finish == "" {
 		finish = "STOP"
 	}
+	if f.respond != nil {
+		text = f.respond(body)
+	}
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"candidates": []any{map[string]any{
-			"content":      map[string]any{"role": "model", "parts": []any{map[string]any{"text": f.answer}}},
+			"content":      map[string]any{"role": "model", "parts": []any{map[string]any{"text": text}}},
 			"finishReason": finish, "index": 0}},
 		"usageMetadata": map[string]any{"promptTokenCount": 100, "candidatesTokenCount": 20, "totalTokenCount": 120},
 		"modelVersion":  testModel, "responseId": "r-1"})

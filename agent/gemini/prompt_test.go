@@ -11,7 +11,12 @@ import (
 
 func dataOf(t *testing.T, p prompt) promptData {
 	t.Helper()
-	user := p.contents[0].Parts[0].Text
+	return dataOfText(t, p.contents[0].Parts[0].Text)
+}
+
+// dataOfText decodes the data section of the prompt's user text.
+func dataOfText(t *testing.T, user string) promptData {
+	t.Helper()
 	_, rest, _ := strings.Cut(user, beginData+"\n")
 	data, _, _ := strings.Cut(rest, "\n"+endData)
 	var d promptData

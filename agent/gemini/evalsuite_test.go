@@ -1,0 +1,110 @@
+package gemini
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary/agent/eval"
+)
+
+// TestSuiteThroughGemini runs the evaluation suite (testdata/eval) through
+// the real Gemini client, the prompt and the answer's validation, against
+// fake models: one that confirms the heuristic's choice changes nothing;
+// an oracle that knows each scenario's true cause finds it among the
+// candidates sent and names it, confirming or overturning, in every
+// scenario; and one that cites a signal it was not sent is refused every
+// time, leaving the heuristic's answer.
+func TestSuiteThroughGemini(t *testing.T) {
+	scenarios, err := eval.Load(filepath.Join("..", "..", "testdata", "eval"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, now := context.Background(), time.Now()
+	heuristic := eval.Run(ctx, scenarios, now, nil)
+	run := func(respond func(d promptData) string) eval.Report {
+		f := &fakeGemini{}
+		f.respond = func(body []byte) string {
+			return respond(dataOfText(t, decodeSent(t, body).Contents[0].Parts[0].Text))
+		}
+		return eval.Run(ctx, scenarios, now, startFake(t, f))
+	}
+
+	t.Run("confirming model", func(t *testing.T) {
+		r := run(confirming)
+		for i, o := range r.Outcomes {
+			h := heuristic.Outcomes[i]
+			if o.Fallback != "" || o.Got != h.Got || o.Right() != h.Right() {
+				t.Errorf("%s: got %s (fallback %q), heuristic %s", o.Name, o.Got, o.Fallback, h.Got)
+			}
+		}
+	})
+	t.Run("oracle", func(t *testing.T) {
+		r := run(oracle(t, scenarios, now))
+		for _, o := range r.Misses() {
+			t.Errorf("%s: true cause %s not named (got %s, fallback %q): not among the candidates sent?",
+				o.Name, o.Expected, o.Got, o.Fallback)
+		}
+	})
+	t.Run("citing an unsent signal", func(t *testing.T) {
+		r := run(func(promptData) string {
+			a := validAnswer()
+			a["action"], a["action_params"], a["signal_ids"] = "", nil, []string{"s999"}
+			return answerJSON(a)
+		})
+		for i, o := range r.Outcomes {
+			h := heuristic.Outcomes[i]
+			asked := o.Engine != h.Engine || o.Fallback != ""
+			if o.Got != h.Got || (asked && !strings.Contains(o.Fallback, `cites signal "s999"`)) {
+				t.Errorf("%s: got %s (engine %s, fallback %q), want the heuristic's %s", o.Name, o.Got, o.Engine, o.Fallback, h.Got)
+			}
+		}
+	})
+}
+
+// confirming is a model that confirms the heuristic's choice in its words.
+func confirming(d promptData) string {
+	cite := d.Heuristic.Cause
+	if cite == "" {
+		cite = d.Signals[0].ID
+	}
+	return answerJSON(map[string]any{"verdict": "confirm", "verdict_reason": "The ranking holds.",
+		"cause_id": d.Heuristic.Cause, "hypothesis": d.Heuristic.Hypothesis, "confidence": d.Heuristic.Confidence,
+		"signal_ids": []string{cite}, "suggestion": "Look at the cited signal first."})
+}
+
+// oracle is a model that knows each scenario's true cause (found by the
+// incident's title) and names it with the words the scenario expects.
+func oracle(t *testing.T, scenarios []eval.Scenario, now time.Time) func(promptData) string {
+	byTitle := map[string]eval.Scenario{}
+	for _, s := range scenarios {
+		if _, dup := byTitle[s.Incident.Title]; dup {
+			t.Fatalf("two scenarios have the title %q: the oracle cannot tell them apart", s.Incident.Title)
+		}
+		byTitle[s.Incident.Title] = s
+	}
+	return func(d promptData) string {
+		s := byTitle[d.Incident.Title]
+		cause := ""
+		for _, e := range s.Events {
+			at := now.Add(time.Duration(s.Incident.Onset) + time.Duration(e.At)).UTC().Format(time.RFC3339)
+			for _, sig := range d.Signals {
+				if e.ID == s.Expect.Cause && sig.Service == e.Service && sig.Kind == e.Kind && sig.OccurredAt == at {
+					cause = sig.ID
+				}
+			}
+		}
+		verdict, cite := "overturn", cause
+		if cause == d.Heuristic.Cause {
+			verdict = "confirm"
+		}
+		if cite == "" {
+			cite = d.Signals[0].ID
+		}
+		return answerJSON(map[string]any{"verdict": verdict, "verdict_reason": "The evidence points there.",
+			"cause_id": cause, "hypothesis": "The cause: " + strings.Join(append([]string{"see the cited signal"}, s.Expect.Mentions...), ", "),
+			"confidence": 0.9, "signal_ids": []string{cite}, "suggestion": "Look at the cited signal first."})
+	}
+}
