@@ -37,10 +37,15 @@ func (o Outcome) Right() bool {
 // NaiveRight reports whether the naive rule named the true cause.
 func (o Outcome) NaiveRight() bool { return o.Naive == o.Expected }
 
-// Run triages every scenario, each with its onset placed relative to now:
-// with the heuristic engine, or, when primary is not nil, with primary (an
-// LLM engine) and the heuristic as its fallback, as the worker does.
-func Run(ctx context.Context, scenarios []Scenario, now time.Time, primary agent.Engine) Report {
+// Run triages every scenario with the heuristic engine, each with its onset
+// placed relative to now: what make eval measures.
+func Run(ctx context.Context, scenarios []Scenario, now time.Time) Report {
+	return RunWith(ctx, scenarios, now, nil)
+}
+
+// RunWith is Run with primary (an LLM engine) asked first and the heuristic
+// as its fallback, as the worker does; nil primary is Run.
+func RunWith(ctx context.Context, scenarios []Scenario, now time.Time, primary agent.Engine) Report {
 	r := Report{Outcomes: make([]Outcome, 0, len(scenarios))}
 	for i := range scenarios {
 		r.Outcomes = append(r.Outcomes, runOne(ctx, &scenarios[i], now, primary))

@@ -54,7 +54,7 @@ func TestRunScopeAndHonesty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Run(context.Background(), sc, time.Now(), nil).Outcomes[0]
+	o := Run(context.Background(), sc, time.Now()).Outcomes[0]
 	if o.Got != NoCause || o.Naive != NoCause || !o.Right() || o.Dishonest {
 		t.Fatalf("outcome %+v", o)
 	}
@@ -66,7 +66,7 @@ func TestRunNamesCause(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc[0].Expect.Mentions = []string{"no-such-word"}
-	o := Run(context.Background(), sc, time.Now(), nil).Outcomes[0]
+	o := Run(context.Background(), sc, time.Now()).Outcomes[0]
 	if o.Got != "d1" || o.Naive != "d1" || o.Right() || len(o.Missing) != 1 {
 		t.Fatalf("outcome %+v: want d1 named but the mention missing", o)
 	}

@@ -21,7 +21,7 @@ func TestSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := Run(context.Background(), scenarios, time.Now(), nil)
+	report := Run(context.Background(), scenarios, time.Now())
 	if testing.Verbose() {
 		report.Write(os.Stdout, true)
 	}

@@ -23,13 +23,13 @@ func TestSuiteThroughGemini(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, now := context.Background(), time.Now()
-	heuristic := eval.Run(ctx, scenarios, now, nil)
+	heuristic := eval.Run(ctx, scenarios, now)
 	run := func(respond func(d promptData) string) eval.Report {
 		f := &fakeGemini{}
 		f.respond = func(body []byte) string {
 			return respond(dataOfText(t, decodeSent(t, body).Contents[0].Parts[0].Text))
 		}
-		return eval.Run(ctx, scenarios, now, startFake(t, f))
+		return eval.RunWith(ctx, scenarios, now, startFake(t, f))
 	}
 
 	t.Run("confirming model", func(t *testing.T) {
