@@ -53,20 +53,14 @@ func RunWith(ctx context.Context, scenarios []Scenario, now time.Time, primary a
 	return r
 }
 
-// runOne triages s as the worker does: the events of the service and its
-// dependencies (agent.EventScope) made into a request (agent.NewRequest,
-// default window) and handed to agent.Hypothesize.
+// runOne triages s as the worker does: its Request handed to
+// agent.Hypothesize.
 func runOne(ctx context.Context, s *Scenario, now time.Time, primary agent.Engine) Outcome {
-	onset := now.Add(time.Duration(s.Incident.Onset)).UTC()
-	svc := s.config()
-	events := s.scoped(svc, onset)
-	inc := noctuary.Incident{ID: "EVAL-" + s.Name, Title: s.Incident.Title, Status: "triggered",
-		Urgency: s.Incident.Urgency, CreatedAt: onset, Service: noctuary.Reference{ID: svc.Key, Summary: svc.Key}}
-	req := agent.NewRequest(inc, svc, onset, events, 0, 0)
+	req := s.Request(now)
 	corr := req.Correlation
 	res := agent.Hypothesize(ctx, primary, req, 0)
-	o := Outcome{Name: s.Name, Category: s.Category, File: s.File, Expected: s.Expect.Cause,
-		Got: NoCause, Naive: naive(events, onset, corr.From), Confidence: res.Confidence, Hypothesis: res.Hypothesis,
+	o := Outcome{Name: s.Name, Category: s.Category, File: s.File, Expected: s.Expect.Cause, Got: NoCause,
+		Naive: naive(s.scoped(req.Service, req.Onset), req.Onset, corr.From), Confidence: res.Confidence, Hypothesis: res.Hypothesis,
 		Engine: res.Engine, Fallback: res.FallbackReason}
 	if res.Cause != nil {
 		o.Got = res.Cause.Event.ID
@@ -79,6 +73,17 @@ func runOne(ctx context.Context, s *Scenario, now time.Time, primary agent.Engin
 	}
 	o.Dishonest = len(corr.Signals) == 0 && !res.NoContext
 	return o
+}
+
+// Request is the request the worker would build for the scenario's incident
+// with its onset placed relative to now: the events of the service and its
+// dependencies, correlated over the default window.
+func (s *Scenario) Request(now time.Time) agent.Request {
+	onset := now.Add(time.Duration(s.Incident.Onset)).UTC()
+	svc := s.config()
+	inc := noctuary.Incident{ID: "EVAL-" + s.Name, Title: s.Incident.Title, Status: "triggered",
+		Urgency: s.Incident.Urgency, CreatedAt: onset, Service: noctuary.Reference{ID: svc.Key, Summary: svc.Key}}
+	return agent.NewRequest(inc, svc, onset, s.scoped(svc, onset), 0, 0)
 }
 
 // config is the incident's service as the configuration would declare it.

@@ -3,24 +3,55 @@ package gemini
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/agent/eval"
 )
 
-// TestSuiteThroughGemini runs the evaluation suite (testdata/eval) through
-// the real Gemini client, the prompt and the answer's validation, against
-// fake models: one that confirms the heuristic's choice changes nothing;
-// an oracle that knows each scenario's true cause finds it among the
-// candidates sent and names it, confirming or overturning, in every
-// scenario; and one that cites a signal it was not sent is refused every
-// time, leaving the heuristic's answer.
-func TestSuiteThroughGemini(t *testing.T) {
+// TestSuiteCausesReachThePrompt: in every scenario of the evaluation suite
+// (testdata/eval), the true cause is among the signals the prompt sends the
+// model, so an LLM always has it to choose.
+func TestSuiteCausesReachThePrompt(t *testing.T) {
 	scenarios, err := eval.Load(filepath.Join("..", "..", "testdata", "eval"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, s := range scenarios {
+		if s.Expect.Cause == eval.NoCause {
+			continue
+		}
+		req := s.Request(now)
+		p, err := buildPrompt(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(req.Correlation.Signals, func(sig noctuary.Signal) bool { return sig.Event.ID == s.Expect.Cause })
+		if i < 0 || p.ids[i] == "" {
+			t.Errorf("%s: the true cause %s is not among the signals sent to the model", s.Name, s.Expect.Cause)
+		}
+	}
+}
+
+// TestSuiteThroughGemini runs a sample of the evaluation suite through the
+// real Gemini client, the prompt and the answer's validation, against fake
+// models: an oracle that knows each scenario's true cause names it,
+// confirming or overturning the heuristic, and is right every time; a model
+// that confirms the heuristic's choice changes nothing; one that cites a
+// signal it was not sent is refused every time, leaving the heuristic's
+// answer.
+func TestSuiteThroughGemini(t *testing.T) {
+	all, err := eval.Load(filepath.Join("..", "..", "testdata", "eval"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scenarios []eval.Scenario
+	for i := 0; i < len(all); i += 4 {
+		scenarios = append(scenarios, all[i])
 	}
 	ctx, now := context.Background(), time.Now()
 	heuristic := eval.Run(ctx, scenarios, now)
@@ -44,8 +75,7 @@ func TestSuiteThroughGemini(t *testing.T) {
 	t.Run("oracle", func(t *testing.T) {
 		r := run(oracle(t, scenarios, now))
 		for _, o := range r.Misses() {
-			t.Errorf("%s: true cause %s not named (got %s, fallback %q): not among the candidates sent?",
-				o.Name, o.Expected, o.Got, o.Fallback)
+			t.Errorf("%s: true cause %s not named (got %s, fallback %q)", o.Name, o.Expected, o.Got, o.Fallback)
 		}
 	})
 	t.Run("citing an unsent signal", func(t *testing.T) {
