@@ -14,7 +14,7 @@ import (
 
 // TestSuiteCausesReachThePrompt: in every scenario of the evaluation suite
 // (testdata/eval), the true cause is among the signals the prompt sends the
-// model, so an LLM always has it to choose.
+// model (its data document), so an LLM always has it to choose.
 func TestSuiteCausesReachThePrompt(t *testing.T) {
 	scenarios, err := eval.Load(filepath.Join("..", "..", "testdata", "eval"))
 	if err != nil {
@@ -26,12 +26,12 @@ func TestSuiteCausesReachThePrompt(t *testing.T) {
 			continue
 		}
 		req := s.Request(now)
-		p, err := buildPrompt(req)
+		_, ids, err := promptDocument(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(req.Correlation.Signals, func(sig noctuary.Signal) bool { return sig.Event.ID == s.Expect.Cause })
-		if i < 0 || p.ids[i] == "" {
+		if i < 0 || ids[i] == "" {
 			t.Errorf("%s: the true cause %s is not among the signals sent to the model", s.Name, s.Expect.Cause)
 		}
 	}
@@ -43,8 +43,10 @@ func TestSuiteCausesReachThePrompt(t *testing.T) {
 // confirming or overturning the heuristic, and is right every time; a model
 // that confirms the heuristic's choice changes nothing; one that cites a
 // signal it was not sent is refused every time, leaving the heuristic's
-// answer.
+// answer. Parallel: ~100 round trips through the client take seconds under
+// the race detector.
 func TestSuiteThroughGemini(t *testing.T) {
+	t.Parallel()
 	all, err := eval.Load(filepath.Join("..", "..", "testdata", "eval"))
 	if err != nil {
 		t.Fatal(err)
