@@ -3,7 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
-	"strconv"
+	"hash/fnv"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -71,18 +71,40 @@ func missModal(t noctuary.Triage) slack.ModalViewRequest {
 	}
 }
 
-// signalOptions lists the triage's signals as options, valued by index.
+// signalOptions lists the triage's signals as options, valued by
+// signalKey.
 func signalOptions(sigs []noctuary.Signal) []*slack.OptionBlockObject {
 	out := make([]*slack.OptionBlockObject, 0, min(len(sigs), maxOptions))
-	for i, s := range sigs[:min(len(sigs), maxOptions)] {
+	for _, s := range sigs[:min(len(sigs), maxOptions)] {
 		e := s.Event
 		label := fmt.Sprintf("%s %s (%s)", e.OccurredAt.UTC().Format("15:04:05"), e.Kind, e.Source)
 		if strings.TrimSpace(e.Summary) != "" {
 			label += ": " + noctuary.NewQuote(e.Source, e.Summary).Quoted()
 		}
-		out = append(out, slack.NewOptionBlockObject(strconv.Itoa(i), plain(blocks.Truncate(noctuary.Defuse(label), maxOptionText)), nil))
+		out = append(out, slack.NewOptionBlockObject(signalKey(e), plain(blocks.Truncate(noctuary.Defuse(label), maxOptionText)), nil))
 	}
 	return out
+}
+
+// signalKey is a signal's option value: a hash of its event, so that an
+// answer names the same event even when the triage was rewritten (the
+// LLM's answer arriving, its signals in another order) while the modal was
+// open.
+func signalKey(e noctuary.ContextEvent) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d", e.ID, e.Service, e.Kind, e.Source, e.OccurredAt.UnixNano())
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// signalOf returns the index of the signal of t that option value names;
+// -1 when none does.
+func signalOf(t noctuary.Triage, value string) int {
+	for i, s := range t.Signals {
+		if signalKey(s.Event) == value {
+			return i
+		}
+	}
+	return -1
 }
 
 // submitMiss handles the modal's view_submission: what is wrong goes back
@@ -121,10 +143,7 @@ func missForm(t noctuary.Triage, st *slack.ViewState) (noctuary.Miss, map[string
 		m.Text = strings.TrimSpace(st.Values[missTextBlock][missTextInput].Value)
 	}
 	if opt != "" {
-		i, err := strconv.Atoi(opt)
-		if err != nil {
-			i = -1 // not an option of ours: out of the list
-		}
+		i := signalOf(t, opt)
 		m.Signal = &i
 	}
 	p := m.Problems()

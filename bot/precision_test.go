@@ -115,8 +115,8 @@ func TestWrongOpensMissModal(t *testing.T) {
 		t.Fatalf("views.open got trigger %q, view %+v", trigger, view)
 	}
 	viewJSON, _ := json.Marshal(view)
-	for _, want := range []string{`"value":"0"`, `"text":"02:10:41 deploy (argocd): \"checkout rolled out sha=a4f2c1\""`,
-		`"value":"1"`, `‹!channel›`, `"max_length":500`} {
+	for _, want := range []string{`"value":"` + fixtureOption("#0") + `"`, `"text":"02:10:41 deploy (argocd): \"checkout rolled out sha=a4f2c1\""`,
+		`"value":"` + fixtureOption("#1") + `"`, `‹!channel›`, `"max_length":500`} {
 		if !strings.Contains(string(viewJSON), strings.ReplaceAll(want, "02:10:41", onset.Add(-199*time.Second).Format("15:04:05"))) {
 			t.Errorf("the modal lacks %s:\n%s", want, viewJSON)
 		}
@@ -125,7 +125,7 @@ func TestWrongOpensMissModal(t *testing.T) {
 		t.Error("a signal's summary reached the modal undefused")
 	}
 
-	w := h.submitMiss("tri-1", "U0BOB", "1", "  the primary's disk filled up  ")
+	w := h.submitMiss("tri-1", "U0BOB", "#1", "  the primary's disk filled up  ")
 	if resp := decodeSubmission(t, w); resp.Action != "update" {
 		t.Fatalf("submission answered %s, want an update", w.Body)
 	}
@@ -146,13 +146,27 @@ func TestWrongOpensMissModal(t *testing.T) {
 	}
 }
 
+// fixtureOption is the option value of the fixture's signal "#<i>" (with
+// withSignals: #0 the deploy, #1 the disk_full); other values are kept.
+func fixtureOption(option string) string {
+	tr := triageFixture("tri-1", onset)
+	withSignals(&tr)
+	switch option {
+	case "#0":
+		return signalKey(tr.Signals[0].Event)
+	case "#1":
+		return signalKey(tr.Signals[1].Event)
+	}
+	return option
+}
+
 // submitMiss submits the modal of triageID as user, with the option value
-// and text given.
+// (fixtureOption) and text given.
 func (h *harness) submitMiss(triageID, user, option, text string) *httptest.ResponseRecorder {
 	h.t.Helper()
 	values := map[string]map[string]slack.BlockAction{missTextBlock: {missTextInput: {Value: text}}}
 	if option != "" {
-		values[missSignalBlock] = map[string]slack.BlockAction{missSignalInput: {SelectedOption: slack.OptionBlockObject{Value: option}}}
+		values[missSignalBlock] = map[string]slack.BlockAction{missSignalInput: {SelectedOption: slack.OptionBlockObject{Value: fixtureOption(option)}}}
 	}
 	cb := slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: user},
 		View: slack.View{CallbackID: missCallback, PrivateMetadata: triageID, State: &slack.ViewState{Values: values}}}
@@ -179,15 +193,17 @@ func decodeSubmission(t *testing.T, w *httptest.ResponseRecorder) submission {
 func TestMissModalValidation(t *testing.T) {
 	long := strings.Repeat("ü", noctuary.MaxCauseText+1)
 	tests := []struct {
-		name         string
-		noSignals    bool
-		triage       string
-		option, text string
-		errors       map[string]string // block -> start of the message; nil: recorded
+		name                 string
+		noSignals, reordered bool
+		triage               string
+		option, text         string
+		cause                string            // the kind of the signal recorded as the cause
+		errors               map[string]string // block -> start of the message; nil: recorded
 	}{
-		{name: "signal", option: "1"},
+		{name: "signal", option: "#1", cause: "disk_full"},
 		{name: "words", text: "nothing was deployed: a zone outage"},
-		{name: "both", option: "0", text: "the canary, not the full rollout"},
+		{name: "both", option: "#0", text: "the canary, not the full rollout", cause: "deploy"},
+		{name: "triage rewritten while the modal was open", reordered: true, option: "#1", cause: "disk_full"},
 		{name: "500 characters", text: long[:len(long)-len("ü")]},
 		{name: "words without signals", noSignals: true, text: "cert expired"},
 		{name: "nothing", errors: map[string]string{missSignalBlock: "Pick the signal that was the cause"}},
@@ -195,8 +211,8 @@ func TestMissModalValidation(t *testing.T) {
 		{name: "nothing without signals", noSignals: true, errors: map[string]string{missTextBlock: "Pick the signal that was the cause"}},
 		{name: "option out of the list", option: "7", errors: map[string]string{missSignalBlock: "That signal is not in this triage's list"}},
 		{name: "option not a number", option: "x", errors: map[string]string{missSignalBlock: "That signal is not in this triage's list"}},
-		{name: "negative option", option: "-1", errors: map[string]string{missSignalBlock: "That signal is not in this triage's list"}},
-		{name: "forged option without signals", noSignals: true, option: "0", text: "x",
+		{name: "an index", option: "1", errors: map[string]string{missSignalBlock: "That signal is not in this triage's list"}},
+		{name: "forged option without signals", noSignals: true, option: "#0", text: "x",
 			errors: map[string]string{missTextBlock: "That signal is not in this triage's list"}},
 		{name: "too long", text: long, errors: map[string]string{missTextBlock: "Say it in at most 500 characters (this is 501)"}},
 		{name: "too long and out of the list", option: "9", text: long, errors: map[string]string{
@@ -206,8 +222,14 @@ func TestMissModalValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			edit := withSignals
-			if tt.noSignals {
+			switch {
+			case tt.noSignals:
 				edit = func(tr *noctuary.Triage) { tr.Signals = nil }
+			case tt.reordered:
+				edit = func(tr *noctuary.Triage) {
+					withSignals(tr)
+					slices.Reverse(tr.Signals)
+				}
 			}
 			h := posted(t, checkout(noctuary.ModeReadOnly), edit)
 			resp := decodeSubmission(t, h.submitMiss(cmp.Or(tt.triage, "tri-1"), "U0BOB", tt.option, tt.text))
@@ -217,7 +239,10 @@ func TestMissModalValidation(t *testing.T) {
 			}
 			if tt.errors == nil {
 				if resp.Action != "update" || len(misses) != 1 {
-					t.Errorf("answer %+v, %d misses; want recorded", resp, len(misses))
+					t.Fatalf("answer %+v, %d misses; want recorded", resp, len(misses))
+				}
+				if ev, _ := misses[0].CauseEvent(); ev.Kind != tt.cause {
+					t.Errorf("the cause recorded is %q, want %q", ev.Kind, tt.cause)
 				}
 				return
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,15 +71,37 @@ func feedbackIncident(t *testing.T, e *env, fake *fakeSlack) noctuary.Triage {
 	return tr
 }
 
-// signalIndex is the index of the triage's signal of kind.
-func signalIndex(t *testing.T, tr noctuary.Triage, kind string) string {
+// optionFor is the value of the option of the opened modal whose text
+// names kind.
+func optionFor(t *testing.T, fake *fakeSlack, kind string) string {
 	t.Helper()
-	for i, s := range tr.Signals {
-		if s.Event.Kind == kind {
-			return fmt.Sprint(i)
+	opens := fake.callsTo("views.open")
+	if len(opens) == 0 {
+		t.Fatal("no modal was opened")
+	}
+	var req struct {
+		View struct {
+			Blocks []struct {
+				Element struct {
+					Options []struct {
+						Text  struct{ Text string } `json:"text"`
+						Value string                `json:"value"`
+					} `json:"options"`
+				} `json:"element"`
+			} `json:"blocks"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal(opens[0].Body, &req); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range req.View.Blocks {
+		for _, o := range b.Element.Options {
+			if strings.Contains(o.Text.Text, " "+kind+" ") {
+				return o.Value
+			}
 		}
 	}
-	t.Fatalf("the triage has no %s signal: %+v", kind, tr.Signals)
+	t.Fatalf("the modal lists no %s signal: %s", kind, opens[0].Body)
 	return ""
 }
 
@@ -138,7 +159,7 @@ func TestFeedbackEndToEnd(t *testing.T) {
 	if out["response_action"] != "errors" {
 		t.Errorf("an empty answer was not refused: %v", out)
 	}
-	out = e.submitCause("U0BOB", tr.ID, signalIndex(t, tr, "deadlock"), "lock order changed by the migration")
+	out = e.submitCause("U0BOB", tr.ID, optionFor(t, fake, "deadlock"), "lock order changed by the migration")
 	if out["response_action"] != "update" {
 		t.Fatalf("the answer was not recorded: %v", out)
 	}
