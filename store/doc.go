@@ -68,6 +68,11 @@
 //	                                        kept as delivered (or surely not posted): left behind, it makes
 //	                                        the next attempt ask PagerDuty first (posting.go); 7 days
 //
+// Feedback used to be counted for all time in the hash
+// noctuary:v1:feedback:{<svc>} ("right", "wrong"); it is no longer read or
+// written (votes now count over 30 and 90 days), and such a hash left by an
+// older version can be deleted.
+//
 // ContextEvents are schema v2: kept by when they occurred, so that an event
 // delivered late still falls in its window. The v1 streams
 // (noctuary:events:{<svc>} and its :ids, by receive time) are no longer read
