@@ -23,6 +23,9 @@ var KindClasses = map[string]noctuary.Class{
 	"scalingreplicaset": noctuary.ClassChange, "infrachange": noctuary.ClassChange,
 	"terraformapply": noctuary.ClassChange, "helmupgrade": noctuary.ClassChange, "upgrade": noctuary.ClassChange,
 	"certrotation": noctuary.ClassChange, "secretrotation": noctuary.ClassChange, "dnschange": noctuary.ClassChange,
+	"certificaterotation": noctuary.ClassChange, "keyrotation": noctuary.ClassChange, "rollingrestart": noctuary.ClassChange,
+	"kubectlapply": noctuary.ClassChange, "kustomizationapplied": noctuary.ClassChange, "maintenance": noctuary.ClassChange,
+	"certificaterenewed": noctuary.ClassChange,
 	// Failure signals: something is going wrong.
 	"oomkilled": noctuary.ClassFailure, "oomkill": noctuary.ClassFailure, "oom": noctuary.ClassFailure,
 	"crashloopbackoff": noctuary.ClassFailure, "crashloop": noctuary.ClassFailure, "crash": noctuary.ClassFailure,
@@ -40,24 +43,33 @@ var KindClasses = map[string]noctuary.Class{
 	// A deployment that failed or errored (GitHub's deployment_status) is a
 	// failure signal, unlike "deploy_failed", which the keywords make a change.
 	"deploymentfailure": noctuary.ClassFailure, "deploymenterror": noctuary.ClassFailure,
+	"connectionreset": noctuary.ClassFailure, "econnreset": noctuary.ClassFailure, "failover": noctuary.ClassFailure,
 	// Information: context that is neither a change nor a failure.
 	"info": noctuary.ClassInfo, "note": noctuary.ClassInfo, "annotation": noctuary.ClassInfo,
 	"heartbeat": noctuary.ClassInfo, "backup": noctuary.ClassInfo, "cronjob": noctuary.ClassInfo,
 	"jobcompleted": noctuary.ClassInfo, "healthcheck": noctuary.ClassInfo, "recovered": noctuary.ClassInfo,
 	"resolved": noctuary.ClassInfo, "scheduled": noctuary.ClassInfo, "pulled": noctuary.ClassInfo,
-	"started": noctuary.ClassInfo, "created": noctuary.ClassInfo, "maintenance": noctuary.ClassInfo,
+	"started": noctuary.ClassInfo, "created": noctuary.ClassInfo, "logrotation": noctuary.ClassInfo,
+	"scheduledmaintenance": noctuary.ClassInfo, "maintenancescheduled": noctuary.ClassInfo,
+	"podrestarted": noctuary.ClassFailure, "containerrestarted": noctuary.ClassFailure, "killing": noctuary.ClassInfo,
 	"trafficshift": noctuary.ClassInfo, "loadtest": noctuary.ClassInfo,
 }
 
 // changeKeywords and failureKeywords classify kinds the table lacks, in this
 // order: a kind holding a change keyword is a change even if it also holds a
-// failure keyword ("deploy_failed" is a change that went wrong).
+// failure keyword ("deploy_failed" is a change that went wrong). A kind
+// ending in one of failureSuffixes (CPUCreditBalanceLow, TempFilesHigh,
+// cluster_health_red) is a failure too.
 var (
-	changeKeywords  = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade"}
+	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
+		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "renew", "reset", "resiz"}
+	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
+		"warning", "firing", "degraded", "stuck", "behind"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
 		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expir", "unavailable",
 		"awshealth", "healthevent", "servicehealth", "operationalissue", "degrad", "notready", "pressure", "nospace",
-		"unreachable", "refused", "killed", "lag", "toomany"}
+		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
+		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached"}
 )
 
 // NormalizeKind returns kind in lower case with everything but letters and
@@ -87,6 +99,11 @@ func Classify(kind string) noctuary.Class {
 	}
 	for _, w := range failureKeywords {
 		if strings.Contains(k, w) {
+			return noctuary.ClassFailure
+		}
+	}
+	for _, w := range failureSuffixes {
+		if strings.HasSuffix(k, w) {
 			return noctuary.ClassFailure
 		}
 	}

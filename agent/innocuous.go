@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -12,7 +14,7 @@ import (
 // undone before onset, or cannot reach the paging service: it ranks below
 // every change that did change something (docs/architecture.md, "Ranking
 // rules"). Each rule returns why, or "".
-var innocuousRules = []func(i int, sc *scoring) string{noOpRun, scopeOnly, aborted, undone, offPath}
+var innocuousRules = []func(i int, sc *scoring) string{noOpRun, scopeOnly, aborted, undone, offPath, otherEnvironment, autoscaled}
 
 // innocuous returns why the change sc.all[i] is innocuous, or "".
 func innocuous(i int, sc *scoring) string {
@@ -64,7 +66,13 @@ var scopes = []struct {
 	{"docs", []string{"docs", "doc", "documentation", "readme", "changelog", "comments", "comment", "typo", "typos"}},
 	{"metrics", []string{"metrics", "metric", "dashboards", "dashboard", "telemetry", "instrumentation"}},
 	{"tests", []string{"tests", "test", "ci", "lint"}},
+	{"monitoring", []string{"alerting rules", "alerting rule", "alert rules", "alert rule", "recording rules", "monitoring", "alerts"}},
+	{"tags", []string{"tags", "tag", "labels", "annotations"}},
 }
+
+// conventional matches a conventional commit whose type changes nothing that
+// runs: "docs: …", "test(api): …", "chore(metrics): …".
+var conventional = regexp.MustCompile(`(?i)(?:^|[\s:;,(\[])(docs|test|tests|ci|style)(?:\([^)]*\))?!?:|chore\((docs|metrics|ci|tests?|lint)\)!?:`)
 
 // scopeTerms builds "docs only ", "only docs ", "docs-only" (as "docs only ").
 func scopeTerms(words []string) []string {
@@ -87,6 +95,12 @@ func scopeOnly(i int, sc *scoring) string {
 		if t.match(scopeTerms(s.terms)) != "" || slices.Contains(s.terms, strings.ToLower(attr(e, scopeKeys...))) {
 			return fmt.Sprintf("it is a %s-only change", s.name)
 		}
+	}
+	if m := conventional.FindStringSubmatch(e.Summary); m != nil {
+		return fmt.Sprintf("it is a %s-only change", strings.ToLower(m[1]+m[2]))
+	}
+	if strings.EqualFold(attr(e, "monitoring_only", "docs_only", "metrics_only"), "true") {
+		return "it changed only monitoring or docs"
 	}
 	if t.match([]string{"no functional change", "no runtime change", "no code change", "no behavior change", "no behaviour change"}) != "" {
 		return "its source says it has no functional change"
@@ -139,10 +153,56 @@ func aborted(i int, sc *scoring) string {
 	k := NormalizeKind(e.Kind)
 	status := strings.ToLower(attr(e, "status", "phase", "result", "outcome", "state"))
 	if strings.Contains(k, "abort") || strings.Contains(k, "cancel") || slices.Contains(abortWords, status) ||
-		status == "abort" || textOf(e.Summary).match(abortTerms) != "" {
+		status == "abort" || strings.EqualFold(attr(e, "aborted"), "true") || textOf(e.Summary).match(abortTerms) != "" {
 		return "it was aborted"
 	}
+	if t := eventText(e); t.match([]string{"canary "}) != "" &&
+		t.match([]string{"failed ", "rolling back", "rolled back", "rollback ", "promotion failed"}) != "" {
+		return "the canary failed and was rolled back"
+	}
 	return ""
+}
+
+// nonProduction are the names of environments that production incidents
+// do not run in.
+var nonProduction = []string{"staging", "stage", "stg", "dev", "development", "test", "testing", "qa", "sandbox",
+	"preview", "uat", "canary-staging"}
+
+// otherEnvironment: a change that names a non-production environment other
+// than the paging service's, by attribute or as "in staging".
+func otherEnvironment(i int, sc *scoring) string {
+	e := sc.all[i].Event
+	env := strings.ToLower(attr(e, "environment", "env", "stage", "tier"))
+	if env == "" {
+		t := textOf(e.Summary)
+		for _, n := range nonProduction {
+			if t.match([]string{"in " + n + " ", "to " + n + " ", n + " environment", n + " only "}) != "" {
+				env = n
+				break
+			}
+		}
+	}
+	if !slices.Contains(nonProduction, env) || strings.EqualFold(env, sc.svc.Environment) {
+		return ""
+	}
+	return fmt.Sprintf("it was made in %s, not where %s runs", env, cmp.Or(sc.svc.Key, "the service"))
+}
+
+// autoscalerTerms name autoscalers, whose scaling follows load rather than
+// causing failures.
+var autoscalerTerms = []string{"autoscal", "hpa ", "horizontalpodautoscaler", "keda ", "karpenter", "cluster autoscaler",
+	"scaledupgroup", "scaleddowngroup"}
+
+// autoscaled: a scaling an autoscaler did on its own.
+func autoscaled(i int, sc *scoring) string {
+	e := sc.all[i].Event
+	if !strings.Contains(NormalizeKind(e.Kind), "scal") && textOf(e.Summary).match([]string{"scal"}) == "" {
+		return ""
+	}
+	if textOf(e.Source, e.Kind, e.Summary).match(autoscalerTerms) == "" {
+		return ""
+	}
+	return "it is an autoscaler's routine scaling, which follows load"
 }
 
 // offPath: a change of a service that is neither the paging one nor one of

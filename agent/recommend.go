@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -83,22 +84,38 @@ func hearsay(e noctuary.ContextEvent) string {
 	return ""
 }
 
-// whatChanged is what the change set, from its attributes: " (m5.large →
-// m6g.large)" from its old and new values, " (state=on)" from its new value
-// alone, and its image when another attribute names it; "" when no value has
-// the conservative shape of a name (free text is left to said).
+// Attributes that say what a change changed, besides its identity: the
+// thing changed (a field, a path, a DNS record, a migration script), and
+// pairs of its value before and after.
+var (
+	subjectAttrs = []string{"flag", "toggle", "feature", "key", "parameter", "setting", "field", "path", "value_path",
+		"variable", "attribute", "record", "rule", "topic", "script", "migration", "image"}
+	valuePairs = [][2]string{{"old_value", "new_value"}, {"old", "new"}, {"from", "to"}, {"before", "after"},
+		{"previous_value", "value"}, {"previous", "value"}, {"old_state", "new_state"}, {"previous_state", "new_state"},
+		{"previous_enabled", "enabled"}, {"from_version", "to_version"}}
+	newOnly = []string{"new_value", "new_state", "state", "value", "enabled", "to", "new", "target", "weight"}
+)
+
+// maxChangedParts bounds what whatChanged lists.
+const maxChangedParts = 3
+
+// whatChanged is what the change set, from its attributes: the thing
+// changed when its identity does not name it (field=replicaCount), its
+// values before and after (12 → 2; also from pairs like old_target and
+// new_target, or rollout_before and rollout_after), or its new value alone
+// (state=on); "" when no value has the conservative shape of a name (free
+// text is left to said).
 func whatChanged(e noctuary.ContextEvent) string {
+	id := identity(e, "")
 	var parts []string
-	old, newKey := attr(e, oldKeys...), firstKey(e, newKeys)
-	switch nv := e.Attributes[newKey]; {
-	case newKey == "":
-	case ValidTarget("value", old) && ValidTarget("value", nv):
-		parts = append(parts, old+" → "+nv)
-	case ValidTarget("value", nv):
-		parts = append(parts, newKey+"="+nv)
+	for _, k := range subjectAttrs {
+		if v := e.Attributes[k]; ValidTarget(k, v) && id != k+"="+v {
+			parts = append(parts, k+"="+v)
+		}
 	}
-	if img := e.Attributes["image"]; ValidTarget("image", img) && !strings.HasPrefix(identity(e, ""), "image=") {
-		parts = append(parts, "image="+img)
+	parts = append(parts, changedValues(e)...)
+	if len(parts) > maxChangedParts {
+		parts = parts[:maxChangedParts]
 	}
 	if len(parts) == 0 {
 		return ""
@@ -106,14 +123,37 @@ func whatChanged(e noctuary.ContextEvent) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// firstKey returns the first of keys that e's attributes hold non-empty.
-func firstKey(e noctuary.ContextEvent, keys []string) string {
-	for _, k := range keys {
-		if strings.TrimSpace(e.Attributes[k]) != "" {
-			return k
+// changedValues renders the attribute pairs of values before and after as
+// "old → new", or the new value alone as "key=new".
+func changedValues(e noctuary.ContextEvent) []string {
+	valid := func(k string) bool { return ValidTarget("value", e.Attributes[k]) }
+	var out []string
+	for _, p := range append(valuePairs, suffixPairs(e)...) {
+		if valid(p[0]) && valid(p[1]) {
+			return append(out, e.Attributes[p[0]]+" → "+e.Attributes[p[1]])
 		}
 	}
-	return ""
+	for _, k := range newOnly {
+		if valid(k) {
+			return append(out, k+"="+e.Attributes[k])
+		}
+	}
+	return out
+}
+
+// suffixPairs finds the pairs X_before/X_after and old_X/new_X among e's
+// attributes, in key order.
+func suffixPairs(e noctuary.ContextEvent) [][2]string {
+	var out [][2]string
+	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
+		if x, ok := strings.CutSuffix(k, "_before"); ok && e.Attributes[x+"_after"] != "" {
+			out = append(out, [2]string{k, x + "_after"})
+		}
+		if x, ok := strings.CutPrefix(k, "old_"); ok && e.Attributes["new_"+x] != "" {
+			out = append(out, [2]string{k, "new_" + x})
+		}
+	}
+	return out
 }
 
 // said is what the change's source wrote about it, quoted, when the summary
