@@ -25,7 +25,6 @@ var KindClasses = map[string]noctuary.Class{
 	"certrotation": noctuary.ClassChange, "secretrotation": noctuary.ClassChange, "dnschange": noctuary.ClassChange,
 	"certificaterotation": noctuary.ClassChange, "keyrotation": noctuary.ClassChange, "rollingrestart": noctuary.ClassChange,
 	"kubectlapply": noctuary.ClassChange, "kustomizationapplied": noctuary.ClassChange, "maintenance": noctuary.ClassChange,
-	"certificaterenewed": noctuary.ClassChange,
 	// Failure signals: something is going wrong.
 	"oomkilled": noctuary.ClassFailure, "oomkill": noctuary.ClassFailure, "oom": noctuary.ClassFailure,
 	"crashloopbackoff": noctuary.ClassFailure, "crashloop": noctuary.ClassFailure, "crash": noctuary.ClassFailure,
@@ -50,6 +49,7 @@ var KindClasses = map[string]noctuary.Class{
 	"jobcompleted": noctuary.ClassInfo, "healthcheck": noctuary.ClassInfo, "recovered": noctuary.ClassInfo,
 	"resolved": noctuary.ClassInfo, "scheduled": noctuary.ClassInfo, "pulled": noctuary.ClassInfo,
 	"started": noctuary.ClassInfo, "created": noctuary.ClassInfo, "logrotation": noctuary.ClassInfo,
+	"certificaterenewed":   noctuary.ClassInfo,
 	"scheduledmaintenance": noctuary.ClassInfo, "maintenancescheduled": noctuary.ClassInfo,
 	"podrestarted": noctuary.ClassFailure, "containerrestarted": noctuary.ClassFailure, "killing": noctuary.ClassInfo,
 	"trafficshift": noctuary.ClassInfo, "loadtest": noctuary.ClassInfo,
@@ -62,7 +62,7 @@ var KindClasses = map[string]noctuary.Class{
 // cluster_health_red) is a failure too.
 var (
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
-		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "renew", "reset", "resiz"}
+		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
 		"warning", "firing", "degraded", "stuck", "behind"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",

@@ -30,7 +30,7 @@ var (
 	infraKinds = []string{"diskfull", "diskpressure", "nospace", "diskspace", "volumefull", "certexpir",
 		"certificateexpir", "tlsexpir", "expired", "nodenotready", "notready", "nodedown", "nodefailure",
 		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
-		"partition", "volumedegraded", "unreachable", "failover", "interrupt", "iopslimit", "cpucredit", "watermark",
+		"partition", "volumedegraded", "unreachable", "failover", "interrupt", "watermark",
 		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
 		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",

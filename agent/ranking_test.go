@@ -199,3 +199,85 @@ func TestHypothesisSaysWhatChanged(t *testing.T) {
 			"rep", nil, []string{"wrote"}},
 	})
 }
+
+func TestMoreInnocuousChanges(t *testing.T) {
+	staging := seedService()
+	staging.Environment = "staging"
+	tests := []struct {
+		name  string
+		svc   noctuary.Service
+		last  noctuary.ContextEvent
+		below bool // whether last ranks below poolSize
+		says  string
+	}{
+		{"deploy to staging", seedService(), deployAt("st", "02:12:00", "", map[string]string{"version": "4.1.0", "environment": "staging"}),
+			true, "it was made in staging, not where checkout runs"},
+		{"flag turned on in staging", seedService(), event("st", "checkout", "feature_flag", "launchdarkly", "02:12:00",
+			"Flag new-cart turned ON in Staging", map[string]string{"flag": "new-cart"}), true, "it was made in staging"},
+		{"not: deploy to production", seedService(), deployAt("st", "02:12:00", "", map[string]string{"environment": "prod"}), false, ""},
+		{"not: staging when the service runs in staging", staging, deployAt("st", "02:12:00", "", map[string]string{"environment": "staging"}), false, ""},
+		{"autoscaler scaling", seedService(), event("hpa", "checkout", "scaled", "kubernetes", "02:12:00",
+			"HPA checkout scaled 6 -> 9 replicas (cpu 88%)", nil), true, "it is an autoscaler's routine scaling"},
+		{"not: a scale-down by hand", seedService(), event("sd", "checkout", "scale", "terraform", "02:12:00",
+			"scaled cache nodes 6 -> 2", nil), false, ""},
+		{"conventional docs commit", seedService(), deployAt("cc", "02:12:00", "checkout deployed: docs: fix typo in README", nil), true, "it is a docs-only change"},
+		{"conventional metrics chore", seedService(), deployAt("cc", "02:12:00", "chore(metrics): add histogram buckets", nil), true, "it is a metrics-only change"},
+		{"not: a fix in a docs package", seedService(), deployAt("cc", "02:12:00", "fix(docs-api): handle nil page", nil), false, ""},
+		{"not: a feature about docs", seedService(), deployAt("cc", "02:12:00", "feat: docs page served from checkout", nil), false, ""},
+		{"tags only", seedService(), event("tf", "checkout", "terraform_apply", "terraform", "02:12:00",
+			"Apply complete! Resources: 0 added, 1 changed, 0 destroyed. (tags only: cost-center)", nil), true, "it is a tags-only change"},
+		{"failed canary rolled back", seedService(), event("fl", "checkout", "canary", "flagger", "02:12:00",
+			"Canary failed! Scaling down checkout; rolling back to checkout-primary", nil), true, "the canary failed and was rolled back"},
+		{"not: a canary promoted", seedService(), event("fl", "checkout", "canary", "flagger", "02:12:00", "Canary promoted to 100%", nil), false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := Heuristic(request(tt.svc, poolSize, tt.last, symptom))
+			if got := res.Cause.Event.ID == poolSize.ID; got != tt.below {
+				t.Errorf("cause = %s; hypothesis: %s", res.Cause.Event.ID, res.Hypothesis)
+			}
+			if !strings.Contains(res.Hypothesis, tt.says) {
+				t.Errorf("hypothesis lacks %q: %s", tt.says, res.Hypothesis)
+			}
+		})
+	}
+}
+
+func TestWhatChangedFromPairs(t *testing.T) {
+	tests := []struct {
+		attrs map[string]string
+		want  string
+	}{
+		{map[string]string{"record": "api.example.com", "old_target": "lb-1.example.net", "new_target": "lb-2.example.net"},
+			" (record=api.example.com, lb-1.example.net → lb-2.example.net)"},
+		{map[string]string{"field": "replicaCount", "rollout_before": "12", "rollout_after": "2"}, " (field=replicaCount, 12 → 2)"},
+		{map[string]string{"key": "node_type", "from_version": "m5", "to_version": "m6g"}, " (m5 → m6g)"},
+		{map[string]string{"script": "V88__add_not_null_email", "version": "88"}, " (script=V88__add_not_null_email)"},
+		{map[string]string{"key": "x", "new_value": "two words"}, ""},
+	}
+	for _, tt := range tests {
+		e := event("c", "checkout", "config_change", "consul", "02:00:00", "", tt.attrs)
+		if got := whatChanged(e); got != tt.want {
+			t.Errorf("whatChanged(%v) = %q, want %q", tt.attrs, got, tt.want)
+		}
+	}
+}
+
+func TestClassifyKindsOfRealTools(t *testing.T) {
+	tests := map[string]noctuary.Class{
+		"db_parameter_change": noctuary.ClassChange, "acl_change": noctuary.ClassChange, "kubectl_apply": noctuary.ClassChange,
+		"kustomization_applied": noctuary.ClassChange, "certificate_rotation": noctuary.ClassChange, "rolling_restart": noctuary.ClassChange,
+		"maintenance": noctuary.ClassChange, "ModifyDBInstance": noctuary.ClassChange,
+		"CPUCreditBalanceLow": noctuary.ClassFailure, "TempFilesHigh": noctuary.ClassFailure, "cluster_health_red": noctuary.ClassFailure,
+		"SpotInterruptionWarning": noctuary.ClassFailure, "UnderReplicatedPartitions": noctuary.ClassFailure,
+		"provider_incident": noctuary.ClassFailure, "slow_queries": noctuary.ClassFailure, "pod_restarted": noctuary.ClassFailure,
+		"connection_reset": noctuary.ClassFailure, "failover": noctuary.ClassFailure,
+		"certificate_renewed": noctuary.ClassInfo, "log_rotation": noctuary.ClassInfo, "consumer_offset_reset": noctuary.ClassInfo,
+		"scheduled_maintenance": noctuary.ClassInfo, "workflow_completed": noctuary.ClassInfo, "Killing": noctuary.ClassInfo,
+	}
+	for kind, want := range tests {
+		if got := Classify(kind); got != want {
+			t.Errorf("Classify(%q) = %s, want %s", kind, got, want)
+		}
+	}
+}
