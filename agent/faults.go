@@ -15,7 +15,8 @@ import (
 //     alert) is an effect, never a candidate;
 //   - any other failure before onset (an OOMKill, evictions, a deadlock, a
 //     dependency's errors) is a candidate when nothing that could have
-//     caused it came before it: no change that counts, no other failure.
+//     caused it came before it: no change that counts or that only says it
+//     is innocuous, no other failure.
 type failureRole int
 
 const (
@@ -81,7 +82,7 @@ func roleOf(i int, sc *scoring) failureRole {
 		if j == i || !o.Event.OccurredAt.Before(e.OccurredAt) {
 			continue
 		}
-		if sc.realChange[j] || (o.Class == noctuary.ClassFailure && !(ownEvent(o.Event, sc.svc) && symptomKind(NormalizeKind(o.Event.Kind)))) {
+		if sc.realChange[j] || strings.HasPrefix(sc.why[j], saysOnly) || (o.Class == noctuary.ClassFailure && !(ownEvent(o.Event, sc.svc) && symptomKind(NormalizeKind(o.Event.Kind)))) {
 			return roleEffect
 		}
 	}

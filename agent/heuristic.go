@@ -19,6 +19,7 @@ const (
 	maxFirstFailure     = 0.70 // the first failure, no change before it
 	maxQuietFailure     = 0.50 // either, when no failure signal followed
 	maxNoCandidate      = 0.30 // no candidate: the strongest symptom only
+	maxSayso            = 0.40 // a change innocuous by its own account, nothing else
 	maxInfoOnly         = 0.20
 	noContextConfidence = 0.10
 	// closeRace: when the runner-up candidate scores within this of the top
@@ -52,6 +53,10 @@ func Heuristic(req Request) Result {
 		res.Cause = &cause
 		return res
 	}
+	if i := onlyBySayso(sigs); i >= 0 {
+		explainSayso(&res, req, i)
+		return res
+	}
 	for _, s := range sigs {
 		if s.Class == noctuary.ClassFailure {
 			res.Confidence = round2(math.Min(maxNoCandidate, s.Score))
@@ -69,6 +74,34 @@ func Heuristic(req Request) Result {
 	res.Recommendation.Text = fmt.Sprintf("Check the dashboards and logs of %s and its dependencies; "+
 		"the nearest event is %s", serviceName(req), eventRef(top.Event))
 	return res
+}
+
+// onlyBySayso returns the index of the best change that is innocuous only
+// by its own account ("it says it changed only metrics"), or -1: with no
+// candidate, it is still the change most likely to have caused the failures.
+func onlyBySayso(sigs []noctuary.Signal) int {
+	for i, s := range sigs {
+		if s.Class == noctuary.ClassChange && reasonOf(s, "ranked below: "+saysOnly) != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// explainSayso blames change i, though it says it is innocuous, with low
+// confidence.
+func explainSayso(res *Result, req Request, i int) {
+	sigs := req.Correlation.Signals
+	cause := sigs[i]
+	e := cause.Event
+	g := groupOf(e.Kind)
+	res.Hypothesis = fmt.Sprintf("%s%s %s %s%s; no other change counts, though %s", describe(e, g, req.Service),
+		whatChanged(e), g.verb, before(req.Onset.Sub(e.OccurredAt)), said(e),
+		strings.TrimPrefix(reasonOf(cause, "ranked below: "), "ranked below: "))
+	res.Confidence = round2(math.Min(maxSayso, cause.Score+maxSayso))
+	res.Recommendation = recommend(e, g, req.Service)
+	res.Signals = append(append([]noctuary.Signal{cause}, sigs[:i]...), sigs[i+1:]...)
+	res.Cause = &res.Signals[0]
 }
 
 // noContext is the honest answer when no event fell in the window: it names

@@ -86,30 +86,39 @@ func scopeTerms(words []string) []string {
 // scopeKeys are attributes that may name a change's scope.
 var scopeKeys = []string{"scope", "change_type", "type", "category", "changes"}
 
-// scopeOnly: a docs-, metrics- or tests-only change, by its summary, a scope
-// attribute, or changed files that are all documentation.
+// scopeOnly: a docs-, metrics- or tests-only change. Its changed files,
+// when listed, decide: all documentation, or not innocuous at all. Else its
+// own account (summary, a scope attribute, a conventional commit's type),
+// which is weaker evidence: the reason says "it says" (see saysOnly), and
+// such a change is still blamed when nothing else is a candidate.
 func scopeOnly(i int, sc *scoring) string {
 	e := sc.all[i].Event
+	if files := attr(e, "files", "changed_files", "files_changed", "paths", "changed_paths"); files != "" {
+		if docsFiles(files) {
+			return "it changed only documentation files"
+		}
+		return ""
+	}
 	t := textOf(e.Summary)
 	for _, s := range scopes {
 		if t.match(scopeTerms(s.terms)) != "" || slices.Contains(s.terms, strings.ToLower(attr(e, scopeKeys...))) {
-			return fmt.Sprintf("it is a %s-only change", s.name)
+			return saysOnly + s.name
 		}
 	}
 	if m := conventional.FindStringSubmatch(e.Summary); m != nil {
-		return fmt.Sprintf("it is a %s-only change", strings.ToLower(m[1]+m[2]))
+		return saysOnly + strings.ToLower(m[1]+m[2])
 	}
 	if strings.EqualFold(attr(e, "monitoring_only", "docs_only", "metrics_only"), "true") {
-		return "it changed only monitoring or docs"
+		return saysOnly + "monitoring or docs"
 	}
 	if t.match([]string{"no functional change", "no runtime change", "no code change", "no behavior change", "no behaviour change"}) != "" {
-		return "its source says it has no functional change"
-	}
-	if docsFiles(attr(e, "files", "changed_files", "paths", "changed_paths")) {
-		return "it is a docs-only change"
+		return saysOnly + "what does not run"
 	}
 	return ""
 }
+
+// saysOnly starts the reason of a change innocuous by its own account.
+const saysOnly = "it says it changed only "
 
 // docsFiles reports whether list (comma or space separated paths) names
 // only documentation files.
