@@ -61,10 +61,10 @@ func readBody(r io.Reader, sizeHint int64) (string, error) {
 // items land in the batch's problems; the error is for the body as a whole:
 // too many events, or not JSON.
 func decodeEvents(body string, ndjson bool, now time.Time, retention time.Duration) (batch, error) {
-	d := decoder{fastParser: fastParser{s: body}, now: now, retention: retention}
-	d.space()
+	d := decoder{EventScanner: noctuary.EventScanner{Text: body}, now: now, retention: retention}
+	d.Space()
 	var err error
-	if !ndjson && strings.HasPrefix(d.s[d.p:], "[") {
+	if !ndjson && strings.HasPrefix(d.Text[d.Pos:], "[") {
 		err = d.array()
 	} else {
 		err = d.stream()
@@ -76,7 +76,7 @@ func decodeEvents(body string, ndjson bool, now time.Time, retention time.Durati
 }
 
 type decoder struct {
-	fastParser
+	noctuary.EventScanner
 	now       time.Time
 	retention time.Duration
 	b         batch
@@ -84,7 +84,7 @@ type decoder struct {
 
 // stream decodes whitespace-separated values until the end of the body.
 func (d *decoder) stream() error {
-	for d.space(); d.p < len(d.s); d.space() {
+	for d.Space(); d.Pos < len(d.Text); d.Space() {
 		if err := d.item(); err != nil {
 			return err
 		}
@@ -94,46 +94,47 @@ func (d *decoder) stream() error {
 
 // array decodes the elements of a JSON array, which must end the body.
 func (d *decoder) array() error {
-	d.p++ // [
-	if d.space(); !d.take(']') {
+	d.Pos++ // [
+	if d.Space(); !d.Take(']') {
 		for {
 			if err := d.item(); err != nil {
 				return err
 			}
-			d.space()
-			if d.take(']') {
+			d.Space()
+			if d.Take(']') {
 				break
 			}
-			if !d.take(',') {
+			if !d.Take(',') {
 				return d.syntaxError("expected ',' or ']' after event %d", len(d.b.events)-1)
 			}
-			d.space()
+			d.Space()
 		}
 	}
-	if d.space(); d.p < len(d.s) {
-		return noctuary.Errorf(noctuary.EInvalid, "The body holds data after the JSON array (byte %d); send one array, one object or NDJSON.", d.p)
+	if d.Space(); d.Pos < len(d.Text) {
+		return noctuary.Errorf(noctuary.EInvalid, "The body holds data after the JSON array (byte %d); send one array, one object or NDJSON.", d.Pos)
 	}
 	return nil
 }
 
 func (d *decoder) syntaxError(format string, args ...any) error {
-	if d.p >= len(d.s) {
+	if d.Pos >= len(d.Text) {
 		return noctuary.Errorf(noctuary.EInvalid, "The body ends in the middle of event %d.", len(d.b.events))
 	}
-	return noctuary.Errorf(noctuary.EInvalid, "The body is not valid JSON at byte %d: %s.", d.p, fmt.Sprintf(format, args...))
+	return noctuary.Errorf(noctuary.EInvalid, "The body is not valid JSON at byte %d: %s.", d.Pos, fmt.Sprintf(format, args...))
 }
 
-// item decodes and validates the event at d.p, which is not blank.
+// item decodes and validates the event at d.Pos, which is not blank.
 func (d *decoder) item() error {
 	i := len(d.b.events)
 	if i == MaxBatchEvents {
 		return noctuary.Errorf(noctuary.ETooLarge, "The request holds more than %d events; send at most %d per request.", MaxBatchEvents, MaxBatchEvents)
 	}
-	ev, end, ok := fastEvent(d.s, d.p)
+	ev, ok := d.Event()
 	var err error
-	if ok {
-		d.p = end
-	} else if ev, err, ok = d.slowEvent(); !ok {
+	if !ok {
+		ev, err, ok = d.slowEvent()
+	}
+	if !ok {
 		d.b.problems = append(d.b.problems, itemError{Index: i, Error: noctuary.ErrorMessage(err)})
 		return err
 	}
@@ -147,27 +148,27 @@ func (d *decoder) item() error {
 	return nil
 }
 
-// slowEvent decodes the value at d.p with encoding/json, which explains
+// slowEvent decodes the value at d.Pos with encoding/json, which explains
 // whatever the fast path declined (encoding/json replaces invalid UTF-8 with
 // U+FFFD; such an event is refused instead). err is the event's problem; ok is false
 // when err is not JSON and decoding the body must stop.
 func (d *decoder) slowEvent() (ev noctuary.ContextEvent, err error, ok bool) {
 	i := len(d.b.events)
-	dec := json.NewDecoder(strings.NewReader(d.s[d.p:]))
+	dec := json.NewDecoder(strings.NewReader(d.Text[d.Pos:]))
 	dec.DisallowUnknownFields()
 	var w wireEvent
 	err = dec.Decode(&w)
 	var syntax *json.SyntaxError
 	switch {
 	case errors.As(err, &syntax):
-		return ev, noctuary.Errorf(noctuary.EInvalid, "Event %d is not valid JSON (byte %d): %s.", i, d.p+int(syntax.Offset), strings.TrimPrefix(syntax.Error(), "json: ")), false
+		return ev, noctuary.Errorf(noctuary.EInvalid, "Event %d is not valid JSON (byte %d): %s.", i, d.Pos+int(syntax.Offset), strings.TrimPrefix(syntax.Error(), "json: ")), false
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return ev, noctuary.Errorf(noctuary.EInvalid, "The body ends in the middle of event %d.", i), false
 	}
-	start := d.p
-	d.p += int(dec.InputOffset())
-	if err == nil && !utf8.ValidString(d.s[start:d.p]) {
-		err = invalidUTF8(d.s[start:d.p])
+	start := d.Pos
+	d.Pos += int(dec.InputOffset())
+	if err == nil && !utf8.ValidString(d.Text[start:d.Pos]) {
+		err = invalidUTF8(d.Text[start:d.Pos])
 	}
 	return w.event(), err, true
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
@@ -246,25 +247,76 @@ func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to 
 	for _, c := range cmds {
 		out = s.appendInWindow(out, c.Val(), from, to)
 	}
-	slices.SortStableFunc(out, func(a, b noctuary.ContextEvent) int { return a.OccurredAt.Compare(b.OccurredAt) })
-	return out, nil
+	return sortByTime(out), nil
+}
+
+// sortByTime returns evs sorted by OccurredAt (ties in no particular order).
+// It sorts keys of 16 bytes and moves each event once, rather than swapping
+// events of 128 bytes.
+func sortByTime(evs []noctuary.ContextEvent) []noctuary.ContextEvent {
+	type key struct {
+		sec  int64
+		nsec int32
+		i    int32
+	}
+	keys := make([]key, len(evs))
+	sorted := true
+	for i := range evs {
+		t := evs[i].OccurredAt
+		keys[i] = key{t.Unix(), int32(t.Nanosecond()), int32(i)}
+		sorted = sorted && (i == 0 || !t.Before(evs[i-1].OccurredAt))
+	}
+	if sorted {
+		return evs
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.sec, b.sec); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.nsec, b.nsec)
+	})
+	out := make([]noctuary.ContextEvent, len(evs))
+	for i, k := range keys {
+		out[i] = evs[k.i]
+	}
+	return out
 }
 
 // appendInWindow decodes packs (latest first) and appends, earliest first,
 // the events that occurred in [from, to].
 func (s *Store) appendInWindow(out []noctuary.ContextEvent, packs []string, from, to time.Time) []noctuary.ContextEvent {
 	for i := len(packs) - 1; i >= 0; i-- {
-		m := packs[i]
-		var evs []noctuary.ContextEvent
-		if err := json.Unmarshal([]byte(m[max(strings.IndexByte(m, '['), 0):]), &evs); err != nil {
+		start := len(out)
+		var err error
+		if out, err = appendPack(out, packs[i]); err != nil {
 			s.log.Warn("skipping undecodable context events", "error", err)
 			continue
 		}
-		for _, ev := range evs {
+		kept := start
+		for _, ev := range out[start:] {
 			if !ev.OccurredAt.Before(from) && !ev.OccurredAt.After(to) {
-				out = append(out, ev)
+				out[kept] = ev
+				kept++
 			}
 		}
+		out = out[:kept]
 	}
 	return out
+}
+
+// appendPack appends the events of a stored pack (its JSON array starts at
+// its first '[') to out: by the event scanner when they have the common
+// shape, which is what appendEvent writes unless a string needed escaping,
+// else by encoding/json. On error out is returned as given.
+func appendPack(out []noctuary.ContextEvent, pack string) ([]noctuary.ContextEvent, error) {
+	start := max(strings.IndexByte(pack, '['), 0)
+	sc := noctuary.EventScanner{Text: pack, Pos: start}
+	if evs, ok := sc.Array(out); ok && sc.Pos == len(pack) {
+		return evs, nil
+	}
+	var evs []noctuary.ContextEvent
+	if err := json.Unmarshal([]byte(pack[start:]), &evs); err != nil {
+		return out, err
+	}
+	return append(out, evs...), nil
 }
