@@ -32,14 +32,20 @@ func benchEvent(svc, id string, at time.Time) noctuary.ContextEvent {
 // openBench opens a store on a fresh redis-server, with clk as its clock.
 func openBench(b *testing.B, clk *storetest.Clock, retention time.Duration) (*store.Store, *redis.Client) {
 	srv := storetest.StartRedis(b)
-	s, err := store.Open(context.Background(), srv.URL, store.Options{Now: clk.Now, EventRetention: retention, Logger: discard()})
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	b.Cleanup(func() { _ = rdb.Close() })
+	return openOn(b, srv.URL, store.Options{Now: clk.Now, EventRetention: retention}), rdb
+}
+
+// openOn opens another store on the redis-server at url.
+func openOn(b *testing.B, url string, opt store.Options) *store.Store {
+	opt.Logger = discard()
+	s, err := store.Open(context.Background(), url, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = s.Close() })
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	b.Cleanup(func() { _ = rdb.Close() })
-	return s, rdb
+	return s
 }
 
 // BenchmarkAddEvents500 stores batches of 500 events with unique IDs over 5
@@ -111,30 +117,100 @@ func loadEvents(b *testing.B, s *store.Store, clk *storetest.Clock, total, servi
 }
 
 // BenchmarkEventsInWindow queries 30-minute windows of a service and two
-// dependencies among 1,000,000 events stored over 72h across 50 services.
+// dependencies among 1,000,000 events stored over 72h across 50 services,
+// each window read and decoded whole (no window cache: every window is a
+// different one, as for the first triage of a service).
 func BenchmarkEventsInWindow(b *testing.B) {
 	const total, services, span = 1_000_000, 50, 72 * time.Hour
 	clk := storetest.NewClock(t0)
-	s, _ := openBench(b, clk, 80*time.Hour)
+	srv := storetest.StartRedis(b)
+	s := openOn(b, srv.URL, store.Options{Now: clk.Now, EventRetention: 80 * time.Hour, WindowCacheEvents: -1})
 	loadEvents(b, s, clk, total, services, span)
-	var lat []time.Duration
-	found, i := 0, 0
+	var w windowStats
+	i := 0
 	for b.Loop() {
 		to := t0.Add(time.Hour + time.Duration(i*7919)%(span-2*time.Hour))
-		svc := []string{"svc-" + strconv.Itoa(i%services), "svc-" + strconv.Itoa((i+1)%services), "svc-" + strconv.Itoa((i+2)%services)}
-		start := time.Now()
-		evs, err := s.EventsInWindow(context.Background(), svc, to.Add(-30*time.Minute), to)
-		lat = append(lat, time.Since(start))
-		if err != nil {
-			b.Fatal(err)
-		}
-		found += len(evs)
+		w.query(b, s, benchServices(0, i, services), to.Add(-30*time.Minute), to)
 		i++
 	}
-	slices.Sort(lat)
-	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
-	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
-	b.ReportMetric(float64(found)/float64(len(lat)), "events/query")
+	w.report(b)
+}
+
+// BenchmarkWindowCached is a storm of triages, with 100,000 and with
+// 1,000,000 events stored over 72h across 50 services: before each triage,
+// one new event arrives; the triage reads the latest window (30 minutes
+// before, 5 after) of a service and two dependencies. "cached" goes
+// through a warm window cache, "whole" reads and decodes each window whole.
+func BenchmarkWindowCached(b *testing.B) {
+	const services, span = 50, 72 * time.Hour
+	for _, total := range []int{100_000, 1_000_000} {
+		b.Run("stored="+strconv.Itoa(total), func(b *testing.B) {
+			clk := storetest.NewClock(t0)
+			srv := storetest.StartRedis(b)
+			opt := store.Options{Now: clk.Now, EventRetention: 80 * time.Hour}
+			writer := openOn(b, srv.URL, opt)
+			loadEvents(b, writer, clk, total, services, span)
+			end := clk.Now()
+			// Each mode has its half of the services, so that it finds the
+			// same windows, and the same new events in them.
+			for half, mode := range []string{"cached", "whole"} {
+				b.Run(mode, func(b *testing.B) {
+					o := opt
+					if mode == "whole" {
+						o.WindowCacheEvents = -1
+					}
+					s := openOn(b, srv.URL, o)
+					clk.Set(end)
+					var w windowStats
+					i := 0
+					for b.Loop() {
+						clk.Add(100 * time.Millisecond)
+						now := clk.Now()
+						svcs := benchServices(half*services/2, i, services/2)
+						if _, _, err := writer.AddEvents(context.Background(), []noctuary.ContextEvent{benchEvent(svcs[0], "", now)}); err != nil {
+							b.Fatal(err)
+						}
+						w.query(b, s, svcs, now.Add(-30*time.Minute), now.Add(5*time.Minute))
+						i++
+					}
+					w.report(b)
+				})
+			}
+		})
+	}
+}
+
+// benchServices names a service and its two dependencies among
+// svc-<first>..svc-<first+n-1>, the i-th in turn.
+func benchServices(first, i, n int) []string {
+	svcs := make([]string, 3)
+	for j := range svcs {
+		svcs[j] = "svc-" + strconv.Itoa(first+(i+j)%n)
+	}
+	return svcs
+}
+
+// windowStats are the latencies of window queries and the events found.
+type windowStats struct {
+	lat   []time.Duration
+	found int
+}
+
+func (w *windowStats) query(b *testing.B, s *store.Store, svcs []string, from, to time.Time) {
+	start := time.Now()
+	evs, err := s.EventsInWindow(context.Background(), svcs, from, to)
+	w.lat = append(w.lat, time.Since(start))
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.found += len(evs)
+}
+
+func (w *windowStats) report(b *testing.B) {
+	slices.Sort(w.lat)
+	b.ReportMetric(ms(w.lat[len(w.lat)/2]), "p50-ms")
+	b.ReportMetric(ms(w.lat[len(w.lat)*99/100]), "p99-ms")
+	b.ReportMetric(float64(w.found)/float64(len(w.lat)), "events/query")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -22,6 +22,11 @@
 //	                                        clock); expires one retention after the service's last event
 //	noctuary:v2:events:{<svc>}:ids          zset: event id -> end of its pack's minute (ms); dedupe,
 //	                                        trimmed and expiring with the events
+//	noctuary:v2:events:{<svc>}:log          stream: one entry per write of packs, appended after them
+//	                                        (in the script with ids): "from", "to" = the minutes
+//	                                        written (pack scores, ms); MAXLEN ~ 1000, expiring with the
+//	                                        events. Window caches re-read only the minutes it names
+//	                                        (windowcache.go)
 //	noctuary:audit                          stream; field "e" = AuditEntry JSON; MINID ~ by audit retention
 //	noctuary:service:{<svc>}                hash of settings (see servicecodec.go); actions never stored
 //	noctuary:services                       set of service keys

@@ -127,9 +127,34 @@ func (s *Store) pipelineAddEvents(ctx context.Context, calls []eventCall, w even
 		for i, c := range calls {
 			cmds[i] = c.queue(ctx, p, w)
 		}
+		queueLogs(ctx, p, calls, w)
 		return nil
 	})
 	return cmds, err
+}
+
+// queueLogs appends to the event log of each service the span of minutes
+// the calls without ids stored (the script logs those with ids). It comes
+// after their ZADDs, so that a reader of the log finds their packs.
+func queueLogs(ctx context.Context, p redis.Pipeliner, calls []eventCall, w eventWrite) {
+	written := map[string]span{}
+	var order []string
+	for _, c := range calls {
+		if c.args != nil {
+			continue
+		}
+		sp, ok := written[c.service]
+		if !ok {
+			sp, order = span{c.score, c.score}, append(order, c.service)
+		}
+		written[c.service] = span{min(sp.lo, c.score), max(sp.hi, c.score)}
+	}
+	for _, svc := range order {
+		sp := written[svc]
+		p.XAdd(ctx, &redis.XAddArgs{Stream: keyEventLog(svc), MaxLen: logLen, Approx: true,
+			Values: []any{"from", sp.lo, "to", sp.hi}})
+		p.PExpire(ctx, keyEventLog(svc), w.ttl)
+	}
 }
 
 func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
@@ -154,7 +179,7 @@ func (c eventCall) queue(ctx context.Context, p redis.Pipeliner, w eventWrite) i
 	if c.args != nil {
 		idScore := c.score + packSpan.Milliseconds() - 1 // an id lasts as long as its pack
 		args := append([]any{w.bound, packBound, w.ttl.Milliseconds(), c.score, idScore}, c.args...)
-		return addEventsScript.EvalSha(ctx, p, []string{key, keyEventIDs(c.service)}, args...)
+		return addEventsScript.EvalSha(ctx, p, []string{key, keyEventIDs(c.service), keyEventLog(c.service)}, args...)
 	}
 	add := p.ZAdd(ctx, key, redis.Z{Score: float64(c.score), Member: append(c.pack, ']')})
 	p.ZRemRangeByScore(ctx, key, "-inf", packBound)
@@ -216,8 +241,11 @@ func openPack(pack []byte) []byte {
 // a service and its dependencies) that occurred in [from, to], sorted by
 // OccurredAt (ties in no particular order), whenever they were received.
 // It reads the packs of the window's minutes: at most MaxWindowEvents
-// (10,000) per service, those that occurred last. All services are read in
-// one round trip.
+// (10,000) per service, those that occurred last. Windows of up to two hours
+// go through the process's window cache (windowcache.go), which reads only
+// the minutes written since its last read; others are read whole, all
+// services in one round trip. Events' Attributes maps may be shared with
+// the cache and other callers: they must not be modified.
 func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error) {
 	if to.Before(from) {
 		return nil, nil
@@ -231,6 +259,16 @@ func (s *Store) EventsInWindow(ctx context.Context, services []string, from, to 
 	if len(svcs) == 0 {
 		return nil, nil
 	}
+	if s.cache != nil {
+		if evs, ok, err := s.cachedWindow(ctx, svcs, from, to); ok || err != nil {
+			return evs, err
+		}
+	}
+	return s.readWindow(ctx, svcs, from, to)
+}
+
+// readWindow reads and decodes the window of svcs (sorted, valid) whole.
+func (s *Store) readWindow(ctx context.Context, svcs []string, from, to time.Time) ([]noctuary.ContextEvent, error) {
 	first := msID(from) - msID(from)%packSpan.Milliseconds() // the pack holding from
 	rng := &redis.ZRangeBy{Min: strconv.FormatInt(first, 10), Max: strconv.FormatInt(msID(to), 10), Count: MaxWindowEvents}
 	cmds := make([]*redis.StringSliceCmd, len(svcs))

@@ -34,6 +34,7 @@ const (
 
 func keyEvents(service string) string      { return "noctuary:v2:events:{" + service + "}" }
 func keyEventIDs(service string) string    { return "noctuary:v2:events:{" + service + "}:ids" }
+func keyEventLog(service string) string    { return "noctuary:v2:events:{" + service + "}:log" }
 func keyService(service string) string     { return "noctuary:service:{" + service + "}" }
 func keyPDService(pdID string) string      { return prefixPDService + pdID }
 func keyIntegration(id string) string      { return prefixIntegration + id }

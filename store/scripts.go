@@ -1,6 +1,10 @@
 package store
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The Lua scripts below run unchanged on Redis 7.0+ and on the embedded
 // miniredis. Every key a script touches shares one hash slot.
@@ -34,11 +38,12 @@ end
 // KEYS[1] the events zset, KEYS[2] its ids zset; ARGV[1] the retention
 // bound (ms), ARGV[2] the packs' trim bound ("(<ms>"), ARGV[3] the keys'
 // lifetime (ms), ARGV[4] the pack's score (its minute's start, ms), ARGV[5]
-// its ids' score (the minute's end), then pairs (event id, event JSON). The
-// ids are checked with one ZMSCORE and marked with one ZADD. Both keys are
-// trimmed and expire one lifetime after the service's last event, so that a
-// service that falls silent is not kept forever. Returns the number of
-// events stored.
+// its ids' score (the minute's end), then pairs (event id, event JSON);
+// KEYS[3] the service's event log, where a stored pack's minute is appended
+// (see windowcache.go). The ids are checked with one ZMSCORE and marked with
+// one ZADD. The keys are trimmed and expire one lifetime after the
+// service's last event, so that a service that falls silent is not kept
+// forever. Returns the number of events stored.
 var addEventsScript = redis.NewScript(`
 local ids, seen, pack, marks = {}, {}, {}, {}
 for i = 6, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
@@ -57,6 +62,8 @@ end
 if #pack > 0 then
   redis.call('ZADD', KEYS[1], ARGV[4], '[' .. table.concat(pack, ',') .. ']')
   redis.call('ZADD', KEYS[2], unpack(marks))
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ` + strconv.Itoa(logLen) + `, '*', 'from', ARGV[4], 'to', ARGV[4])
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])

@@ -31,6 +31,10 @@ type Options struct {
 	// Services are the declared services, from the configuration: when
 	// Redis loses them, Recover and the lookups recreate them as declared.
 	Services []noctuary.Service
+	// WindowCacheEvents bounds the decoded ContextEvents that EventsInWindow
+	// keeps in this process (default DefaultWindowCacheEvents; negative: no
+	// cache, every window is read and decoded whole).
+	WindowCacheEvents int
 	// Registry receives the store's metrics (nil: not registered).
 	Registry prometheus.Registerer
 	// Now is the clock (default time.Now). It also dates stream entries, so
@@ -50,6 +54,7 @@ type Store struct {
 	log          *slog.Logger
 	recoveries   *prometheus.CounterVec
 	claimFrom    claimCursor
+	cache        *windowCache // nil: off
 }
 
 // Open connects to the Redis at redisURL (redis:// or rediss://), or starts
@@ -59,6 +64,9 @@ func Open(ctx context.Context, redisURL string, opt Options) (*Store, error) {
 	s := &Store{opt: withDefaults(opt), integrations: map[string]noctuary.Integration{}}
 	s.log = s.opt.Logger
 	s.recoveries = newRecoveries(s.opt.Registry)
+	if s.opt.WindowCacheEvents > 0 {
+		s.cache = newWindowCache(s.opt.WindowCacheEvents)
+	}
 	for _, in := range s.opt.Integrations {
 		s.integrations[in.ID] = in
 	}
@@ -114,6 +122,9 @@ func withDefaults(opt Options) Options {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.WindowCacheEvents == 0 {
+		opt.WindowCacheEvents = DefaultWindowCacheEvents
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
