@@ -164,7 +164,7 @@ func BenchmarkWindowCached(b *testing.B) {
 					var w windowStats
 					i := 0
 					for b.Loop() {
-						clk.Add(100 * time.Millisecond)
+						clk.Add(10 * time.Millisecond)
 						now := clk.Now()
 						svcs := benchServices(half*services/2, i, services/2)
 						if _, _, err := writer.AddEvents(context.Background(), []noctuary.ContextEvent{benchEvent(svcs[0], "", now)}); err != nil {
