@@ -75,8 +75,11 @@ func ghHeaders(event string, body []byte) map[string]string {
 // previous sha (from GitHub's earlier deploy) is the rollback target, and the
 // other signals are cited.
 //
-// TODO(sourcesb): add a Kubernetes BackOff Event posted to
-// /v1/events/kubernetes once that source lands, and cite it below.
+// TODO(sourcesb): once /v1/events/kubernetes lands, post a kubelet BackOff
+// core/v1 Event (namespace shop mapped to checkout, 20 s before onset) and
+// expect ", CrashLoopBackOff (kubernetes, <time>)" at the end of the signals
+// (the Kubernetes translator names "Back-off restarting failed container"
+// CrashLoopBackOff); checked against the sourcesb branch at 30ac90a.
 func TestSourcesToNote(t *testing.T) {
 	e := newEnv(t, sourcesConfig)
 	onset := onsetAt()
