@@ -96,14 +96,20 @@ func TestSuiteThroughGemini(t *testing.T) {
 	})
 }
 
-// confirming is a model that confirms the heuristic's choice in its words.
+// confirming is a model that confirms the heuristic's choice in its words,
+// shortened to the length the prompt allows (some heuristic hypotheses,
+// listing what was ranked below, are longer).
 func confirming(d promptData) string {
 	cite := d.Heuristic.Cause
 	if cite == "" {
 		cite = d.Signals[0].ID
 	}
+	hyp := d.Heuristic.Hypothesis
+	if len(hyp) > maxHypothesisLen {
+		hyp = hyp[:strings.LastIndex(hyp[:maxHypothesisLen-1], " ")] + "."
+	}
 	return answerJSON(map[string]any{"verdict": "confirm", "verdict_reason": "The ranking holds.",
-		"cause_id": d.Heuristic.Cause, "hypothesis": d.Heuristic.Hypothesis, "confidence": d.Heuristic.Confidence,
+		"cause_id": d.Heuristic.Cause, "hypothesis": hyp, "confidence": d.Heuristic.Confidence,
 		"signal_ids": []string{cite}, "suggestion": "Look at the cited signal first."})
 }
 
