@@ -129,12 +129,12 @@ func TestKubernetesMalformed(t *testing.T) {
 
 func TestImageSHA(t *testing.T) {
 	tests := map[string]string{
-		"ghcr.io/acme/checkout:a4f2c1e":                              "a4f2c1e",
-		"ghcr.io/acme/checkout:1.4.2":                                "",
-		"localhost:5000/checkout":                                    "",
-		"checkout":                                                   "",
-		"checkout:abc":                                               "",
-		"ghcr.io/acme/checkout@sha256:" + strings.Repeat("0f", 32):   strings.Repeat("0f", 32),
+		"ghcr.io/acme/checkout:a4f2c1e": "a4f2c1e",
+		"ghcr.io/acme/checkout:1.4.2":   "",
+		"localhost:5000/checkout":       "",
+		"checkout":                      "",
+		"checkout:abc":                  "",
+		"ghcr.io/acme/checkout@sha256:" + strings.Repeat("0f", 32):    strings.Repeat("0f", 32),
 		"ghcr.io/acme/checkout:v1@sha256:" + strings.Repeat("ab", 32): strings.Repeat("ab", 32),
 	}
 	for image, want := range tests {
