@@ -2,9 +2,10 @@ package sources
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -27,12 +28,17 @@ const (
 	AnnotationPreviousImage = "noctuary.io/previous-image"
 )
 
-// KubernetesConfig maps Kubernetes objects to services: by the involved
-// object's ServiceLabel when the payload carries its labels (as
-// kubernetes-event-exporter and the watcher send them), else by namespace.
-type KubernetesConfig struct {
-	ServiceLabel string            `yaml:"service_label"`
-	Namespaces   map[string]string `yaml:"namespaces"`
+// Kubernetes translates Kubernetes Events: a core/v1 Event, an
+// events.k8s.io/v1 Event, an EventList (or the List that `kubectl get events
+// -o json` prints) or a JSON array of Events, one ContextEvent each. An Event
+// maps to a service by its involved object's ServiceLabel when the payload
+// carries the object's labels (as kubernetes-event-exporter and the watcher
+// send them), else by the object's namespace in Namespaces.
+type Kubernetes struct {
+	// ServiceLabel is the label key; "" means DefaultKubernetesServiceLabel.
+	ServiceLabel string
+	// Namespaces maps a namespace to a service key.
+	Namespaces map[string]string
 }
 
 // kubeRef is the object an Event is about: core/v1 involvedObject or
@@ -91,38 +97,34 @@ type kubeList struct {
 	Items []json.RawMessage `json:"items"`
 }
 
-// Kubernetes translates a core/v1 Event, an events.k8s.io/v1 Event, an
-// EventList (or kubectl's List of Events) or a JSON array of Events into
-// ContextEvents, one per Event, in order. Events whose object maps to no
-// service are named in unmapped ("namespace/Kind/name") instead. A payload
-// that is not Events, or an Event without an object, a reason or a time, is
-// an EInvalid error naming it.
-func Kubernetes(body []byte, cfg KubernetesConfig) (events []noctuary.ContextEvent, unmapped []string, err error) {
+// Translate returns one event per Event, in order, or, for an Event whose
+// object maps to no service, its name ("namespace/Kind/name") in Unmapped.
+// A payload that is not Events, or an Event without an object, a reason or
+// a time, is an EInvalid error naming it.
+func (k Kubernetes) Translate(_ http.Header, body []byte) (Result, error) {
 	items, err := kubeItems(body)
 	if err != nil {
-		return nil, nil, err
+		return Result{}, err
 	}
-	label := cfg.ServiceLabel
-	if label == "" {
-		label = DefaultKubernetesServiceLabel
-	}
+	label := cmp.Or(k.ServiceLabel, DefaultKubernetesServiceLabel)
+	res := newResult()
 	for i, raw := range items {
 		var ke kubeEvent
-		if err := json.Unmarshal(raw, &ke); err != nil {
-			return nil, nil, noctuary.Errorf(noctuary.EInvalid, "Event %d is not a Kubernetes Event object: %s", i, jsonProblem(err))
+		if err := decodeJSON(raw, fmt.Sprintf("Kubernetes Event (item %d)", i), &ke); err != nil {
+			return Result{}, err
 		}
 		ev, err := ke.contextEvent()
 		if err != nil {
-			return nil, nil, noctuary.Errorf(noctuary.EInvalid, "Event %d %s.", i, err)
+			return Result{}, noctuary.Errorf(noctuary.EInvalid, "Event %d %s.", i, err)
 		}
 		ref := ke.object()
-		if ev.Service = kubeService(ref, ke.namespace(), label, cfg.Namespaces); ev.Service == "" {
-			unmapped = append(unmapped, ke.namespace()+"/"+ref.Kind+"/"+ref.Name)
+		if ev.Service = kubeService(ref, ke.namespace(), label, k.Namespaces); ev.Service == "" {
+			res.Unmapped = append(res.Unmapped, ke.namespace()+"/"+ref.Kind+"/"+ref.Name)
 			continue
 		}
-		events = append(events, ev)
+		res.Events = append(res.Events, ev)
 	}
-	return events, unmapped, nil
+	return res, nil
 }
 
 // kubeItems splits the payload into its Events.
@@ -133,13 +135,13 @@ func kubeItems(body []byte) ([]json.RawMessage, error) {
 	case len(body) == 0:
 		return nil, noctuary.Errorf(noctuary.EInvalid, "The body is empty: send a Kubernetes Event, an EventList or an array of Events.")
 	case body[0] == '[':
-		if err := json.Unmarshal(body, &items); err != nil {
-			return nil, noctuary.Errorf(noctuary.EInvalid, "The body is not a JSON array of Events: %s.", jsonProblem(err))
+		if err := decodeJSON(body, "array of Kubernetes Events", &items); err != nil {
+			return nil, err
 		}
 	case body[0] == '{':
 		var l kubeList
-		if err := json.Unmarshal(body, &l); err != nil {
-			return nil, noctuary.Errorf(noctuary.EInvalid, "The body is not a Kubernetes Event or EventList: %s.", jsonProblem(err))
+		if err := decodeJSON(body, "Kubernetes Event or EventList", &l); err != nil {
+			return nil, err
 		}
 		if l.Kind != "EventList" && l.Kind != "List" {
 			return []json.RawMessage{body}, nil
@@ -154,20 +156,11 @@ func kubeItems(body []byte) ([]json.RawMessage, error) {
 	return items, nil
 }
 
-// jsonProblem is a JSON error in a few words.
-func jsonProblem(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return fmt.Sprintf("field %s holds a JSON %s", typeErr.Field, typeErr.Value)
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
 // contextEvent is the Event as a ContextEvent without its service; an error
 // says what the Event lacks.
 func (ke *kubeEvent) contextEvent() (noctuary.ContextEvent, error) {
 	if ke.Kind != "" && ke.Kind != "Event" {
-		return noctuary.ContextEvent{}, fmt.Errorf("is a %s, not an Event", clip(ke.Kind))
+		return noctuary.ContextEvent{}, fmt.Errorf("is a %s, not an Event", Clip(ke.Kind, 60))
 	}
 	ref := ke.object()
 	if ref.Name == "" {
@@ -184,7 +177,7 @@ func (ke *kubeEvent) contextEvent() (noctuary.ContextEvent, error) {
 		Kind:       kubeKind(ke.Reason, ke.message()),
 		Source:     SourceKubernetes,
 		OccurredAt: at,
-		Summary:    clipText(ref.Kind+" "+ref.Name+": "+ke.message(), noctuary.MaxSummaryLen),
+		Summary:    Clip(ref.Kind+" "+ref.Name+": "+ke.message(), noctuary.MaxSummaryLen),
 		Attributes: ke.attributes(ref),
 	}
 	if ke.Metadata.UID != "" {
@@ -213,7 +206,7 @@ func (ke *kubeEvent) namespace() string {
 	return ke.Metadata.Namespace
 }
 
-func (ke *kubeEvent) message() string { return firstOf(ke.Message, ke.Note) }
+func (ke *kubeEvent) message() string { return cmp.Or(ke.Message, ke.Note) }
 
 // count is how often the Event occurred, at least 1.
 func (ke *kubeEvent) count() int64 {
@@ -240,9 +233,9 @@ func (ke *kubeEvent) occurredAt() (time.Time, error) {
 		if t.value == "" {
 			continue
 		}
-		at, err := time.Parse(time.RFC3339Nano, t.value)
+		at, err := ParseTime(t.value)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("has a %s that is not an RFC 3339 time: %q", t.name, clip(t.value))
+			return time.Time{}, fmt.Errorf("has a %s that is not a time: %q", t.name, Clip(t.value, 40))
 		}
 		if at.After(latest) {
 			latest = at
@@ -256,27 +249,19 @@ func (ke *kubeEvent) occurredAt() (time.Time, error) {
 
 // attributes are the Event's count, object and origin.
 func (ke *kubeEvent) attributes(ref kubeRef) map[string]string {
-	a := map[string]string{
-		"reason":      ke.Reason,
-		"count":       strconv.FormatInt(ke.count(), 10),
-		"object":      ref.Kind + "/" + ref.Name,
-		"object_kind": ref.Kind,
-		"object_name": ref.Name,
-		"namespace":   ke.namespace(),
-		"type":        ke.Type,
-		"field_path":  ref.FieldPath,
-		"component":   firstOf(ke.Source.Component, ke.ReportingComponent, ke.ReportingController, ke.DeprecatedSource.Component),
-		"host":        firstOf(ke.Source.Host, ke.DeprecatedSource.Host),
-		"cluster":     ke.ClusterName,
-	}
-	for k, v := range a {
-		if v == "" {
-			delete(a, k)
-		} else {
-			a[k] = clipText(v, noctuary.MaxAttributeValueLen)
-		}
-	}
-	return a
+	return attrs(
+		"reason", ke.Reason,
+		"count", strconv.FormatInt(ke.count(), 10),
+		"object", ref.Kind+"/"+ref.Name,
+		"object_kind", ref.Kind,
+		"object_name", ref.Name,
+		"namespace", ke.namespace(),
+		"type", ke.Type,
+		"field_path", ref.FieldPath,
+		"component", cmp.Or(ke.Source.Component, ke.ReportingComponent, ke.ReportingController, ke.DeprecatedSource.Component),
+		"host", cmp.Or(ke.Source.Host, ke.DeprecatedSource.Host),
+		"cluster", ke.ClusterName,
+	)
 }
 
 // rollout makes a deploy of an Event that the watcher made of a rollout:
@@ -298,7 +283,7 @@ func setImage(a map[string]string, prefix, image string) {
 	if image == "" {
 		return
 	}
-	image = clipText(image, noctuary.MaxAttributeValueLen)
+	image = Clip(image, noctuary.MaxAttributeValueLen)
 	a[prefix+"version"], a[prefix+"image"] = image, image
 	if sha := imageSHA(image); sha != "" {
 		a[prefix+"sha"] = sha
@@ -343,7 +328,7 @@ func kubeKind(reason, message string) string {
 		}
 		return "CrashLoopBackOff"
 	}
-	return clipText(reason, noctuary.MaxKindLen)
+	return Clip(reason, noctuary.MaxKindLen)
 }
 
 // kubeService is the service of ref: its label's value when that is a
