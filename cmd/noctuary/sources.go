@@ -13,5 +13,6 @@ func eventSources(cfg config.Sources) []ingest.Source {
 		{Name: "alertmanager", Bearer: true, Translator: sources.Alertmanager{ServiceLabel: cfg.Alertmanager.ServiceLabel}},
 		{Name: "github", Translator: sources.GitHub{Secret: cfg.GitHub.Secret, Repositories: cfg.GitHub.Repositories}},
 		{Name: "pagerduty-change", Translator: sources.PagerDutyChange{RoutingKeys: cfg.PagerDutyChange.RoutingKeys}},
+		{Name: "kubernetes", Bearer: true, Translator: sources.Kubernetes{ServiceLabel: cfg.Kubernetes.ServiceLabel, Namespaces: cfg.Kubernetes.Namespaces}},
 	}
 }
