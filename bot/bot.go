@@ -41,6 +41,7 @@ type Store interface {
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
 	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	FirstSlackRequest(ctx context.Context, signature string, ttl time.Duration) (bool, error)
+	SlackThread(ctx context.Context, channel, ts string) (incidentID string, err error)
 }
 
 // Admin runs the admin operations (one validation and one audit entry per

@@ -287,9 +287,13 @@ func nextTrigger() string { return fmt.Sprintf("1337.%d.abcd", triggers.Add(1)) 
 
 // signed returns a POST of form signed with secret at ts.
 func signed(path string, form url.Values, secret string, ts time.Time) *http.Request {
-	body := form.Encode()
+	return signedBody(path, "application/x-www-form-urlencoded", form.Encode(), secret, ts)
+}
+
+// signedBody returns a POST of body signed with secret at ts.
+func signedBody(path, contentType, body, secret string, ts time.Time) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Content-Type", contentType)
 	stamp := strconv.FormatInt(ts.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(secret))
 	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)

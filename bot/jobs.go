@@ -56,6 +56,7 @@ type job struct {
 	Incident *noctuary.IncidentState `json:"incident,omitempty"`
 	Click    *click                  `json:"click,omitempty"`
 	Outcome  *outcome                `json:"outcome,omitempty"`
+	Mention  *mentionJob             `json:"mention,omitempty"`
 }
 
 // click is a button click, as needed to act on it and answer.
@@ -176,6 +177,8 @@ func (b *Bot) handle(ctx context.Context, id string, data []byte) error {
 		return b.act(ctx, *j.Click, id)
 	case j.Kind == jobOutcome && j.Outcome != nil:
 		return b.showOutcome(ctx, *j.Outcome)
+	case j.Kind == jobMention && j.Mention != nil:
+		return b.answerMention(ctx, *j.Mention)
 	default:
 		return noctuary.Errorf(noctuary.EInvalid, "unknown Slack job kind %q", j.Kind)
 	}

@@ -40,6 +40,10 @@ type manifest struct {
 			Enabled    bool   `yaml:"is_enabled"`
 			RequestURL string `yaml:"request_url"`
 		} `yaml:"interactivity"`
+		Events struct {
+			RequestURL string   `yaml:"request_url"`
+			BotEvents  []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
 		SocketMode *bool `yaml:"socket_mode_enabled"`
 	} `yaml:"settings"`
 }
@@ -71,6 +75,10 @@ func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
 	it := m.Settings.Interactivity
 	if !it.Enabled || it.RequestURL != "https://noctuary.example.com/slack/interactions" {
 		t.Errorf("interactivity %+v", it)
+	}
+	// EventsHandler answers app_mention (events.go), and nothing else is subscribed.
+	if ev := m.Settings.Events; ev.RequestURL != "https://noctuary.example.com/slack/events" || !slices.Equal(ev.BotEvents, []string{"app_mention"}) {
+		t.Errorf("event_subscriptions %+v", ev)
 	}
 	if m.Settings.SocketMode == nil || *m.Settings.SocketMode {
 		t.Error("socket_mode_enabled must be false by default")

@@ -17,6 +17,7 @@ import (
 // app-manifest.yaml must declare every one (a test checks).
 var Scopes = []string{
 	scopeChatWrite, scopeChatWritePublic, scopeCommands, scopeUsersRead, scopeUsersReadEmail, scopeUsergroupsRead,
+	scopeAppMentionsRead,
 }
 
 const (
@@ -26,6 +27,7 @@ const (
 	scopeUsersRead       = "users:read"        // users.info (Directory.UserEmail)
 	scopeUsersReadEmail  = "users:read.email"  // users.info's profile.email (Directory.UserEmail)
 	scopeUsergroupsRead  = "usergroups:read"   // usergroups.users.list (Directory.UserGroupMembers)
+	scopeAppMentionsRead = "app_mentions:read" // the app_mention event (events.go)
 )
 
 // SlashCommand is the slash command the bot serves (declared in the manifest).

@@ -12,6 +12,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/noctuary/noctuary"
@@ -212,6 +213,11 @@ func (b *Bot) socketEvent(ctx context.Context, sm acker, evt socketmode.Event) {
 		if answer, err = b.interact(ctx, data); err != nil {
 			// No ack: Slack tells the user it failed, as the HTTP 503 does.
 			b.log.Error("Slack interaction not queued", "error", err)
+			return
+		}
+	case slackevents.EventsAPIEvent:
+		if err := b.callback(ctx, data); err != nil {
+			b.log.Error("Slack event not queued", "error", err) // no ack: Slack redelivers it
 			return
 		}
 	}

@@ -62,10 +62,13 @@
 //	noctuary:v1:slack:jobs:dead             stream: "e", "reason", "stream_id": Slack jobs that failed
 //	                                        for good or too often; MAXLEN ~ 1000
 //	noctuary:v1:slackmsg:<incident id>      hash: the incident's Slack message (channel, ts, …); 30 days
+//	noctuary:v1:slackthread:<channel>:<ts> string: the incident ID of the Slack message ts (a thread's
+//	                                        parent), for @noctuary mentions in it; 30 days, like the message
 //	noctuary:v1:lock:slackmsg:<incident id> string: lock token while the message is posted or
 //	                                        updated, SET NX PX
 //	noctuary:v1:slack:seen:<signature>      string: an accepted Slack request's signature, SET NX PX 10m
-//	                                        (a replay within Slack's 5-minute window has no effect)
+//	                                        (a replay within Slack's 5-minute window has no effect); or
+//	                                        "event:<event id>" of an Events API event (Slack's retries)
 //	noctuary:v1:seeded                      string: when Redis was first seeded (unix ms; "1" from older
 //	                                        versions); it holds the seeded groups, integrations and
 //	                                        declared services; its absence means Redis lost them (recover.go)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -10,11 +11,12 @@ import (
 
 // The Slack job queue and message records (owned by package bot).
 const (
-	keySlackJobs     = "noctuary:v1:slack:jobs"
-	keySlackJobsDead = "noctuary:v1:slack:jobs:dead"
-	prefixSlackMsg   = "noctuary:v1:slackmsg:"
-	prefixSlackLock  = "noctuary:v1:lock:slackmsg:"
-	slackGroup       = "slack"
+	keySlackJobs      = "noctuary:v1:slack:jobs"
+	keySlackJobsDead  = "noctuary:v1:slack:jobs:dead"
+	prefixSlackMsg    = "noctuary:v1:slackmsg:"
+	prefixSlackThread = "noctuary:v1:slackthread:"
+	prefixSlackLock   = "noctuary:v1:lock:slackmsg:"
+	slackGroup        = "slack"
 	// slackJobsMaxLen bounds the queue (entries are deleted once handled);
 	// slackDeadMaxLen bounds the dead letters kept for inspection.
 	slackJobsMaxLen = 100_000
@@ -165,7 +167,8 @@ func (s *Store) SlackMessage(ctx context.Context, incidentID string) (map[string
 }
 
 // SetSlackMessage records fields of an incident's Slack message, kept 30 days
-// after the last change.
+// after the last change. With a channel and a ts, the message's thread is
+// recorded as the incident's too (SlackThread), as long.
 func (s *Store) SetSlackMessage(ctx context.Context, incidentID string, fields map[string]string) error {
 	if len(fields) == 0 {
 		return nil
@@ -175,8 +178,25 @@ func (s *Store) SetSlackMessage(ctx context.Context, incidentID string, fields m
 		p.Expire(ctx, keySlackMsg(incidentID), slackMsgTTL)
 		return nil
 	})
+	if err == nil && fields["channel"] != "" && fields["ts"] != "" {
+		// Another slot in a cluster: not in the transaction. A message
+		// without its thread key only misses answers to mentions.
+		err = s.rdb.Set(ctx, keySlackThread(fields["channel"], fields["ts"]), incidentID, slackMsgTTL).Err()
+	}
 	return unavailable(err)
 }
+
+// SlackThread returns the ID of the incident whose Slack message is ts in
+// channel (the parent of a thread), or "" when there is none.
+func (s *Store) SlackThread(ctx context.Context, channel, ts string) (string, error) {
+	id, err := s.rdb.Get(ctx, keySlackThread(channel, ts)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return id, unavailable(err)
+}
+
+func keySlackThread(channel, ts string) string { return prefixSlackThread + channel + ":" + ts }
 
 // LockSlackMessage takes the incident's Slack message lock for ttl, so that
 // one worker at a time posts or updates it. ok is false when another holds

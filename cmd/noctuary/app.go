@@ -95,6 +95,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if slackBot != nil {
 		srv.Handle(http.MethodPost, "/slack/commands", slackBot.CommandsHandler())
 		srv.Handle(http.MethodPost, "/slack/interactions", slackBot.InteractionsHandler())
+		srv.Handle(http.MethodPost, "/slack/events", slackBot.EventsHandler())
 		srv.Component("slack", slackBot)
 		mirror = slackBot
 	}
