@@ -11,7 +11,7 @@ DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
            NOCTUARY_INGEST_TOKENS=demo-ingest-token \
            DEMO_ACTION_SECRET=demo-action-secret
 
-.PHONY: run test test-calendar vet fmt-check build bench demo fuzz clean eval eval-record
+.PHONY: run test test-calendar test-watcher vet fmt-check build bench demo fuzz clean eval eval-record
 
 run: ## serve on the embedded store with the example config
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
@@ -22,6 +22,7 @@ demo: ## post the demo scenario to a running `make run` and print the note
 test: vet fmt-check ## vet, gofmt check, every test with the race detector, then the calendar guard
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
 	$(MAKE) --no-print-directory test-calendar
+	$(MAKE) --no-print-directory test-watcher
 
 # The calendar guard: the packages whose fixtures start at a fixed date
 # (storetest.Epoch) run again as if a year had passed since, against Redis'
@@ -29,6 +30,12 @@ test: vet fmt-check ## vet, gofmt check, every test with the race detector, then
 CALENDAR_PKGS ?= ./store/... ./admin/... ./bot/...
 test-calendar:
 	NOCTUARY_TEST_CLOCK_SHIFT=-8760h $(GO) test -race -count=1 -timeout 5m $(CALENDAR_PKGS)
+
+# The Kubernetes watcher is a Go module of its own (client-go stays out of
+# the server's binary); ./... above does not reach it.
+WATCHER ?= cmd/watch-kubernetes
+test-watcher:
+	cd $(WATCHER) && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...
 
 vet:
 	$(GO) vet $(PKGS)

@@ -46,11 +46,11 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(req.Body)
-	evs, _, err := sources.Kubernetes(body, sources.KubernetesConfig{Namespaces: map[string]string{"shop": "checkout"}})
+	res, err := sources.Kubernetes{Namespaces: map[string]string{"shop": "checkout"}}.Translate(req.Header, body)
 	if err != nil {
 		r.bad = append(r.bad, err.Error())
 	}
-	r.events = append(r.events, evs...)
+	r.events = append(r.events, res.Events...)
 	w.WriteHeader(http.StatusAccepted)
 }
 
