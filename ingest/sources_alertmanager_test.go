@@ -44,10 +44,7 @@ func TestAlertmanagerUnmapped(t *testing.T) {
 	r := do(t, http.MethodPost, e.url+"/v1/events/alertmanager", payload(t, "alertmanager/firing.json"), bearer(tokenAll))
 	checkCounts(t, r, 0, 0, want.Unmapped)
 	checkStored(t, e, at, nil, "blackbox-icmp")
-	m := do(t, http.MethodGet, e.url+"/metrics", nil, nil)
-	if line := `noctuary_source_items_unmapped_total{source="alertmanager"} 3`; !strings.Contains(m.raw, line) {
-		t.Fatalf("metrics lack %s", line)
-	}
+	checkUnmappedMetric(t, e, "alertmanager", 3)
 }
 
 func TestAlertmanagerRefused(t *testing.T) {
@@ -57,14 +54,7 @@ func TestAlertmanagerRefused(t *testing.T) {
 	url := e.url + "/v1/events/alertmanager"
 	body := payload(t, "alertmanager/firing.json")
 	future := strings.Replace(string(body), "2019-09-27T16:27:56.612666101Z", "2019-09-29T16:27:56Z", 1)
-	for _, tc := range []struct {
-		name   string
-		body   string
-		header map[string]string
-		status int
-		code   string
-		reason string
-	}{
+	checkRefusals(t, url, []refusal{
 		{"no token", string(body), map[string]string{"Content-Type": "application/json"}, 401, "unauthorized", "Authorization header is missing"},
 		{"bad token", string(body), bearer("nope"), 401, "unauthorized", "not valid"},
 		{"out of scope", string(body), bearer(tokenScoped), 403, "forbidden", "outside this token's services"},
@@ -72,14 +62,6 @@ func TestAlertmanagerRefused(t *testing.T) {
 		{"other version", `{"version":"3","alerts":[]}`, bearer(tokenAll), 400, "invalid", "version 4"},
 		// One invalid item refuses the batch, as /v1/events does, with details.
 		{"an alert too far in the future", future, bearer(tokenAll), 400, "invalid", "1 of 3 events are invalid"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := do(t, http.MethodPost, url, []byte(tc.body), tc.header)
-			check(t, r, tc.status, tc.code)
-			if msg, _ := r.body["error"].(string); !strings.Contains(msg, tc.reason) {
-				t.Fatalf("error %q lacks %q", msg, tc.reason)
-			}
-		})
-	}
+	})
 	checkStored(t, e, at, nil, "blackbox-icmp")
 }

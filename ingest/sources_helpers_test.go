@@ -3,10 +3,13 @@ package ingest_test
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +88,39 @@ func checkCounts(t testing.TB, r response, a, d int, unmapped []string) {
 	_ = json.Unmarshal(want, &exp)
 	if !reflect.DeepEqual(got, exp) {
 		t.Fatalf("answer %s, want %s", r.raw, want)
+	}
+}
+
+// refusal is a request a source's endpoint must refuse: its status, code,
+// and a part of its error sentence.
+type refusal struct {
+	name   string
+	body   string
+	header map[string]string
+	status int
+	code   string
+	reason string
+}
+
+// checkRefusals posts each case to url and checks its refusal.
+func checkRefusals(t *testing.T, url string, cases []refusal) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, http.MethodPost, url, []byte(tc.body), tc.header)
+			check(t, r, tc.status, tc.code)
+			if msg, _ := r.body["error"].(string); !strings.Contains(msg, tc.reason) {
+				t.Fatalf("error %q lacks %q", msg, tc.reason)
+			}
+		})
+	}
+}
+
+// checkUnmappedMetric fails unless source's unmapped items number n.
+func checkUnmappedMetric(t testing.TB, e *env, source string, n int) {
+	t.Helper()
+	m := do(t, http.MethodGet, e.url+"/metrics", nil, nil)
+	if line := fmt.Sprintf("noctuary_source_items_unmapped_total{source=%q} %d", source, n); !strings.Contains(m.raw, line) {
+		t.Fatalf("metrics lack %s", line)
 	}
 }

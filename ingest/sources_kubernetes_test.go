@@ -40,10 +40,7 @@ func TestKubernetesUnmapped(t *testing.T) {
 	r := do(t, http.MethodPost, e.url+"/v1/events/kubernetes", payload(t, "kubernetes/array-node-oom.json"), bearer(tokenAll))
 	checkCounts(t, r, 1, 0, []string{"default/Node/ip-10-0-1-23.ec2.internal"})
 	checkStored(t, e, at, want.Events, "checkout")
-	m := do(t, http.MethodGet, e.url+"/metrics", nil, nil)
-	if line := `noctuary_source_items_unmapped_total{source="kubernetes"} 1`; !strings.Contains(m.raw, line) {
-		t.Fatalf("metrics lack %s", line)
-	}
+	checkUnmappedMetric(t, e, "kubernetes", 1)
 }
 
 func TestKubernetesRefused(t *testing.T) {
@@ -52,14 +49,7 @@ func TestKubernetesRefused(t *testing.T) {
 	e := sourceEnv(t, storetest.NewClock(at.Add(time.Minute)), kubeSource())
 	url := e.url + "/v1/events/kubernetes"
 	body := string(payload(t, "kubernetes/exporter-evicted.json"))
-	for _, tc := range []struct {
-		name   string
-		body   string
-		header map[string]string
-		status int
-		code   string
-		reason string
-	}{
+	checkRefusals(t, url, []refusal{
 		{"no token", body, map[string]string{"Content-Type": "application/json"}, 401, "unauthorized", "Authorization header is missing"},
 		{"bad token", body, bearer("nope"), 401, "unauthorized", "not valid"},
 		{"malformed", `{"kind":"EventList","items":[`, bearer(tokenAll), 400, "invalid", "not a valid Kubernetes Event or EventList payload"},
@@ -67,14 +57,6 @@ func TestKubernetesRefused(t *testing.T) {
 		{"not an Event", `{"kind":"Pod","metadata":{"name":"p"}}`, bearer(tokenAll), 400, "invalid", "is a Pod, not an Event"},
 		// Beyond the retention: refused by the /v1/events rules, with details.
 		{"too old", strings.ReplaceAll(body, "2026-11-23T02:14:30Z", "2026-11-01T02:14:30Z"), bearer(tokenAll), 400, "invalid", "1 of 1 events are invalid"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := do(t, http.MethodPost, url, []byte(tc.body), tc.header)
-			check(t, r, tc.status, tc.code)
-			if msg, _ := r.body["error"].(string); !strings.Contains(msg, tc.reason) {
-				t.Fatalf("error %q lacks %q", msg, tc.reason)
-			}
-		})
-	}
+	})
 	checkStored(t, e, at, nil, "checkout", "checkout-api")
 }
