@@ -19,9 +19,10 @@ run: ## serve on the embedded store with the example config
 demo: ## post the demo scenario to a running `make run` and print the note
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary demo
 
-test: vet fmt-check ## vet, gofmt check, every test with the race detector, then the calendar guard
+test: vet fmt-check ## vet, gofmt check, every test with the race detector, the calendar guard, then the watcher module
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
 	$(MAKE) --no-print-directory test-calendar
+	$(MAKE) --no-print-directory test-watcher
 
 # The calendar guard: the packages whose fixtures start at a fixed date
 # (storetest.Epoch) run again as if a year had passed since, against Redis'
