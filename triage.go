@@ -22,6 +22,9 @@ type Signal struct {
 	Score float64      `json:"score"`
 	// Reasons explain each contribution to Score, e.g. "change before onset +0.40".
 	Reasons []string `json:"reasons,omitempty"`
+	// Trimmed says what of the event was cut or dropped when the triage
+	// was stored ("summary cut from 1000 bytes"); see Triage.Compact.
+	Trimmed []string `json:"trimmed,omitempty"`
 }
 
 // Recommendation is the recommended next step. Action is a declared action's
@@ -67,4 +70,11 @@ type Triage struct {
 	// Undelivered marks a triage kept with its note before the note was
 	// posted: a retry posts this note instead of triaging again.
 	Undelivered bool `json:"undelivered,omitempty"`
+	// Cited is how many of the first Signals the hypothesis rests on; the
+	// others follow in rank order. A stored triage keeps only the cited
+	// and the highest-scoring signals (Compact).
+	Cited int `json:"cited,omitempty"`
+	// Window counts every signal of the correlation window; nil in a
+	// triage stored before counts were kept (Compact fills it).
+	Window *WindowCounts `json:"window,omitempty"`
 }

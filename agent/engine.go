@@ -38,6 +38,8 @@ type Result struct {
 	// it names none (no context, nothing to blame) or the engine does not say.
 	// The evaluation suite (agent/eval) scores engines by it.
 	Cause *noctuary.Signal
+	// Cited is how many of the first Signals the hypothesis rests on.
+	Cited int
 	// NoContext is true when no ContextEvents fell in the window.
 	NoContext bool
 	// FallbackReason says why the primary engine's answer was not used.

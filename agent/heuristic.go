@@ -51,14 +51,18 @@ func Heuristic(req Request) Result {
 		res.Confidence = confidence(sigs, res.Confidence)
 		cause := sigs[0]
 		res.Cause = &cause
+		cite(&res, sigs, 0)
 		return res
 	}
 	if i := onlyBySayso(sigs); i >= 0 {
 		explainSayso(&res, req, i)
 		return res
 	}
-	for _, s := range sigs {
+	// Without a candidate, the hypothesis rests on the strongest failure
+	// signal, or on the top-ranked event.
+	for i, s := range sigs {
 		if s.Class == noctuary.ClassFailure {
+			cite(&res, sigs, i)
 			res.Confidence = round2(math.Min(maxNoCandidate, s.Score))
 			res.Hypothesis = fmt.Sprintf("No change in the %s before onset%s; the strongest signal is %s",
 				minutes(req.Correlation.Window()), countsNote(req), eventRef(s.Event))
@@ -68,6 +72,7 @@ func Heuristic(req Request) Result {
 		}
 	}
 	top := sigs[0]
+	cite(&res, sigs, 0)
 	res.Confidence = round2(math.Min(maxInfoOnly, top.Score))
 	res.Hypothesis = fmt.Sprintf("No change before onset%s and no failure signal among the %d event(s) "+
 		"around onset; the cause is likely outside recent changes", countsNote(req), len(sigs))
@@ -100,7 +105,7 @@ func explainSayso(res *Result, req Request, i int) {
 		strings.TrimPrefix(reasonOf(cause, "ranked below: "), "ranked below: "))
 	res.Confidence = round2(math.Min(maxSayso, cause.Score+maxSayso))
 	res.Recommendation = recommend(e, g, req.Service)
-	res.Signals = append(append([]noctuary.Signal{cause}, sigs[:i]...), sigs[i+1:]...)
+	cite(res, sigs, i)
 	res.Cause = &res.Signals[0]
 }
 
@@ -182,16 +187,11 @@ func pointsAt(s noctuary.Signal) string {
 // rankedBelow is "; ranked below: terraform_apply (terraform, 02:10:00 UTC),
 // it reported no changes", naming the latest innocuous changes.
 func rankedBelow(req Request) string {
+	sigs := req.Correlation.Signals
+	named, n := namedBelow(sigs)
 	var parts []string
-	var n int
-	for _, s := range latestFirst(req.Correlation.Signals) {
-		r := reasonOf(s, "ranked below: ")
-		if r == "" {
-			continue
-		}
-		if n++; n <= maxRankedBelow {
-			parts = append(parts, eventRef(s.Event)+", "+strings.TrimPrefix(r, "ranked below: "))
-		}
+	for _, i := range named {
+		parts = append(parts, eventRef(sigs[i].Event)+", "+strings.TrimPrefix(reasonOf(sigs[i], "ranked below: "), "ranked below: "))
 	}
 	if n > maxRankedBelow {
 		parts = append(parts, fmt.Sprintf("and %d more", n-maxRankedBelow))
@@ -211,10 +211,23 @@ func countsNote(req Request) string {
 	return ""
 }
 
-func latestFirst(sigs []noctuary.Signal) []noctuary.Signal {
-	out := slices.Clone(sigs)
-	slices.SortStableFunc(out, func(a, b noctuary.Signal) int { return b.Event.OccurredAt.Compare(a.Event.OccurredAt) })
-	return out
+// namedBelow returns the indexes in sigs of the innocuous changes that the
+// hypothesis names (the latest maxRankedBelow), and how many there are.
+func namedBelow(sigs []noctuary.Signal) (named []int, n int) {
+	order := make([]int, len(sigs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return sigs[b].Event.OccurredAt.Compare(sigs[a].Event.OccurredAt) })
+	for _, i := range order {
+		if reasonOf(sigs[i], "ranked below: ") == "" {
+			continue
+		}
+		if n++; n <= maxRankedBelow {
+			named = append(named, i)
+		}
+	}
+	return named, n
 }
 
 // reasonOf returns the first of s's reasons that contains part, without its
@@ -280,3 +293,21 @@ func detail(e noctuary.ContextEvent) string {
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// cite puts first, and counts as cited, the signals the hypothesis rests
+// on: sigs[i], then the innocuous changes it names as ranked below; the
+// others follow in rank order.
+func cite(res *Result, sigs []noctuary.Signal, i int) {
+	named, _ := namedBelow(sigs)
+	first := append([]int{i}, slices.DeleteFunc(named, func(j int) bool { return j == i })...)
+	res.Signals = make([]noctuary.Signal, 0, len(sigs))
+	for _, j := range first {
+		res.Signals = append(res.Signals, sigs[j])
+	}
+	for j, s := range sigs {
+		if !slices.Contains(first, j) {
+			res.Signals = append(res.Signals, s)
+		}
+	}
+	res.Cited = len(first)
+}

@@ -300,11 +300,13 @@ func (w *Worker) audit(ctx context.Context, e noctuary.AuditEntry) {
 	}
 }
 
-// withResult copies an engine's result into the triage.
+// withResult copies an engine's result into the triage, compacted: what is
+// stored and sent keeps the cited signals and counts the others.
 func withResult(t noctuary.Triage, r Result) noctuary.Triage {
 	t.Engine, t.Hypothesis, t.Confidence = r.Engine, r.Hypothesis, r.Confidence
 	t.Recommendation, t.Signals, t.NoContext, t.FallbackReason = r.Recommendation, r.Signals, r.NoContext, r.FallbackReason
-	return t
+	t.Cited, t.Window = r.Cited, nil
+	return t.Compact()
 }
 
 // fellBack logs and counts a heuristic hypothesis posted instead of the

@@ -15,6 +15,7 @@ import (
 // MirrorTriage queues the posting (or in-place update) of the incident's
 // Slack message; the job worker does it, so Slack never delays the caller.
 func (b *Bot) MirrorTriage(ctx context.Context, t noctuary.Triage) error {
+	t = t.Compact() // the job carries the cited signals, not the window
 	return b.enqueue(ctx, job{Kind: jobTriage, Triage: &t})
 }
 
@@ -26,8 +27,10 @@ func (b *Bot) MirrorIncident(ctx context.Context, st noctuary.IncidentState) err
 
 // postTriage posts the triage to the service's channel, or updates the
 // incident's message when there is one. An older triage than the one shown
-// is ignored.
+// is ignored. The record keeps t compacted (a job queued before triages
+// were carries every signal of the window).
 func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
+	t = t.Compact()
 	svc, err := b.opt.Store.Service(ctx, t.Service)
 	if noctuary.ErrorCode(err) == noctuary.ENotFound {
 		b.log.Debug("no Slack message: unknown service", "service", t.Service, "incident", t.Incident.ID)

@@ -41,6 +41,11 @@ func (b *Bot) loadRecord(ctx context.Context, incidentID string) (record, error)
 			return record{}, noctuary.Wrap(err, noctuary.EInternal, "the Slack message record of incident "+incidentID+" is damaged")
 		}
 	}
+	// A record written before triages were compacted holds every signal of
+	// the window: it shows the same, and is rewritten compact.
+	if r.Triage.ID != "" {
+		r.Triage = r.Triage.Compact()
+	}
 	return r, nil
 }
 

@@ -3,7 +3,6 @@ package pd
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/noctuary/noctuary"
@@ -82,8 +81,8 @@ func percent(c float64) int {
 	return int(math.Round(math.Min(c, 1) * 100))
 }
 
-// signalsLine lists the signals in time order. Beyond maxNoteSignals, the
-// highest-scoring ones are listed and the rest counted.
+// signalsLine lists the maxNoteSignals highest-scoring signals in time
+// order, and counts the rest of the window's.
 func signalsLine(t noctuary.Triage) string {
 	if len(t.Signals) == 0 {
 		if t.NoContext {
@@ -91,31 +90,16 @@ func signalsLine(t noctuary.Triage) string {
 		}
 		return "none"
 	}
-	shown := slices.Clone(t.Signals)
-	if len(shown) > maxNoteSignals {
-		slices.SortStableFunc(shown, func(a, b noctuary.Signal) int { return -compareFloat(a.Score, b.Score) })
-		shown = shown[:maxNoteSignals]
-	}
-	slices.SortStableFunc(shown, func(a, b noctuary.Signal) int { return a.Event.OccurredAt.Compare(b.Event.OccurredAt) })
+	shown := noctuary.TopSignals(t.Signals, maxNoteSignals)
 	parts := make([]string, 0, len(shown)+1)
 	for _, s := range shown {
 		parts = append(parts, fmt.Sprintf("%s (%s, %s)", clean(s.Event.Kind, maxSignalField),
 			clean(s.Event.Source, maxSignalField), s.Event.OccurredAt.UTC().Format(timeLayout)))
 	}
-	if n := len(t.Signals) - len(shown); n > 0 {
+	if n := t.SignalTotal() - len(shown); n > 0 {
 		parts = append(parts, fmt.Sprintf("and %d more", n))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func actionLine(r noctuary.Recommendation) string {

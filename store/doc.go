@@ -33,7 +33,9 @@
 //	noctuary:pdservice:<PD service id>      string: service key
 //	noctuary:v1:integration:<id>            hash of non-secret fields (environment, direction, from, api_url)
 //	noctuary:v1:incident:<incident id>      string: IncidentState JSON, 30 days after its last update
-//	noctuary:v1:triage:<triage id>          string: Triage JSON, 30 days
+//	noctuary:v1:triage:<triage id>          string: Triage JSON, compacted (noctuary.Triage.Compact:
+//	                                        cited and top signals, counts of the window; < 10 KB),
+//	                                        30 days; an older uncompacted one reads compacted
 //	noctuary:v1:lock:triage:<triage id>     string: lock token, SET NX PX; a lease its holder renews
 //	                                        (renewScript) while the triage runs
 //	noctuary:v1:webhook:retry:<stream id>   hash: due (unix ms), refunds, retries: a pending webhook
@@ -61,7 +63,8 @@
 //	                                        bot); entries deleted once handled; MAXLEN ~ 100000
 //	noctuary:v1:slack:jobs:dead             stream: "e", "reason", "stream_id": Slack jobs that failed
 //	                                        for good or too often; MAXLEN ~ 1000
-//	noctuary:v1:slackmsg:<incident id>      hash: the incident's Slack message (channel, ts, …); 30 days
+//	noctuary:v1:slackmsg:<incident id>      hash: the incident's Slack message (channel, ts, its
+//	                                        compacted triage, …); 30 days
 //	noctuary:v1:slackthread:<channel>:<ts> string: the incident ID of the Slack message ts (a thread's
 //	                                        parent), for @noctuary mentions in it; 30 days, like the message
 //	noctuary:v1:lock:slackmsg:<incident id> string: lock token while the message is posted or

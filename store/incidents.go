@@ -112,12 +112,14 @@ func (s *Store) IncidentState(ctx context.Context, incidentID string) (noctuary.
 	return st, err
 }
 
-// SaveTriage stores t for 30 days and records its ID in its incident's state.
+// SaveTriage stores t, compacted (noctuary.Triage.Compact: its cited
+// signals and the counts of the others), for 30 days and records its ID in
+// its incident's state.
 func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
 	if t.ID == "" || t.Incident.ID == "" {
 		return noctuary.Errorf(noctuary.EInvalid, "a triage needs an id and an incident")
 	}
-	b, err := json.Marshal(t)
+	b, err := json.Marshal(t.Compact())
 	if err != nil {
 		return noctuary.Wrap(err, noctuary.EInvalid, "the triage cannot be encoded")
 	}
@@ -138,14 +140,15 @@ func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
 	return err
 }
 
-// Triage returns a stored triage.
+// Triage returns a stored triage, compacted: one stored before triages
+// were (with every signal of its window) reads as it is stored now.
 func (s *Store) Triage(ctx context.Context, triageID string) (noctuary.Triage, error) {
 	var t noctuary.Triage
 	err := s.getJSON(ctx, keyTriage(triageID), &t)
 	if isNil(err) {
 		return t, notFound("triage %q is not known (triages are kept 30 days)", triageID)
 	}
-	return t, err
+	return t.Compact(), err
 }
 
 // getJSON decodes the JSON string at key into v; redis.Nil when missing.

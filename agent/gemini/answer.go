@@ -203,6 +203,7 @@ func (a answer) result(model string, req agent.Request, ids []string) agent.Resu
 		res.Cause = &cause
 		cited = append([]string{a.CauseID}, slices.DeleteFunc(slices.Clone(cited), func(id string) bool { return id == a.CauseID })...)
 	}
+	res.Cited = len(cited)
 	for _, id := range cited {
 		res.Signals = append(res.Signals, sigs[slices.Index(ids, id)])
 	}

@@ -29,8 +29,8 @@ func TestValidAnswerIsUsed(t *testing.T) {
 	for _, s := range res.Signals {
 		order = append(order, s.Event.ID)
 	}
-	if got := strings.Join(order, ","); got != "argo-7781,pg-1,k8s-1" {
-		t.Errorf("signals = %s, want the cited ones first", got)
+	if got := strings.Join(order, ","); got != "argo-7781,pg-1,k8s-1" || res.Cited != 2 {
+		t.Errorf("signals = %s, %d cited; want the 2 cited ones first", got, res.Cited)
 	}
 	reqs := f.requests()
 	if len(reqs) != 1 {

@@ -5,7 +5,6 @@ package blocks
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func Render(m Message) []slack.Block {
 		section(hypothesis(t)),
 	}
 	if len(t.Signals) > 0 {
-		out = append(out, section(signals(t.Signals)))
+		out = append(out, section(signals(t)))
 	}
 	out = append(out, section(recommendation(t.Recommendation)))
 	if s := status(m.State); s != "" {
@@ -114,16 +113,13 @@ func hypothesis(t noctuary.Triage) string {
 		"so the cause is likely outside recent changes.\n%s", Escape(t.Service), line)
 }
 
-func signals(sigs []noctuary.Signal) string {
-	sorted := append([]noctuary.Signal(nil), sigs...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Event.OccurredAt.Before(sorted[j].Event.OccurredAt) })
+// signals lists the maxSignals highest-scoring signals in time order, as
+// the note does, and counts the rest of the window's.
+func signals(t noctuary.Triage) string {
+	shown := noctuary.TopSignals(t.Signals, maxSignals)
 	var b strings.Builder
 	b.WriteString("*Recent signals* (UTC):")
-	for i, s := range sorted {
-		if i == maxSignals {
-			fmt.Fprintf(&b, "\n…and %d more", len(sorted)-maxSignals)
-			break
-		}
+	for _, s := range shown {
 		e := s.Event
 		label := e.Kind
 		if strings.TrimSpace(e.Summary) != "" {
@@ -131,6 +127,9 @@ func signals(sigs []noctuary.Signal) string {
 		}
 		fmt.Fprintf(&b, "\n• `%s` *%s* (%s): %s", clock(e.OccurredAt), oneLine(e.Kind), oneLine(e.Source),
 			link(e.Link, noctuary.Defuse(label)))
+	}
+	if n := t.SignalTotal() - len(shown); n > 0 {
+		fmt.Fprintf(&b, "\n…and %d more", n)
 	}
 	return b.String()
 }

@@ -55,7 +55,7 @@ type fakeSlack struct {
 // Mode URL.
 const socketTicket = "wss-ticket-not-for-logs"
 
-func newFakeSlack(t *testing.T) *fakeSlack {
+func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{refuse: map[string]string{}, hang: map[string]bool{}}
 	stop := make(chan struct{})
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
