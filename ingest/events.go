@@ -32,7 +32,7 @@ func (s *Server) postEvents(c *gin.Context) {
 		return
 	}
 	if o, ok := s.storeChecked(c, b, tok); ok {
-		writeCounts(c, o.accepted, o.duplicates, nil)
+		writeCounts(c, o.accepted, o.duplicates, nil, nil)
 	}
 }
 
@@ -146,8 +146,9 @@ func isNDJSON(r *http.Request) bool {
 }
 
 // writeCounts answers 202 {"accepted":A,"duplicates":D} without reflection,
-// with "unmapped":[…] added when unmapped is not nil (the sources' answer).
-func writeCounts(c *gin.Context, accepted, duplicates int, unmapped []string) {
+// with "unmapped":[…] added when unmapped is not nil (the sources' answer),
+// and "expired":[…] when expired is not empty.
+func writeCounts(c *gin.Context, accepted, duplicates int, unmapped, expired []string) {
 	buf := make([]byte, 0, 48)
 	buf = append(buf, `{"accepted":`...)
 	buf = strconv.AppendInt(buf, int64(accepted), 10)
@@ -156,6 +157,10 @@ func writeCounts(c *gin.Context, accepted, duplicates int, unmapped []string) {
 	if unmapped != nil {
 		names, _ := json.Marshal(unmapped) // strings always encode
 		buf = append(append(buf, `,"unmapped":`...), names...)
+	}
+	if len(expired) > 0 {
+		names, _ := json.Marshal(expired)
+		buf = append(append(buf, `,"expired":`...), names...)
 	}
 	buf = append(buf, '}')
 	c.Data(http.StatusAccepted, "application/json; charset=utf-8", buf)

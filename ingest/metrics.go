@@ -29,6 +29,7 @@ type metrics struct {
 	eventsDuplicates prometheus.Counter
 	eventsRejected   prometheus.Counter
 	unmapped         *prometheus.CounterVec
+	expired          *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics {
@@ -62,8 +63,12 @@ func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics 
 			Name: "noctuary_source_items_unmapped_total",
 			Help: "Items of a source's payload (an alert, a repository's event, a Kubernetes Event) that map to no service, by source.",
 		}, []string{"source"}),
+		expired: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_source_items_expired_total",
+			Help: "Items of a source's payload not stored because they occurred before the event retention (named in the answer's \"expired\"), by source.",
+		}, []string{"source"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected, m.unmapped,
+	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected, m.unmapped, m.expired,
 		newStreamCollector(st, log), newFeedbackCollector(st, log))
 	return m
 }

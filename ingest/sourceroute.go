@@ -54,9 +54,12 @@ func (s *Server) postSource(src Source) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
+		var expired []string
+		res.Events, expired = s.dropExpired(res.Events)
 		s.metrics.unmapped.WithLabelValues(src.Name).Add(float64(len(res.Unmapped)))
+		s.metrics.expired.WithLabelValues(src.Name).Add(float64(len(expired)))
 		if o, ok := s.storeChecked(c, s.checkEvents(res.Events), tok); ok {
-			writeCounts(c, o.accepted, o.duplicates, append([]string{}, res.Unmapped...))
+			writeCounts(c, o.accepted, o.duplicates, append([]string{}, res.Unmapped...), expired)
 		}
 	}
 }
@@ -71,6 +74,27 @@ func (s *Server) checkEvents(evs []noctuary.ContextEvent) batch {
 		}
 	}
 	return b
+}
+
+// dropExpired removes the events that occurred before the retention and
+// names each in a sentence. A tool's payload is not refused for them: an
+// alert firing for longer than the retention, or an old Kubernetes Event
+// resent, would otherwise make the tool resend the whole payload for ever
+// and lose the new items beside it. Such an event could never be correlated.
+func (s *Server) dropExpired(evs []noctuary.ContextEvent) (kept []noctuary.ContextEvent, expired []string) {
+	if s.retention <= 0 {
+		return evs, nil
+	}
+	now := s.now()
+	kept = evs[:0]
+	for _, ev := range evs {
+		if err := ev.CheckRetention(now, s.retention); err != nil {
+			expired = append(expired, ev.Kind+" of "+ev.Service+": "+itemMessage(err))
+			continue
+		}
+		kept = append(kept, ev)
+	}
+	return kept, expired
 }
 
 // dateUndated dates the events that their tool left undated (PagerDuty

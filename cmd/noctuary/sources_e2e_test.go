@@ -22,10 +22,11 @@ const (
 	e2ePreviousSHA  = "f8b3e22d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f"
 )
 
-// sourcesConfig points the three sources at the service checkout.
+// sourcesConfig points the four sources at the service checkout.
 func sourcesConfig(c *config.Config) {
 	c.Sources.GitHub = config.GitHubSource{Secret: e2eGitHubSecret, Repositories: map[string]string{"acme/checkout-api": "checkout"}}
 	c.Sources.PagerDutyChange = config.PagerDutyChangeSource{RoutingKeys: map[noctuary.Secret]string{e2eRoutingKey: "checkout"}}
+	c.Sources.Kubernetes.Namespaces = map[string]string{"shop": "checkout"}
 }
 
 // ghDeploymentStatus is octokit's deployment_status example (a real GitHub
@@ -69,21 +70,16 @@ func ghHeaders(event string, body []byte) map[string]string {
 	return map[string]string{"X-GitHub-Event": event, "X-Hub-Signature-256": "sha256=" + hex.EncodeToString(mac.Sum(nil))}
 }
 
-// TestSourcesToNote: what Alertmanager, GitHub and a CI tool's PagerDuty
-// change event send, unchanged, becomes the context of a PagerDuty
-// incident's note: the hypothesis names the GitHub deploy's sha, the
-// previous sha (from GitHub's earlier deploy) is the rollback target, and the
-// other signals are cited.
-//
-// TODO(sourcesb): once /v1/events/kubernetes lands, post a kubelet BackOff
-// core/v1 Event (namespace shop mapped to checkout, 20 s before onset) and
-// expect ", CrashLoopBackOff (kubernetes, <time>)" at the end of the signals
-// (the Kubernetes translator names "Back-off restarting failed container"
-// CrashLoopBackOff); checked against the sourcesb branch at 30ac90a.
+// TestSourcesToNote: what Alertmanager, GitHub, a CI tool's PagerDuty
+// change event and Kubernetes send, unchanged, becomes the context of a
+// PagerDuty incident's note: the hypothesis names the GitHub deploy's sha,
+// the previous sha (from GitHub's earlier deploy) is the rollback target,
+// and the other signals are cited.
 func TestSourcesToNote(t *testing.T) {
 	e := newEnv(t, sourcesConfig)
 	onset := onsetAt()
 	deployAt, buildAt, alertAt := onset.Add(-4*time.Minute-9*time.Second), onset.Add(-6*time.Minute), onset.Add(-30*time.Second)
+	backOffAt := onset.Add(-20 * time.Second)
 
 	earlier := ghDeploymentStatus(t, 1001, e2ePreviousSHA, onset.Add(-2*time.Hour))
 	e.postSource("github", earlier, ghHeaders("deployment_status", earlier), 1)
@@ -106,11 +102,19 @@ func TestSourcesToNote(t *testing.T) {
 	e.postSource("alertmanager", alerts, map[string]string{"Authorization": "Bearer " + testIngestToken}, 1,
 		`alert HighErrorRate (fingerprint c0ffee0000000002): no valid "service" label`)
 
+	backOff := fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Event","metadata":{"name":"checkout-7f9c6b5d4-x2kqp.17a9c3e2b1d0f4a8","namespace":"shop",
+		"uid":"9b2d7c1e-4f3a-4e8b-a6d5-c4b3a2f1e0d9","resourceVersion":"48213"},
+		"involvedObject":{"kind":"Pod","namespace":"shop","name":"checkout-7f9c6b5d4-x2kqp","uid":"5e4d3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c1b","apiVersion":"v1","fieldPath":"spec.containers{checkout}"},
+		"reason":"BackOff","message":"Back-off restarting failed container checkout in pod checkout-7f9c6b5d4-x2kqp_shop(5e4d3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c1b)",
+		"source":{"component":"kubelet","host":"node-1"},"firstTimestamp":%q,"lastTimestamp":%q,"count":4,"type":"Warning"}`,
+		backOffAt.Add(-time.Minute).Format(time.RFC3339), backOffAt.Format(time.RFC3339))
+	e.postSource("kubernetes", backOff, map[string]string{"Authorization": "Bearer " + testIngestToken}, 1)
+
 	e.sendWebhook(webhook("EV-SOURCES", noctuary.EventIncidentTriggered, "QSOURCES", "PCHECKOUT", onset))
 	note := e.waitNotes("QSOURCES", 1, 10*time.Second)[0].Content
 	mustContain(t, note,
 		"Hypothesis: Deploy sha="+e2eSHA+" rolled out 4 minutes before onset",
-		"Recent signals: build (pagerduty_change, "+hhmmss(buildAt)+"), deploy (github, "+hhmmss(deployAt)+"), HighErrorRate (alertmanager, "+hhmmss(alertAt)+")",
+		"Recent signals: build (pagerduty_change, "+hhmmss(buildAt)+"), deploy (github, "+hhmmss(deployAt)+"), HighErrorRate (alertmanager, "+hhmmss(alertAt)+"), CrashLoopBackOff (kubernetes, "+hhmmss(backOffAt)+")",
 		"Recommended action: Rollback to sha="+e2ePreviousSHA,
 	)
 }
