@@ -35,13 +35,16 @@ type Reference struct {
 // whose data is not an incident (incident.annotated) fill only ID and the
 // fields their reference carries.
 type Incident struct {
-	ID               string     `json:"id"`
-	Number           int        `json:"number,omitempty"`
-	Title            string     `json:"title,omitempty"`
-	Status           string     `json:"status,omitempty"`
-	HTMLURL          string     `json:"html_url,omitempty"`
-	IncidentKey      string     `json:"incident_key,omitempty"`
-	Urgency          string     `json:"urgency,omitempty"`
+	ID          string `json:"id"`
+	Number      int    `json:"number,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Status      string `json:"status,omitempty"`
+	HTMLURL     string `json:"html_url,omitempty"`
+	IncidentKey string `json:"incident_key,omitempty"`
+	Urgency     string `json:"urgency,omitempty"`
+	// Priority is the incident's PagerDuty priority (its summary is the
+	// name, such as "P1"); zero when it has none.
+	Priority         Reference  `json:"priority,omitzero"`
 	CreatedAt        time.Time  `json:"created_at,omitzero"`
 	ReopenedAt       *time.Time `json:"reopened_at,omitempty"`
 	Service          Reference  `json:"service,omitzero"`

@@ -20,10 +20,6 @@ import (
 const (
 	lockLease     = 10 * time.Second
 	triageTimeout = 2 * time.Minute
-	// noteTimeout bounds posting a note. PagerDuty asking to wait longer
-	// (Retry-After) ends the attempt: the entry then waits in the queue, its
-	// retry time kept in Redis, instead of holding a worker.
-	noteTimeout = 10 * time.Second
 	// busyWait is how long an event of an incident that another worker is
 	// triaging waits before it is tried again.
 	busyWait = time.Second
@@ -118,6 +114,8 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	defer release()
 	ctx, cancel := context.WithTimeout(held, triageTimeout)
 	defer cancel()
+	w.opt.Metrics.Backlog.WithLabelValues(precedence(ev).Urgency()).Inc()
+	defer w.opt.Metrics.Backlog.WithLabelValues(precedence(ev).Urgency()).Dec()
 	prev, err := w.opt.State.Triage(ctx, id)
 	switch {
 	case err == nil && prev.Undelivered:
@@ -131,25 +129,13 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return err
 	}
 
-	events, err := w.opt.State.EventsInWindow(ctx, EventScope(svc), at.Add(-w.opt.Window), at.Add(w.opt.After))
+	t, req, err := w.firstHypothesis(ctx, ev, svc, id, writer, at)
 	if err != nil {
-		return err
-	}
-	req := NewRequest(ev.Incident, svc, at, events, w.opt.Window, w.opt.After)
-	t := noctuary.Triage{
-		ID: id, Integration: writer, Service: svc.Key, Mode: svc.Mode,
-		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),
-	}
-	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
-	// Kept at once, without its note, so that the Slack message's buttons
-	// work while the LLM thinks; a triage counts as done only once its note
-	// is delivered.
-	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
 		return err
 	}
 	w.mirror(ctx, t)
 	if w.opt.LLM != nil && svc.LLM {
-		res := Hypothesize(ctx, w.opt.LLM, req, w.opt.LLMTimeout)
+		res := w.askLLM(ctx, req)
 		w.fellBack(t, res)
 		t = withResult(t, res)
 	}
@@ -160,6 +146,57 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return err
 	}
 	return w.deliver(ctx, ev, svc, st, t)
+}
+
+// firstHypothesis correlates the incident's window and keeps the triage
+// with the heuristic's hypothesis, at once and without its note, so that
+// the Slack message's buttons work while the LLM thinks (a triage counts as
+// done only once its note is delivered). It holds one of Concurrency slots:
+// the CPU-bound part of a triage.
+func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, id, writer string, at time.Time) (noctuary.Triage, Request, error) {
+	release, err := acquire(ctx, w.compute)
+	if err != nil {
+		return noctuary.Triage{}, Request{}, noctuary.Wrap(err, noctuary.EUnavailable, "the triage ended waiting for a free worker")
+	}
+	defer release()
+	events, err := w.opt.State.EventsInWindow(ctx, EventScope(svc), at.Add(-w.opt.Window), at.Add(w.opt.After))
+	if err != nil {
+		return noctuary.Triage{}, Request{}, err
+	}
+	req := NewRequest(ev.Incident, svc, at, events, w.opt.Window, w.opt.After)
+	t := noctuary.Triage{
+		ID: id, Integration: writer, Service: svc.Key, Mode: svc.Mode,
+		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),
+	}
+	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
+	return t, req, w.opt.State.SaveTriage(ctx, t)
+}
+
+// askLLM asks the LLM for a hypothesis, on one of LLMConcurrency slots: a
+// slow model holds its own slots, never the workers that post heuristic
+// notes. Waiting for a slot counts against LLMTimeout; a triage that finds
+// none free in that time gets the heuristic's hypothesis.
+func (w *Worker) askLLM(ctx context.Context, req Request) Result {
+	if len(req.Correlation.Signals) == 0 {
+		return Hypothesize(ctx, nil, req, w.opt.LLMTimeout)
+	}
+	start := time.Now()
+	lctx, cancel := context.WithTimeout(ctx, w.opt.LLMTimeout)
+	defer cancel()
+	release, err := acquire(lctx, w.llm)
+	if err != nil {
+		res := Hypothesize(ctx, nil, req, w.opt.LLMTimeout)
+		res.FallbackKind = FallbackTimeout
+		res.FallbackReason = fmt.Sprintf("every LLM call was busy for %s", w.opt.LLMTimeout)
+		return res
+	}
+	defer release()
+	return Hypothesize(lctx, w.opt.LLM, req, max(w.opt.LLMTimeout-time.Since(start), time.Millisecond))
+}
+
+// precedence is the precedence of the note of ev's incident.
+func precedence(ev noctuary.WebhookEvent) noctuary.Precedence {
+	return noctuary.PrecedenceOf(ev.Incident, ev.ReceivedAt)
 }
 
 // deliver posts the note of t, a triage kept with its note (unless paused
@@ -187,7 +224,7 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 			"incident", ev.Incident.ID, "triage", t.ID, "environment", svc.Environment, "integration", t.Integration,
 			"delivered_by", ev.Integration, "note", t.Note)
 	default:
-		if t.NoteID, err = w.post(ctx, n, t); err != nil {
+		if t.NoteID, err = w.post(ctx, n, t, precedence(ev)); err != nil {
 			return err
 		}
 	}
@@ -200,7 +237,7 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 	}
 	w.opt.Metrics.Triages.WithLabelValues(outcome).Inc()
 	if !ev.ReceivedAt.IsZero() {
-		w.opt.Metrics.Latency.Observe(w.opt.Now().Sub(ev.ReceivedAt).Seconds())
+		w.opt.Metrics.Latency.WithLabelValues(precedence(ev).Urgency()).Observe(w.opt.Now().Sub(ev.ReceivedAt).Seconds())
 	}
 	w.audit(ctx, noctuary.AuditEntry{
 		Actor: "noctuary", Action: "triage.note", Service: svc.Key, Incident: ev.Incident.ID, Result: outcome,
@@ -231,16 +268,16 @@ type notSent interface {
 
 // post posts t's note once. PagerDuty is asked whether the note is already
 // there only when an earlier attempt may have posted it (State.StartPosting);
-// a first attempt is one request. A failure that surely posted nothing
+// a first attempt is one request. The note waits its turn for the key's
+// budget (precedence p) as long as the triage may last; the Notifier bounds
+// the posting itself. A failure that surely posted nothing
 // clears the mark, so that the retry posts at once too.
-func (w *Worker) post(ctx context.Context, n Notifier, t noctuary.Triage) (string, error) {
+func (w *Worker) post(ctx context.Context, n Notifier, t noctuary.Triage, p noctuary.Precedence) (string, error) {
 	check, err := w.opt.State.StartPosting(ctx, t.ID, t.Onset)
 	if err != nil {
 		return "", err
 	}
-	pctx, cancel := context.WithTimeout(ctx, noteTimeout)
-	defer cancel()
-	id, err := n.PostNote(pctx, noctuary.NotePost{IncidentID: t.Incident.ID, TriageID: t.ID, Content: t.Note, Check: check})
+	id, err := n.PostNote(ctx, noctuary.NotePost{IncidentID: t.Incident.ID, TriageID: t.ID, Content: t.Note, Check: check, Precedence: p})
 	if err != nil {
 		if ns, ok := errors.AsType[notSent](err); ok && ns.NotSent() {
 			w.endPosting(ctx, t.ID)

@@ -98,24 +98,33 @@ type WorkerOptions struct {
 	// Render turns a triage into the note's text (pd.RenderNote).
 	Render func(noctuary.Triage) string
 	// Consumer names this replica in the consumer group; unique per process.
-	Consumer      string
-	Concurrency   int           // triages in flight, default 4
-	Window        time.Duration // correlation window before onset, default 30m
-	After         time.Duration // how far after onset events count, default 5m
-	ClaimIdle     time.Duration // reclaim entries pending this long, default 90s
-	MaxDeliveries int64         // dead-letter a permanent failure on this delivery, default 5
-	RetryBase     time.Duration // first wait after a transient failure, doubling on each, default 5s
-	RetryMax      time.Duration // longest wait after a transient failure (unless PagerDuty asks longer), default 5m
-	Block         time.Duration // how long one read waits (and shutdown, at most), default 1s
-	Grace         time.Duration // how long in-flight triages may finish at shutdown, default 20s
-	Metrics       *Metrics
-	Logger        *slog.Logger
-	Now           func() time.Time
+	Consumer    string
+	Concurrency int // triages computing at once (correlation, heuristic), default 4
+	// Backlog bounds the entries a replica holds at once, computing or
+	// waiting (for the LLM, or for the PagerDuty budget, most urgent
+	// first); the rest wait in the stream. Default 1024.
+	Backlog int
+	// LLMConcurrency bounds the LLM calls in flight, default 8. A triage
+	// that finds none free within LLMTimeout posts the heuristic's note.
+	LLMConcurrency int
+	Window         time.Duration // correlation window before onset, default 30m
+	After          time.Duration // how far after onset events count, default 5m
+	ClaimIdle      time.Duration // reclaim entries pending this long, default 90s
+	MaxDeliveries  int64         // dead-letter a permanent failure on this delivery, default 5
+	RetryBase      time.Duration // first wait after a transient failure, doubling on each, default 5s
+	RetryMax       time.Duration // longest wait after a transient failure (unless PagerDuty asks longer), default 5m
+	Block          time.Duration // how long one read waits (and shutdown, at most), default 1s
+	Grace          time.Duration // how long in-flight triages may finish at shutdown, default 20s
+	Metrics        *Metrics
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // Worker consumes verified webhooks and triages incidents of enabled services.
 type Worker struct {
 	opt WorkerOptions
+	// compute and llm are semaphores of Concurrency and LLMConcurrency.
+	compute, llm chan struct{}
 }
 
 // errBusy means another replica holds the incident's triage lock: the entry
@@ -125,6 +134,8 @@ var errBusy = errors.New("another worker is triaging this incident")
 // NewWorker returns a worker with defaults filled in.
 func NewWorker(opt WorkerOptions) *Worker {
 	setDefault(&opt.Concurrency, 4)
+	setDefault(&opt.Backlog, 1024)
+	setDefault(&opt.LLMConcurrency, 8)
 	setDefault(&opt.Window, 30*time.Minute)
 	setDefault(&opt.After, 5*time.Minute)
 	setDefault(&opt.ClaimIdle, 90*time.Second)
@@ -146,7 +157,18 @@ func NewWorker(opt WorkerOptions) *Worker {
 	if opt.Consumer == "" {
 		opt.Consumer = "worker"
 	}
-	return &Worker{opt: opt}
+	return &Worker{opt: opt, compute: make(chan struct{}, opt.Concurrency), llm: make(chan struct{}, opt.LLMConcurrency)}
+}
+
+// acquire takes a slot of sem, waiting until ctx ends; release gives it
+// back.
+func acquire(ctx context.Context, sem chan struct{}) (release func(), err error) {
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -167,7 +189,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	})
 	defer stop()
 
-	slots := make(chan struct{}, w.opt.Concurrency)
+	slots := make(chan struct{}, max(w.opt.Backlog, w.opt.Concurrency))
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	nextClaim := time.Time{}

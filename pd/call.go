@@ -18,11 +18,17 @@ type landedFunc func(ctx context.Context) (bool, error)
 
 // call runs fn until it succeeds, fails for good, or the call has spent
 // MaxAttempts or MaxWait. fn must make exactly one HTTP request through
-// c.api, so that each attempt draws once from the shared budget. When landed
-// is set and an attempt failed ambiguously (transport error or 5xx), it is
-// asked before the next attempt, so that a write is not repeated.
-func (c *Client) call(ctx context.Context, what string, fn func(context.Context) error, landed landedFunc) error {
-	var waited time.Duration
+// c.api, so that each attempt draws once from the shared budget. The first
+// attempt waits its turn for the budget (precedence p) as long as ctx
+// allows; from then on the call is bounded by MaxWait. When landed is set
+// and an attempt failed ambiguously (transport error or 5xx), it is asked
+// before the next attempt, so that a write is not repeated.
+func (c *Client) call(ctx context.Context, what string, p noctuary.Precedence, fn func(context.Context) error, landed landedFunc) error {
+	if _, err := c.await(ctx, what, p, true); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.maxWait)
+	defer cancel()
 	ambiguous, reached := false, false
 	for attempt := 1; ; attempt++ {
 		if ambiguous && landed != nil {
@@ -30,10 +36,10 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context)
 				return err
 			}
 		}
-		w, err := c.reserve(ctx, what, waited, !reached)
-		waited += w
-		if err != nil {
-			return err
+		if attempt > 1 {
+			if _, err := c.await(ctx, what, p, !reached); err != nil {
+				return err
+			}
 		}
 		re, err := c.attempt(ctx, what, fn)
 		if re == nil {
@@ -45,7 +51,7 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context)
 		if re.RetryAfter <= 0 {
 			re.RetryAfter = c.backoff(attempt)
 		}
-		if attempt >= c.maxAttempts || waited+re.RetryAfter > c.maxWait || pastDeadline(ctx, re.RetryAfter) {
+		if attempt >= c.maxAttempts || pastDeadline(ctx, re.RetryAfter) {
 			return noctuary.Wrap(re, noctuary.EUnavailable, fmt.Sprintf(
 				"PagerDuty did not accept the request to %s after %d attempt(s); retry in %s.", what, attempt, roundWait(re.RetryAfter)))
 		}
@@ -54,7 +60,6 @@ func (c *Client) call(ctx context.Context, what string, fn func(context.Context)
 		if err := c.sleep(ctx, re.RetryAfter); err != nil {
 			return c.cancelled(ctx, what)
 		}
-		waited += re.RetryAfter
 		ambiguous = re.StatusCode == 0 || re.StatusCode >= 500
 	}
 }
@@ -91,33 +96,6 @@ func (c *Client) block(ctx context.Context, re *RetryableError) {
 	if err := c.limiter.Block(ctx, c.bucket, re.RetryAfter); err != nil {
 		c.log.Warn("cannot hold the other PagerDuty requests of this key; only this one waits",
 			"integration", c.integration, "wait", re.RetryAfter, "error", err)
-	}
-}
-
-// reserve draws one request from the shared budget, waiting while it is
-// spent. It returns how long it waited. notSent says that no earlier attempt
-// of the call can have taken effect.
-func (c *Client) reserve(ctx context.Context, what string, waited time.Duration, notSent bool) (time.Duration, error) {
-	if c.limiter == nil {
-		return 0, nil
-	}
-	var total time.Duration
-	for {
-		wait, err := c.limiter.Reserve(ctx, c.bucket, c.budget, budgetWindow)
-		if err != nil {
-			return total, noctuary.Wrap(err, noctuary.EUnavailable, "The shared PagerDuty request budget could not be checked.")
-		}
-		if wait <= 0 {
-			return total, nil
-		}
-		if waited+total+wait > c.maxWait || pastDeadline(ctx, wait) {
-			return total, noctuary.Wrap(&RetryableError{RetryAfter: wait, Err: errBudgetSpent, notSent: notSent}, noctuary.EUnavailable, fmt.Sprintf(
-				"The PagerDuty request budget of integration %q is spent; retry in %s.", c.integration, roundWait(wait)))
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return total, c.cancelled(ctx, what)
-		}
-		total += wait
 	}
 }
 

@@ -23,9 +23,6 @@ const DefaultAPIURL = "https://api.pagerduty.com"
 // DefaultRequestsPerMinute is PagerDuty's REST budget per API key.
 const DefaultRequestsPerMinute = 960
 
-// budgetWindow is the window of the request budget.
-const budgetWindow = time.Minute
-
 // Defaults of ClientOptions.
 const (
 	DefaultMaxAttempts = 5
@@ -34,11 +31,13 @@ const (
 )
 
 // Limiter is the request budget shared by every replica (store.Store
-// satisfies it). Reserve returns 0 when the request may go now, or how long
-// to wait before asking again. Block makes every Reserve of bucket, by every
-// replica, wait for d: PagerDuty answered 429 with Retry-After.
+// satisfies it): a token bucket per key that refills perMinute requests a
+// minute and holds burst. Reserve takes one request and returns 0 when it
+// may go now, or takes none and says how long to wait before asking again.
+// Block makes every Reserve of bucket, by every replica, wait for d:
+// PagerDuty answered 429 with Retry-After.
 type Limiter interface {
-	Reserve(ctx context.Context, bucket string, limit int, window time.Duration) (time.Duration, error)
+	Reserve(ctx context.Context, bucket string, perMinute, burst int) (time.Duration, error)
 	Block(ctx context.Context, bucket string, d time.Duration) error
 }
 
@@ -52,12 +51,17 @@ type ClientOptions struct {
 	Logger *slog.Logger
 	// MaxAttempts bounds the attempts of one call (default 5).
 	MaxAttempts int
-	// MaxWait bounds the total time one call spends waiting between
-	// attempts and for the budget (default 60 s).
+	// MaxWait bounds the time one call spends, once its first request had
+	// its budget, in attempts and waits between them (default 60 s). The
+	// first request waits its turn for the budget as long as the call's
+	// context allows.
 	MaxWait time.Duration
 	// RequestsPerMinute is the key's budget shared by every replica
 	// (default DefaultRequestsPerMinute, PagerDuty's limit).
 	RequestsPerMinute int
+	// Burst is how many of them may go at once after a quiet spell
+	// (default half of RequestsPerMinute).
+	Burst int
 	// Metrics, when set, count every request by operation and status.
 	Metrics *Metrics
 }
@@ -76,6 +80,9 @@ type Client struct {
 	maxAttempts int
 	maxWait     time.Duration
 	budget      int
+	burst       int
+	queue       budgetQueue
+	metrics     *Metrics
 	// sleep waits d or until ctx is done; replaced in tests.
 	sleep func(ctx context.Context, d time.Duration) error
 	// jitter returns a random duration in [0, d); replaced in tests.
@@ -108,6 +115,7 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 		maxAttempts: opt.MaxAttempts,
 		maxWait:     opt.MaxWait,
 		budget:      cmp.Or(opt.RequestsPerMinute, DefaultRequestsPerMinute),
+		metrics:     opt.Metrics,
 		sleep:       sleepCtx,
 		jitter:      func(d time.Duration) time.Duration { return rand.N(d) },
 	}
@@ -121,6 +129,7 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 	if c.maxWait <= 0 {
 		c.maxWait = DefaultMaxWait
 	}
+	c.burst = max(cmp.Or(opt.Burst, c.budget/2), 1)
 	return c, nil
 }
 

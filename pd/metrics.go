@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/noctuary/noctuary"
 )
 
 // Metrics count the HTTP requests of every Client sharing them. Create them
@@ -15,6 +18,9 @@ type Metrics struct {
 	// as "POST /incidents/{id}/notes") and status class: 2xx, 3xx, 4xx, 429,
 	// 5xx, error (no answer) or refused (a write Noctuary never makes).
 	Requests *prometheus.CounterVec
+	// BudgetWait is how long requests waited for their key's shared
+	// budget, by the urgency of what they were for.
+	BudgetWait *prometheus.HistogramVec
 }
 
 // NewMetrics creates the PagerDuty client metrics and registers them on reg
@@ -23,11 +29,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "noctuary_pagerduty_requests_total",
 		Help: "PagerDuty REST API requests, by operation and status class (2xx, 4xx, 429, 5xx, error, refused).",
-	}, []string{"op", "status"})}
+	}, []string{"op", "status"}),
+		BudgetWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "noctuary_pagerduty_budget_wait_seconds",
+			Help:    "How long PagerDuty requests waited for their key's shared request budget, by urgency (high, low).",
+			Buckets: []float64{.001, .01, .1, .5, 1, 2, 5, 10, 30, 60, 120},
+		}, []string{"urgency"}),
+	}
 	if reg != nil {
-		reg.MustRegister(m.Requests)
+		reg.MustRegister(m.Requests, m.BudgetWait)
 	}
 	return m
+}
+
+// budgetWaited records how long a request of precedence p waited for the
+// budget; m may be nil.
+func (m *Metrics) budgetWaited(p noctuary.Precedence, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.BudgetWait.WithLabelValues(p.Urgency()).Observe(d.Seconds())
 }
 
 // observe counts one request; m may be nil.

@@ -10,6 +10,11 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
+// urgent is the precedence of requests an engineer or an action waits for
+// (acknowledgements, timeline notes, on-call look-ups): they go before
+// triage notes waiting for the budget.
+var urgent = noctuary.Precedence{Urgent: true, Priority: 1}
+
 // pdAlreadyAcknowledged is PagerDuty's error code for acknowledging an
 // incident that already is.
 const pdAlreadyAcknowledged = 1002
@@ -23,8 +28,14 @@ type Note struct {
 
 // AddNote posts content as a note on the incident, as the integration's From
 // user, and returns the note's ID. A retry after an ambiguous failure first
-// looks for an identical note, so the note is posted once.
+// looks for an identical note, so the note is posted once. It goes before
+// triage notes waiting for the budget (approvals and actions are urgent).
 func (c *Client) AddNote(ctx context.Context, incidentID, content string) (string, error) {
+	return c.addNote(ctx, incidentID, content, urgent)
+}
+
+// addNote is AddNote with the precedence of its request.
+func (c *Client) addNote(ctx context.Context, incidentID, content string, p noctuary.Precedence) (string, error) {
 	if err := c.checkWrite("add a note", incidentID); err != nil {
 		return "", err
 	}
@@ -41,7 +52,7 @@ func (c *Client) AddNote(ctx context.Context, incidentID, content string) (strin
 		return err
 	}
 	landed := func(ctx context.Context) (bool, error) {
-		notes, err := c.Notes(ctx, incidentID)
+		notes, err := c.notes(ctx, incidentID, p)
 		i := slices.IndexFunc(notes, func(n Note) bool { return n.Content == content })
 		if err != nil || i < 0 {
 			return false, err
@@ -49,17 +60,22 @@ func (c *Client) AddNote(ctx context.Context, incidentID, content string) (strin
 		noteID = notes[i].ID
 		return true, nil
 	}
-	err := c.call(ctx, "add a note to incident "+incidentID, post, landed)
+	err := c.call(ctx, "add a note to incident "+incidentID, p, post, landed)
 	return noteID, err
 }
 
 // Notes lists the notes of the incident, oldest first as PagerDuty returns them.
 func (c *Client) Notes(ctx context.Context, incidentID string) ([]Note, error) {
+	return c.notes(ctx, incidentID, urgent)
+}
+
+// notes is Notes with the precedence of its request.
+func (c *Client) notes(ctx context.Context, incidentID string, p noctuary.Precedence) ([]Note, error) {
 	if err := checkID("incident", incidentID); err != nil {
 		return nil, err
 	}
 	var raw []pagerduty.IncidentNote
-	err := c.call(ctx, "list the notes of incident "+incidentID, func(ctx context.Context) (err error) {
+	err := c.call(ctx, "list the notes of incident "+incidentID, p, func(ctx context.Context) (err error) {
 		raw, err = c.api.ListIncidentNotesWithContext(ctx, incidentID)
 		return err
 	}, nil)
@@ -80,7 +96,7 @@ func (c *Client) Acknowledge(ctx context.Context, incidentID string) error {
 	if err := c.checkWrite("acknowledge", incidentID); err != nil {
 		return err
 	}
-	err := c.call(ctx, "acknowledge incident "+incidentID, func(ctx context.Context) error {
+	err := c.call(ctx, "acknowledge incident "+incidentID, urgent, func(ctx context.Context) error {
 		opts := []pagerduty.ManageIncidentsOptions{{ID: incidentID, Status: "acknowledged"}}
 		_, err := c.api.ManageIncidentsWithContext(ctx, c.from, opts)
 		return err
@@ -98,7 +114,7 @@ func (c *Client) Incident(ctx context.Context, incidentID string) (noctuary.Inci
 		return noctuary.Incident{}, err
 	}
 	var in *pagerduty.Incident
-	err := c.call(ctx, "read incident "+incidentID, func(ctx context.Context) (err error) {
+	err := c.call(ctx, "read incident "+incidentID, urgent, func(ctx context.Context) (err error) {
 		in, err = c.api.GetIncidentWithContext(ctx, incidentID)
 		return err
 	}, nil)
@@ -117,7 +133,7 @@ func (c *Client) Incident(ctx context.Context, incidentID string) (noctuary.Inci
 // the integration's key is valid, e.g. before a rotation takes it. A rejected
 // key gives EUnauthorized.
 func (c *Client) CheckKey(ctx context.Context) error {
-	return c.call(ctx, "check the API key", func(ctx context.Context) error {
+	return c.call(ctx, "check the API key", urgent, func(ctx context.Context) error {
 		_, err := c.api.ListAbilitiesWithContext(ctx)
 		return err
 	}, nil)
@@ -160,7 +176,7 @@ func fromAPIObject(o pagerduty.APIObject) noctuary.Reference {
 // footer is returned, and nothing is posted.
 func (c *Client) PostNote(ctx context.Context, p noctuary.NotePost) (string, error) {
 	if p.Check {
-		notes, err := c.Notes(ctx, p.IncidentID)
+		notes, err := c.notes(ctx, p.IncidentID, p.Precedence)
 		if err != nil {
 			return "", err
 		}
@@ -170,5 +186,5 @@ func (c *Client) PostNote(ctx context.Context, p noctuary.NotePost) (string, err
 			}
 		}
 	}
-	return c.AddNote(ctx, p.IncidentID, p.Content)
+	return c.addNote(ctx, p.IncidentID, p.Content, p.Precedence)
 }

@@ -35,9 +35,9 @@ func (l *fakeLimiter) Block(_ context.Context, bucket string, d time.Duration) e
 	return nil
 }
 
-func (l *fakeLimiter) Reserve(_ context.Context, bucket string, limit int, window time.Duration) (time.Duration, error) {
+func (l *fakeLimiter) Reserve(_ context.Context, bucket string, perMinute, burst int) (time.Duration, error) {
 	l.calls++
-	l.buckets = append(l.buckets, fmt.Sprintf("%s %d %s", bucket, limit, window))
+	l.buckets = append(l.buckets, fmt.Sprintf("%s %d %d", bucket, perMinute, burst))
 	if l.err != nil {
 		return 0, l.err
 	}
@@ -214,8 +214,8 @@ func TestLimiterIsAskedBeforeEachRequest(t *testing.T) {
 		t.Errorf("sleeps %v, reservations %d, requests %d; want [3s], 2, 1", c.sleeps, lim.calls, len(f.recorded()))
 	}
 	b := lim.buckets[0]
-	if !strings.HasPrefix(b, "pd:") || !strings.HasSuffix(b, " 960 1m0s") || strings.Contains(b, testToken) {
-		t.Errorf("bucket = %q, want pd:<hash> 960 1m0s", b)
+	if !strings.HasPrefix(b, "pd:") || !strings.HasSuffix(b, " 960 480") || strings.Contains(b, testToken) {
+		t.Errorf("bucket = %q, want pd:<hash> 960 480", b)
 	}
 }
 
@@ -225,7 +225,9 @@ func TestLimiterFailures(t *testing.T) {
 	wantCode(t, c.CheckKey(context.Background()), noctuary.EUnavailable)
 
 	c = newTestClient(t, f, ClientOptions{Limiter: &fakeLimiter{waits: []time.Duration{90 * time.Second}}})
-	err := c.CheckKey(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := c.CheckKey(ctx) // the budget's wait outlives the caller's deadline
 	wantCode(t, err, noctuary.EUnavailable)
 	if wait, ok := RetryAfter(err); !ok || wait != 90*time.Second {
 		t.Errorf("RetryAfter = %v, %v; want 90s", wait, ok)
@@ -362,7 +364,7 @@ func TestOnlyNotesAndAcknowledgementsAreWritten(t *testing.T) {
 	if err == nil || hits.Load() != 0 {
 		t.Fatalf("creating an incident: err %v, %d requests reached PagerDuty", err, hits.Load())
 	}
-	err = c.call(context.Background(), "create an incident", func(ctx context.Context) error {
+	err = c.call(context.Background(), "create an incident", urgent, func(ctx context.Context) error {
 		_, err := c.api.CreateIncidentWithContext(ctx, "a@b.c", &pagerduty.CreateIncidentOptions{Title: "x"})
 		return err
 	}, nil)

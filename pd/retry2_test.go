@@ -53,11 +53,14 @@ func TestTooManyRequestsBlocksTheKey(t *testing.T) {
 
 // TestBlockedBucketDefersTheRequest: while the key is blocked (Reserve
 // answers the block's remaining time), no request goes to PagerDuty; a
-// block longer than the call may wait ends it with that wait.
+// block longer than the call may wait (its context's deadline) ends it with
+// that wait.
 func TestBlockedBucketDefersTheRequest(t *testing.T) {
 	f := newFakePD(t)
 	c := newTestClient(t, f, ClientOptions{Limiter: &fakeLimiter{waits: []time.Duration{50 * time.Minute}}})
-	err := c.CheckKey(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := c.CheckKey(ctx)
 	if wait, ok := RetryAfter(err); !ok || wait != 50*time.Minute {
 		t.Errorf("RetryAfter = %v, %v; want 50m, true (err %v)", wait, ok, err)
 	}

@@ -46,6 +46,7 @@ type wireData struct {
 	ReopenedAt       string   `json:"reopened_at"`
 	Service          *wireRef `json:"service"`
 	EscalationPolicy *wireRef `json:"escalation_policy"`
+	Priority         *wireRef `json:"priority"`
 	Incident         *wireRef `json:"incident"`
 	Content          string   `json:"content"`
 }
@@ -146,7 +147,7 @@ func fillIncident(ev *noctuary.WebhookEvent, d *wireData) error {
 	ev.Incident = noctuary.Incident{
 		ID: d.ID, Number: d.Number, Title: d.Title, Status: d.Status, HTMLURL: d.HTMLURL,
 		IncidentKey: d.IncidentKey, Urgency: d.Urgency, CreatedAt: created,
-		Service: reference(d.Service), EscalationPolicy: reference(d.EscalationPolicy),
+		Service: reference(d.Service), EscalationPolicy: reference(d.EscalationPolicy), Priority: reference(d.Priority),
 	}
 	if !reopened.IsZero() {
 		ev.Incident.ReopenedAt = &reopened

@@ -42,7 +42,9 @@
 //	                                        entry deferred (PagerDuty or Redis unavailable, or its
 //	                                        incident busy), deleted with the entry;
 //	                                        7 days after its last deferral (webhookretry.go)
-//	noctuary:v1:ratelimit:<bucket>:<window> counter, INCR; expires one window after its own
+//	rate:noctuary:v1:ratelimit:<bucket>     string: the GCRA state (theoretical arrival time) of a
+//	                                        PagerDuty key's request budget, kept by go-redis/redis_rate
+//	                                        (which adds "rate:"); expires once the bucket is full again
 //	noctuary:v1:ratelimit:<bucket>:blocked  string "1" while the bucket's API asked to wait
 //	                                        (PagerDuty 429 Retry-After), SET PX: no Reserve passes
 //	noctuary:v1:approval:<approval id>      hash: one offered action and its state (pending, running,

@@ -3,8 +3,9 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"strconv"
 	"time"
+
+	"github.com/go-redis/redis_rate/v10"
 
 	"github.com/noctuary/noctuary"
 )
@@ -68,32 +69,33 @@ func (s *Store) renewLease(held context.Context, lose context.CancelFunc, key, t
 	}
 }
 
-// Reserve counts one request against a budget of limit requests per window,
-// shared by every replica (a fixed window counter in Redis). It returns 0
-// when the request may go now, otherwise how long to wait until the window
-// ends, or until a block of the bucket (Block) ends; it never blocks. A reservation that must wait is not counted again
-// in the next window: the caller reserves again after waiting.
-func (s *Store) Reserve(ctx context.Context, bucket string, limit int, window time.Duration) (time.Duration, error) {
-	if limit <= 0 || window <= 0 {
-		return 0, noctuary.Errorf(noctuary.EInvalid, "a request budget needs a positive limit and window")
+// Reserve takes one request from bucket's budget, shared by every replica:
+// a GCRA token bucket in Redis (go-redis/redis_rate, on Redis's clock) that
+// refills perMinute requests a minute and holds at most burst. It returns 0
+// when the request may go now, otherwise how long to wait before asking
+// again (until the bucket holds a request, or a Block ends); a request told
+// to wait is not taken. A caller asking with a smaller burst than another
+// leaves the difference to it: the bucket is the same.
+func (s *Store) Reserve(ctx context.Context, bucket string, perMinute, burst int) (time.Duration, error) {
+	if perMinute <= 0 || burst <= 0 {
+		return 0, noctuary.Errorf(noctuary.EInvalid, "a request budget needs a positive rate and burst")
 	}
-	now := s.now().UnixMilli()
-	w := max(window.Milliseconds(), 1)
-	idx := now / w
-	key := prefixRateLimit + bucket + ":" + strconv.FormatInt(idx, 10)
-	// The counter outlives its window by one more, for replicas whose clocks lag.
-	n, err := reserveScript.Run(ctx, s.rdb, []string{key, blockedKey(bucket)}, 2*w).Int()
+	blocked, err := s.rdb.PTTL(ctx, blockedKey(bucket)).Result()
 	if err != nil {
 		return 0, unavailable(err)
 	}
-	if n < 0 {
-		// The bucket is blocked (Block): -n ms remain.
-		return time.Duration(-n) * time.Millisecond, nil
+	if blocked > 0 {
+		return blocked, nil
 	}
-	if n <= limit {
+	limit := redis_rate.Limit{Rate: perMinute, Burst: burst, Period: time.Minute}
+	res, err := redis_rate.NewLimiter(s.rdb).Allow(ctx, prefixRateLimit+bucket, limit)
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	if res.Allowed > 0 {
 		return 0, nil
 	}
-	return time.Duration((idx+1)*w-now) * time.Millisecond, nil
+	return max(res.RetryAfter, time.Millisecond), nil
 }
 
 // Block stops every Reserve of bucket, by every replica, for d (a relative

@@ -21,15 +21,15 @@ func TestBlockStopsReserve(t *testing.T) {
 		if err := s.Block(ctx, "pd:k", 50*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
-		wait := must[time.Duration](t)(s.Reserve(ctx, "pd:k", 100, time.Minute))
+		wait := must[time.Duration](t)(s.Reserve(ctx, "pd:k", 100, 10))
 		if wait <= 100*time.Millisecond || wait > 300*time.Millisecond {
 			t.Errorf("blocked bucket: wait %v, want within (100ms, 300ms]", wait)
 		}
-		if got := must[time.Duration](t)(s.Reserve(ctx, "pd:other", 100, time.Minute)); got != 0 {
+		if got := must[time.Duration](t)(s.Reserve(ctx, "pd:other", 100, 10)); got != 0 {
 			t.Errorf("other bucket: wait %v, want 0", got)
 		}
 		deadline := time.Now().Add(5 * time.Second)
-		for must[time.Duration](t)(s.Reserve(ctx, "pd:k", 100, time.Minute)) != 0 {
+		for must[time.Duration](t)(s.Reserve(ctx, "pd:k", 100, 10)) != 0 {
 			if time.Now().After(deadline) {
 				t.Fatal("the block did not expire")
 			}

@@ -96,18 +96,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 `)
 
-// reserveScript counts one request in a fixed window, unless the bucket is
-// blocked. KEYS[1] the window's counter, KEYS[2] the bucket's block; ARGV[1]
-// the counter's lifetime (ms). Returns the count, or minus the block's
-// remaining ms.
-var reserveScript = redis.NewScript(`
-local b = redis.call('PTTL', KEYS[2])
-if b > 0 then return -b end
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
-`)
-
 // blockScript blocks a bucket for ARGV[1] ms, unless it is already blocked
 // for longer. KEYS[1] the bucket's block.
 var blockScript = redis.NewScript(`

@@ -98,7 +98,7 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 			_, err := s.UpdateService(ctx, "checkout", func(*noctuary.Service) error { return nil })
 			return err
 		},
-		"Reserve":      func() error { _, err := s.Reserve(ctx, "pd", 1, time.Minute); return err },
+		"Reserve":      func() error { _, err := s.Reserve(ctx, "pd", 1, 1); return err },
 		"AuditEntries": func() error { _, err := s.AuditEntries(ctx, "", 1); return err },
 	}
 	for name, call := range calls {

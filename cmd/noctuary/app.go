@@ -84,7 +84,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
 	// a new key with a PagerDuty client.
-	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, logger: m.Logger, metrics: pd.NewMetrics(m.Registry)}
+	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, burst: cfg.PagerDutyBurst, logger: m.Logger, metrics: pd.NewMetrics(m.Registry)}
 	adm := admin.New(admin.Options{Store: s, Checker: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
 	pager.keys = adm
 	slackBot, err := m.newBot(s, adm, pager)
@@ -165,19 +165,20 @@ func (m *Main) newWorker(ctx context.Context, s *store.Store, pager *pagerDuty, 
 	}
 	return agent.NewWorker(agent.WorkerOptions{
 		Queue: s, State: s,
-		Notifiers:   pager,
-		Mirror:      mirror,
-		Pauser:      pauser,
-		LLM:         llm,
-		LLMTimeout:  cfg.LLMTimeout,
-		Render:      pd.RenderNote,
-		Consumer:    consumerName(),
-		Concurrency: cfg.TriageConcurrency,
-		Window:      cfg.CorrelationWindow,
-		ClaimIdle:   cfg.ClaimIdle,
-		Grace:       cfg.ShutdownGrace,
-		Metrics:     agent.NewMetrics(m.Registry),
-		Logger:      m.Logger,
+		Notifiers:      pager,
+		Mirror:         mirror,
+		Pauser:         pauser,
+		LLM:            llm,
+		LLMTimeout:     cfg.LLMTimeout,
+		Render:         pd.RenderNote,
+		Consumer:       consumerName(),
+		Concurrency:    cfg.TriageConcurrency,
+		LLMConcurrency: cfg.LLMConcurrency,
+		Window:         cfg.CorrelationWindow,
+		ClaimIdle:      cfg.ClaimIdle,
+		Grace:          cfg.ShutdownGrace,
+		Metrics:        agent.NewMetrics(m.Registry),
+		Logger:         m.Logger,
 	}), nil
 }
 

@@ -6,11 +6,18 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/agent"
 	"github.com/noctuary/noctuary/pd"
 )
+
+// callBound bounds a PagerDuty call once its first request had its budget:
+// PagerDuty asking to wait longer (Retry-After) ends the attempt, and a
+// triage's note then waits in the queue, its retry time kept in Redis,
+// instead of holding a worker.
+const callBound = 10 * time.Second
 
 // integrations is what the PagerDuty client factory needs of the store.
 type integrations interface {
@@ -34,6 +41,7 @@ type pagerDuty struct {
 	keys    keySource
 	limiter pd.Limiter
 	budget  int // requests per minute per key
+	burst   int // of which at once; 0: half
 	logger  *slog.Logger
 	metrics *pd.Metrics
 
@@ -132,7 +140,8 @@ func (p *pagerDuty) client(integ noctuary.Integration, token noctuary.Secret) (*
 		return c, nil
 	}
 	integ.Token = token
-	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, RequestsPerMinute: p.budget, Logger: p.logger, Metrics: p.metrics})
+	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, RequestsPerMinute: p.budget, Burst: p.burst,
+		MaxWait: callBound, Logger: p.logger, Metrics: p.metrics})
 	if err != nil {
 		return nil, err
 	}

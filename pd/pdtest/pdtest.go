@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Note is a note the fake holds.
@@ -49,6 +51,10 @@ type Server struct {
 	oncall   map[string][]User // escalation policy ID -> on-call users
 	noteHook func(Note)
 	requests int
+	// limit, when set, is PagerDuty's per-key rate limit (EnforceRate);
+	// limited counts the requests it refused.
+	limit   *rate.Limiter
+	limited int
 }
 
 // New starts a fake PagerDuty that accepts token; it is closed at cleanup.
@@ -72,6 +78,22 @@ func (s *Server) FailNext(f ...Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = append(s.failures, f...)
+}
+
+// EnforceRate makes the fake refuse requests beyond perMinute a minute with
+// 429 (Retry-After: 1), as a token bucket that refills perMinute a minute
+// and holds a minute's worth: PagerDuty's limit of 960 per key.
+func (s *Server) EnforceRate(perMinute int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limit = rate.NewLimiter(rate.Limit(float64(perMinute)/60), perMinute)
+}
+
+// Limited counts the requests refused by EnforceRate's limit.
+func (s *Server) Limited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
 }
 
 // ClearFailures drops the canned failures not served yet.
@@ -133,6 +155,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		if len(s.failures) > 0 {
 			fail = &s.failures[0]
 			s.failures = s.failures[1:]
+		}
+		if fail == nil && s.limit != nil && !s.limit.Allow() {
+			s.limited++
+			fail = &Failure{Status: http.StatusTooManyRequests, RetryAfter: "1"}
 		}
 		s.mu.Unlock()
 		if r.Header.Get("Authorization") != "Token token="+s.Token {

@@ -32,6 +32,9 @@ type Config struct {
 	// PagerDutyRateLimit is each PagerDuty key's request budget per minute,
 	// shared by every replica.
 	PagerDutyRateLimit int
+	// PagerDutyBurst is how many of them may go at once after a quiet
+	// spell; 0 means half of PagerDutyRateLimit.
+	PagerDutyBurst int
 	// Integrations are the file's and, when NOCTUARY_PAGERDUTY_WEBHOOK_SECRET
 	// is set, the integration "default"; exactly one per environment.
 	Integrations []noctuary.Integration
@@ -47,6 +50,8 @@ type Config struct {
 	CorrelationWindow time.Duration
 	EventRetention    time.Duration
 	TriageConcurrency int
+	// LLMConcurrency bounds the LLM calls in flight per process.
+	LLMConcurrency int
 	// ClaimIdle is how long a webhook entry may stay pending (its worker
 	// died) before another worker reclaims it.
 	ClaimIdle time.Duration
@@ -99,6 +104,7 @@ func Default() *Config {
 		CorrelationWindow: 30 * time.Minute,
 		EventRetention:    72 * time.Hour,
 		TriageConcurrency: 4,
+		LLMConcurrency:    8,
 		ClaimIdle:         90 * time.Second,
 		ShutdownGrace:     20 * time.Second,
 	}

@@ -126,7 +126,7 @@ func TestEverySettingFromEnvironment(t *testing.T) {
 		Slack:        Slack{BotToken: "xoxb", SigningSecret: "ss", AppToken: "xapp", APIURL: "http://slack.test/api/"},
 		Gemini:       Gemini{APIKey: "gk", Model: "m", BaseURL: "http://gemini.test"},
 		LLMTimeout:   2 * time.Second, ApprovalTTL: time.Hour, CorrelationWindow: 2 * time.Hour, EventRetention: 24 * time.Hour, ClaimIdle: 2 * time.Minute, ShutdownGrace: 5 * time.Second, PagerDutyRateLimit: 480,
-		TriageConcurrency: 256, Sources: Default().Sources,
+		TriageConcurrency: 256, LLMConcurrency: 8, Sources: Default().Sources,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %#v\nwant %#v", cfg, want)

@@ -36,7 +36,8 @@ var settingsTable = []setting{
 	{"admin_token", secret(func(l *loader) *noctuary.Secret { return &l.cfg.AdminToken })},
 	{"master_key", masterKey},
 	{"pagerduty_api_url", check(httpURL, field(func(c *Config) *string { return &c.PagerDutyAPIURL }))},
-	{"pagerduty_rate_limit", rateLimit},
+	{"pagerduty_rate_limit", count(1, 100000, "requests per minute", " (PagerDuty allows 960 per key)", func(c *Config) *int { return &c.PagerDutyRateLimit })},
+	{"pagerduty_burst", count(1, 100000, "requests", "", func(c *Config) *int { return &c.PagerDutyBurst })},
 	{"pagerduty_token", secret(func(l *loader) *noctuary.Secret { return &l.pdToken })},
 	{"pagerduty_webhook_secret", secret(func(l *loader) *noctuary.Secret { return &l.pdWebhookSecret })},
 	{"pagerduty_from", func(l *loader, v string) string { l.pdFrom = v; return email(v) }},
@@ -49,7 +50,8 @@ var settingsTable = []setting{
 	{"gemini_base_url", check(httpURL, field(func(c *Config) *string { return &c.Gemini.BaseURL }))},
 	{"llm_timeout", duration(func(c *Config) *time.Duration { return &c.LLMTimeout })},
 	{"ingest_tokens", func(l *loader, v string) string { l.envTokens = v; return "" }},
-	{"triage_concurrency", concurrency},
+	{"triage_concurrency", count(1, 256, "triages", "", func(c *Config) *int { return &c.TriageConcurrency })},
+	{"llm_concurrency", count(1, 256, "LLM calls", "", func(c *Config) *int { return &c.LLMConcurrency })},
 	{"approval_ttl", duration(func(c *Config) *time.Duration { return &c.ApprovalTTL })},
 	{"correlation_window", duration(func(c *Config) *time.Duration { return &c.CorrelationWindow })},
 	{"event_retention", duration(func(c *Config) *time.Duration { return &c.EventRetention })},
@@ -151,22 +153,17 @@ func duration(field func(*Config) *time.Duration) func(*loader, string) string {
 	}
 }
 
-func concurrency(l *loader, v string) string {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 256 {
-		return fmt.Sprintf("%q is not a number from 1 to 256", v)
+// count sets an int field from a number in [lo, hi]; unit says what it
+// counts in the refusal, and hint (if any) follows it.
+func count(lo, hi int, unit, hint string, field func(*Config) *int) func(*loader, string) string {
+	return func(l *loader, v string) string {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Sprintf("%q is not a number of %s from %d to %d%s", v, unit, lo, hi, hint)
+		}
+		*field(l.cfg) = n
+		return ""
 	}
-	l.cfg.TriageConcurrency = n
-	return ""
-}
-
-func rateLimit(l *loader, v string) string {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 100000 {
-		return fmt.Sprintf("%q is not a number of requests per minute from 1 to 100000 (PagerDuty allows 960 per key)", v)
-	}
-	l.cfg.PagerDutyRateLimit = n
-	return ""
 }
 
 // masterKey never shows the value: it is a secret even when malformed.
