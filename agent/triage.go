@@ -151,10 +151,15 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 // firstHypothesis correlates the incident's window and keeps the triage
 // with the heuristic's hypothesis, at once and without its note, so that
 // the Slack message's buttons work while the LLM thinks (a triage counts as
-// done only once its note is delivered). It holds one of Concurrency slots:
-// the CPU-bound part of a triage.
+// done only once its note is delivered). It holds one of Concurrency slots
+// (or, for a high-urgency incident, of Concurrency more): the CPU-bound part
+// of a triage.
 func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, id, writer string, at time.Time) (noctuary.Triage, Request, error) {
-	release, err := acquire(ctx, w.compute)
+	var urgent chan struct{}
+	if precedence(ev).Urgent {
+		urgent = w.urgent
+	}
+	release, err := acquire(ctx, w.compute, urgent)
 	if err != nil {
 		return noctuary.Triage{}, Request{}, noctuary.Wrap(err, noctuary.EUnavailable, "the triage ended waiting for a free worker")
 	}
@@ -183,7 +188,7 @@ func (w *Worker) askLLM(ctx context.Context, req Request) Result {
 	start := time.Now()
 	lctx, cancel := context.WithTimeout(ctx, w.opt.LLMTimeout)
 	defer cancel()
-	release, err := acquire(lctx, w.llm)
+	release, err := acquire(lctx, w.llm, nil)
 	if err != nil {
 		res := Hypothesize(ctx, nil, req, w.opt.LLMTimeout)
 		res.FallbackKind = FallbackTimeout

@@ -123,8 +123,10 @@ type WorkerOptions struct {
 // Worker consumes verified webhooks and triages incidents of enabled services.
 type Worker struct {
 	opt WorkerOptions
-	// compute and llm are semaphores of Concurrency and LLMConcurrency.
-	compute, llm chan struct{}
+	// compute and llm are semaphores of Concurrency and LLMConcurrency;
+	// urgent is Concurrency more compute slots for high-urgency incidents,
+	// so that a storm of low-urgency ones never holds them up.
+	compute, urgent, llm chan struct{}
 }
 
 // errBusy means another replica holds the incident's triage lock: the entry
@@ -157,15 +159,18 @@ func NewWorker(opt WorkerOptions) *Worker {
 	if opt.Consumer == "" {
 		opt.Consumer = "worker"
 	}
-	return &Worker{opt: opt, compute: make(chan struct{}, opt.Concurrency), llm: make(chan struct{}, opt.LLMConcurrency)}
+	return &Worker{opt: opt, compute: make(chan struct{}, opt.Concurrency), urgent: make(chan struct{}, opt.Concurrency),
+		llm: make(chan struct{}, opt.LLMConcurrency)}
 }
 
-// acquire takes a slot of sem, waiting until ctx ends; release gives it
-// back.
-func acquire(ctx context.Context, sem chan struct{}) (release func(), err error) {
+// acquire takes a slot of sem, or of also when it is not nil (whichever is
+// free first), waiting until ctx ends; release gives it back.
+func acquire(ctx context.Context, sem, also chan struct{}) (release func(), err error) {
 	select {
 	case sem <- struct{}{}:
 		return func() { <-sem }, nil
+	case also <- struct{}{}: // never ready when also is nil
+		return func() { <-also }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

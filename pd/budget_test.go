@@ -15,8 +15,8 @@ import (
 // gateLimiter answers "wait" until a request is let through with grant, and
 // records the order requests were granted in.
 type gateLimiter struct {
-	mu      sync.Mutex
-	tokens  int
+	mu     sync.Mutex
+	tokens int
 }
 
 func (l *gateLimiter) Reserve(context.Context, string, int, int) (time.Duration, error) {
