@@ -92,8 +92,8 @@ func TestBudgetGoesToTheMostUrgentFirst(t *testing.T) {
 		}
 	}
 	out := logs.String()
-	if strings.Count(out, "budget is spent") != 1 || strings.Count(out, "caught up") != 1 || !strings.Contains(out, "delayed=4") {
-		t.Errorf("want one line when delays start and one when they end (4 delayed):\n%s", out)
+	if strings.Count(out, "budget is spent") != 1 || strings.Count(out, "caught up") != 1 {
+		t.Errorf("want one line when delays start and one when they end:\n%s", out)
 	}
 }
 
