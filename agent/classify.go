@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -62,15 +63,21 @@ var KindClasses = map[string]noctuary.Class{
 // cluster_health_red) is a failure too.
 var (
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
-		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz"}
+		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
 		"warning", "firing", "degraded", "stuck", "behind"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
 		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expir", "unavailable",
 		"awshealth", "healthevent", "servicehealth", "operationalissue", "degrad", "notready", "pressure", "nospace",
 		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
-		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached"}
+		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached",
+		"fillingup", "mismatch", "nospc"}
 )
+
+// inertSubjects are what monitoring and communication tools edit: an
+// updated dashboard, alert rule, silence or status page changes nothing that
+// runs, so such kinds are information whatever change word they hold.
+var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation"}
 
 // NormalizeKind returns kind in lower case with everything but letters and
 // digits removed: the form of KindClasses' keys.
@@ -85,12 +92,17 @@ func NormalizeKind(kind string) string {
 }
 
 // Classify says whether kind is a change, a failure signal or information:
-// by KindClasses first, then by keyword (change keywords before failure
-// keywords), and information when nothing matches.
+// by KindClasses first, then by keyword (inert subjects, then change
+// keywords, then failure keywords), and information when nothing matches.
 func Classify(kind string) noctuary.Class {
 	k := NormalizeKind(kind)
 	if c, ok := KindClasses[k]; ok {
 		return c
+	}
+	for _, w := range inertSubjects {
+		if strings.Contains(k, w) {
+			return noctuary.ClassInfo
+		}
 	}
 	for _, w := range changeKeywords {
 		if strings.Contains(k, w) {
@@ -108,4 +120,48 @@ func Classify(kind string) noctuary.Class {
 		}
 	}
 	return noctuary.ClassInfo
+}
+
+// alertingSources are monitoring systems that report states, not changes: a
+// "KubeDeploymentReplicasMismatch" from Alertmanager says a deployment is
+// failing, not that one was made.
+var alertingSources = []string{"alertmanager", "prometheus", "nagios", "zabbix", "icinga", "sensu"}
+
+// failingStates are values of a status, state or severity attribute that
+// report a failure: a provider's "major_outage", a check's "critical".
+var failingStates = []string{"outage", "degraded", "critical", "down", "error", "fatal", "failing", "failed",
+	"unavailable", "major", "partial"}
+
+// severePrefix matches a log line's severity: "ERROR: …", "[FATAL] …", "WARNING: …".
+var severePrefix = regexp.MustCompile(`^\s*\[?(?i:warning|warn|error|err|fatal|panic|critical|crit|emerg|alert)\]?[:\s]`)
+
+// ClassifyEvent classifies e by its kind (see Classify), then by what the
+// event itself says: an alerting source reports a failure whatever its
+// alert's name holds, and information whose status attribute reports a
+// failing state, or whose summary starts with a log severity of warning or
+// worse, is a failure signal.
+func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
+	c := Classify(e.Kind)
+	src := strings.ToLower(e.Source)
+	for _, a := range alertingSources {
+		if strings.Contains(src, a) {
+			if _, known := KindClasses[NormalizeKind(e.Kind)]; !known || c != noctuary.ClassInfo {
+				return noctuary.ClassFailure
+			}
+		}
+	}
+	if c != noctuary.ClassInfo {
+		return c
+	}
+	if st := strings.ToLower(attr(e, "status", "state", "severity", "level", "indicator", "impact")); st != "" {
+		for _, w := range failingStates {
+			if strings.Contains(st, w) {
+				return noctuary.ClassFailure
+			}
+		}
+	}
+	if severePrefix.MatchString(e.Summary) {
+		return noctuary.ClassFailure
+	}
+	return c
 }

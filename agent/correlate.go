@@ -77,7 +77,7 @@ func Correlate(inc noctuary.Incident, onset time.Time, events []noctuary.Context
 		if e.OccurredAt.Before(c.From) || e.OccurredAt.After(c.To) {
 			continue
 		}
-		in = append(in, noctuary.Signal{Event: e, Class: Classify(e.Kind)})
+		in = append(in, noctuary.Signal{Event: e, Class: ClassifyEvent(e)})
 	}
 	sc := newScoring(inc, c, opt, in)
 	for i := range in {

@@ -32,12 +32,14 @@ var (
 		"certificateexpir", "tlsexpir", "expired", "nodenotready", "notready", "nodedown", "nodefailure",
 		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
 		"partition", "volumedegraded", "unreachable", "failover", "interrupt", "watermark",
-		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt"}
+		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt",
+		"filesystem", "inode", "etcd", "vendorstatus", "statuspage"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
 		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",
 		"node not ready", "notready ", "node lost", "node down", "availability zone", "zone outage", "region outage",
 		"regional outage", "load balancer", "outage ", "hardware failure", "instance retirement", "volume degraded",
-		"network partition", "kernel panic", "host unreachable"}
+		"network partition", "kernel panic", "host unreachable", "inodes", "major outage ", "partial outage ",
+		"database space exceeded", "wraparound", "read only index", "quota exceeded"}
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",

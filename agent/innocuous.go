@@ -94,8 +94,8 @@ var scopeKeys = []string{"scope", "change_type", "type", "category", "changes"}
 func scopeOnly(i int, sc *scoring) string {
 	e := sc.all[i].Event
 	if files := attr(e, "files", "changed_files", "files_changed", "paths", "changed_paths"); files != "" {
-		if docsFiles(files) {
-			return "it changed only documentation files"
+		if inertFiles(files) {
+			return "it changed only documentation or test files"
 		}
 		return ""
 	}
@@ -120,24 +120,42 @@ func scopeOnly(i int, sc *scoring) string {
 // saysOnly starts the reason of a change innocuous by its own account.
 const saysOnly = "it says it changed only "
 
-// docsFiles reports whether list (comma or space separated paths) names
-// only documentation files.
-func docsFiles(list string) bool {
+// inertFiles reports whether list (comma or space separated paths) names
+// only files that do not run in production: documentation and tests.
+func inertFiles(list string) bool {
 	paths := strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 	if len(paths) == 0 {
 		return false
 	}
 	for _, p := range paths {
-		p = strings.ToLower(p)
-		doc := strings.HasPrefix(p, "docs/") || strings.Contains(p, "/docs/")
-		for _, ext := range []string{".md", ".rst", ".adoc", ".txt"} {
-			doc = doc || strings.HasSuffix(p, ext)
-		}
-		if !doc {
+		if !docFile(strings.ToLower(p)) && !testFile(strings.ToLower(p)) {
 			return false
 		}
 	}
 	return true
+}
+
+func docFile(p string) bool {
+	doc := strings.HasPrefix(p, "docs/") || strings.Contains(p, "/docs/")
+	for _, ext := range []string{".md", ".rst", ".adoc", ".txt"} {
+		doc = doc || strings.HasSuffix(p, ext)
+	}
+	return doc
+}
+
+// testFile recognises the test conventions of common languages: Go's
+// _test.go, JavaScript's .test.js and .spec.ts, Python's test_*.py, Ruby's
+// _spec.rb, and test directories.
+func testFile(p string) bool {
+	base := p[strings.LastIndex(p, "/")+1:]
+	for _, dir := range []string{"test/", "tests/", "__tests__/", "spec/", "testdata/"} {
+		if strings.HasPrefix(p, dir) || strings.Contains(p, "/"+dir) {
+			return true
+		}
+	}
+	stem := strings.TrimSuffix(base, base[max(strings.LastIndex(base, "."), 0):])
+	return strings.HasSuffix(stem, "_test") || strings.HasSuffix(stem, ".test") || strings.HasSuffix(stem, ".spec") ||
+		strings.HasSuffix(stem, "_spec") || strings.HasPrefix(base, "test_")
 }
 
 // abortWords and abortSubjects build "canary aborted", "rollout was
@@ -245,7 +263,7 @@ func undone(i int, sc *scoring) string {
 
 // Attributes that name what a change changed, and its values before and after.
 var (
-	subjectKeys = []string{"flag", "flag_key", "feature_flag", "key", "parameter", "setting"}
+	subjectKeys = []string{"flag", "flag_key", "feature_flag", "feature", "key", "parameter", "setting"}
 	newKeys     = []string{"new_value", "new", "to", "after", "new_state", "state", "value", "enabled", "variation"}
 	oldKeys     = []string{"old_value", "old", "from", "before", "previous_value", "previous_state", "previous"}
 	revertTerms = []string{"revert", "rolled back", "roll back", "rollback", "restored", "restore ", "undo", "undid", "undone"}

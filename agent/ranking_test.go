@@ -82,7 +82,7 @@ func TestInnocuousChangesRankBelow(t *testing.T) {
 		{"metrics-only deploy by scope attribute", []noctuary.ContextEvent{poolSize, deployAt("met", "02:12:00", "", map[string]string{"sha": "3e7", "scope": "metrics"}), symptom},
 			"cfg", []string{"it says it changed only metrics"}, nil},
 		{"deploy changing only markdown files", []noctuary.ContextEvent{poolSize, deployAt("md", "02:12:00", "", map[string]string{"files": "README.md, docs/oncall.md"}), symptom},
-			"cfg", []string{"it changed only documentation files"}, nil},
+			"cfg", []string{"it changed only documentation or test files"}, nil},
 		{"not: a deploy that adds metrics and code", []noctuary.ContextEvent{poolSize, deployAt("met", "02:12:00", "add metrics for the pool and retry on timeout", nil), symptom},
 			"met", nil, []string{"ranked below"}},
 		{"not: a docs title over code files", []noctuary.ContextEvent{poolSize, deployAt("dc", "02:12:00", "docs: update API docs and fix paging",
