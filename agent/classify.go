@@ -132,12 +132,17 @@ var alertingSources = []string{"alertmanager", "prometheus", "nagios", "zabbix",
 var failingStates = []string{"outage", "degraded", "critical", "down", "error", "fatal", "failing", "failed",
 	"unavailable", "major", "partial"}
 
+// orderedTerms say that a restart or eviction was ordered, not suffered: a
+// "scheduled rollout restart" is routine, not a failure.
+var orderedTerms = []string{"scheduled rollout", "scheduled restart", "planned restart", "rollout restart", "restart requested"}
+
 // severePrefix matches a log line's severity: "ERROR: …", "[FATAL] …", "WARNING: …".
 var severePrefix = regexp.MustCompile(`^\s*\[?(?i:warning|warn|error|err|fatal|panic|critical|crit|emerg|alert)\]?[:\s]`)
 
 // ClassifyEvent classifies e by its kind (see Classify), then by what the
 // event itself says: an alerting source reports a failure whatever its
-// alert's name holds, and information whose status attribute reports a
+// alert's name holds, a failure whose summary says it was ordered ("scheduled
+// rollout restart") is information, and information whose status attribute reports a
 // failing state, or whose summary starts with a log severity of warning or
 // worse, is a failure signal.
 func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
@@ -149,6 +154,9 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 				return noctuary.ClassFailure
 			}
 		}
+	}
+	if c == noctuary.ClassFailure && textOf(e.Summary).match(orderedTerms) != "" {
+		return noctuary.ClassInfo
 	}
 	if c != noctuary.ClassInfo {
 		return c
