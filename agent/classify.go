@@ -71,7 +71,8 @@ var (
 		"awshealth", "healthevent", "servicehealth", "operationalissue", "degrad", "notready", "pressure", "nospace",
 		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
 		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached",
-		"fillingup", "mismatch", "nospc"}
+		"fillingup", "mismatch", "nospc", "outofmemory", "maxmemory", "nothealthy", "pleg", "wraparound", "denied",
+		"forbidden", "unauthorized", "isrshrink", "blocked"}
 )
 
 // inertSubjects are what monitoring and communication tools edit: an
@@ -92,8 +93,9 @@ func NormalizeKind(kind string) string {
 }
 
 // Classify says whether kind is a change, a failure signal or information:
-// by KindClasses first, then by keyword (inert subjects, then change
-// keywords, then failure keywords), and information when nothing matches.
+// by KindClasses first, then by keyword (inert subjects; an alarm, even a
+// CloudWatch "alarm_state_change"; change keywords; failure keywords), and
+// information when nothing matches.
 func Classify(kind string) noctuary.Class {
 	k := NormalizeKind(kind)
 	if c, ok := KindClasses[k]; ok {
@@ -103,6 +105,9 @@ func Classify(kind string) noctuary.Class {
 		if strings.Contains(k, w) {
 			return noctuary.ClassInfo
 		}
+	}
+	if strings.Contains(k, "alarm") {
+		return noctuary.ClassFailure
 	}
 	for _, w := range changeKeywords {
 		if strings.Contains(k, w) {

@@ -33,17 +33,19 @@ var (
 		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
 		"partition", "volumedegraded", "unreachable", "failover", "interrupt", "watermark",
 		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt",
-		"filesystem", "inode", "etcd", "vendorstatus", "statuspage"}
+		"filesystem", "inode", "etcd", "vendorstatus", "statuspage", "pleg", "kubelet", "sandbox", "cni", "attachvolume",
+		"quota"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
 		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",
 		"node not ready", "notready ", "node lost", "node down", "availability zone", "zone outage", "region outage",
 		"regional outage", "load balancer", "outage ", "hardware failure", "instance retirement", "volume degraded",
 		"network partition", "kernel panic", "host unreachable", "inodes", "major outage ", "partial outage ",
-		"database space exceeded", "wraparound", "read only index", "quota exceeded"}
+		"database space exceeded", "read only index", "quota exceeded", "failed to assign an ip",
+		"no available ip", "insufficient ip", "ip address exhaust", "pleg is not healthy", "flood stage"}
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",
-		"exception", "saturat", "throttl", "slo", "apdex", "availability", "healthcheck", "probe", "panic", "http"}
+		"exception", "saturat", "throttl", "sloburn", "slobreach", "sloviolation", "errorbudget", "apdex", "availability", "healthcheck", "probe", "panic", "http"}
 )
 
 // infrastructure reports whether the failure e is an infrastructure

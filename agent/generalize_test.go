@@ -130,3 +130,37 @@ func TestMoreSymptomDomains(t *testing.T) {
 			"dep", nil, []string{"point at it"}},
 	})
 }
+
+// TestInfrastructureVocabulary: failures of the platform under a service
+// across Kubernetes, databases and clouds are infrastructure; a symptom or
+// a failure a change causes (an image pull, an OOMKill) is not.
+func TestInfrastructureVocabulary(t *testing.T) {
+	tests := []struct {
+		kind, summary string
+		want          bool
+	}{
+		{"KubeletPlegDurationHigh", "PLEG is not healthy: pleg was last seen active 3m ago", true},
+		{"FailedCreatePodSandBox", "failed to assign an IP address to container", true},
+		{"FailedAttachVolume", "Multi-Attach error for volume pvc-1", true},
+		{"ServiceQuotaExceeded", "vCPU limit reached in us-east-1", true},
+		{"es_cluster_block", "index [logs] blocked by: [FORBIDDEN/12/index read-only / allow delete (api)] flood stage disk watermark exceeded", true},
+		{"ImagePullBackOff", "Back-off pulling image registry/api:1.2.3", false},
+		{"OOMKilled", "container api killed", false},
+		{"error_rate", "No space left on device", false},
+	}
+	for _, tt := range tests {
+		e := event("e", "db", tt.kind, "kubernetes", "02:00:00", tt.summary, nil)
+		if got := infrastructure(e); got != tt.want {
+			t.Errorf("infrastructure(%s %q) = %v, want %v", tt.kind, tt.summary, got, tt.want)
+		}
+	}
+	for kind, want := range map[string]noctuary.Class{
+		"alarm_state_change": noctuary.ClassFailure, "RedisOutOfMemory": noctuary.ClassFailure,
+		"KubeletPlegNotHealthy": noctuary.ClassFailure, "AccessDenied": noctuary.ClassFailure,
+		"kafka_isr_shrink": noctuary.ClassFailure, "security_group_changed": noctuary.ClassChange,
+	} {
+		if got := Classify(kind); got != want {
+			t.Errorf("Classify(%q) = %s, want %s", kind, got, want)
+		}
+	}
+}
