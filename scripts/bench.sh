@@ -22,4 +22,21 @@ kill $rpid 2>/dev/null || true
 
 echo "== go benchmarks"
 BENCHTIME=${BENCHTIME:-5s}
-go test -run '^$' -bench . -benchtime "$BENCHTIME" -timeout 30m ./ingest/ ./store/ ./cmd/noctuary/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---|goos|cpu)'
+out=$(mktemp)
+status=0
+trap 'kill $rpid 2>/dev/null || true; rm -f "$out"' EXIT
+filter() { grep -E '^(Benchmark|ok|FAIL|---|goos|cpu|    )' | tee -a "$out"; }
+go test -run '^$' -bench . -benchtime "$BENCHTIME" -timeout 30m ./ingest/ ./store/ 2>&1 | filter || status=1
+go test -run '^$' -bench . -skip TriageLatency -benchtime "$BENCHTIME" -timeout 30m ./cmd/noctuary/ 2>&1 | filter || status=1
+# Each triage run sends 5–10 s of incidents and waits for every note: once is enough.
+go test -run '^$' -bench TriageLatency -benchtime 1x -timeout 20m ./cmd/noctuary/ 2>&1 | filter || status=1
+
+echo "== single-event ingest vs bare Gin decode (target ≥ 0.5 ×)"
+rate() { awk -v name="$1" '$1 ~ "^"name"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == "events/s") print $i }' "$out" | tail -1; }
+single=$(rate BenchmarkSingleEvent); gin=$(rate BenchmarkBareGinDecode)
+if [ -n "$single" ] && [ -n "$gin" ]; then
+	awk -v s="$single" -v g="$gin" 'BEGIN { printf "%.0f / %.0f requests/s = %.2f ×\n", s, g, s / g }'
+else
+	echo "missing: BenchmarkSingleEvent or BenchmarkBareGinDecode did not report"
+fi
+exit $status
