@@ -101,12 +101,19 @@ type scoring struct {
 	// changes before onset that are not.
 	why        []string
 	realChange []bool
+	// facts[i] is what undone compares of signal i, computed once: undone
+	// compares every pair of changes.
+	facts []changeFacts
 }
 
 func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all []noctuary.Signal) *scoring {
 	sc := &scoring{title: inc.Title, svc: opt.Service, onset: c.Onset, opt: opt, all: all,
 		symptoms: symptomTokens(inc, all), evidence: evidencedDomains(inc.Title, all),
-		why: make([]string, len(all)), realChange: make([]bool, len(all))}
+		why: make([]string, len(all)), realChange: make([]bool, len(all)),
+		facts: make([]changeFacts, len(all))}
+	for i, s := range all {
+		sc.facts[i] = factsOf(s.Event)
+	}
 	for i, s := range all {
 		if s.Class == noctuary.ClassChange && !s.Event.OccurredAt.After(c.Onset) {
 			sc.why[i] = innocuous(i, sc)

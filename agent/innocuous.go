@@ -246,15 +246,15 @@ func offPath(i int, sc *scoring) string {
 // service is back where it was before either.
 func undone(i int, sc *scoring) string {
 	e := sc.all[i].Event
-	for _, o := range sc.all {
+	for j, o := range sc.all {
 		u := o.Event
 		if o.Class != noctuary.ClassChange || u.Service != e.Service || u.OccurredAt.After(sc.onset) {
 			continue
 		}
 		switch {
-		case u.OccurredAt.After(e.OccurredAt) && reverts(e, u, sc.all):
+		case u.OccurredAt.After(e.OccurredAt) && reverts(i, j, sc):
 			return fmt.Sprintf("it was undone at %s UTC, before onset", clock(u.OccurredAt))
-		case u.OccurredAt.Before(e.OccurredAt) && reverts(u, e, sc.all):
+		case u.OccurredAt.Before(e.OccurredAt) && reverts(j, i, sc):
 			return fmt.Sprintf("it undid the change at %s UTC", clock(u.OccurredAt))
 		}
 	}
@@ -267,34 +267,55 @@ var (
 	newKeys     = []string{"new_value", "new", "to", "after", "new_state", "state", "value", "enabled", "variation"}
 	oldKeys     = []string{"old_value", "old", "from", "before", "previous_value", "previous_state", "previous"}
 	revertTerms = []string{"revert", "rolled back", "roll back", "rollback", "restored", "restore ", "undo", "undid", "undone"}
+	// versionKeys name what a deploy runs; "previous_" and one of them,
+	// what it replaced.
+	versionKeys = [...]string{"sha", "image", "version", "tag", "revision"}
 )
 
-// reverts reports whether the later change u undid the change e (same
-// service): u sets e's subject back to its old value, or says it reverted
-// it, or a deploy goes back to what e replaced, or a rollback follows e as
-// the service's latest deploy.
-func reverts(e, u noctuary.ContextEvent, all []noctuary.Signal) bool {
-	if s := attr(e, subjectKeys...); s != "" {
-		if !strings.EqualFold(s, attr(u, subjectKeys...)) {
+// changeFacts is what reverts compares of a change.
+type changeFacts struct {
+	group             changeGroup
+	subject           string
+	version, previous [len(versionKeys)]string
+}
+
+func factsOf(e noctuary.ContextEvent) changeFacts {
+	f := changeFacts{group: groupOf(e.Kind), subject: attr(e, subjectKeys...)}
+	for k, name := range versionKeys {
+		f.version[k], f.previous[k] = e.Attributes[name], e.Attributes["previous_"+name]
+	}
+	return f
+}
+
+// reverts reports whether the later change sc.all[ui] undid the change
+// sc.all[ei] (same service): it sets e's subject back to its old value, or
+// says it reverted it, or a deploy goes back to what e replaced, or a
+// rollback follows e as the service's latest deploy.
+func reverts(ei, ui int, sc *scoring) bool {
+	e, u, fe, fu := sc.all[ei].Event, sc.all[ui].Event, &sc.facts[ei], &sc.facts[ui]
+	if s := fe.subject; s != "" {
+		if !strings.EqualFold(s, fu.subject) {
 			return false
 		}
 		before, after, again := attr(e, oldKeys...), attr(e, newKeys...), attr(u, newKeys...)
 		return eventText(u).match(revertTerms) != "" || (before != "" && strings.EqualFold(again, before)) ||
 			(before == "" && isBool(after) && isBool(again) && !strings.EqualFold(after, again))
 	}
-	for _, k := range []string{"sha", "image", "version", "tag", "revision"} {
-		if p := e.Attributes["previous_"+k]; p != "" && p == u.Attributes[k] {
+	for k, p := range fe.previous {
+		if p != "" && p == fu.version[k] {
 			return true
 		}
 	}
-	return groupOf(u.Kind) == groupRollback && groupOf(e.Kind) == groupDeploy && latestDeploy(e, u, all)
+	return fu.group == groupRollback && fe.group == groupDeploy && latestDeploy(ei, ui, sc)
 }
 
-// latestDeploy reports whether e is the last deploy of its service before u.
-func latestDeploy(e, u noctuary.ContextEvent, all []noctuary.Signal) bool {
-	for _, s := range all {
+// latestDeploy reports whether sc.all[ei] is the last deploy of its service
+// before sc.all[ui].
+func latestDeploy(ei, ui int, sc *scoring) bool {
+	e, u := sc.all[ei].Event, sc.all[ui].Event
+	for j, s := range sc.all {
 		o := s.Event
-		if s.Class == noctuary.ClassChange && o.Service == e.Service && groupOf(o.Kind) == groupDeploy &&
+		if s.Class == noctuary.ClassChange && o.Service == e.Service && sc.facts[j].group == groupDeploy &&
 			o.OccurredAt.After(e.OccurredAt) && o.OccurredAt.Before(u.OccurredAt) {
 			return false
 		}
