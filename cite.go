@@ -249,15 +249,19 @@ func mostFrequent(counts map[string]int) []NameCount {
 
 // clip cuts s to at most n bytes on a rune boundary, ending in
 // TruncationMark when it had to cut.
-func clip(s string, n int) string {
+func clip(s string, n int) string { return Cut(s, n, TruncationMark) }
+
+// Cut returns s cut to at most n bytes without splitting a UTF-8 sequence,
+// ending in mark when it had to cut.
+func Cut(s string, n int, mark string) string {
 	if len(s) <= n {
 		return s
 	}
-	cut := max(n-len(TruncationMark), 0)
+	cut := max(n-len(mark), 0)
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + TruncationMark
+	return s[:cut] + mark
 }
 
 func appendOnce(list []string, s string) []string {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/noctuary/noctuary"
 )
@@ -48,17 +47,7 @@ func link(url, text string) string {
 
 // Truncate shortens s to at most n bytes on a rune boundary, ending in "…"
 // when it had to cut.
-func Truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ellipsis = "…"
-	cut := n - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:max(cut, 0)] + ellipsis
-}
+func Truncate(s string, n int) string { return noctuary.Cut(s, n, "…") }
 
 // clock formats t as the note does: HH:MM:SS in UTC.
 func clock(t time.Time) string { return t.UTC().Format("15:04:05") }

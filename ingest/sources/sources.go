@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/noctuary/noctuary"
 )
@@ -30,17 +29,7 @@ func newResult() Result { return Result{Unmapped: []string{}} }
 // Clip returns s cut to at most n bytes without splitting a UTF-8 sequence,
 // with "…" at the end when it was cut, so that a long tool message still
 // makes a valid event.
-func Clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ellipsis = "…"
-	cut := n - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:max(cut, 0)] + ellipsis
-}
+func Clip(s string, n int) string { return noctuary.Cut(s, n, "…") }
 
 // ServiceKey returns v as a service key, and false when it is not a valid
 // one (the item is then unmapped rather than the payload refused).
