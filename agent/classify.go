@@ -54,31 +54,39 @@ var KindClasses = map[string]noctuary.Class{
 	"scheduledmaintenance": noctuary.ClassInfo, "maintenancescheduled": noctuary.ClassInfo,
 	"podrestarted": noctuary.ClassFailure, "containerrestarted": noctuary.ClassFailure, "killing": noctuary.ClassInfo,
 	"trafficshift": noctuary.ClassInfo, "loadtest": noctuary.ClassInfo,
+	// A ReplicaSet creating or deleting pods follows a scaling or a rollout.
+	"successfulcreate": noctuary.ClassInfo, "successfuldelete": noctuary.ClassInfo,
 }
 
 // changeKeywords and failureKeywords classify kinds the table lacks, in this
 // order: a kind holding a change keyword is a change even if it also holds a
 // failure keyword ("deploy_failed" is a change that went wrong). A kind
 // ending in one of failureSuffixes (CPUCreditBalanceLow, TempFilesHigh,
-// cluster_health_red) is a failure too.
+// cluster_health_red, ssl_chain_invalid) is a failure too. changeVerbs are
+// weaker: a kind holding one is a change (iam_policy_version_created,
+// dns_records_deleted) unless it also holds a failure keyword
+// (FailedCreatePodSandBox is a failure).
 var (
+	changeVerbs    = []string{"creat", "delet", "remov"}
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
 		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
-		"warning", "firing", "degraded", "stuck", "behind"}
+		"warning", "firing", "degraded", "stuck", "behind", "invalid"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
 		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expir", "unavailable",
 		"awshealth", "healthevent", "servicehealth", "operationalissue", "degrad", "notready", "pressure", "nospace",
 		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
 		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached",
 		"fillingup", "mismatch", "nospc", "outofmemory", "maxmemory", "nothealthy", "pleg", "wraparound", "denied",
-		"forbidden", "unauthorized", "isrshrink", "blocked"}
+		"forbidden", "unauthorized", "isrshrink", "blocked", "impair"}
 )
 
 // inertSubjects are what monitoring and communication tools edit: an
 // updated dashboard, alert rule, silence or status page changes nothing that
-// runs, so such kinds are information whatever change word they hold.
-var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation"}
+// runs, so such kinds are information whatever change word they hold. A
+// "monitor" is an alert's definition (Datadog's monitor_updated), unless
+// it is a load balancer's health monitor, which routes traffic.
+var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation", "monitor"}
 
 // NormalizeKind returns kind in lower case with everything but letters and
 // digits removed: the form of KindClasses' keys.
@@ -102,7 +110,7 @@ func Classify(kind string) noctuary.Class {
 		return c
 	}
 	for _, w := range inertSubjects {
-		if strings.Contains(k, w) {
+		if strings.Contains(k, w) && !strings.Contains(k, "health"+w) {
 			return noctuary.ClassInfo
 		}
 	}
@@ -122,6 +130,11 @@ func Classify(kind string) noctuary.Class {
 	for _, w := range failureSuffixes {
 		if strings.HasSuffix(k, w) {
 			return noctuary.ClassFailure
+		}
+	}
+	for _, w := range changeVerbs {
+		if strings.Contains(k, w) {
+			return noctuary.ClassChange
 		}
 	}
 	return noctuary.ClassInfo

@@ -31,7 +31,7 @@ var (
 	infraKinds = []string{"diskfull", "diskpressure", "nospace", "diskspace", "volumefull", "certexpir",
 		"certificateexpir", "tlsexpir", "expired", "nodenotready", "notready", "nodedown", "nodefailure",
 		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
-		"partition", "volumedegraded", "unreachable", "failover", "interrupt", "watermark",
+		"networkpartition", "volumedegraded", "impair", "unreachable", "failover", "interrupt", "watermark",
 		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt",
 		"filesystem", "inode", "etcd", "vendorstatus", "statuspage", "pleg", "kubelet", "sandbox", "cni", "attachvolume",
 		"quota"}
@@ -79,16 +79,31 @@ func roleOf(i int, sc *scoring) failureRole {
 		return roleEffect
 	case infrastructure(e):
 		return roleInfrastructure
-	case ownEvent(e, sc.svc) && symptomKind(NormalizeKind(e.Kind)):
+	case sc.ownSymptom(e):
 		return roleEffect
 	}
 	for j, o := range sc.all {
 		if j == i || !o.Event.OccurredAt.Before(e.OccurredAt) {
 			continue
 		}
-		if sc.realChange[j] || strings.HasPrefix(sc.why[j], saysOnly) || (o.Class == noctuary.ClassFailure && !(ownEvent(o.Event, sc.svc) && symptomKind(NormalizeKind(o.Event.Kind)))) {
+		if sc.realChange[j] || strings.HasPrefix(sc.why[j], saysOnly) || (o.Class == noctuary.ClassFailure && !sc.ownSymptom(o.Event)) {
 			return roleEffect
 		}
 	}
 	return roleFirstFailure
 }
+
+// ownSymptom reports whether failure e is a symptom of the paging service:
+// its kind says how a service misbehaves, or it is the incident's own alert
+// (the title names its kind: "PdfRenderQueueStuck").
+func (sc *scoring) ownSymptom(e noctuary.ContextEvent) bool {
+	if !ownEvent(e, sc.svc) {
+		return false
+	}
+	k := NormalizeKind(e.Kind)
+	return symptomKind(k) || (len(k) >= minAlertName && strings.Contains(NormalizeKind(sc.title), k))
+}
+
+// minAlertName is the shortest kind that the title must hold for the
+// failure to be the incident's own alert: shorter ones ("oom") are words.
+const minAlertName = 8

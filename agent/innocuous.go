@@ -216,9 +216,10 @@ func otherEnvironment(i int, sc *scoring) string {
 }
 
 // autoscalerTerms name autoscalers, whose scaling follows load rather than
-// causing failures.
+// causing failures, or what they write: the HorizontalPodAutoscaler's event
+// reason SuccessfulRescale and its "utilization above target".
 var autoscalerTerms = []string{"autoscal", "hpa ", "horizontalpodautoscaler", "keda ", "karpenter", "cluster autoscaler",
-	"scaledupgroup", "scaleddowngroup"}
+	"scaledupgroup", "scaleddowngroup", "successfulrescale", "above target", "below target"}
 
 // autoscaled: a scaling an autoscaler did on its own.
 func autoscaled(i int, sc *scoring) string {
