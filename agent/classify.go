@@ -160,9 +160,10 @@ var severePrefix = regexp.MustCompile(`^\s*\[?(?i:warning|warn|error|err|fatal|p
 // ClassifyEvent classifies e by its kind (see Classify), then by what the
 // event itself says: an alerting source reports a failure whatever its
 // alert's name holds, a failure whose summary says it was ordered ("scheduled
-// rollout restart") is information, and information whose status attribute reports a
+// rollout restart") is information, information whose status attribute reports a
 // failing state, or whose summary starts with a log severity of warning or
-// worse, is a failure signal.
+// worse, is a failure signal, and information whose attributes pair a value
+// before and after that differ (a renewal whose issuer changed) is a change.
 func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	c := Classify(e.Kind)
 	src := strings.ToLower(e.Source)
@@ -188,6 +189,9 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	}
 	if severePrefix.MatchString(e.Summary) {
 		return noctuary.ClassFailure
+	}
+	if setsValue(e) {
+		return noctuary.ClassChange
 	}
 	return c
 }

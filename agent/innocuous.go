@@ -276,12 +276,33 @@ var (
 // changeFacts is what reverts compares of a change.
 type changeFacts struct {
 	group             changeGroup
-	subject           string
+	subject, state    string
 	version, previous [len(versionKeys)]string
 }
 
+// A flag change's summary names its flag quoted and says its new state:
+// "Feature toggle 'profile-avatar-cdn' disabled in production".
+var (
+	quotedName = regexp.MustCompile(`['"‘“]([A-Za-z0-9][\w.:/-]{0,127})['"’”]`)
+	stateWord  = regexp.MustCompile(`(?i)\b(enabled|disabled|activated|deactivated|turned on|turned off|switched on|switched off)\b`)
+)
+
 func factsOf(e noctuary.ContextEvent) changeFacts {
-	f := changeFacts{group: groupOf(e.Kind), subject: attr(e, subjectKeys...)}
+	f := changeFacts{group: groupOf(e.Kind), subject: attr(e, subjectKeys...), state: attr(e, newKeys...)}
+	if f.subject == "" && f.group == groupFlag {
+		if m := quotedName.FindStringSubmatch(e.Summary); m != nil {
+			f.subject = m[1]
+		}
+	}
+	if f.state == "" && f.group == groupFlag {
+		switch m := strings.ToLower(stateWord.FindString(e.Summary)); m {
+		case "":
+		case "enabled", "activated", "turned on", "switched on":
+			f.state = "enabled"
+		default:
+			f.state = "disabled"
+		}
+	}
 	for k, name := range versionKeys {
 		f.version[k], f.previous[k] = e.Attributes[name], e.Attributes["previous_"+name]
 	}
@@ -298,7 +319,7 @@ func reverts(ei, ui int, sc *scoring) bool {
 		if !strings.EqualFold(s, fu.subject) {
 			return false
 		}
-		before, after, again := attr(e, oldKeys...), attr(e, newKeys...), attr(u, newKeys...)
+		before, after, again := attr(e, oldKeys...), fe.state, fu.state
 		return eventText(u).match(revertTerms) != "" || (before != "" && strings.EqualFold(again, before)) ||
 			(before == "" && isBool(after) && isBool(again) && !strings.EqualFold(after, again))
 	}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -90,7 +89,7 @@ func hearsay(e noctuary.ContextEvent) string {
 var (
 	subjectAttrs = []string{"flag", "toggle", "feature", "key", "parameter", "setting", "field", "path", "value_path",
 		"variable", "attribute", "record", "rule", "topic", "script", "migration", "image"}
-	valuePairs = [][2]string{{"old_value", "new_value"}, {"old", "new"}, {"from", "to"}, {"before", "after"},
+	namedPairs = [][2]string{{"old_value", "new_value"}, {"old", "new"}, {"from", "to"}, {"before", "after"},
 		{"previous_value", "value"}, {"previous", "value"}, {"old_state", "new_state"}, {"previous_state", "new_state"},
 		{"previous_enabled", "enabled"}, {"from_version", "to_version"}}
 	newOnly = []string{"new_value", "new_state", "state", "value", "enabled", "to", "new", "target", "weight"}
@@ -113,7 +112,7 @@ func whatChanged(e noctuary.ContextEvent) string {
 			parts = append(parts, k+"="+v)
 		}
 	}
-	parts = append(parts, changedValues(e)...)
+	parts = append(parts, changedValues(e, id, attr(e, subjectAttrs...) == "")...)
 	if len(parts) > maxChangedParts {
 		parts = parts[:maxChangedParts]
 	}
@@ -124,36 +123,31 @@ func whatChanged(e noctuary.ContextEvent) string {
 }
 
 // changedValues renders the attribute pairs of values before and after as
-// "old → new", or the new value alone as "key=new".
-func changedValues(e noctuary.ContextEvent) []string {
+// "old → new" (the named pairs first, then any pair of markers: see
+// valuePairs), with the thing changed ("instance_type m5 → m6g") when
+// unnamed is true and the stem says more than "value" or "state"; or the
+// new value alone as "key=new". id is the change's identity, not repeated.
+func changedValues(e noctuary.ContextEvent, id string, unnamed bool) []string {
 	valid := func(k string) bool { return ValidTarget("value", e.Attributes[k]) }
-	var out []string
-	for _, p := range append(valuePairs, suffixPairs(e)...) {
+	for _, p := range namedPairs {
 		if valid(p[0]) && valid(p[1]) {
-			return append(out, e.Attributes[p[0]]+" → "+e.Attributes[p[1]])
+			return []string{e.Attributes[p[0]] + " → " + e.Attributes[p[1]]}
 		}
+	}
+	skip, _, _ := strings.Cut(id, "=")
+	if ps := valuePairs(e, skip); len(ps) > 0 {
+		p := ps[0]
+		if unnamed && !slices.Contains([]string{"", "value", "state"}, p.stem) {
+			return []string{p.stem + " " + p.old + " → " + p.new}
+		}
+		return []string{p.old + " → " + p.new}
 	}
 	for _, k := range newOnly {
 		if valid(k) {
-			return append(out, k+"="+e.Attributes[k])
+			return []string{k + "=" + e.Attributes[k]}
 		}
 	}
-	return out
-}
-
-// suffixPairs finds the pairs X_before/X_after and old_X/new_X among e's
-// attributes, in key order.
-func suffixPairs(e noctuary.ContextEvent) [][2]string {
-	var out [][2]string
-	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
-		if x, ok := strings.CutSuffix(k, "_before"); ok && e.Attributes[x+"_after"] != "" {
-			out = append(out, [2]string{k, x + "_after"})
-		}
-		if x, ok := strings.CutPrefix(k, "old_"); ok && e.Attributes["new_"+x] != "" {
-			out = append(out, [2]string{k, "new_" + x})
-		}
-	}
-	return out
+	return nil
 }
 
 // said is what the change's source wrote about it, quoted, when the summary
