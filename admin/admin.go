@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/store"
 )
 
 // DefaultRotationPeriod is how long a PagerDuty key may be used before its
@@ -27,8 +26,8 @@ type Store interface {
 	Integration(ctx context.Context, id string) (noctuary.Integration, error)
 	Integrations(ctx context.Context) ([]noctuary.Integration, error)
 	IntegrationForEnvironment(ctx context.Context, env string) (noctuary.Integration, error)
-	KeyRecord(ctx context.Context, integrationID string) (store.KeyRecord, error)
-	RotateKey(ctx context.Context, integrationID string, ciphertext []byte) (store.KeyRecord, error)
+	KeyRecord(ctx context.Context, integrationID string) (noctuary.KeyRecord, error)
+	RotateKey(ctx context.Context, integrationID string, ciphertext []byte) (noctuary.KeyRecord, error)
 	ConfirmKey(ctx context.Context, integrationID string) (bool, error)
 }
 

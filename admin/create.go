@@ -8,24 +8,11 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// NewService is what Create needs to make a service that the configuration
-// file does not declare.
-type NewService struct {
-	Key string
-	// Environment names the integration whose PagerDuty key writes its notes.
-	Environment string
-	// PagerDutyServiceIDs bind PagerDuty's services to it: their incidents
-	// are its incidents. At least one is needed, or no incident ever arrives.
-	PagerDutyServiceIDs []string
-	// Channel is the Slack channel ID of its messages, "" for none yet.
-	Channel string
-}
-
 // Create makes a new service, read-only and not enabled (Enable opts it
 // in), with the LLM allowed. It refuses a key that exists, an environment
 // without an integration, and a PagerDuty service ID bound to another
 // service. One audit entry records the attempt, whatever its outcome.
-func (a *Admin) Create(ctx context.Context, actor string, spec NewService) (noctuary.Service, error) {
+func (a *Admin) Create(ctx context.Context, actor string, spec noctuary.NewService) (noctuary.Service, error) {
 	details := map[string]string{"environment": spec.Environment, "pagerduty_service_ids": strings.Join(spec.PagerDutyServiceIDs, ",")}
 	if spec.Channel != "" {
 		details["channel"] = spec.Channel
@@ -34,7 +21,7 @@ func (a *Admin) Create(ctx context.Context, actor string, spec NewService) (noct
 	return svc, a.audit(ctx, actor, ActionCreate, spec.Key, details, err)
 }
 
-func (a *Admin) create(ctx context.Context, spec NewService) (noctuary.Service, error) {
+func (a *Admin) create(ctx context.Context, spec noctuary.NewService) (noctuary.Service, error) {
 	if err := a.validNewService(ctx, spec); err != nil {
 		return noctuary.Service{}, err
 	}
@@ -50,7 +37,7 @@ func (a *Admin) create(ctx context.Context, spec NewService) (noctuary.Service, 
 	return a.opt.Store.Service(ctx, spec.Key)
 }
 
-func (a *Admin) validNewService(ctx context.Context, spec NewService) error {
+func (a *Admin) validNewService(ctx context.Context, spec noctuary.NewService) error {
 	if err := validService(spec.Key); err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func TestEnableRefusesUnknownService(t *testing.T) {
 func TestCreateThenEnable(t *testing.T) {
 	eachKind(t, admin.Options{}, func(t *testing.T, e env) {
 		ctx := context.Background()
-		got := must[noctuary.Service](t)(e.Create(ctx, "slack:U0ADMIN", admin.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"PSEARCH"}, Channel: "C0123SEARCH"}))
+		got := must[noctuary.Service](t)(e.Create(ctx, "slack:U0ADMIN", noctuary.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"PSEARCH"}, Channel: "C0123SEARCH"}))
 		want := noctuary.Service{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"PSEARCH"}, Mode: noctuary.ModeReadOnly, LLM: true, SlackChannel: "C0123SEARCH"}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("Create = %+v\nwant %+v", got, want)
@@ -79,21 +79,21 @@ func TestCreateThenEnable(t *testing.T) {
 func TestCreateRefusals(t *testing.T) {
 	tests := []struct {
 		name      string
-		spec      admin.NewService
+		spec      noctuary.NewService
 		code, msg string
 	}{
-		{"exists", admin.NewService{Key: "checkout", Environment: "default", PagerDutyServiceIDs: []string{"PNEW"}}, noctuary.EConflict,
+		{"exists", noctuary.NewService{Key: "checkout", Environment: "default", PagerDutyServiceIDs: []string{"PNEW"}}, noctuary.EConflict,
 			"service checkout already exists; change it with enable, mode or approvers"},
-		{"unknown environment", admin.NewService{Key: "search", Environment: "staging", PagerDutyServiceIDs: []string{"PSEARCH"}}, noctuary.EInvalid,
+		{"unknown environment", noctuary.NewService{Key: "search", Environment: "staging", PagerDutyServiceIDs: []string{"PSEARCH"}}, noctuary.EInvalid,
 			`environment "staging" has no PagerDuty integration; define it in the configuration file first`},
-		{"PagerDuty service taken", admin.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"PCHECKOUT"}}, noctuary.EConflict,
+		{"PagerDuty service taken", noctuary.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"PCHECKOUT"}}, noctuary.EConflict,
 			"PagerDuty service PCHECKOUT already belongs to service checkout"},
-		{"no PagerDuty service", admin.NewService{Key: "search", Environment: "prod"}, noctuary.EInvalid,
+		{"no PagerDuty service", noctuary.NewService{Key: "search", Environment: "prod"}, noctuary.EInvalid,
 			"service search needs a PagerDuty service ID (P…): its incidents are how Noctuary knows the service"},
-		{"bad PagerDuty service", admin.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"psearch"}}, noctuary.EInvalid,
+		{"bad PagerDuty service", noctuary.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"psearch"}}, noctuary.EInvalid,
 			`"psearch" is not a PagerDuty service ID (capital letters and digits, e.g. PABC123)`},
-		{"bad key", admin.NewService{Key: "se arch", Environment: "prod", PagerDutyServiceIDs: []string{"PSEARCH"}}, noctuary.EInvalid, ""},
-		{"bad channel", admin.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"PSEARCH"}, Channel: "#search"}, noctuary.EInvalid, ""},
+		{"bad key", noctuary.NewService{Key: "se arch", Environment: "prod", PagerDutyServiceIDs: []string{"PSEARCH"}}, noctuary.EInvalid, ""},
+		{"bad channel", noctuary.NewService{Key: "search", Environment: "prod", PagerDutyServiceIDs: []string{"PSEARCH"}, Channel: "#search"}, noctuary.EInvalid, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/store"
 )
 
 // Audit actions of key changes.
@@ -18,28 +16,13 @@ const (
 	ActionKeyConfirm = "key.confirm"
 )
 
-// KeyStatus is the state of one environment's PagerDuty key.
-type KeyStatus struct {
-	Environment string
-	Integration string
-	// Age is the time since the key was rotated, or first seen by Noctuary.
-	Age time.Duration
-	// RotatedAt is the last rotation; zero when never rotated.
-	RotatedAt time.Time
-	// DueAt is when the next rotation is due.
-	DueAt time.Time
-	// Pending is true while a rotated key has not worked yet (the previous
-	// key is kept until it has).
-	Pending bool
-}
-
 // Keys returns the key status of every integration, by environment.
-func (a *Admin) Keys(ctx context.Context) ([]KeyStatus, error) {
+func (a *Admin) Keys(ctx context.Context) ([]noctuary.KeyStatus, error) {
 	integs, err := a.opt.Store.Integrations(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]KeyStatus, 0, len(integs))
+	out := make([]noctuary.KeyStatus, 0, len(integs))
 	now := a.opt.Now()
 	for _, in := range integs {
 		rec, err := a.opt.Store.KeyRecord(ctx, in.ID)
@@ -50,12 +33,12 @@ func (a *Admin) Keys(ctx context.Context) ([]KeyStatus, error) {
 		if !rec.RotatedAt.IsZero() {
 			since = rec.RotatedAt
 		}
-		out = append(out, KeyStatus{
+		out = append(out, noctuary.KeyStatus{
 			Environment: in.Environment, Integration: in.ID, Age: max(now.Sub(since), 0),
 			RotatedAt: rec.RotatedAt, DueAt: since.Add(a.opt.RotationPeriod), Pending: rec.Pending,
 		})
 	}
-	slices.SortFunc(out, func(x, y KeyStatus) int { return cmp.Compare(x.Environment, y.Environment) })
+	slices.SortFunc(out, func(x, y noctuary.KeyStatus) int { return cmp.Compare(x.Environment, y.Environment) })
 	return out, nil
 }
 
@@ -139,10 +122,10 @@ func (a *Admin) ConfirmToken(ctx context.Context, integrationID string) error {
 	return a.audit(ctx, actorNoctuary, ActionKeyConfirm, "", map[string]string{"integration": integrationID}, nil)
 }
 
-func (a *Admin) keyRecord(ctx context.Context, integrationID string) (noctuary.Integration, store.KeyRecord, error) {
+func (a *Admin) keyRecord(ctx context.Context, integrationID string) (noctuary.Integration, noctuary.KeyRecord, error) {
 	in, err := a.opt.Store.Integration(ctx, integrationID)
 	if err != nil {
-		return in, store.KeyRecord{}, err
+		return in, noctuary.KeyRecord{}, err
 	}
 	rec, err := a.opt.Store.KeyRecord(ctx, integrationID)
 	return in, rec, err

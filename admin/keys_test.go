@@ -25,18 +25,18 @@ func rotationOptions() admin.Options {
 func TestKeys(t *testing.T) {
 	eachKind(t, admin.Options{RotationPeriod: 30 * 24 * time.Hour, MasterKey: masterKey, Checker: rotationOptions().Checker}, func(t *testing.T, e env) {
 		ctx := context.Background()
-		must[[]admin.KeyStatus](t)(e.Keys(ctx)) // first seen at t0
+		must[[]noctuary.KeyStatus](t)(e.Keys(ctx)) // first seen at t0
 		e.clock.Add(10 * 24 * time.Hour)
 		if err := e.RotateKey(ctx, "api", "prod", newToken); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Add(24 * time.Hour)
 		rotated := t0.Add(10 * 24 * time.Hour)
-		want := []admin.KeyStatus{
+		want := []noctuary.KeyStatus{
 			{Environment: "default", Integration: "default", Age: 11 * 24 * time.Hour, DueAt: t0.Add(30 * 24 * time.Hour)},
 			{Environment: "prod", Integration: "prod", Age: 24 * time.Hour, RotatedAt: rotated, DueAt: rotated.Add(30 * 24 * time.Hour), Pending: true},
 		}
-		got := must[[]admin.KeyStatus](t)(e.Keys(ctx))
+		got := must[[]noctuary.KeyStatus](t)(e.Keys(ctx))
 		if len(got) != 2 || got[0] != want[0] || !got[1].RotatedAt.Equal(want[1].RotatedAt) || got[1].Age != want[1].Age ||
 			!got[1].DueAt.Equal(want[1].DueAt) || !got[1].Pending {
 			t.Errorf("Keys = %+v\nwant %+v", got, want)

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
 	"github.com/noctuary/noctuary/bot/blocks"
 )
 
@@ -27,7 +26,7 @@ func (b *Bot) act(ctx context.Context, c click, jobID string) error {
 	if err != nil {
 		return err
 	}
-	u := approvals.User{ID: c.UserID, Name: c.UserName, Email: email}
+	u := noctuary.User{ID: c.UserID, Name: c.UserName, Email: email}
 	if c.IncidentID == "" && c.ActionID == blocks.ActionAcknowledge {
 		c.IncidentID = c.Value
 	}
@@ -50,7 +49,7 @@ func (b *Bot) act(ctx context.Context, c click, jobID string) error {
 // anyone may, in any mode.
 func (b *Bot) feedback(ctx context.Context, c click) error {
 	right := c.ActionID == blocks.ActionRight
-	if err := b.opt.Approvals.Feedback(ctx, c.Value, approvals.User{ID: c.UserID, Name: c.UserName}, right); err != nil {
+	if err := b.opt.Approvals.Feedback(ctx, c.Value, noctuary.User{ID: c.UserID, Name: c.UserName}, right); err != nil {
 		return b.refuse(ctx, c, err)
 	}
 	verdict := map[bool]string{true: "right", false: "wrong"}[right]
@@ -61,7 +60,7 @@ func (b *Bot) feedback(ctx context.Context, c click) error {
 // approval offered on that very message can run from it. The click's job
 // is the runner: if it comes back while its approval is still running, its
 // first worker died mid-action.
-func (b *Bot) decide(ctx context.Context, c click, u approvals.User, jobID string) error {
+func (b *Bot) decide(ctx context.Context, c click, u noctuary.User, jobID string) error {
 	r, ok, err := b.allowed(ctx, c)
 	if !ok || err != nil {
 		return err
@@ -104,9 +103,9 @@ func (b *Bot) outcomeOf(a noctuary.Approval, c click) blocks.Outcome {
 	return o
 }
 
-// allowed checks that the incident's service is enabled, in action mode and
-// not paused (nor is Noctuary), and returns the incident's message record;
-// otherwise it tells the user why nothing runs.
+// allowed checks that the incident's service may act now (approvals'
+// MayAct: enabled, in action mode, nothing paused) and returns the
+// incident's message record; otherwise it tells the user why nothing runs.
 func (b *Bot) allowed(ctx context.Context, c click) (record, bool, error) {
 	r, err := b.loadRecord(ctx, c.IncidentID)
 	if err != nil {
@@ -119,19 +118,11 @@ func (b *Bot) allowed(ctx context.Context, c click) (record, bool, error) {
 	if err != nil {
 		return r, false, err
 	}
-	paused, err := b.opt.Admin.Paused(ctx, svc.Key)
-	if err != nil {
-		return r, false, err
-	}
-	switch {
-	case !svc.Enabled:
-		return r, false, b.say(ctx, c, fmt.Sprintf("`%s` is disabled; nothing ran.", svc.Key))
-	case svc.Mode != noctuary.ModeAction:
-		return r, false, b.say(ctx, c, fmt.Sprintf("`%s` is read-only, so nothing runs from Slack. An admin can promote it with `%s mode %s action`.",
-			svc.Key, SlashCommand, svc.Key))
-	case paused:
-		return r, false, b.say(ctx, c, fmt.Sprintf("Noctuary is paused for `%s`: nothing ran. An admin can end the pause with `%s resume`.",
-			svc.Key, SlashCommand))
+	if err := b.opt.Approvals.MayAct(ctx, svc); err != nil {
+		if noctuary.ErrorCode(err) != noctuary.EForbidden {
+			return r, false, err
+		}
+		return r, false, b.say(ctx, c, noctuary.ErrorMessage(err)+". Nothing ran.")
 	}
 	return r, true, nil
 }

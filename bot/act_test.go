@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/bot/blocks"
 	"github.com/noctuary/noctuary/pd/pdtest"
 )
@@ -87,26 +87,26 @@ func TestClickRefusals(t *testing.T) {
 		{name: "non-approver", svc: approver, user: "U0BOB",
 			want: "you may not approve rollback: only the approvers of checkout may approve its actions: <@U0ALICE>"},
 		{name: "read-only approve", svc: checkout(noctuary.ModeReadOnly), user: "U0ALICE", value: "ap_000000000000000000000000",
-			want: "`checkout` is read-only, so nothing runs from Slack"},
+			want: "checkout is read-only; an admin can promote it with /noctuary mode checkout action. Nothing ran."},
 		{name: "read-only acknowledge", svc: checkout(noctuary.ModeReadOnly), user: "U0ALICE",
-			button: blocks.ActionAcknowledge, value: "Q1ABCDEF", want: "`checkout` is read-only"},
+			button: blocks.ActionAcknowledge, value: "Q1ABCDEF", want: "checkout is read-only"},
 		{name: "made read-only after posting", svc: approver, before: func(h *harness) {
 			_, _ = h.store.UpdateService(context.Background(), "checkout", func(s *noctuary.Service) error {
 				s.Mode = noctuary.ModeReadOnly
 				return nil
 			})
-		}, user: "U0ALICE", want: "`checkout` is read-only"},
+		}, user: "U0ALICE", want: "checkout is read-only"},
 		{name: "expired", svc: approver, before: func(h *harness) {
 			h.clock.Add(approvals.DefaultTTL + time.Minute)
 		}, user: "U0ALICE", want: "this approval expired at"},
 		{name: "not on call", svc: noctuary.Service{Mode: noctuary.ModeAction, ApproveOncall: true}, before: func(h *harness) {
 			h.pd.SetOnCall("PEPCHECKOUT", pdtest.User{ID: "PALICE", Email: "alice@example.com"})
 		}, user: "U0BOB", want: "you may not approve rollback"},
-		{name: "service paused", svc: approver, before: pauseCheckout, user: "U0ALICE", want: "Noctuary is paused for `checkout`"},
+		{name: "service paused", svc: approver, before: pauseCheckout, user: "U0ALICE", want: "checkout is paused: nothing is written to PagerDuty"},
 		{name: "apply while paused", svc: approver, before: pauseCheckout, user: "U0ALICE", button: blocks.ActionApply,
-			want: "Noctuary is paused for `checkout`"},
+			want: "checkout is paused: nothing is written to PagerDuty"},
 		{name: "acknowledge while service paused", svc: approver, before: pauseCheckout, user: "U0ALICE",
-			button: blocks.ActionAcknowledge, value: "Q1ABCDEF", want: "Noctuary is paused for `checkout`"},
+			button: blocks.ActionAcknowledge, value: "Q1ABCDEF", want: "checkout is paused: nothing is written to PagerDuty"},
 		{name: "global pause", svc: approver, before: pauseAll, user: "U0ALICE", want: "Noctuary is paused"},
 		{name: "acknowledge during the global pause", svc: approver, before: pauseAll, user: "U0ALICE",
 			button: blocks.ActionAcknowledge, value: "Q1ABCDEF", want: "Noctuary is paused"},

@@ -17,8 +17,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/admin"
-	"github.com/noctuary/noctuary/bot/approvals"
 )
 
 // DefaultAPIURL is Slack's Web API base.
@@ -48,7 +46,7 @@ type Store interface {
 // change, whichever front end asks).
 type Admin interface {
 	Status(ctx context.Context, service string) ([]noctuary.Service, error)
-	Create(ctx context.Context, actor string, spec admin.NewService) (noctuary.Service, error)
+	Create(ctx context.Context, actor string, spec noctuary.NewService) (noctuary.Service, error)
 	Enable(ctx context.Context, actor, service, channel string) (noctuary.Service, error)
 	Disable(ctx context.Context, actor, service string) (noctuary.Service, error)
 	SetMode(ctx context.Context, actor, service string, mode noctuary.Mode) (noctuary.Service, error)
@@ -57,18 +55,20 @@ type Admin interface {
 	Pause(ctx context.Context, actor, service string) error
 	Resume(ctx context.Context, actor, service string) error
 	Paused(ctx context.Context, service string) (bool, error)
-	Keys(ctx context.Context) ([]admin.KeyStatus, error)
+	Keys(ctx context.Context) ([]noctuary.KeyStatus, error)
 	RotateKey(ctx context.Context, actor, environment string, newToken noctuary.Secret) error
 	AuditLog(ctx context.Context, service string, limit int) ([]noctuary.AuditEntry, error)
 }
 
-// Approvals decides and runs the actions offered on a message.
+// Approvals decides and runs the actions offered on a message (package
+// approvals satisfies it).
 type Approvals interface {
-	Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]approvals.Offer, error)
-	Decide(ctx context.Context, approvalID, runner string, u approvals.User) (noctuary.Approval, error)
-	Acknowledge(ctx context.Context, incidentID string, u approvals.User) error
-	Feedback(ctx context.Context, triageID string, u approvals.User, right bool) error
-	Miss(ctx context.Context, triageID string, u approvals.User, signal *int, text string) error
+	MayAct(ctx context.Context, svc noctuary.Service) error
+	Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]noctuary.Offer, error)
+	Decide(ctx context.Context, approvalID, runner string, u noctuary.User) (noctuary.Approval, error)
+	Acknowledge(ctx context.Context, incidentID string, u noctuary.User) error
+	Feedback(ctx context.Context, triageID string, u noctuary.User, right bool) error
+	Miss(ctx context.Context, triageID string, u noctuary.User, signal *int, text string) error
 }
 
 // Options configures a Bot.

@@ -26,7 +26,7 @@ import (
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent/actions"
-	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/pd"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store"

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary/admin"
-	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/store"
 )
 

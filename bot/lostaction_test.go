@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/bot/blocks"
 )
 

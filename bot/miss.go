@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
 	"github.com/noctuary/noctuary/bot/blocks"
 )
 
@@ -121,7 +120,7 @@ func (b *Bot) submitMiss(ctx context.Context, cb slack.InteractionCallback) *sla
 	if problems != nil {
 		return slack.NewErrorsViewSubmissionResponse(problems)
 	}
-	u := approvals.User{ID: cb.User.ID, Name: userName(cb.User)}
+	u := noctuary.User{ID: cb.User.ID, Name: userName(cb.User)}
 	if err := b.opt.Approvals.Miss(ctx, t.ID, u, m.Signal, m.Text); err != nil {
 		return missError(t, b.errorText(err, "miss"))
 	}

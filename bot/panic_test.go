@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
 )
 
 // poisonedApprovals panics offering actions for one incident, as a bug
@@ -18,10 +17,10 @@ type poisonedApprovals struct {
 	calls    atomic.Int32
 }
 
-func (p *poisonedApprovals) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]approvals.Offer, error) {
+func (p *poisonedApprovals) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]noctuary.Offer, error) {
 	if t.Incident.ID == p.incident {
 		p.calls.Add(1)
-		var offers []approvals.Offer
+		var offers []noctuary.Offer
 		_ = offers[1] // index out of range
 	}
 	return p.Approvals.Offer(ctx, t, svc)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/admin"
 )
 
 func (b *Bot) enable(ctx context.Context, r request) (string, error) {
@@ -33,7 +32,7 @@ func (b *Bot) enable(ctx context.Context, r request) (string, error) {
 }
 
 func (b *Bot) create(ctx context.Context, r request) (string, error) {
-	spec := admin.NewService{Key: r.args[0], Environment: r.args[1], PagerDutyServiceIDs: []string{r.args[2]}}
+	spec := noctuary.NewService{Key: r.args[0], Environment: r.args[1], PagerDutyServiceIDs: []string{r.args[2]}}
 	if len(r.args) == 4 {
 		var err error
 		if spec.Channel, err = parseChannel(r.args[3]); err != nil {

@@ -3,7 +3,7 @@ package bot
 import (
 	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent"
-	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/store"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -22,21 +21,6 @@ const (
 )
 
 func keyAPIKey(integrationID string) string { return prefixAPIKey + integrationID }
-
-// KeyRecord is what the store keeps of an integration's PagerDuty key.
-type KeyRecord struct {
-	// FirstSeen is when Noctuary first saw the integration's key.
-	FirstSeen time.Time
-	// RotatedAt is the time of the last rotation; zero when never rotated.
-	RotatedAt time.Time
-	// Current is the encrypted rotated key; nil means the configured one.
-	Current []byte
-	// Previous is the encrypted key before an unconfirmed rotation; nil
-	// means the configured one.
-	Previous []byte
-	// Pending is true until Current has worked once.
-	Pending bool
-}
 
 // keyRecordScript returns the record, setting first_seen if missing.
 // KEYS[1] the record; ARGV[1] now (ms).
@@ -77,23 +61,23 @@ func (s *Store) Integrations(context.Context) ([]noctuary.Integration, error) {
 
 // KeyRecord returns the key record of an integration, recording now as the
 // time its key was first seen if there is none.
-func (s *Store) KeyRecord(ctx context.Context, integrationID string) (KeyRecord, error) {
+func (s *Store) KeyRecord(ctx context.Context, integrationID string) (noctuary.KeyRecord, error) {
 	l, err := keyRecordScript.Run(ctx, s.rdb, []string{keyAPIKey(integrationID)}, msID(s.now())).Slice()
 	if err != nil {
-		return KeyRecord{}, unavailable(err)
+		return noctuary.KeyRecord{}, unavailable(err)
 	}
 	return parseKeyRecord(pairs(l)), nil
 }
 
 // RotateKey makes ciphertext (an encrypted key) the integration's current,
 // pending key, keeping the last confirmed key as the previous one.
-func (s *Store) RotateKey(ctx context.Context, integrationID string, ciphertext []byte) (KeyRecord, error) {
+func (s *Store) RotateKey(ctx context.Context, integrationID string, ciphertext []byte) (noctuary.KeyRecord, error) {
 	if len(ciphertext) == 0 {
-		return KeyRecord{}, noctuary.Errorf(noctuary.EInvalid, "the rotated key is empty")
+		return noctuary.KeyRecord{}, noctuary.Errorf(noctuary.EInvalid, "the rotated key is empty")
 	}
 	l, err := rotateScript.Run(ctx, s.rdb, []string{keyAPIKey(integrationID)}, ciphertext, msID(s.now())).Slice()
 	if err != nil {
-		return KeyRecord{}, unavailable(err)
+		return noctuary.KeyRecord{}, unavailable(err)
 	}
 	return parseKeyRecord(pairs(l)), nil
 }
@@ -108,8 +92,8 @@ func (s *Store) ConfirmKey(ctx context.Context, integrationID string) (bool, err
 	return n == 1, nil
 }
 
-func parseKeyRecord(h map[string]string) KeyRecord {
-	r := KeyRecord{FirstSeen: msTime(h["first_seen"]), RotatedAt: msTime(h["rotated_at"]), Pending: h["pending"] == "1"}
+func parseKeyRecord(h map[string]string) noctuary.KeyRecord {
+	r := noctuary.KeyRecord{FirstSeen: msTime(h["first_seen"]), RotatedAt: msTime(h["rotated_at"]), Pending: h["pending"] == "1"}
 	if c := h["current"]; c != "" {
 		r.Current = []byte(c)
 	}

@@ -14,32 +14,32 @@ import (
 func TestKeyRotation(t *testing.T) {
 	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
-		rec := must[store.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
-		if !reflect.DeepEqual(rec, store.KeyRecord{FirstSeen: t0}) {
+		rec := must[noctuary.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
+		if !reflect.DeepEqual(rec, noctuary.KeyRecord{FirstSeen: t0}) {
 			t.Fatalf("first KeyRecord = %+v", rec)
 		}
 		clk.Set(t0.Add(time.Hour))
-		if rec := must[store.KeyRecord](t)(s.KeyRecord(ctx, "prod")); !rec.FirstSeen.Equal(t0) {
+		if rec := must[noctuary.KeyRecord](t)(s.KeyRecord(ctx, "prod")); !rec.FirstSeen.Equal(t0) {
 			t.Errorf("first_seen moved to %v", rec.FirstSeen)
 		}
 		steps := []struct {
 			rotate  string // "" = confirm
-			want    store.KeyRecord
+			want    noctuary.KeyRecord
 			confirm bool
 		}{
-			{rotate: "k1\x00\xff", want: store.KeyRecord{Current: []byte("k1\x00\xff"), Pending: true}},
-			{rotate: "k2", want: store.KeyRecord{Current: []byte("k2"), Pending: true}}, // previous stays the configured key
-			{want: store.KeyRecord{Current: []byte("k2")}, confirm: true},
-			{rotate: "k3", want: store.KeyRecord{Current: []byte("k3"), Previous: []byte("k2"), Pending: true}},
-			{want: store.KeyRecord{Current: []byte("k3")}, confirm: true},
+			{rotate: "k1\x00\xff", want: noctuary.KeyRecord{Current: []byte("k1\x00\xff"), Pending: true}},
+			{rotate: "k2", want: noctuary.KeyRecord{Current: []byte("k2"), Pending: true}}, // previous stays the configured key
+			{want: noctuary.KeyRecord{Current: []byte("k2")}, confirm: true},
+			{rotate: "k3", want: noctuary.KeyRecord{Current: []byte("k3"), Previous: []byte("k2"), Pending: true}},
+			{want: noctuary.KeyRecord{Current: []byte("k3")}, confirm: true},
 		}
 		for i, st := range steps {
 			if st.rotate != "" {
-				must[store.KeyRecord](t)(s.RotateKey(ctx, "prod", []byte(st.rotate)))
+				must[noctuary.KeyRecord](t)(s.RotateKey(ctx, "prod", []byte(st.rotate)))
 			} else if ok := must[bool](t)(s.ConfirmKey(ctx, "prod")); ok != st.confirm {
 				t.Errorf("step %d: ConfirmKey = %v", i, ok)
 			}
-			got := must[store.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
+			got := must[noctuary.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
 			st.want.FirstSeen, st.want.RotatedAt = t0, t0.Add(time.Hour)
 			if !reflect.DeepEqual(got, st.want) {
 				t.Errorf("step %d: %+v\nwant %+v", i, got, st.want)

@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/noctuary/noctuary"
 )
 
 // Metrics are the action runner's Prometheus metrics.
@@ -28,7 +30,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // outcome is the outcome label of a result.
-func outcome(res Result) string {
+func outcome(res noctuary.ActionResult) string {
 	switch {
 	case res.Err == nil:
 		return "ok"

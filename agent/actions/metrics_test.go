@@ -22,7 +22,7 @@ func TestRunsCounted(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	r := New(Options{Metrics: NewMetrics(reg), RetryDelay: time.Millisecond})
 	run := func(name string, destructive bool) {
-		r.Run(context.Background(), Request{Action: noctuary.ActionSpec{Name: name, Webhook: hook.URL, Secret: "s", Destructive: destructive}, AuditID: "a1"})
+		r.Run(context.Background(), noctuary.ActionRequest{Action: noctuary.ActionSpec{Name: name, Webhook: hook.URL, Secret: "s", Destructive: destructive}, AuditID: "a1"})
 	}
 	run("flush", false)
 	status = http.StatusBadGateway

@@ -31,7 +31,7 @@ type approver struct {
 
 // encode checks req and returns the request body. An action is never sent
 // unsigned, without an idempotency key, or with undeclared parameters.
-func encode(req Request) ([]byte, error) {
+func encode(req noctuary.ActionRequest) ([]byte, error) {
 	a := req.Action
 	if a.Name == "" {
 		return nil, noctuary.Errorf(noctuary.EInvalid, "the action has no name")

@@ -22,31 +22,9 @@ const (
 	DefaultTimeout     = 10 * time.Second
 	DefaultMaxAttempts = 3
 	DefaultRetryDelay  = time.Second
-	// MaxResultChars is how much of the webhook's answer a Result keeps.
+	// MaxResultChars is how much of the webhook's answer a run keeps.
 	MaxResultChars = 500
 )
-
-// Request is one run of a declared action, approved (or applied) by a person.
-type Request struct {
-	Action          noctuary.ActionSpec
-	Params          map[string]string
-	Incident        noctuary.Incident
-	Service         string
-	ApprovedBy      string // Slack user ID
-	ApprovedByEmail string
-	// AuditID identifies this run; it is sent as the Idempotency-Key.
-	AuditID string
-}
-
-// Result is the outcome of a run: the webhook's status and the first
-// MaxResultChars characters of its answer. Err is nil exactly when the
-// webhook answered 2xx; it is an *noctuary.Error whose message is safe to
-// show (it never holds the action's secret or the webhook's query string).
-type Result struct {
-	Status int
-	Body   string
-	Err    error
-}
 
 // Options configures a Runner. The zero value is usable.
 type Options struct {
@@ -102,16 +80,16 @@ func New(opt Options) *Runner {
 // Run posts the action to its webhook and returns the answer. A destructive
 // action is attempted exactly once; a non-destructive one is retried on a
 // transport error or a 5xx, up to MaxAttempts in all.
-func (r *Runner) Run(ctx context.Context, req Request) Result {
+func (r *Runner) Run(ctx context.Context, req noctuary.ActionRequest) noctuary.ActionResult {
 	body, err := encode(req)
 	if err != nil {
-		return Result{Err: err}
+		return noctuary.ActionResult{Err: err}
 	}
 	attempts := 1
 	if !req.Action.Destructive {
 		attempts = r.opt.MaxAttempts
 	}
-	var res Result
+	var res noctuary.ActionResult
 	for i := range attempts {
 		if i > 0 && !sleep(ctx, r.opt.RetryDelay<<(i-1)) {
 			break
@@ -127,7 +105,7 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 	return res
 }
 
-func retryable(ctx context.Context, res Result) bool {
+func retryable(ctx context.Context, res noctuary.ActionResult) bool {
 	return res.Err != nil && ctx.Err() == nil && (res.Status == 0 || res.Status >= 500)
 }
 
@@ -143,12 +121,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // post makes one attempt.
-func (r *Runner) post(ctx context.Context, req Request, body []byte) Result {
+func (r *Runner) post(ctx context.Context, req noctuary.ActionRequest, body []byte) noctuary.ActionResult {
 	ctx, cancel := context.WithTimeout(ctx, r.opt.Timeout)
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, req.Action.Webhook, bytes.NewReader(body))
 	if err != nil {
-		return Result{Err: noctuary.Errorf(noctuary.EInvalid, "action %s has an invalid webhook URL", req.Action.Name)}
+		return noctuary.ActionResult{Err: noctuary.Errorf(noctuary.EInvalid, "action %s has an invalid webhook URL", req.Action.Name)}
 	}
 	ts := strconv.FormatInt(r.opt.Now().Unix(), 10)
 	hreq.Header.Set("Content-Type", "application/json")
@@ -158,12 +136,12 @@ func (r *Runner) post(ctx context.Context, req Request, body []byte) Result {
 	hreq.Header.Set(HeaderIdempotency, req.AuditID)
 	resp, err := r.opt.HTTPClient.Do(hreq)
 	if err != nil {
-		return Result{Err: r.transportError(ctx, req.Action.Name, err)}
+		return noctuary.ActionResult{Err: r.transportError(ctx, req.Action.Name, err)}
 	}
 	defer resp.Body.Close()
 	text := readPrefix(resp.Body)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	res := Result{Status: resp.StatusCode, Body: text}
+	res := noctuary.ActionResult{Status: resp.StatusCode, Body: text}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		res.Err = noctuary.Errorf(noctuary.EUnavailable, "action %s failed: its webhook answered HTTP %d", req.Action.Name, resp.StatusCode)
 	}

@@ -55,8 +55,8 @@ func spec(url string, destructive bool) noctuary.ActionSpec {
 	return noctuary.ActionSpec{Name: "rollback", Destructive: destructive, Webhook: url, Secret: secret, Params: []string{"sha"}}
 }
 
-func request(url string, destructive bool) actions.Request {
-	return actions.Request{
+func request(url string, destructive bool) noctuary.ActionRequest {
+	return noctuary.ActionRequest{
 		Action:   spec(url, destructive),
 		Params:   map[string]string{"sha": "f8b3e22"},
 		Incident: noctuary.Incident{ID: "Q1ABC", Number: 42, HTMLURL: "https://acme.pagerduty.com/incidents/Q1ABC"},
@@ -161,14 +161,14 @@ func TestRunRefusesBadRequests(t *testing.T) {
 	rc, srv := newReceiver(t, 200, "")
 	tests := []struct {
 		name string
-		edit func(*actions.Request)
+		edit func(*noctuary.ActionRequest)
 		want string
 	}{
-		{"undeclared param", func(r *actions.Request) { r.Params["force"] = "true" }, `parameter "force" is not declared`},
-		{"no secret", func(r *actions.Request) { r.Action.Secret = "" }, "never sent unsigned"},
-		{"no audit id", func(r *actions.Request) { r.AuditID = "" }, "needs an audit ID"},
-		{"relative webhook", func(r *actions.Request) { r.Action.Webhook = "/hooks/rollback" }, "absolute http(s) webhook URL"},
-		{"ftp webhook", func(r *actions.Request) { r.Action.Webhook = "ftp://x/y" }, "absolute http(s) webhook URL"},
+		{"undeclared param", func(r *noctuary.ActionRequest) { r.Params["force"] = "true" }, `parameter "force" is not declared`},
+		{"no secret", func(r *noctuary.ActionRequest) { r.Action.Secret = "" }, "never sent unsigned"},
+		{"no audit id", func(r *noctuary.ActionRequest) { r.AuditID = "" }, "needs an audit ID"},
+		{"relative webhook", func(r *noctuary.ActionRequest) { r.Action.Webhook = "/hooks/rollback" }, "absolute http(s) webhook URL"},
+		{"ftp webhook", func(r *noctuary.ActionRequest) { r.Action.Webhook = "ftp://x/y" }, "absolute http(s) webhook URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent/actions"
+	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/bot"
-	"github.com/noctuary/noctuary/bot/approvals"
 	"github.com/noctuary/noctuary/store"
 )
 

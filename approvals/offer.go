@@ -11,27 +11,17 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// Offer is an action that may be run from the triage's message: its button
-// carries only ApprovalID.
-type Offer struct {
-	ApprovalID  string
-	Action      string
-	Destructive bool
-	// Label is the button's text: "Approve <action>" or "Apply".
-	Label string
-}
-
 // Offer records a pending approval for the triage's recommended action and
 // returns it as an offer, when the recommendation names an action declared
 // for svc, with exactly its declared params, and svc is enabled, in action
 // mode and not paused. Otherwise there is nothing to offer. Offering the
 // same triage again returns the same approval.
-func (s *Service) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]Offer, error) {
+func (s *Service) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]noctuary.Offer, error) {
 	rec := t.Recommendation
 	if !rec.Executable() {
 		return nil, nil
 	}
-	if err := s.writable(ctx, svc); err != nil {
+	if err := s.MayAct(ctx, svc); err != nil {
 		if noctuary.ErrorCode(err) == noctuary.EForbidden {
 			err = nil
 		}
@@ -60,7 +50,7 @@ func (s *Service) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Ser
 	if spec.Destructive {
 		label = "Approve " + spec.Name
 	}
-	return []Offer{{ApprovalID: a.ID, Action: spec.Name, Destructive: spec.Destructive, Label: label}}, nil
+	return []noctuary.Offer{{ApprovalID: a.ID, Action: spec.Name, Destructive: spec.Destructive, Label: label}}, nil
 }
 
 // sameParams reports whether given has a non-empty value for each declared

@@ -16,7 +16,7 @@ import (
 // escalation policy, matched by email. The sentence names who may approve,
 // for a refusal. When u is not authorised and a lookup failed, the error
 // says so (a refusal that may be wrong is not presented as final).
-func (s *Service) MayApprove(ctx context.Context, svc noctuary.Service, incident noctuary.IncidentState, u User) (bool, string, error) {
+func (s *Service) MayApprove(ctx context.Context, svc noctuary.Service, incident noctuary.IncidentState, u noctuary.User) (bool, string, error) {
 	who := whoMayApprove(svc)
 	if slices.Contains(svc.Approvers, u.ID) {
 		return true, who, nil
@@ -54,7 +54,7 @@ func (s *Service) MayApprove(ctx context.Context, svc noctuary.Service, incident
 // onCall reports whether u's email is among the on-call emails of the
 // incident's escalation policy, read with the integration of svc's
 // environment.
-func (s *Service) onCall(ctx context.Context, svc noctuary.Service, st noctuary.IncidentState, u User) (bool, error) {
+func (s *Service) onCall(ctx context.Context, svc noctuary.Service, st noctuary.IncidentState, u noctuary.User) (bool, error) {
 	ep := st.Incident.EscalationPolicy.ID
 	if u.Email == "" || ep == "" {
 		return false, nil

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
 )
 
 func TestAcknowledge(t *testing.T) {
@@ -69,7 +68,7 @@ func TestFeedback(t *testing.T) {
 			user  string
 			right bool
 		}{{alice.ID, true}, {carol.ID, false}, {carol.ID, true}} {
-			if err := e.Feedback(ctx, "tr_1", approvals.User{ID: v.user}, v.right); err != nil {
+			if err := e.Feedback(ctx, "tr_1", noctuary.User{ID: v.user}, v.right); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/agent/actions"
 )
 
 // Decide approves (destructive) or applies (non-destructive) the action of
@@ -25,7 +24,7 @@ import (
 // back to an approval it left running, the run before it died mid-action:
 // the approval becomes unknown, with a timeline note telling the engineer
 // to check by hand, and the action is not run again.
-func (s *Service) Decide(ctx context.Context, approvalID, runner string, u User) (noctuary.Approval, error) {
+func (s *Service) Decide(ctx context.Context, approvalID, runner string, u noctuary.User) (noctuary.Approval, error) {
 	a, err := s.opt.Store.Approval(ctx, approvalID)
 	if err != nil {
 		return a, err
@@ -79,7 +78,7 @@ func (s *Service) load(ctx context.Context, a noctuary.Approval) (noctuary.Servi
 	if err != nil {
 		return svc, noctuary.IncidentState{}, noctuary.ActionSpec{}, err
 	}
-	if err := s.writable(ctx, svc); err != nil {
+	if err := s.MayAct(ctx, svc); err != nil {
 		return svc, noctuary.IncidentState{}, noctuary.ActionSpec{}, err
 	}
 	spec, ok := svc.Action(a.Action)
@@ -108,7 +107,7 @@ func decided(a noctuary.Approval, err error) error {
 }
 
 // execute records the decision, runs the action and records its result.
-func (s *Service) execute(ctx context.Context, a noctuary.Approval, svc noctuary.Service, st noctuary.IncidentState, spec noctuary.ActionSpec, u User) noctuary.Approval {
+func (s *Service) execute(ctx context.Context, a noctuary.Approval, svc noctuary.Service, st noctuary.IncidentState, spec noctuary.ActionSpec, u noctuary.User) noctuary.Approval {
 	ids := fmt.Sprintf("audit %s, approval %s", a.TriageID, a.ID)
 	details := map[string]string{"approval": a.ID, "triage": a.TriageID, "action": a.Action, "email": u.Email}
 	for k, v := range a.Params {
@@ -118,7 +117,7 @@ func (s *Service) execute(ctx context.Context, a noctuary.Approval, svc noctuary
 	s.note(ctx, svc, a.IncidentID, fmt.Sprintf("%s %s — by %s via Noctuary, %s", strings.ToUpper(pastVerb(a)[:1])+pastVerb(a)[1:], describe(a), person(u), ids))
 	s.note(ctx, svc, a.IncidentID, fmt.Sprintf("Running %s through its webhook at %s — %s", describe(a), host(spec.Webhook), ids))
 	s.audit(ctx, u, ActionExecute, a.Service, a.IncidentID, "sent", map[string]string{"approval": a.ID, "webhook_host": host(spec.Webhook)})
-	res := s.opt.Runner.Run(ctx, actions.Request{Action: spec, Params: a.Params, Incident: st.Incident, Service: a.Service,
+	res := s.opt.Runner.Run(ctx, noctuary.ActionRequest{Action: spec, Params: a.Params, Incident: st.Incident, Service: a.Service,
 		ApprovedBy: u.ID, ApprovedByEmail: u.Email, AuditID: a.ID})
 	state, summary := outcome(a.Action, res)
 	s.note(ctx, svc, a.IncidentID, fmt.Sprintf("%s — %s", summary, ids))
@@ -135,7 +134,7 @@ func (s *Service) execute(ctx context.Context, a noctuary.Approval, svc noctuary
 
 // outcome is the approval's final state and the result's sentence: the
 // status and the first 500 characters of the answer.
-func outcome(action string, res actions.Result) (noctuary.ApprovalState, string) {
+func outcome(action string, res noctuary.ActionResult) (noctuary.ApprovalState, string) {
 	if res.Err == nil {
 		return noctuary.ApprovalDone, fmt.Sprintf("%s succeeded: HTTP %d %s", action, res.Status, res.Body)
 	}

@@ -14,7 +14,7 @@ import (
 // u in a timeline note, with the key of its service's environment. Anyone
 // may, when the incident's service is in action mode and nothing is paused;
 // acknowledging is not destructive.
-func (s *Service) Acknowledge(ctx context.Context, incidentID string, u User) error {
+func (s *Service) Acknowledge(ctx context.Context, incidentID string, u noctuary.User) error {
 	st, err := s.opt.Store.IncidentState(ctx, incidentID)
 	if err != nil {
 		return err
@@ -23,7 +23,7 @@ func (s *Service) Acknowledge(ctx context.Context, incidentID string, u User) er
 	if err != nil {
 		return err
 	}
-	if err := s.writable(ctx, svc); err != nil {
+	if err := s.MayAct(ctx, svc); err != nil {
 		return err
 	}
 	integ, err := s.writer(ctx, svc)
@@ -45,7 +45,7 @@ func (s *Service) Acknowledge(ctx context.Context, incidentID string, u User) er
 
 // Feedback records whether u found the triage's hypothesis right, for its
 // service and engine. Anyone may, in any mode; it is audited.
-func (s *Service) Feedback(ctx context.Context, triageID string, u User, right bool) error {
+func (s *Service) Feedback(ctx context.Context, triageID string, u noctuary.User, right bool) error {
 	t, err := s.opt.Store.Triage(ctx, triageID)
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func (s *Service) Feedback(ctx context.Context, triageID string, u User, right b
 // cause was instead: the signal of the triage's list at index signal (nil:
 // none of them), or text, or both. Anyone may; it is audited. A cause named
 // by nothing, or not in the list, is EInvalid.
-func (s *Service) Miss(ctx context.Context, triageID string, u User, signal *int, text string) error {
+func (s *Service) Miss(ctx context.Context, triageID string, u noctuary.User, signal *int, text string) error {
 	t, err := s.opt.Store.Triage(ctx, triageID)
 	if err != nil {
 		return err

@@ -6,19 +6,11 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/agent/actions"
 )
 
 // DefaultTTL is how long an offered action can be approved
 // (NOCTUARY_APPROVAL_TTL).
 const DefaultTTL = 30 * time.Minute
-
-// User is the Slack user who clicked.
-type User struct {
-	ID    string
-	Name  string
-	Email string
-}
 
 // Store is what the approvals need of the store (package store satisfies it).
 type Store interface {
@@ -38,7 +30,7 @@ type Store interface {
 
 // Runner runs a declared action (package agent/actions satisfies it).
 type Runner interface {
-	Run(ctx context.Context, req actions.Request) actions.Result
+	Run(ctx context.Context, req noctuary.ActionRequest) noctuary.ActionResult
 }
 
 // Notes writes to an incident's PagerDuty timeline with the key of the
@@ -109,7 +101,7 @@ const (
 
 // audit records an entry; a lost entry is logged, never fatal to the
 // decision it describes.
-func (s *Service) audit(ctx context.Context, u User, action, service, incident, result string, details map[string]string) {
+func (s *Service) audit(ctx context.Context, u noctuary.User, action, service, incident, result string, details map[string]string) {
 	e := noctuary.AuditEntry{Time: s.opt.Now(), Actor: "slack:" + u.ID, Action: action, Service: service,
 		Incident: incident, Result: result, Details: details}
 	if _, err := s.opt.Store.Audit(ctx, e); err != nil {
@@ -118,7 +110,7 @@ func (s *Service) audit(ctx context.Context, u User, action, service, incident, 
 }
 
 // withEmail fills u's email from the directory when the caller did not.
-func (s *Service) withEmail(ctx context.Context, u User) User {
+func (s *Service) withEmail(ctx context.Context, u noctuary.User) noctuary.User {
 	if u.Email != "" || s.opt.Directory == nil {
 		return u
 	}
@@ -131,7 +123,7 @@ func (s *Service) withEmail(ctx context.Context, u User) User {
 }
 
 // person names u in a timeline note: "Alice <alice@example.com>".
-func person(u User) string {
+func person(u noctuary.User) string {
 	name := u.Name
 	if name == "" {
 		name = "Slack user " + u.ID

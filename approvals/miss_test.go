@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
 )
 
 // A miss names a cause from the triage's list or in words; anything else is
@@ -28,7 +27,7 @@ func TestMiss(t *testing.T) {
 		if got := e.audit(t); len(got) != 0 {
 			t.Fatalf("refused misses audited: %q", got)
 		}
-		if err := e.Miss(ctx, "tr_2", approvals.User{ID: "U0CAROL"}, &zero, " the canary, not the deploy "); err != nil {
+		if err := e.Miss(ctx, "tr_2", noctuary.User{ID: "U0CAROL"}, &zero, " the canary, not the deploy "); err != nil {
 			t.Fatal(err)
 		}
 		misses, err := e.store.Misses(ctx)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/approvals"
 )
 
 func TestOffer(t *testing.T) {
@@ -13,10 +13,10 @@ func TestOffer(t *testing.T) {
 		name   string
 		triage noctuary.Triage
 		edit   func(*noctuary.Service)
-		want   []approvals.Offer // ApprovalID not compared
+		want   []noctuary.Offer // ApprovalID not compared
 	}{
-		{"destructive", rollback, nil, []approvals.Offer{{Action: "rollback", Destructive: true, Label: "Approve rollback"}}},
-		{"non-destructive", triage("flush-cache", nil), nil, []approvals.Offer{{Action: "flush-cache", Label: "Apply"}}},
+		{"destructive", rollback, nil, []noctuary.Offer{{Action: "rollback", Destructive: true, Label: "Approve rollback"}}},
+		{"non-destructive", triage("flush-cache", nil), nil, []noctuary.Offer{{Action: "flush-cache", Label: "Apply"}}},
 		{"text only", triage("", nil), nil, nil},
 		{"undeclared action", triage("drop-database", nil), nil, nil},
 		{"undeclared param", triage("rollback", map[string]string{"sha": "f8b3e22", "force": "true"}), nil, nil},

@@ -14,7 +14,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/agent/actions"
-	"github.com/noctuary/noctuary/bot/approvals"
+	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/store"
 	"github.com/noctuary/noctuary/store/storetest"
 )
@@ -29,9 +29,9 @@ var t0 = storetest.Epoch(2026, 11, 23, 2, 20, 0)
 const hookSecret = noctuary.Secret("hook-secret")
 
 var (
-	alice = approvals.User{ID: "U0ALICE", Name: "Alice", Email: "alice@example.com"}
-	bob   = approvals.User{ID: "U0BOBBOB", Name: "Bob", Email: "bob@example.com"}
-	carol = approvals.User{ID: "U0CAROL", Name: "Carol", Email: "Carol@Example.com"}
+	alice = noctuary.User{ID: "U0ALICE", Name: "Alice", Email: "alice@example.com"}
+	bob   = noctuary.User{ID: "U0BOBBOB", Name: "Bob", Email: "bob@example.com"}
+	carol = noctuary.User{ID: "U0CAROL", Name: "Carol", Email: "Carol@Example.com"}
 )
 
 // notes is a fake PagerDuty timeline: it records notes and acknowledgements.
@@ -73,7 +73,7 @@ func (d directory) UserGroupMembers(_ context.Context, id string) ([]string, err
 }
 
 func (d directory) UserEmail(_ context.Context, id string) (string, error) {
-	for _, u := range []approvals.User{alice, bob, carol} {
+	for _, u := range []noctuary.User{alice, bob, carol} {
 		if u.ID == id {
 			return u.Email, nil
 		}

@@ -28,7 +28,7 @@ func (s *Service) lost(ctx context.Context, a noctuary.Approval) (noctuary.Appro
 	} else {
 		s.note(ctx, svc, a.IncidentID, fmt.Sprintf("%s — audit %s, approval %s", summary, a.TriageID, a.ID))
 	}
-	s.audit(ctx, User{ID: a.DecidedBy}, ActionLost, a.Service, a.IncidentID, string(noctuary.ApprovalUnknown),
+	s.audit(ctx, noctuary.User{ID: a.DecidedBy}, ActionLost, a.Service, a.IncidentID, string(noctuary.ApprovalUnknown),
 		map[string]string{"approval": a.ID, "action": a.Action})
 	return final, nil
 }

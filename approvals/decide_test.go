@@ -9,13 +9,12 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/bot/approvals"
 )
 
 func TestApproveByAnApprover(t *testing.T) {
 	eachKind(t, func(t *testing.T, e env) {
 		id := e.offer(t, rollback)
-		a, err := e.Decide(context.Background(), id, "", approvals.User{ID: alice.ID, Name: alice.Name}) // email from the directory
+		a, err := e.Decide(context.Background(), id, "", noctuary.User{ID: alice.ID, Name: alice.Name}) // email from the directory
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +87,7 @@ func TestRefusals(t *testing.T) {
 	tests := []struct {
 		name      string
 		setup     func(*testing.T, env)
-		user      approvals.User
+		user      noctuary.User
 		code, msg string
 	}{
 		{"non-approver", nil, carol, noctuary.EForbidden,
@@ -164,7 +163,7 @@ func TestConcurrentDecisionsRunOnce(t *testing.T) {
 		errs := make([]error, 10)
 		for i := range errs {
 			wg.Go(func() {
-				_, errs[i] = e.Decide(context.Background(), id, "", []approvals.User{alice, bob}[i%2])
+				_, errs[i] = e.Decide(context.Background(), id, "", []noctuary.User{alice, bob}[i%2])
 			})
 		}
 		wg.Wait()

@@ -7,26 +7,16 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// writable refuses, with a sentence saying how to change it, when nothing
-// may be written to PagerDuty or run for svc: it is disabled, read-only,
-// paused, or Noctuary is paused.
-func (s *Service) writable(ctx context.Context, svc noctuary.Service) error {
-	switch {
-	case !svc.Enabled:
-		return noctuary.Errorf(noctuary.EForbidden, "%s is not enabled; an admin can enable it with /noctuary enable %s", svc.Key, svc.Key)
-	case svc.Mode != noctuary.ModeAction:
-		return noctuary.Errorf(noctuary.EForbidden, "%s is read-only; an admin can promote it with /noctuary mode %s action", svc.Key, svc.Key)
-	case svc.Paused:
-		return noctuary.Errorf(noctuary.EForbidden, "%s is paused: nothing is written to PagerDuty and no action runs; an admin can resume it with /noctuary resume %s", svc.Key, svc.Key)
-	}
+// MayAct refuses, with noctuary.MayAct's sentence, when nothing may be
+// written to PagerDuty or run for svc now: it is disabled, read-only,
+// paused, or Noctuary is paused. The front ends ask it before offering a
+// decision; Offer, Decide and Acknowledge ask it themselves.
+func (s *Service) MayAct(ctx context.Context, svc noctuary.Service) error {
 	paused, err := s.opt.Store.GlobalPaused(ctx)
 	if err != nil {
 		return err
 	}
-	if paused {
-		return noctuary.Errorf(noctuary.EForbidden, "Noctuary is paused: nothing is written to PagerDuty and no action runs; an admin can resume it with /noctuary resume")
-	}
-	return nil
+	return noctuary.MayAct(svc, paused)
 }
 
 // writer returns the ID of the integration that writes svc's incidents to

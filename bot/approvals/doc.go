@@ -1,8 +1,0 @@
-// Package approvals is the safety core behind the Slack buttons (docs/architecture.md, "Safety"):
-// it offers only declared actions, decides who may approve them (approvers,
-// members of approver user groups, PagerDuty's on-call), runs each approved
-// action exactly once through an atomic state transition in Redis, and
-// records the decision, the execution and the result as PagerDuty timeline
-// notes and audit entries. Nothing is written to PagerDuty and no action
-// runs for a read-only, disabled or paused service.
-package approvals

@@ -1,0 +1,91 @@
+package noctuary
+
+import "time"
+
+// The types of this file are shared by the front ends (Slack, the admin API,
+// the dashboard) and the operations they call (packages admin and
+// approvals), so that no front end imports another package of ours.
+
+// User is the person behind a decision: the Slack user who clicked, or the
+// dashboard's admin.
+type User struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// Offer is an action that may be run from a triage's message: its button
+// carries only ApprovalID.
+type Offer struct {
+	ApprovalID  string `json:"approval_id"`
+	Action      string `json:"action"`
+	Destructive bool   `json:"destructive"`
+	// Label is the button's text: "Approve <action>" or "Apply".
+	Label string `json:"label"`
+}
+
+// ActionRequest is one run of a declared action, approved (or applied) by a
+// person.
+type ActionRequest struct {
+	Action          ActionSpec
+	Params          map[string]string
+	Incident        Incident
+	Service         string
+	ApprovedBy      string // Slack user ID
+	ApprovedByEmail string
+	// AuditID identifies this run; it is sent as the Idempotency-Key.
+	AuditID string
+}
+
+// ActionResult is the outcome of a run: the webhook's status and the start
+// of its answer. Err is nil exactly when the webhook answered 2xx; it is an
+// *Error whose message is safe to show (it never holds the action's secret
+// or the webhook's query string).
+type ActionResult struct {
+	Status int
+	Body   string
+	Err    error
+}
+
+// NewService is what an admin gives to create a service that the
+// configuration file does not declare.
+type NewService struct {
+	Key string `json:"key"`
+	// Environment names the integration whose PagerDuty key writes its notes.
+	Environment string `json:"environment"`
+	// PagerDutyServiceIDs bind PagerDuty's services to it: their incidents
+	// are its incidents. At least one is needed, or no incident ever arrives.
+	PagerDutyServiceIDs []string `json:"pagerduty_service_ids"`
+	// Channel is the Slack channel ID of its messages, "" for none yet.
+	Channel string `json:"slack_channel,omitempty"`
+}
+
+// KeyStatus is the state of one environment's PagerDuty key.
+type KeyStatus struct {
+	Environment string
+	Integration string
+	// Age is the time since the key was rotated, or first seen by Noctuary.
+	Age time.Duration
+	// RotatedAt is the last rotation; zero when never rotated.
+	RotatedAt time.Time
+	// DueAt is when the next rotation is due.
+	DueAt time.Time
+	// Pending is true while a rotated key has not worked yet (the previous
+	// key is kept until it has).
+	Pending bool
+}
+
+// KeyRecord is what the store keeps of an integration's PagerDuty key.
+type KeyRecord struct {
+	// FirstSeen is when Noctuary first saw the integration's key.
+	FirstSeen time.Time
+	// RotatedAt is the time of the last rotation; zero when never rotated.
+	RotatedAt time.Time
+	// Current is the encrypted rotated key; nil means the configured one.
+	Current []byte
+	// Previous is the encrypted key before an unconfirmed rotation; nil
+	// means the configured one.
+	Previous []byte
+	// Pending is true until Current has worked once.
+	Pending bool
+}
