@@ -108,7 +108,7 @@ type scoring struct {
 
 func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all []noctuary.Signal) *scoring {
 	sc := &scoring{title: inc.Title, svc: opt.Service, onset: c.Onset, opt: opt, all: all,
-		symptoms: symptomTokens(inc, all), evidence: evidencedDomains(inc.Title, all),
+		symptoms: symptomTokens(inc, all), evidence: evidencedDomains(inc.Title, opt.Service, all),
 		why: make([]string, len(all)), realChange: make([]bool, len(all)),
 		facts: make([]changeFacts, len(all))}
 	for i, s := range all {

@@ -1,6 +1,11 @@
 package agent
 
-import "github.com/noctuary/noctuary"
+import (
+	"slices"
+	"strings"
+
+	"github.com/noctuary/noctuary"
+)
 
 // A domain ties failure words to the changes that typically cause them: TLS
 // handshake errors to a TLS or CA change, connection refused to a listener
@@ -26,7 +31,8 @@ var domains = []domain{
 		"canceling statement", "statement timeout"},
 		[]string{"migration", "migrat", "schema", "alter ", "index", "ddl ", "add column", "drop column", "table ", "vacuum"}},
 	{"memory", []string{"oom", "out of memory", "memory", "heap", "gc pause", "oomkilled"},
-		[]string{"memory", "heap", "xmx", "jvm", "gomemlimit", "limits", "cache size", "buffer", "resources"}},
+		[]string{"memory", "heap", "xmx", "jvm", "gomemlimit", "limits", "cache size", "buffer", "resources", "maxmemory",
+			"eviction polic", "noeviction"}},
 	{"DNS", []string{"dns", "nxdomain", "no such host", "servfail", "name resolution", "resolve"},
 		[]string{"dns", "resolver", "coredns", "route53", "cname", "record ", "records ", "hosted zone", "ndots"}},
 	{"connection pool", []string{"too many connections", "pool exhausted", "connection pool", "max connections",
@@ -54,21 +60,33 @@ var domains = []domain{
 		[]string{"timeout", "deadline", "retries", "retry"}},
 	{"disk", []string{"no space", "disk full", "disk pressure", "diskpressure", "disk usage", "volume full", "inodes"},
 		[]string{"log level", "loglevel", "debug", "verbose", "retention", "volume", "pvc", "disk", "logging"}},
+	{"replication", []string{"not enough replicas", "notenoughreplicas", "fewer in sync replicas", "under replicated",
+		"underreplicated", "under min isr", "underminisr", "not leader", "notleader", "leader not available", "no leader",
+		"isr shrink"},
+		[]string{"broker", "rolling restart", "rolling update", "replica", "min insync", "insync", "reassign",
+			"leader election", "unclean", "acks "}},
 	{"consumers", []string{"consumer lag", "rebalanc", "lag ", "backlog", "offsets"},
 		[]string{"consumer", "max poll", "partitions", "session timeout", "batch size", "kafka", "topic"}},
 }
 
 // evidencedDomains returns, for each domain, whether the incident's title
-// shows its symptoms and which failure signals do (by index).
-func evidencedDomains(title string, all []noctuary.Signal) [][]int {
-	t := textOf(title)
+// shows its symptoms and which failure signals do (by index). Service names
+// are no evidence (see domainText).
+func evidencedDomains(title string, svc noctuary.Service, all []noctuary.Signal) [][]int {
+	t := withoutNames(textOf(title), svc.Key)
+	texts := make([]text, len(all))
+	for i, s := range all {
+		if s.Class == noctuary.ClassFailure {
+			texts[i] = domainText(s.Event, svc)
+		}
+	}
 	out := make([][]int, len(domains))
 	for d, dom := range domains {
 		if t.match(dom.symptoms) != "" {
 			out[d] = append(out[d], -1)
 		}
-		for i, s := range all {
-			if s.Class == noctuary.ClassFailure && eventText(s.Event).match(dom.symptoms) != "" {
+		for i, ft := range texts {
+			if ft != "" && ft.match(dom.symptoms) != "" {
 				out[d] = append(out[d], i)
 			}
 		}
@@ -76,12 +94,60 @@ func evidencedDomains(title string, all []noctuary.Signal) [][]int {
 	return out
 }
 
+// domainText is e's text (eventText) without the names of its service and
+// of the paging one: "api-ratelimit:1.44.0 synced" names a service, not a
+// rate limit change, and "ratelimiter failing" in the title of the
+// api-ratelimit service is no rate limit symptom.
+func domainText(e noctuary.ContextEvent, svc noctuary.Service) text {
+	return withoutNames(eventText(e), e.Service, svc.Key)
+}
+
+// withoutNames removes each name (a service key) from t, spaced or glued
+// ("api ratelimit", "apiratelimit"), and the words that start with one of
+// its distinctive words (minNameWord letters or more: "ratelimiter" for
+// "ratelimit"; not "maintenance" for "main").
+func withoutNames(t text, names ...string) text {
+	s := string(t)
+	var words []string
+	for _, n := range names {
+		nt := strings.TrimSpace(string(textOf(n)))
+		if nt == "" {
+			continue
+		}
+		s = strings.ReplaceAll(s, " "+nt+" ", " ")
+		s = strings.ReplaceAll(s, " "+strings.ReplaceAll(nt, " ", "")+" ", " ")
+		for _, w := range strings.Fields(nt) {
+			if len(w) >= minNameWord {
+				words = append(words, w)
+			}
+		}
+	}
+	if len(words) == 0 {
+		return text(s)
+	}
+	fields := strings.Fields(s)
+	kept := fields[:0]
+	for _, f := range fields {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(f, w) }) {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == 0 {
+		return " "
+	}
+	return text(" " + strings.Join(kept, " ") + " ")
+}
+
+// minNameWord is the length from which a word of a service's name is
+// distinctive enough to remove wherever a word starts with it.
+const minNameWord = 6
+
 // domainMatch returns the first domain whose symptoms show in the title or
 // in a failure signal other than candidate i, and whose cause terms
 // candidate i's kind, summary or attributes hold: its name and the symptom
 // term, or "", "".
 func domainMatch(i int, sc *scoring) (string, string) {
-	t := eventText(sc.all[i].Event)
+	t := domainText(sc.all[i].Event, sc.svc)
 	for d, dom := range domains {
 		if t.match(dom.causes) == "" {
 			continue
@@ -90,9 +156,9 @@ func domainMatch(i int, sc *scoring) (string, string) {
 			if j == i {
 				continue
 			}
-			src := textOf(sc.title)
+			src := withoutNames(textOf(sc.title), sc.svc.Key)
 			if j >= 0 {
-				src = eventText(sc.all[j].Event)
+				src = domainText(sc.all[j].Event, sc.svc)
 			}
 			return dom.name, src.match(dom.symptoms)
 		}

@@ -1,0 +1,53 @@
+package agent
+
+import (
+	"testing"
+
+	"github.com/noctuary/noctuary"
+)
+
+func TestServiceNamesAreNoEvidence(t *testing.T) {
+	svc := noctuary.Service{Key: "api-ratelimit", Dependencies: []string{"ratelimit-redis"}}
+	for _, tt := range []struct {
+		in    text
+		names []string
+		want  text
+	}{
+		{textOf("api-ratelimit:1.44.0 synced"), []string{"api-ratelimit"}, " 1 44 0 synced "},
+		{textOf("ratelimiter failing open"), []string{"api-ratelimit"}, " failing open "},
+		{textOf("apiratelimit restarted"), []string{"api-ratelimit"}, " restarted "},
+		// not: a short word of the name is removed only as the name
+		{textOf("maintenance on postgres-main"), []string{"postgres-main"}, " maintenance on "},
+		{textOf("main pool exhausted"), []string{"postgres-main"}, " main pool exhausted "},
+	} {
+		if got := withoutNames(tt.in, tt.names...); got != tt.want {
+			t.Errorf("withoutNames(%q, %v) = %q, want %q", tt.in, tt.names, got, tt.want)
+		}
+	}
+	deploy := event("dep", "api-ratelimit", "deploy", "argocd", "02:10:00", "api-ratelimit:1.44.0 synced", nil)
+	policy := event("pol", "ratelimit-redis", "config_set", "redis-audit", "01:52:00",
+		"CONFIG SET maxmemory-policy noeviction", map[string]string{"parameter": "maxmemory-policy", "old": "volatile-lru", "new": "noeviction"})
+	oom := event("oom", "api-ratelimit", "log_error_spike", "loki", "02:14:00", "OOM command not allowed when used memory > 'maxmemory'", nil)
+	inc := noctuary.Incident{Title: "ratelimiter failing open: errors > 1k/s"}
+	res := Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
+		Correlation: Correlate(inc, seedOnset, []noctuary.ContextEvent{policy, deploy, oom}, CorrelateOptions{Service: svc})})
+	if res.Cause == nil || res.Cause.Event.ID != "pol" {
+		t.Fatalf("cause = %v, want pol: %s", res.Cause, res.Hypothesis)
+	}
+	if reasonOf(res.Signals[1], "rate limit") != "" {
+		t.Errorf("the service's name made rate limit evidence: %v", res.Signals[1].Reasons)
+	}
+}
+
+func TestReplicationSymptomsPointAtBrokerChanges(t *testing.T) {
+	roll := event("roll", "postgres-main", "rolling_restart", "strimzi", "02:05:00", "Rolling update of Kafka pods started", nil)
+	flag := event("flag", "checkout", "flag_updated", "flagsmith", "02:12:00", "Feature 'async-capture' enabled", nil)
+	runRankCases(t, []rankCase{
+		{"not enough replicas after a broker roll", []noctuary.ContextEvent{roll, flag,
+			event("err", "checkout", "log_error_spike", "datadog", "02:14:00", "produce response: NOT_ENOUGH_REPLICAS on topic payments", nil)},
+			"roll", []string{"replication symptoms (not enough replicas) point at it"}, nil},
+		{"not: errors that say nothing of replicas", []noctuary.ContextEvent{roll, flag,
+			event("err", "checkout", "log_error_spike", "datadog", "02:14:00", "NullPointerException in CaptureHandler", nil)},
+			"flag", nil, []string{"point at it"}},
+	})
+}
