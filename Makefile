@@ -11,7 +11,7 @@ DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
            NOCTUARY_INGEST_TOKENS=demo-ingest-token \
            DEMO_ACTION_SECRET=demo-action-secret
 
-.PHONY: run test test-calendar test-watcher vet fmt-check build bench demo fuzz clean eval eval-record
+.PHONY: run test test-calendar test-watcher vet fmt-check build bench load demo fuzz clean eval eval-record
 
 run: ## serve on the embedded store with the example config
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
@@ -59,6 +59,11 @@ eval-record: ## record the suite's current accuracy as the figure CI holds
 
 bench: ## benchmarks against a real redis-server; see docs/performance.md
 	bash scripts/bench.sh
+
+# Open-loop load on loopback: redis-server, REPLICAS Noctuary processes and
+# cmd/noctuary-load, bounded by TIMEOUT; LOAD_RUNS sets the generator's runs.
+load: ## events and incidents at a fixed rate through real processes; see docs/performance.md
+	bash scripts/load.sh
 
 fuzz: ## run each fuzz target briefly (FUZZTIME=30s by default)
 	bash scripts/fuzz.sh

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 	"github.com/noctuary/noctuary/pd/pdtest"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 // storedEvents is how many ContextEvents the "stored" shape holds.
@@ -171,18 +171,11 @@ func measure(b *testing.B, e *env, rdb *redis.Client) runUsage {
 // redisInfo returns the numeric fields of the given INFO sections.
 func redisInfo(b *testing.B, rdb *redis.Client, sections ...string) map[string]float64 {
 	b.Helper()
-	text, err := rdb.Info(context.Background(), sections...).Result()
+	info, err := storetest.Info(context.Background(), rdb, sections...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	out := map[string]float64{}
-	for line := range strings.Lines(text) {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if f, err := strconv.ParseFloat(v, 64); ok && err == nil {
-			out[k] = f
-		}
-	}
-	return out
+	return info
 }
 
 // storm sends rate incidents a second for sendFor[rate], open-loop (each

@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -106,26 +103,12 @@ func (e *env) do(method, path string, body []byte, headers map[string]string) (i
 	return resp.StatusCode, out
 }
 
-func sign(body []byte, secret string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "v1=" + hex.EncodeToString(mac.Sum(nil))
-}
+// sign is pdtest.Sign: the X-PagerDuty-Signature of body.
+func sign(body []byte, secret string) string { return pdtest.Sign(body, secret) }
 
-// webhook builds a V3 incident webhook body.
+// webhook builds a V3 incident webhook body (pdtest.IncidentWebhook).
 func webhook(eventID, eventType, incidentID, pdService string, created time.Time) []byte {
-	body, _ := json.Marshal(map[string]any{"event": map[string]any{
-		"id": eventID, "event_type": eventType, "resource_type": "incident",
-		"occurred_at": created.Format(time.RFC3339), "agent": nil, "client": nil,
-		"data": map[string]any{
-			"id": incidentID, "type": "incident", "number": 4242, "status": "triggered",
-			"title": "checkout: 5xx error rate above 5%", "created_at": created.Format(time.RFC3339),
-			"html_url": "https://example.pagerduty.com/incidents/" + incidentID, "urgency": "high",
-			"service":           map[string]any{"id": pdService, "type": "service_reference", "summary": pdService},
-			"escalation_policy": map[string]any{"id": "PEP1", "type": "escalation_policy_reference"},
-		},
-	}})
-	return body
+	return pdtest.IncidentWebhook(eventID, eventType, incidentID, pdService, created)
 }
 
 // sendWebhook posts a correctly signed webhook and expects 202.

@@ -59,6 +59,16 @@ type Server struct {
 
 // New starts a fake PagerDuty that accepts token; it is closed at cleanup.
 func New(t testing.TB, token string) *Server {
+	s := NewUnstarted(token)
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewUnstarted returns a fake PagerDuty that accepts token, not yet
+// listening: a caller outside tests (the load generator) sets its Listener,
+// then calls Start, and Close when done.
+func NewUnstarted(token string) *Server {
 	s := &Server{Token: token, oncall: map[string][]User{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /incidents/{id}/notes", s.createNote)
@@ -68,8 +78,7 @@ func New(t testing.TB, token string) *Server {
 	mux.HandleFunc("GET /oncalls", s.listOncalls)
 	mux.HandleFunc("GET /users/{id}", s.getUser)
 	mux.HandleFunc("GET /abilities", s.abilities)
-	s.Server = httptest.NewServer(s.guard(mux))
-	t.Cleanup(s.Close)
+	s.Server = httptest.NewUnstartedServer(s.guard(mux))
 	return s
 }
 
