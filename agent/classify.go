@@ -2,6 +2,7 @@ package agent
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -163,7 +164,8 @@ var severePrefix = regexp.MustCompile(`^\s*\[?(?i:warning|warn|error|err|fatal|p
 // rollout restart") is information, information whose status attribute reports a
 // failing state, or whose summary starts with a log severity of warning or
 // worse, is a failure signal, and information whose attributes pair a value
-// before and after that differ (a renewal whose issuer changed) is a change.
+// before and after that differ (a renewal whose issuer changed), or that
+// says a job started heavy work on data (heavyJob), is a change.
 func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	c := Classify(e.Kind)
 	src := strings.ToLower(e.Source)
@@ -190,8 +192,29 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	if severePrefix.MatchString(e.Summary) {
 		return noctuary.ClassFailure
 	}
-	if setsValue(e) {
+	if setsValue(e) || heavyJob(e) {
 		return noctuary.ClassChange
 	}
 	return c
+}
+
+// Batch work on data changes what a database or a store is busy with: a
+// job that started a reindex, a backfill or a bulk rewrite loads it as a
+// deploy would, unlike a routine export or a job that finished.
+var (
+	jobKinds   = []string{"job", "cron", "dag", "batch", "task", "workflow", "backfill"}
+	jobEnded   = []string{"complet", "succe", "finish", "done", "ended"}
+	heavyTerms = []string{"reindex", "backfill", "vacuum full", "repack", "rebuild", "rewrit", "bulk ", "rows ",
+		"update ", "delete from", "insert into", "truncate", "alter table", "reshard", "rebalanc", "compact",
+		"full scan", "cluster table", "optimize table"}
+)
+
+// heavyJob reports whether e says a job started heavy work on data: its kind
+// names a job that has not ended, and its words name such work.
+func heavyJob(e noctuary.ContextEvent) bool {
+	k := NormalizeKind(e.Kind)
+	has := func(words []string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(k, w) })
+	}
+	return has(jobKinds) && !has(jobEnded) && eventText(e).match(heavyTerms) != ""
 }

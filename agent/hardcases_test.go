@@ -77,3 +77,42 @@ func TestHardCaseRanking(t *testing.T) {
 			"cfg", nil, nil},
 	})
 }
+
+func TestHeavyJobsAreChanges(t *testing.T) {
+	job := func(kind, summary string) noctuary.ContextEvent {
+		return event("j", "postgres-main", kind, "kubernetes", "02:00:00", summary, nil)
+	}
+	for _, tt := range []struct {
+		e    noctuary.ContextEvent
+		want noctuary.Class
+	}{
+		{job("cronjob_started", "Job weekly-reindex started: REINDEX TABLE shipments"), noctuary.ClassChange},
+		{job("dag_run_started", "DAG backfill_order_totals started: UPDATE orders SET total = ... (48M rows)"), noctuary.ClassChange},
+		// not: routine work, or heavy work that has ended
+		{job("cronjob_started", "Job nightly-export-29351300 started"), noctuary.ClassInfo},
+		{job("cronjob_completed", "Job weekly-reindex completed: REINDEX TABLE shipments"), noctuary.ClassInfo},
+		// not: a heavy word outside a job
+		{job("note", "REINDEX planned for Sunday"), noctuary.ClassInfo},
+	} {
+		if got := ClassifyEvent(tt.e); got != tt.want {
+			t.Errorf("ClassifyEvent(%s %q) = %q, want %q", tt.e.Kind, tt.e.Summary, got, tt.want)
+		}
+	}
+}
+
+func TestMetricsFilesLeaveItToTheChangesAccount(t *testing.T) {
+	metrics := func(attrs map[string]string) noctuary.ContextEvent {
+		return deployAt("m", "02:12:00", "chore(metrics): add histogram buckets", attrs)
+	}
+	runRankCases(t, []rankCase{
+		{"metrics files and a metrics-only account", []noctuary.ContextEvent{poolSize,
+			metrics(map[string]string{"sha": "41aa9c3", "files": "internal/metrics/metrics.go, dashboards/indexer.json"}), symptom},
+			"cfg", []string{"it says it changed only metrics"}, nil},
+		{"not: a file outside metrics decides", []noctuary.ContextEvent{poolSize,
+			metrics(map[string]string{"sha": "41aa9c3", "files": "internal/metrics/metrics.go, internal/api/handler.go"}), symptom},
+			"m", nil, []string{"changed only"}},
+		{"not: metrics code alone is still blamed when nothing else counts", []noctuary.ContextEvent{
+			metrics(map[string]string{"sha": "41aa9c3", "files": "internal/metrics/metrics.go"}), symptom},
+			"m", []string{"no other change counts, though it says it changed only metrics"}, nil},
+	})
+}

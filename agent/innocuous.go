@@ -87,17 +87,22 @@ func scopeTerms(words []string) []string {
 var scopeKeys = []string{"scope", "change_type", "type", "category", "changes"}
 
 // scopeOnly: a docs-, metrics- or tests-only change. Its changed files,
-// when listed, decide: all documentation, or not innocuous at all. Else its
-// own account (summary, a scope attribute, a conventional commit's type),
-// which is weaker evidence: the reason says "it says" (see saysOnly), and
-// such a change is still blamed when nothing else is a candidate.
+// when listed, decide first: all documentation or tests, innocuous; any
+// file outside those and metrics code, not innocuous at all. Else its own
+// account (summary, a scope attribute, a conventional commit's type), which
+// is weaker evidence: the reason says "it says" (see saysOnly), and such a
+// change is still blamed when nothing else is a candidate. Metrics code
+// runs (a label can explode memory), so files of metrics leave it to the
+// change's own account.
 func scopeOnly(i int, sc *scoring) string {
 	e := sc.all[i].Event
 	if files := attr(e, "files", "changed_files", "files_changed", "paths", "changed_paths"); files != "" {
 		if inertFiles(files) {
 			return "it changed only documentation or test files"
 		}
-		return ""
+		if !allFiles(files, func(p string) bool { return inertFile(p) || metricsFile(p) }) {
+			return ""
+		}
 	}
 	t := textOf(e.Summary)
 	for _, s := range scopes {
@@ -120,19 +125,36 @@ func scopeOnly(i int, sc *scoring) string {
 // saysOnly starts the reason of a change innocuous by its own account.
 const saysOnly = "it says it changed only "
 
-// inertFiles reports whether list (comma or space separated paths) names
-// only files that do not run in production: documentation and tests.
-func inertFiles(list string) bool {
+// allFiles reports whether every path of list (comma or space separated),
+// in lower case, is of a kind.
+func allFiles(list string, kind func(path string) bool) bool {
 	paths := strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 	if len(paths) == 0 {
 		return false
 	}
 	for _, p := range paths {
-		if !docFile(strings.ToLower(p)) && !testFile(strings.ToLower(p)) {
+		if !kind(strings.ToLower(p)) {
 			return false
 		}
 	}
 	return true
+}
+
+// inertFiles reports whether list names only files that do not run in
+// production: documentation and tests.
+func inertFiles(list string) bool { return allFiles(list, inertFile) }
+
+func inertFile(p string) bool { return docFile(p) || testFile(p) }
+
+// metricsDirs name the directories, or file stems, of metrics code and
+// dashboards.
+var metricsDirs = []string{"metrics", "metric", "dashboards", "dashboard", "telemetry", "instrumentation", "grafana"}
+
+func metricsFile(p string) bool {
+	parts := strings.Split(p, "/")
+	last := parts[len(parts)-1]
+	parts[len(parts)-1] = strings.TrimSuffix(last, last[max(strings.LastIndex(last, "."), 0):])
+	return slices.ContainsFunc(parts, func(s string) bool { return slices.Contains(metricsDirs, s) })
 }
 
 func docFile(p string) bool {
