@@ -85,7 +85,7 @@ services:
   - key: postgres-main
 EOF
 export NOCTUARY_INGEST_TOKEN=load-ingest-token NOCTUARY_PAGERDUTY_WEBHOOK_SECRET=load-webhook-secret NOCTUARY_PAGERDUTY_TOKEN=load-pd-token
-targets=()
+targets=(); noctuary_pids=()
 for i in $(seq "$REPLICAS"); do
 	port=$(freeport); targets+=("http://127.0.0.1:$port")
 	NOCTUARY_CONFIG="$tmp/noctuary.yaml" NOCTUARY_ADDR="127.0.0.1:$port" NOCTUARY_PUBLIC_URL="http://127.0.0.1:$port" \
@@ -93,20 +93,21 @@ for i in $(seq "$REPLICAS"); do
 		NOCTUARY_PAGERDUTY_API_URL="http://$pd_addr" NOCTUARY_PAGERDUTY_FROM=load@example.com \
 		NOCTUARY_PAGERDUTY_RATE_LIMIT=100000 NOCTUARY_REDIS_MODE="$REDIS_MODE" \
 		"$tmp/noctuary" serve >"$tmp/noctuary-$i.log" 2>&1 &
-	pids+=($!)
+	pids+=($!); noctuary_pids+=($!)
 	waitfor "noctuary :$port (log: $(tail -3 "$tmp/noctuary-$i.log" 2>/dev/null))" curl -sf "http://127.0.0.1:$port/readyz"
 done
 target=$(IFS=,; echo "${targets[*]}")
 redis_addrs=$(IFS=,; echo "${nodes[*]}")
+cpu_of=$(IFS=,; echo "${noctuary_pids[*]}")
 echo "== noctuary: $REPLICAS replica(s) at $target; fake PagerDuty at $pd_addr"
 
 IFS=';' read -ra runs <<<"$LOAD_RUNS"
 for r in "${runs[@]}"; do
 	left=$((end - SECONDS))
 	[ "$left" -gt 0 ] || { echo "TIMEOUT (${TIMEOUT}s) reached"; exit 1; }
-	echo; echo "== noctuary-load $r"
+	echo; echo "== noctuary-load $r"; uptime
 	# shellcheck disable=SC2086 # r is a list of flags
-	timeout "$left" "$tmp/noctuary-load" -target "$target" -pd "$pd_addr" -redis "$redis_addrs" $r
+	timeout "$left" "$tmp/noctuary-load" -target "$target" -pd "$pd_addr" -redis "$redis_addrs" -pids "$cpu_of" $r
 done
 for i in $(seq "$REPLICAS"); do
 	if grep -q '"level":"ERROR"' "$tmp/noctuary-$i.log"; then echo; echo "noctuary $i logged errors:"; grep '"level":"ERROR"' "$tmp/noctuary-$i.log" | tail -5; fi

@@ -264,19 +264,22 @@ func (c *noteClock) wait(ctx context.Context, within time.Duration) {
 	}
 }
 
-// latencies returns webhook→note of the accepted incidents, sorted, and
-// how many of them have no note.
-func (c *noteClock) latencies() (lat []time.Duration, missing int) {
+// latencies returns webhook→note of the accepted incidents, how many of
+// them have no note, and when the last note arrived.
+func (c *noteClock) latencies() (lat []time.Duration, missing int, last time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id := range c.accepted {
 		if a, ok := c.arrived[id]; ok {
 			lat = append(lat, a.Sub(c.sentAt[id]))
+			if a.After(last) {
+				last = a
+			}
 		} else {
 			missing++
 		}
 	}
-	return lat, missing
+	return lat, missing, last
 }
 
 func (c *noteClock) close() { c.srv.Close() }
@@ -293,7 +296,7 @@ func runLoad(ctx context.Context, o options, progress io.Writer) (*result, error
 		}
 		defer notes.close()
 	}
-	before, err := readRedis(ctx, o.redisAddrs)
+	before, err := readUsage(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -313,14 +316,14 @@ func runLoad(ctx context.Context, o options, progress io.Writer) (*result, error
 	if notes != nil {
 		fmt.Fprintf(progress, "waiting up to %s for the last notes\n", o.wait)
 		notes.wait(ctx, o.wait)
-		res.notes, res.missing = notes.latencies()
+		res.notes, res.missing, res.lastNote = notes.latencies()
 		res.pdRequests = notes.srv.Requests()
 	}
-	after, err := readRedis(ctx, o.redisAddrs)
+	after, err := readUsage(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	res.redis = after.minus(before)
+	res.usage = after.minus(before)
 	res.loadAfter = loadAverage()
 	return res, ctx.Err()
 }

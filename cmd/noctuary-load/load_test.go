@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/pd"
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 // fakeNoctuary stands in for Noctuary: it counts the events of /v1/events,
@@ -100,6 +103,7 @@ func freeAddr(t *testing.T) string {
 // report's.
 func TestTinyRun(t *testing.T) {
 	pdAddr := freeAddr(t)
+	rdb := storetest.StartRedis(t)
 	f := &fakeNoctuary{services: map[string]int{}, ids: map[string]bool{}}
 	h := f.handler(t, "http://"+pdAddr)
 	a, b := httptest.NewServer(h), httptest.NewServer(h)
@@ -110,7 +114,8 @@ func TestTinyRun(t *testing.T) {
 	var stdout, stderr strings.Builder
 	code := run(t.Context(), []string{"-target", a.URL + "," + b.URL, "-duration", "1s", "-wait", "10s",
 		"-events", "40", "-batches", "4", "-batch-size", "25", "-incidents", "10", "-pd-services", "PLOAD",
-		"-services", "svc-a,svc-b,svc-c", "-ids", "-pd", pdAddr}, lookup, &stdout, &stderr)
+		"-services", "svc-a,svc-b,svc-c", "-ids", "-pd", pdAddr, "-redis", rdb.Addr,
+		"-pids", strconv.Itoa(os.Getpid())}, lookup, &stdout, &stderr)
 	out := stdout.String()
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, stderr.String(), out)
@@ -128,8 +133,9 @@ func TestTinyRun(t *testing.T) {
 	for _, want := range []string{
 		"single event: offered 40 requests/s (40 events/s); 202 40\n",
 		"batch of 25: offered 4 requests/s (100 events/s); 202 4\n",
-		"incident webhook: offered 10 requests/s (10 events/s); 202 10\n",
+		"incident webhook: offered 10 requests/s; 202 10\n",
 		"webhook → note (at the fake PagerDuty): 10 notes, 0 missing after 10s; PagerDuty requests a note 1.000\n",
+		"; -pids ", "µs an event, ", "ms a note)", "redis (1 node(s)): used_memory +",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -62,6 +63,7 @@ type options struct {
 	integration  string
 	pdAddr       string   // where the fake PagerDuty listens
 	redisAddrs   []string // Redis nodes to read INFO from, optional
+	pids         []int    // processes (Noctuary's) charged with their CPU, optional
 	ids          bool     // give every event an id (the dedupe path)
 	maxInflight  int
 	timeout      time.Duration
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 // is written to usage.
 func parseOptions(args []string, lookup func(string) (string, bool), usage io.Writer) (options, error) {
 	var o options
-	var targets, services, pdServices, redisAddrs string
+	var targets, services, pdServices, redisAddrs, pids string
 	fs := flag.NewFlagSet("noctuary-load", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	fs.Usage = func() { fmt.Fprint(usage, usageHead); fs.PrintDefaults() }
@@ -116,6 +118,7 @@ func parseOptions(args []string, lookup func(string) (string, bool), usage io.Wr
 	fs.StringVar(&o.integration, "integration", "default", "the integration whose webhook URL receives the incidents")
 	fs.StringVar(&o.pdAddr, "pd", "127.0.0.1:18081", "address of the fake PagerDuty (with -incidents); Noctuary's NOCTUARY_PAGERDUTY_API_URL must point at it")
 	fs.StringVar(&redisAddrs, "redis", "", "Redis host:port to read INFO memory and cpu from before and after (comma-separated: every node of a cluster)")
+	fs.StringVar(&pids, "pids", "", "process IDs (Noctuary's, comma-separated) whose CPU over the run is reported, from /proc/PID/stat")
 	fs.BoolVar(&o.ids, "ids", false, "give every event an id (stored once by id: the dedupe path)")
 	fs.IntVar(&o.maxInflight, "max-inflight", 4096, "requests in flight at most; a request due beyond it is not sent and counted as such")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one request")
@@ -126,6 +129,13 @@ func parseOptions(args []string, lookup func(string) (string, bool), usage io.Wr
 		return o, fmt.Errorf("unexpected argument %q: every setting is a flag (see -h)", fs.Arg(0))
 	}
 	o.services, o.pdServices, o.redisAddrs = splitList(services), splitList(pdServices), splitList(redisAddrs)
+	for _, p := range splitList(pids) {
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return o, fmt.Errorf("-pids %q must list process IDs, e.g. 4242,4243", pids)
+		}
+		o.pids = append(o.pids, pid)
+	}
 	for _, t := range splitList(targets) {
 		u, err := loopbackURL(t)
 		if err != nil {

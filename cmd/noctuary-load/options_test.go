@@ -43,6 +43,8 @@ func TestParseOptions(t *testing.T) {
 		{"no PagerDuty services", "-incidents 1 -pd-services=", secrets, "-pd-services is empty"},
 		{"integration with a slash", "-incidents 1 -integration a/b", secrets, "must be an integration ID"},
 		{"max-inflight zero", "-events 1 -max-inflight 0", secrets, "-max-inflight 0 must be between"},
+		{"pids", "-events 1 -pids 12,13", secrets, ""},
+		{"pids not numbers", "-events 1 -pids 12,me", secrets, `-pids "12,me" must list process IDs`},
 		{"stray argument", "-events 1 extra", secrets, `unexpected argument "extra"`},
 		{"unknown flag", "-rate 5", secrets, "flag provided but not defined: -rate"},
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,25 +29,32 @@ type result struct {
 	streams               []*stream
 	notes                 []time.Duration // webhook → note, of incidents answered 202
 	missing               int             // of those, without a note after -wait
+	lastNote              time.Time
 	pdRequests            int
-	redis                 redisUsage // growth over the run, summed over nodes
+	usage                 usage // over the run
 }
 
-// redisUsage is what INFO memory and cpu say, summed over nodes.
-type redisUsage struct {
-	nodes  int
-	memory float64 // used_memory, bytes
-	cpu    float64 // used_cpu_user + used_cpu_sys, seconds
+// usage is what the run cost: Redis' memory and CPU (INFO, summed over
+// nodes), the CPU of -pids and of this process.
+type usage struct {
+	nodes      int
+	memory     float64 // used_memory, bytes
+	redisCPU   float64 // used_cpu_user + used_cpu_sys, seconds
+	pidsCPU    float64 // seconds
+	generator  float64 // seconds
+	pidsMissed error   // why -pids could not be read
 }
 
-func (a redisUsage) minus(b redisUsage) redisUsage {
-	return redisUsage{nodes: a.nodes, memory: a.memory - b.memory, cpu: a.cpu - b.cpu}
+func (a usage) minus(b usage) usage {
+	return usage{nodes: a.nodes, memory: a.memory - b.memory, redisCPU: a.redisCPU - b.redisCPU,
+		pidsCPU: a.pidsCPU - b.pidsCPU, generator: a.generator - b.generator, pidsMissed: cmp.Or(a.pidsMissed, b.pidsMissed)}
 }
 
-// readRedis reads INFO memory and cpu of every node.
-func readRedis(ctx context.Context, addrs []string) (redisUsage, error) {
-	u := redisUsage{nodes: len(addrs)}
-	for _, addr := range addrs {
+// readUsage reads INFO memory and cpu of every Redis node and the CPU of
+// the processes.
+func readUsage(ctx context.Context, o options) (usage, error) {
+	u := usage{nodes: len(o.redisAddrs)}
+	for _, addr := range o.redisAddrs {
 		rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 		f, err := storetest.Info(ctx, rdb, "memory", "cpu")
 		_ = rdb.Close()
@@ -52,9 +62,41 @@ func readRedis(ctx context.Context, addrs []string) (redisUsage, error) {
 			return u, fmt.Errorf("cannot read INFO from Redis at %s (-redis): %w", addr, err)
 		}
 		u.memory += f["used_memory"]
-		u.cpu += f["used_cpu_user"] + f["used_cpu_sys"]
+		u.redisCPU += f["used_cpu_user"] + f["used_cpu_sys"]
+	}
+	for _, pid := range o.pids {
+		cpu, err := processCPU(pid)
+		if err != nil {
+			u.pidsMissed = err
+		}
+		u.pidsCPU += cpu
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		u.generator = float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 	}
 	return u, nil
+}
+
+// processCPU returns the user and system CPU seconds of a process, from
+// /proc/PID/stat (utime and stime, in USER_HZ = 100 ticks a second).
+func processCPU(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the CPU of process %d (-pids): %w", pid, err)
+	}
+	// Fields after the command name, which is in parentheses: state is
+	// the first, utime the 12th, stime the 13th.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat has %d fields after the name, want at least 13", pid, len(f))
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: utime %q, stime %q are not numbers", pid, f[11], f[12])
+	}
+	return (utime + stime) / 100, nil
 }
 
 // loadAverage returns the 1, 5 and 15-minute load averages ("" where
@@ -104,7 +146,11 @@ func (r *result) print(w io.Writer) {
 		slices.Sort(s.rec.lat)
 		ok := len(s.rec.lat)
 		elapsed := s.rec.lastDone.Sub(r.start)
-		fmt.Fprintf(w, "%s: offered %g requests/s (%g events/s); 202 %d", s.name, s.rate, s.rate*float64(s.units), ok)
+		fmt.Fprintf(w, "%s: offered %g requests/s", s.name, s.rate)
+		if s.accepted == nil {
+			fmt.Fprintf(w, " (%g events/s)", s.rate*float64(s.units))
+		}
+		fmt.Fprintf(w, "; 202 %d", ok)
 		for _, code := range slices.Sorted(maps.Keys(s.rec.status)) {
 			fmt.Fprintf(w, ", %d %d", code, s.rec.status[code])
 		}
@@ -114,7 +160,9 @@ func (r *result) print(w io.Writer) {
 		if s.rec.notSent > 0 {
 			fmt.Fprintf(w, ", NOT SENT %d (-max-inflight %d reached: the server fell behind)", s.rec.notSent, r.opt.maxInflight)
 		}
-		if elapsed > 0 {
+		if elapsed > 0 && s.accepted != nil {
+			fmt.Fprintf(w, "\n  achieved %.1f requests/s over %s (to the last answer)", float64(ok)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
+		} else if elapsed > 0 {
 			fmt.Fprintf(w, "\n  achieved %.0f requests/s = %.0f events/s over %s (to the last answer)", float64(ok)/elapsed.Seconds(),
 				float64(ok*s.units)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
 		}
@@ -130,18 +178,52 @@ func (r *result) print(w io.Writer) {
 		if len(r.notes) > 0 {
 			fmt.Fprintf(w, "; PagerDuty requests a note %.3f", float64(r.pdRequests)/float64(len(r.notes)))
 		}
+		if span := r.lastNote.Sub(r.start); len(r.notes) > 1 && span > 0 {
+			fmt.Fprintf(w, "\n  notes delivered at %.1f/s (the first webhook's due time to the last note, %s)", float64(len(r.notes))/span.Seconds(), span.Round(time.Millisecond))
+		}
 		fmt.Fprintf(w, "\n  %s\n", quantiles(r.notes))
 		if r.missing > 0 {
 			fmt.Fprintf(w, "  (the percentiles leave out the %d missing notes: each is later than %s)\n", r.missing, r.opt.wait)
 		}
 	}
-	if r.redis.nodes > 0 {
-		fmt.Fprintf(w, "redis (%d node(s)): used_memory %+.0f bytes, CPU %.2f s", r.redis.nodes, r.redis.memory, r.redis.cpu)
+	r.printUsage(w, events)
+}
+
+// printUsage writes what the run cost, per event stored and per note.
+func (r *result) printUsage(w io.Writer, events int) {
+	u := r.usage
+	per := func(seconds float64) string {
+		var parts []string
 		if events > 0 {
-			fmt.Fprintf(w, "; per event stored: %.1f bytes, %.1f µs of CPU", r.redis.memory/float64(events), r.redis.cpu*1e6/float64(events))
-			if r.opt.incidentRate > 0 {
-				fmt.Fprint(w, " (the incidents' writes included)")
-			}
+			parts = append(parts, fmt.Sprintf("%.1f µs an event", seconds*1e6/float64(events)))
+		}
+		if len(r.notes) > 0 {
+			parts = append(parts, fmt.Sprintf("%.1f ms a note", seconds*1e3/float64(len(r.notes))))
+		}
+		if len(parts) == 0 {
+			return ""
+		}
+		return " (" + strings.Join(parts, ", ") + ")"
+	}
+	mixed := ""
+	if events > 0 && len(r.notes) > 0 {
+		mixed = "; events and incidents were sent together, so each figure is charged with both"
+	}
+	fmt.Fprintf(w, "CPU over the run: this generator %.2f s%s", u.generator, mixed)
+	if len(r.opt.pids) > 0 {
+		fmt.Fprintf(w, "; -pids %.2f s%s", u.pidsCPU, per(u.pidsCPU))
+		if u.pidsMissed != nil {
+			fmt.Fprintf(w, " (incomplete: %v)", u.pidsMissed)
+		}
+	}
+	if u.nodes > 0 {
+		fmt.Fprintf(w, "; redis %.2f s%s", u.redisCPU, per(u.redisCPU))
+	}
+	fmt.Fprintln(w)
+	if u.nodes > 0 {
+		fmt.Fprintf(w, "redis (%d node(s)): used_memory %+.0f bytes", u.nodes, u.memory)
+		if events > 0 {
+			fmt.Fprintf(w, " = %.1f bytes an event stored", u.memory/float64(events))
 		}
 		fmt.Fprintln(w)
 	}
