@@ -69,6 +69,12 @@ var KindClasses = map[string]noctuary.Class{
 // (FailedCreatePodSandBox is a failure).
 var (
 	changeVerbs    = []string{"creat", "delet", "remov"}
+	// changePrefixes are the mutating verbs that start API calls' names
+	// (CloudTrail's SetQueueAttributes, PutBucketPolicy, DeregisterTargets),
+	// as weak as changeVerbs.
+	changePrefixes = []string{"set", "put", "attach", "detach", "enable", "disable", "register", "deregister",
+		"replace", "revoke", "associate", "disassociate", "authorize", "add", "patch", "edit", "swap", "promote",
+		"rename", "reboot"}
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
 		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
@@ -79,15 +85,17 @@ var (
 		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
 		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached",
 		"fillingup", "mismatch", "nospc", "outofmemory", "maxmemory", "nothealthy", "pleg", "wraparound", "denied",
-		"forbidden", "unauthorized", "isrshrink", "blocked", "impair"}
+		"forbidden", "unauthorized", "isrshrink", "blocked", "impair", "skew", "clockdrift", "timedrift"}
 )
 
 // inertSubjects are what monitoring and communication tools edit: an
 // updated dashboard, alert rule, silence or status page changes nothing that
-// runs, so such kinds are information whatever change word they hold. A
+// runs, and an incident's acknowledgement is a responder's, so such kinds
+// are information whatever change or failure word they hold. A
 // "monitor" is an alert's definition (Datadog's monitor_updated), unless
 // it is a load balancer's health monitor, which routes traffic.
-var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation", "monitor"}
+var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation", "monitor",
+	"acknowledg"}
 
 // NormalizeKind returns kind in lower case with everything but letters and
 // digits removed: the form of KindClasses' keys.
@@ -135,6 +143,11 @@ func Classify(kind string) noctuary.Class {
 	}
 	for _, w := range changeVerbs {
 		if strings.Contains(k, w) {
+			return noctuary.ClassChange
+		}
+	}
+	for _, w := range changePrefixes {
+		if strings.HasPrefix(k, w) {
 			return noctuary.ClassChange
 		}
 	}
@@ -210,11 +223,18 @@ var (
 )
 
 // heavyJob reports whether e says a job started heavy work on data: its kind
-// names a job that has not ended, and its words name such work.
+// or its words name a job that has not ended, and its words name such work.
 func heavyJob(e noctuary.ContextEvent) bool {
-	k := NormalizeKind(e.Kind)
+	k, t := NormalizeKind(e.Kind), eventText(e)
 	has := func(words []string) bool {
 		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(k, w) })
 	}
-	return has(jobKinds) && !has(jobEnded) && eventText(e).match(heavyTerms) != ""
+	return (has(jobKinds) || t.match(jobWords) != "") && !has(jobEnded) && t.match(jobEndedWords) == "" &&
+		t.match(heavyTerms) != ""
 }
+
+// jobWords and jobEndedWords are jobKinds and jobEnded as a summary says them.
+var (
+	jobWords      = []string{"job ", "jobs ", "cronjob", "dag ", "batch job", "backfill"}
+	jobEndedWords = []string{"completed", "succeeded", "finished", "done "}
+)

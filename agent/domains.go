@@ -26,7 +26,8 @@ var domains = []domain{
 	{"connection", []string{"connection refused", "econnrefused", "connection reset", "econnreset", "no healthy upstream",
 		"upstream connect error", "protocol error", "unexpected eof", "broken pipe", "http2", "h2 "},
 		[]string{"listener", "listen ", "port ", "ports ", "targetport", "protocol", "http2", "h2c", "grpc", "bind ",
-			"ingress", "envoy", "istio", "sidecar", "keepalive", "proxy", "service mesh", "gateway"}},
+			"ingress", "envoy", "istio", "sidecar", "keepalive", "proxy", "service mesh", "gateway", "idle timeout",
+			"virtualservice", "destinationrule", "peerauthentication", "outlier", "circuit break", "linkerd"}},
 	{"database locks", []string{"deadlock", "lock wait", "lock timeout", "locks ", "lock contention", "blocked queries",
 		"canceling statement", "statement timeout"},
 		[]string{"migration", "migrat", "schema", "alter ", "index", "ddl ", "add column", "drop column", "table ", "vacuum"}},
@@ -65,8 +66,13 @@ var domains = []domain{
 		"isr shrink"},
 		[]string{"broker", "rolling restart", "rolling update", "replica", "min insync", "insync", "reassign",
 			"leader election", "unclean", "acks "}},
-	{"consumers", []string{"consumer lag", "rebalanc", "lag ", "backlog", "offsets"},
-		[]string{"consumer", "max poll", "partitions", "session timeout", "batch size", "kafka", "topic"}},
+	{"consumers", []string{"consumer lag", "rebalanc", "lag ", "backlog", "offsets", "dead letter", "dlq", "redeliver",
+		"oldest message", "visibility timeout", "duplicate messages"},
+		[]string{"consumer", "max poll", "partitions", "session timeout", "batch size", "kafka", "topic", "visibility",
+			"redrive", "sqs", "queue attribute", "maxreceivecount", "prefetch", "ack deadline"}},
+	{"clock", []string{"clock skew", "not yet valid", "used before issued", "iat ", "nbf ", "requesttimetooskewed",
+		"time too skewed", "signature expired", "clock drift"},
+		[]string{"ntp", "chrony", "clock", "time sync", "timesync", "hwclock"}},
 }
 
 // evidencedDomains returns, for each domain, whether the incident's title

@@ -34,14 +34,15 @@ var (
 		"networkpartition", "volumedegraded", "impair", "unreachable", "failover", "interrupt", "watermark",
 		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt",
 		"filesystem", "inode", "etcd", "vendorstatus", "statuspage", "pleg", "kubelet", "sandbox", "cni", "attachvolume",
-		"quota"}
+		"quota", "clockskew", "clockdrift", "timedrift"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
 		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",
 		"node not ready", "notready ", "node lost", "node down", "availability zone", "zone outage", "region outage",
 		"regional outage", "load balancer", "outage ", "hardware failure", "instance retirement", "volume degraded",
 		"network partition", "kernel panic", "host unreachable", "inodes", "major outage ", "partial outage ",
 		"database space exceeded", "read only index", "quota exceeded", "failed to assign an ip",
-		"no available ip", "insufficient ip", "ip address exhaust", "pleg is not healthy", "flood stage"}
+		"no available ip", "insufficient ip", "ip address exhaust", "pleg is not healthy", "flood stage",
+		"clock skew", "clock drift", "clock offset", "time drift", "ntp ", "chrony"}
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",

@@ -116,3 +116,36 @@ func TestMetricsFilesLeaveItToTheChangesAccount(t *testing.T) {
 			"m", []string{"no other change counts, though it says it changed only metrics"}, nil},
 	})
 }
+
+func TestVocabularyOfAPIsAndPlatforms(t *testing.T) {
+	for _, tt := range []struct {
+		kind string
+		want noctuary.Class
+	}{
+		{"SetQueueAttributes", noctuary.ClassChange},
+		{"PutBucketPolicy", noctuary.ClassChange},
+		{"DeregisterTargets", noctuary.ClassChange},
+		{"clock_skew_detected", noctuary.ClassFailure},
+		{"incident.acknowledged", noctuary.ClassInfo},
+		// not: a verb inside a word, or a failure that starts like a verb
+		{"asset_upload", noctuary.ClassInfo},
+		{"address_exhausted", noctuary.ClassFailure},
+		{"SwapUsageHigh", noctuary.ClassFailure},
+	} {
+		if got := Classify(tt.kind); got != tt.want {
+			t.Errorf("Classify(%q) = %q, want %q", tt.kind, got, tt.want)
+		}
+	}
+	skew := event("skew", "postgres-main", "clock_skew_detected", "chrony", "02:04:00", "offset 4.2s from pool.ntp.org", nil)
+	runRankCases(t, []rankCase{
+		{"clock skew under the service is infrastructure", []noctuary.ContextEvent{skew,
+			event("jwt", "checkout", "log_error_spike", "loki", "02:14:00", "token used before issued (iat)", nil)},
+			"skew", []string{"Infrastructure failure: clock_skew_detected of postgres-main"}, nil},
+		{"a refresh-only run changed nothing", []noctuary.ContextEvent{poolSize,
+			event("tf", "checkout", "terraform_apply", "atlantis", "02:12:00", "terraform apply -refresh-only: state refreshed", nil), symptom},
+			"cfg", []string{"it reported no changes"}, nil},
+		{"not: a frontpage failure is no clock trouble", []noctuary.ContextEvent{poolSize,
+			event("fp", "postgres-main", "frontpage_errors", "sentry", "02:08:00", "render failed", nil), symptom},
+			"cfg", nil, []string{"Infrastructure"}},
+	})
+}

@@ -28,7 +28,8 @@ func innocuous(i int, sc *scoring) string {
 
 // noOpTerms are what plan/apply tools write when nothing changed.
 var noOpTerms = []string{"no changes ", "0 to add 0 to change 0 to destroy", "0 added 0 changed 0 destroyed",
-	"nothing to do ", "infrastructure matches the configuration", "already up to date", "no op ", "noop ", "no diff "}
+	"nothing to do ", "infrastructure matches the configuration", "already up to date", "no op ", "noop ", "no diff ",
+	"refresh only ", "dry run ", "dryrun ", "plan only "}
 
 // countKeys are attributes that count what a run changed.
 var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_destroy", "added", "changed",
