@@ -68,7 +68,7 @@ var KindClasses = map[string]noctuary.Class{
 // dns_records_deleted) unless it also holds a failure keyword
 // (FailedCreatePodSandBox is a failure).
 var (
-	changeVerbs    = []string{"creat", "delet", "remov"}
+	changeVerbs = []string{"creat", "delet", "remov"}
 	// changePrefixes are the mutating verbs that start API calls' names
 	// (CloudTrail's SetQueueAttributes, PutBucketPolicy, DeregisterTargets),
 	// as weak as changeVerbs.
