@@ -16,6 +16,8 @@ const (
 	ETooLarge     = "too_large"
 	EUnavailable  = "unavailable"
 	EInternal     = "internal"
+	// ERateLimited: the caller sent more than its budget; retry later.
+	ERateLimited = "rate_limited"
 )
 
 // Error is a domain error: a machine code and a sentence that is safe to show

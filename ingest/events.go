@@ -48,6 +48,9 @@ func (s *Server) storeChecked(c *gin.Context, b batch, tok *tokenEntry) (o outco
 		s.rejectBatch(c, b)
 		return o, false
 	}
+	if !s.takeBudget(c, tok, len(b.events)) {
+		return o, false
+	}
 	if len(b.events) == 0 {
 		return o, true
 	}

@@ -105,6 +105,7 @@ type response struct {
 	status int
 	raw    string
 	body   map[string]any
+	header http.Header
 }
 
 func (r response) code() any { return r.body["code"] }
@@ -127,7 +128,7 @@ func do(t testing.TB, method, url string, body []byte, header map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := response{status: res.StatusCode, raw: string(raw)}
+	r := response{status: res.StatusCode, raw: string(raw), header: res.Header}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, &r.body); err != nil {
 			t.Fatalf("answer is not JSON: %v: %s", err, raw)

@@ -42,6 +42,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case noctuary.EUnavailable:
 		return http.StatusServiceUnavailable
+	case noctuary.ERateLimited:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}

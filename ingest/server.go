@@ -59,6 +59,8 @@ type Options struct {
 	EventRetention time.Duration
 	// Sources are the tools' endpoints, POST /v1/events/<name>.
 	Sources []Source
+	// RateLimit is each ingest token's event budget; the zero value is no limit.
+	RateLimit RateLimit
 }
 
 // Server is the HTTP server. Create it with New; serve Handler.
@@ -70,6 +72,8 @@ type Server struct {
 	adminKey *tokenSet
 	services *serviceCache
 	metrics  *metrics
+	limit    RateLimit
+	limited  *prometheus.CounterVec
 	// registry gets the components' gauges; components are what /readyz
 	// reports besides the store.
 	registry   prometheus.Registerer
@@ -97,6 +101,8 @@ func New(opt Options) *Server {
 		tokens:   newTokenSet(opt.IngestTokens),
 		services: newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
 		metrics:  newMetrics(opt.Registry, opt.Store, opt.Logger),
+		limit:    opt.RateLimit,
+		limited:  limitedMetric(opt.Registry),
 		registry: opt.Registry, components: map[string]Component{},
 		log:       opt.Logger,
 		now:       opt.Now,

@@ -80,7 +80,8 @@ func (m *Main) Run(ctx context.Context) error {
 	srv := ingest.New(ingest.Options{
 		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken,
 		Registry: m.Registry, Logger: m.Logger, EventRetention: cfg.EventRetention,
-		Sources: eventSources(cfg.Sources),
+		Sources:   eventSources(cfg.Sources),
+		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},
 	})
 	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
 	// a new key with a PagerDuty client.

@@ -35,6 +35,11 @@ type Config struct {
 	// PagerDutyBurst is how many of them may go at once after a quiet
 	// spell; 0 means half of PagerDutyRateLimit.
 	PagerDutyBurst int
+	// IngestRateLimit is the events a second each ingest token may store,
+	// shared by every replica; 0 turns the limit off.
+	IngestRateLimit int
+	// IngestBurst is how many events a token may send at once.
+	IngestBurst int
 	// Integrations are the file's and, when NOCTUARY_PAGERDUTY_WEBHOOK_SECRET
 	// is set, the integration "default"; exactly one per environment.
 	Integrations []noctuary.Integration
@@ -93,6 +98,8 @@ func Default() *Config {
 		PublicURL:          "http://localhost:8080",
 		PagerDutyAPIURL:    "https://api.pagerduty.com",
 		PagerDutyRateLimit: 960,
+		IngestRateLimit:    1000,
+		IngestBurst:        20000,
 		Slack:              Slack{APIURL: "https://slack.com/api/"},
 		Gemini:             Gemini{Model: "gemini-2.5-flash"},
 		Sources: Sources{

@@ -112,6 +112,8 @@ func TestEverySettingFromEnvironment(t *testing.T) {
 		"NOCTUARY_CLAIM_IDLE":           "2m",
 		"NOCTUARY_SHUTDOWN_GRACE":       "5s",
 		"NOCTUARY_PAGERDUTY_RATE_LIMIT": "480",
+		"NOCTUARY_INGEST_RATE_LIMIT":    "50",
+		"NOCTUARY_INGEST_BURST":         "700",
 	}
 	cfg, err := Parse(nil, "", env(vars))
 	if err != nil {
@@ -126,7 +128,7 @@ func TestEverySettingFromEnvironment(t *testing.T) {
 		Slack:        Slack{BotToken: "xoxb", SigningSecret: "ss", AppToken: "xapp", APIURL: "http://slack.test/api/"},
 		Gemini:       Gemini{APIKey: "gk", Model: "m", BaseURL: "http://gemini.test"},
 		LLMTimeout:   2 * time.Second, ApprovalTTL: time.Hour, CorrelationWindow: 2 * time.Hour, EventRetention: 24 * time.Hour, ClaimIdle: 2 * time.Minute, ShutdownGrace: 5 * time.Second, PagerDutyRateLimit: 480,
-		TriageConcurrency: 256, LLMConcurrency: 8, Sources: Default().Sources,
+		TriageConcurrency: 256, LLMConcurrency: 8, Sources: Default().Sources, IngestRateLimit: 50, IngestBurst: 700,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %#v\nwant %#v", cfg, want)

@@ -38,6 +38,8 @@ var settingsTable = []setting{
 	{"pagerduty_api_url", check(httpURL, field(func(c *Config) *string { return &c.PagerDutyAPIURL }))},
 	{"pagerduty_rate_limit", count(1, 100000, "requests per minute", " (PagerDuty allows 960 per key)", func(c *Config) *int { return &c.PagerDutyRateLimit })},
 	{"pagerduty_burst", count(1, 100000, "requests", "", func(c *Config) *int { return &c.PagerDutyBurst })},
+	{"ingest_rate_limit", count(0, 1000000, "events a second", " (0 turns the limit off)", func(c *Config) *int { return &c.IngestRateLimit })},
+	{"ingest_burst", count(1, 10000000, "events", "", func(c *Config) *int { return &c.IngestBurst })},
 	{"pagerduty_token", secret(func(l *loader) *noctuary.Secret { return &l.pdToken })},
 	{"pagerduty_webhook_secret", secret(func(l *loader) *noctuary.Secret { return &l.pdWebhookSecret })},
 	{"pagerduty_from", func(l *loader, v string) string { l.pdFrom = v; return email(v) }},
