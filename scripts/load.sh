@@ -91,7 +91,7 @@ for i in $(seq "$REPLICAS"); do
 	NOCTUARY_CONFIG="$tmp/noctuary.yaml" NOCTUARY_ADDR="127.0.0.1:$port" NOCTUARY_PUBLIC_URL="http://127.0.0.1:$port" \
 		NOCTUARY_REDIS_URL="$redis_url" NOCTUARY_INGEST_TOKENS="$NOCTUARY_INGEST_TOKEN" \
 		NOCTUARY_PAGERDUTY_API_URL="http://$pd_addr" NOCTUARY_PAGERDUTY_FROM=load@example.com \
-		NOCTUARY_PAGERDUTY_RATE_LIMIT=100000 NOCTUARY_REDIS_MODE="$REDIS_MODE" \
+		NOCTUARY_PAGERDUTY_RATE_LIMIT=100000 NOCTUARY_INGEST_RATE_LIMIT=0 NOCTUARY_REDIS_MODE="$REDIS_MODE" \
 		"$tmp/noctuary" serve >"$tmp/noctuary-$i.log" 2>&1 &
 	pids+=($!); noctuary_pids+=($!)
 	waitfor "noctuary :$port (log: $(tail -3 "$tmp/noctuary-$i.log" 2>/dev/null))" curl -sf "http://127.0.0.1:$port/readyz"
