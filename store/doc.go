@@ -4,12 +4,16 @@
 // state, triages, locks, the shared PagerDuty request budget and the audit
 // log. Redis failures are *noctuary.Error with code EUnavailable.
 //
-// # Key layout (schema v1; ContextEvents v2)
+// # Key layout (schema 2; ContextEvents v2)
 //
 // Every key has a bound: streams and event sets are trimmed, most of the rest
 // expire, and those that do not (settings, maps, counts, the pause) are one per
 // service, integration or PagerDuty service.
 //
+//	noctuary:schema                         string: the key schema version of the data (SchemaVersion, 2);
+//	                                        missing means 1 (older versions, or an empty Redis). Open
+//	                                        migrates older data and refuses a newer version (schema.go)
+//	noctuary:schema:migrating               string: lock token of the one process migrating, SET NX PX 30s
 //	noctuary:webhooks                       stream, group "triage"; field "e" = WebhookEvent JSON.
 //	                                        Entries are deleted once acknowledged.
 //	{noctuary:webhooks}:seen:<event id>     webhook dedupe, SET with the stream in one script, 96h
@@ -65,8 +69,11 @@
 //	noctuary:v1:paused                      string "1" while the global kill switch is on
 //	noctuary:v1:slack:jobs                  stream, group "slack": Slack jobs (opaque bytes of package
 //	                                        bot); entries deleted once handled; MAXLEN ~ 100000
-//	noctuary:v1:slack:jobs:dead             stream: "e", "reason", "stream_id": Slack jobs that failed
-//	                                        for good or too often; MAXLEN ~ 1000
+//	{noctuary:v1:slack:jobs}:dead           stream: "e", "reason", "stream_id": Slack jobs that failed
+//	                                        for good or too often, in the queue's hash slot (one script
+//	                                        moves a job there); MAXLEN ~ 1000
+//	noctuary:v1:slack:jobs:dead             the same in schema 1: the migration to schema 2 moves its
+//	                                        entries to {noctuary:v1:slack:jobs}:dead and deletes it
 //	noctuary:v1:slackmsg:<incident id>      hash: the incident's Slack message (channel, ts, its
 //	                                        compacted triage, …); 30 days
 //	noctuary:v1:slackthread:<channel>:<ts> string: the incident ID of the Slack message ts (a thread's
@@ -88,16 +95,31 @@
 // written (votes now count over 30 and 90 days), and such a hash left by an
 // older version can be deleted.
 //
-// ContextEvents are schema v2: kept by when they occurred, so that an event
+// ContextEvents are v2 (a name older than the key schema version): kept by when they occurred, so that an event
 // delivered late still falls in its window. The v1 streams
 // (noctuary:events:{<svc>} and its :ids, by receive time) are no longer read
 // or written; they expire by themselves one retention after their last
 // write (see README, "Upgrading").
 //
-// Keys a Lua script touches share a hash slot (the braces). Secrets are never
-// written in clear: rotated PagerDuty keys are encrypted by package admin;
-// integration secrets and action specs stay in memory, from the
-// configuration.
+// # Redis Cluster
+//
+// Keys a Lua script or a MULTI/EXEC touches share a hash slot: the braces,
+// or a key named without braces whose name is another's hash tag
+// (noctuary:webhooks and {noctuary:webhooks}:seen:<id> hash alike). Writes
+// that span slots are ordered so that a failure in between is harmless:
+// AckWebhook deletes the retry record after the entry; a service's settings
+// are written before its index (noctuary:services, noctuary:pdservice:*);
+// StartPosting sets its marker before it reads the seeded mark. Pipelines
+// span slots freely (go-redis splits them by node). Nothing scans the
+// keyspace. On a cluster, the seeded mark lives on one master: Recover
+// notices a wipe of that master, and lookups notice what the others lost
+// (consumer groups, declared services).
+//
+// # Secrets
+//
+// Secrets are never written in clear: rotated PagerDuty keys are encrypted
+// by package admin; integration secrets and action specs stay in memory,
+// from the configuration.
 //
 // The embedded Redis keeps nothing across restarts; it lets TTLs run down
 // with the wall clock, as Redis does.

@@ -15,35 +15,35 @@ const postingTTL = retryRecordTTL
 
 func keyPosting(triageID string) string { return prefixPosting + triageID }
 
-// startPostingScript marks a triage's note as being posted and says whether
-// an earlier attempt may have posted it.
-// KEYS[1] the triage's posting marker, KEYS[2] noctuary:v1:seeded;
-// ARGV[1] the marker's lifetime (ms), ARGV[2] the incident's onset (unix ms).
-// Returns 1 when the marker was already there (an earlier attempt got as far
-// as posting and never learnt the outcome), or when Redis may have lost such
-// a marker: the seeded mark is missing, or was set (Redis came back empty)
-// after the onset. Otherwise 0.
-var startPostingScript = redis.NewScript(`
-local earlier = redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'GET')
-if earlier then return 1 end
-local seeded = tonumber(redis.call('GET', KEYS[2]))
-if not seeded or seeded > tonumber(ARGV[2]) then return 1 end
-return 0
-`)
-
 // StartPosting marks the note of a triage as being posted, before the
 // request that posts it. check is true when an earlier attempt may have
 // posted it already, so that PagerDuty must be asked first: the marker was
 // still there (that attempt died or failed without learning whether
 // PagerDuty took the note), or Redis lost its data since the incident's
-// onset (the marker may have gone with it).
+// onset (the marker may have gone with it): the seeded mark is missing, or
+// was set (Redis came back empty) after the onset.
+//
+// The marker is set first, then the mark read, in one round trip but not
+// one script: they live in different hash slots. Redis losing its data in
+// between makes the mark missing, so check is true: the safe side.
 func (s *Store) StartPosting(ctx context.Context, triageID string, onset time.Time) (check bool, err error) {
-	keys := []string{keyPosting(triageID), keySeeded}
-	n, err := startPostingScript.Run(ctx, s.rdb, keys, postingTTL.Milliseconds(), onset.UnixMilli()).Int()
-	if err != nil {
-		return false, unavailable(err)
+	var earlier *redis.StatusCmd
+	var seeded *redis.StringCmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		earlier = p.SetArgs(ctx, keyPosting(triageID), "1", redis.SetArgs{TTL: postingTTL, Get: true})
+		seeded = p.Get(ctx, keySeeded)
+		return nil
+	})
+	for _, c := range []redis.Cmder{earlier, seeded} {
+		if err := c.Err(); err != nil && !isNil(err) {
+			return false, unavailable(err)
+		}
 	}
-	return n == 1, nil
+	if earlier.Err() == nil { // the marker was there
+		return true, nil
+	}
+	at, err := seeded.Int64()
+	return err != nil || at > onset.UnixMilli(), nil
 }
 
 // EndPosting clears the marker of StartPosting: the note is delivered and

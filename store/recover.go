@@ -137,6 +137,9 @@ func (s *Store) seed(ctx context.Context) (restored int64, err error) {
 		}
 		restored += n
 	}
+	if err := s.markSchema(ctx); err != nil {
+		return restored, err
+	}
 	return restored, s.MarkSeeded(ctx)
 }
 

@@ -154,17 +154,18 @@ func (s *Store) updateService(ctx context.Context, key string, fn func(*noctuary
 
 // serviceTx runs fn on the stored settings of key (nil when missing) under
 // WATCH and writes the service fn returns (nothing when nil), retrying when
-// the settings change in between. Errors from fn are returned as they are.
+// the settings change in between; then it writes the service's index
+// (writeIndex). Errors from fn are returned as they are.
 func (s *Store) serviceTx(ctx context.Context, key string, fn func(old *noctuary.Service) (*noctuary.Service, error)) (*noctuary.Service, error) {
 	for attempt := range maxTxAttempts {
-		var out *noctuary.Service
+		var out, old *noctuary.Service
 		var fnErr error
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 			h, err := tx.HGetAll(ctx, keyService(key)).Result()
 			if err != nil {
 				return err
 			}
-			var old *noctuary.Service
+			old = nil
 			if len(h) > 0 {
 				o := parseService(key, h)
 				old = &o
@@ -173,7 +174,7 @@ func (s *Store) serviceTx(ctx context.Context, key string, fn func(old *noctuary
 				return nil
 			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				writeService(ctx, p, *out, old)
+				p.HSet(ctx, keyService(out.Key), serviceFields(*out)...)
 				return nil
 			})
 			return err
@@ -185,29 +186,40 @@ func (s *Store) serviceTx(ctx context.Context, key string, fn func(old *noctuary
 			time.Sleep(rand.N(time.Duration(attempt+1) * time.Millisecond))
 		case err != nil:
 			return nil, unavailable(err)
+		case out == nil:
+			return nil, nil
 		default:
-			return out, nil
+			return out, s.writeIndex(ctx, *out, old)
 		}
 	}
 	return nil, noctuary.Errorf(noctuary.EConflict, "the settings of service %q kept changing; try again", key)
 }
 
-// writeService queues the writes of svc, replacing old (nil when new).
-func writeService(ctx context.Context, p redis.Pipeliner, svc noctuary.Service, old *noctuary.Service) {
-	p.HSet(ctx, keyService(svc.Key), serviceFields(svc)...)
-	p.SAdd(ctx, keyServices, svc.Key)
-	if old != nil {
-		for _, id := range old.PagerDutyServiceIDs {
-			if !slices.Contains(svc.PagerDutyServiceIDs, id) {
-				// Only while it still maps here: the ID may have moved to
-				// another service since.
-				unlockScript.Eval(ctx, p, []string{keyPDService(id)}, svc.Key)
+// writeIndex writes what indexes svc, just written over old (nil when
+// new): its entry in the set of services and its PagerDuty service IDs'
+// mappings, dropping those of IDs it no longer has. They live in other hash
+// slots than the settings, so they follow the settings' transaction rather
+// than join it: a failure in between leaves them as they were until the
+// service's next write or Recover, and the settings are never missing
+// what the index points at.
+func (s *Store) writeIndex(ctx context.Context, svc noctuary.Service, old *noctuary.Service) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, keyServices, svc.Key)
+		if old != nil {
+			for _, id := range old.PagerDutyServiceIDs {
+				if !slices.Contains(svc.PagerDutyServiceIDs, id) {
+					// Only while it still maps here: the ID may have moved
+					// to another service since.
+					unlockScript.Eval(ctx, p, []string{keyPDService(id)}, svc.Key)
+				}
 			}
 		}
-	}
-	for _, id := range svc.PagerDutyServiceIDs {
-		p.Set(ctx, keyPDService(id), svc.Key, 0)
-	}
+		for _, id := range svc.PagerDutyServiceIDs {
+			p.Set(ctx, keyPDService(id), svc.Key, 0)
+		}
+		return nil
+	})
+	return unavailable(err)
 }
 
 // normalizeService checks svc's keys and mode, defaulting the mode to

@@ -12,7 +12,7 @@ import (
 // The Slack job queue and message records (owned by package bot).
 const (
 	keySlackJobs      = "noctuary:v1:slack:jobs"
-	keySlackJobsDead  = "noctuary:v1:slack:jobs:dead"
+	keySlackJobsDead  = "{noctuary:v1:slack:jobs}:dead" // the queue's hash slot (schema 2)
 	prefixSlackMsg    = "noctuary:v1:slackmsg:"
 	prefixSlackThread = "noctuary:v1:slackthread:"
 	prefixSlackLock   = "noctuary:v1:lock:slackmsg:"
@@ -108,12 +108,12 @@ func (s *Store) AckSlackJob(ctx context.Context, id string) error {
 // consumer group, only while consumer ARGV[2] still holds it (it is pending
 // with that consumer): so a worker whose lease lapsed, and whose entry
 // another worker took, can neither keep the entry nor dead-letter it a
-// second time. KEYS[1] the stream, KEYS[2] its dead letters; ARGV[1] the
-// group, ARGV[3] the entry ID, ARGV[4] "renew" or "dead", then for "dead"
-// the fields of the dead entry. A renewal restarts the entry's idle time
-// and keeps its delivery count as it is. Returns 1 when done, 0 when the
-// consumer no longer holds the entry. (No Redis Cluster here: the two keys
-// need not share a slot.)
+// second time. KEYS[1] the stream, KEYS[2] (for "dead" only) its dead
+// letters, in the stream's hash slot; ARGV[1] the group, ARGV[3] the entry
+// ID, ARGV[4] "renew" or "dead", then for "dead" the fields of the dead
+// entry. A renewal restarts the entry's idle time and keeps its delivery
+// count as it is. Returns 1 when done, 0 when the consumer no longer holds
+// the entry.
 var ownedEntryScript = redis.NewScript(`
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
 if #p == 0 or p[1][2] ~= ARGV[2] then return 0 end
@@ -135,7 +135,7 @@ func (s *Store) RenewSlackJob(ctx context.Context, consumer, id string) (bool, e
 }
 
 // DeadLetterSlackJob moves a job that failed too often to
-// noctuary:v1:slack:jobs:dead (fields "e", "reason", "stream_id") and removes
+// {noctuary:v1:slack:jobs}:dead (fields "e", "reason", "stream_id") and removes
 // it from the queue, in one step and only while consumer holds it: a job is
 // dead-lettered once, however many workers gave up on it. It returns false
 // (and does nothing) when consumer no longer holds the job.
@@ -144,12 +144,18 @@ func (s *Store) DeadLetterSlackJob(ctx context.Context, consumer, id string, dat
 }
 
 func (s *Store) ownedJob(ctx context.Context, consumer, id, op string, more ...any) (bool, error) {
-	return s.ownedEntry(ctx, keySlackJobs, keySlackJobsDead, slackGroup, consumer, id, op, more...)
+	keys := []string{keySlackJobs}
+	if op == "dead" {
+		keys = append(keys, keySlackJobsDead)
+	}
+	return s.ownedEntry(ctx, keys, slackGroup, consumer, id, op, more...)
 }
 
-func (s *Store) ownedEntry(ctx context.Context, stream, dead, group, consumer, id, op string, more ...any) (bool, error) {
+// ownedEntry runs ownedEntryScript on keys (the stream, and for "dead" its
+// dead letters).
+func (s *Store) ownedEntry(ctx context.Context, keys []string, group, consumer, id, op string, more ...any) (bool, error) {
 	args := append([]any{group, consumer, id, op}, more...)
-	n, err := ownedEntryScript.Run(ctx, s.rdb, []string{stream, dead}, args...).Int()
+	n, err := ownedEntryScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return false, unavailable(err)
 	}

@@ -42,12 +42,17 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives warnings (default slog.Default()).
 	Logger *slog.Logger
+	// RedisMode says what the Redis URL points at: one Redis (the
+	// default), a Redis Cluster or a master watched by Sentinel.
+	RedisMode RedisMode
+	// SentinelMaster names the master the sentinels watch (RedisSentinel).
+	SentinelMaster string
 }
 
 // Store keeps Noctuary's state in Redis: queues, events, settings, audit.
 // It is safe for concurrent use.
 type Store struct {
-	rdb          *redis.Client
+	rdb          redis.UniversalClient
 	mini         *embedded
 	opt          Options
 	integrations map[string]noctuary.Integration
@@ -57,8 +62,9 @@ type Store struct {
 	cache        *windowCache // nil: off
 }
 
-// Open connects to the Redis at redisURL (redis:// or rediss://), or starts
-// an embedded in-memory Redis when redisURL is "", and prepares the consumer
+// Open connects to the Redis at redisURL (redis:// or rediss://; in
+// opt.RedisMode), or starts an embedded in-memory Redis when redisURL is "",
+// checks the key schema version (see schema.go), and prepares the consumer
 // groups and the integrations' non-secret records.
 func Open(ctx context.Context, redisURL string, opt Options) (*Store, error) {
 	s := &Store{opt: withDefaults(opt), integrations: map[string]noctuary.Integration{}}
@@ -71,6 +77,9 @@ func Open(ctx context.Context, redisURL string, opt Options) (*Store, error) {
 		s.integrations[in.ID] = in
 	}
 	if redisURL == "" {
+		if s.opt.RedisMode != "" && s.opt.RedisMode != RedisStandalone {
+			return nil, noctuary.Errorf(noctuary.EInvalid, "Redis %s mode needs a Redis URL: the embedded store is one in-memory Redis", s.opt.RedisMode)
+		}
 		m, err := startEmbedded()
 		if err != nil {
 			return nil, unavailable(err)
@@ -79,38 +88,17 @@ func Open(ctx context.Context, redisURL string, opt Options) (*Store, error) {
 		redisURL = "redis://" + m.addr()
 		s.log.Warn("using the embedded in-memory store: data is not persisted; set NOCTUARY_REDIS_URL for production")
 	}
-	ro, err := redis.ParseURL(redisURL)
+	rdb, err := newClient(s.opt.RedisMode, redisURL, s.opt.SentinelMaster)
 	if err != nil {
 		s.stopEmbedded()
-		return nil, noctuary.Wrap(err, noctuary.EInvalid, "the Redis URL is invalid (expected redis://[user:password@]host:port/db or rediss://...)")
+		return nil, err
 	}
-	failFast(ro)
-	s.rdb = redis.NewClient(ro)
+	s.rdb = rdb
 	if err := s.prepare(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
-}
-
-// failFast makes commands honour context deadlines and give up within about
-// a second when Redis is down, rather than go-redis' several seconds of
-// retries: callers answer 503 and their clients retry. Values set in the URL
-// are kept.
-func failFast(ro *redis.Options) {
-	ro.ContextTimeoutEnabled = true
-	if ro.MaxRetries == 0 {
-		ro.MaxRetries = 2
-	}
-	if ro.DialerRetries == 0 {
-		ro.DialerRetries = 2
-	}
-	if ro.DialerRetryTimeout == 0 {
-		ro.DialerRetryTimeout = 50 * time.Millisecond
-	}
-	if ro.DialTimeout == 0 {
-		ro.DialTimeout = 2 * time.Second
-	}
 }
 
 func withDefaults(opt Options) Options {
@@ -132,10 +120,13 @@ func withDefaults(opt Options) Options {
 	return opt
 }
 
-// prepare checks the connection, creates the consumer groups and records the
-// integrations.
+// prepare checks the connection and the key schema, creates the consumer
+// groups and records the integrations.
 func (s *Store) prepare(ctx context.Context) error {
 	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+	if err := s.checkSchema(ctx); err != nil {
 		return err
 	}
 	if err := s.ensureGroups(ctx); err != nil {

@@ -91,14 +91,19 @@ func (s *Store) decodeMessages(ctx context.Context, msgs []redis.XMessage, count
 	return out, nil
 }
 
-// AckWebhook marks a webhook event as handled and deletes it from the queue.
+// AckWebhook marks a webhook event as handled and deletes it from the queue,
+// then deletes its retry record. The record lives in another hash slot, so
+// it is not in the transaction: one left behind by a failure in between
+// expires by itself.
 func (s *Store) AckWebhook(ctx context.Context, streamID string) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAck(ctx, keyWebhooks, webhookGroup, streamID)
 		p.XDel(ctx, keyWebhooks, streamID)
-		p.Del(ctx, keyWebhookRetry(streamID))
 		return nil
 	})
+	if err == nil {
+		err = s.rdb.Del(ctx, keyWebhookRetry(streamID)).Err()
+	}
 	return unavailable(err)
 }
 
@@ -107,7 +112,7 @@ func (s *Store) AckWebhook(ctx context.Context, streamID string) error {
 // worker reclaims it until minIdle after the last renewal. It returns false
 // when consumer no longer holds the entry.
 func (s *Store) RenewWebhook(ctx context.Context, consumer, streamID string) (bool, error) {
-	return s.ownedEntry(ctx, keyWebhooks, keyWebhooksDead, webhookGroup, consumer, streamID, "renew")
+	return s.ownedEntry(ctx, []string{keyWebhooks}, webhookGroup, consumer, streamID, "renew")
 }
 
 // StreamLengths returns the queue's sizes: "webhooks" (entries not yet

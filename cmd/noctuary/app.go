@@ -64,6 +64,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Services:       cfg.Services,
 		Registry:       m.Registry,
 		Logger:         m.Logger,
+		RedisMode:      store.RedisMode(cfg.RedisMode),
+		SentinelMaster: cfg.RedisSentinelMaster,
 	})
 	if err != nil {
 		return fmt.Errorf("opening the store: %w", err)

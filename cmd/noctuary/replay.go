@@ -39,5 +39,6 @@ func openRedis(ctx context.Context, cfg *config.Config, logger *slog.Logger, com
 	if cfg.RedisURL == "" {
 		return nil, fmt.Errorf("%s needs NOCTUARY_REDIS_URL: the embedded store lives inside the serving process", command)
 	}
-	return store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger})
+	return store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger,
+		RedisMode: store.RedisMode(cfg.RedisMode), SentinelMaster: cfg.RedisSentinelMaster})
 }

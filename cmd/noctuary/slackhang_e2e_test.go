@@ -41,7 +41,7 @@ func TestHangingSlackDeadLettersEachJobOnce(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		dead, _ := rdb.XLen(ctx, "noctuary:v1:slack:jobs:dead").Result()
+		dead, _ := rdb.XLen(ctx, "{noctuary:v1:slack:jobs}:dead").Result()
 		queued, _ := rdb.XLen(ctx, "noctuary:v1:slack:jobs").Result()
 		if dead >= incidents && queued == 0 {
 			break
@@ -52,7 +52,7 @@ func TestHangingSlackDeadLettersEachJobOnce(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // a worker still holding a job would dead-letter it again by now
-	entries, err := rdb.XRange(ctx, "noctuary:v1:slack:jobs:dead", "-", "+").Result()
+	entries, err := rdb.XRange(ctx, "{noctuary:v1:slack:jobs}:dead", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,12 @@ type Config struct {
 
 	// File is the path of the file read, "" if none.
 	File string
+
+	// RedisMode is how RedisURL is read: "" or "standalone" (one Redis),
+	// "cluster" (a Redis Cluster) or "sentinel" (a master watched by Redis
+	// Sentinel, named by RedisSentinelMaster).
+	RedisMode           string
+	RedisSentinelMaster string
 }
 
 // IngestToken is a bearer token accepted by /v1/events.

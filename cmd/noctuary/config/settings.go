@@ -32,6 +32,8 @@ const minClaimIdle = 3 * time.Second
 var settingsTable = []setting{
 	{"addr", check(addr, field(func(c *Config) *string { return &c.Addr }))},
 	{"redis_url", check(redisURL, field(func(c *Config) *string { return &c.RedisURL }))},
+	{"redis_mode", field(func(c *Config) *string { return &c.RedisMode })},
+	{"redis_sentinel_master", field(func(c *Config) *string { return &c.RedisSentinelMaster })},
 	{"public_url", check(httpURL, field(func(c *Config) *string { return &c.PublicURL }))},
 	{"admin_token", secret(func(l *loader) *noctuary.Secret { return &l.cfg.AdminToken })},
 	{"master_key", masterKey},
@@ -77,6 +79,7 @@ func (l *loader) settings(file map[string]text) {
 		}
 	}
 	l.unknownSettings(file)
+	l.redis(file)
 	if l.cfg.LLMTimeout > maxLLMTimeout {
 		l.add("NOCTUARY_LLM_TIMEOUT: %s is longer than %s: the note waits for the LLM, and a triage must finish within its lock; use e.g. 10s",
 			l.cfg.LLMTimeout, maxLLMTimeout)

@@ -1,0 +1,130 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
+)
+
+// plainClient returns a go-redis client of srv, closed when the test ends.
+func plainClient(t *testing.T, srv *storetest.Server) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// A first start records the schema version; a start against a newer or
+// unknown version refuses with a sentence and writes nothing.
+func TestSchemaVersion(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.StartRedis(t)
+	rdb := plainClient(t, srv)
+	s, err := store.Open(ctx, srv.URL, store.Options{Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	if got := rdb.Get(ctx, "noctuary:schema").Val(); got != fmt.Sprint(store.SchemaVersion) {
+		t.Fatalf("noctuary:schema = %q after the first start, want %d", got, store.SchemaVersion)
+	}
+	if s, err = store.Open(ctx, srv.URL, store.Options{Logger: discard()}); err != nil {
+		t.Fatalf("a second start against its own version: %v", err)
+	}
+	_ = s.Close()
+
+	for _, tc := range []struct{ stored, want string }{
+		{fmt.Sprint(store.SchemaVersion + 1), fmt.Sprintf("Redis holds Noctuary's data in key schema version %d, newer than version %d that this Noctuary knows: run the Noctuary release that wrote it, or a newer one",
+			store.SchemaVersion+1, store.SchemaVersion)},
+		{"blue", `Redis' noctuary:schema holds "blue", which is not a key schema version: is this Redis used by something else than Noctuary?`},
+		{"0", `Redis' noctuary:schema holds "0", which is not a key schema version: is this Redis used by something else than Noctuary?`},
+	} {
+		if err := rdb.FlushAll(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		rdb.Set(ctx, "noctuary:schema", tc.stored, 0)
+		s, err := store.Open(ctx, srv.URL, store.Options{Logger: discard()})
+		if err == nil {
+			_ = s.Close()
+			t.Fatalf("schema %q: the start was not refused", tc.stored)
+		}
+		if noctuary.ErrorCode(err) != noctuary.EConflict || noctuary.ErrorMessage(err) != tc.want {
+			t.Errorf("schema %q: refused with %s %q,\nwant %q", tc.stored, noctuary.ErrorCode(err), noctuary.ErrorMessage(err), tc.want)
+		}
+		if keys := rdb.Keys(ctx, "*").Val(); len(keys) != 1 {
+			t.Errorf("schema %q: a refused start wrote %v", tc.stored, keys)
+		}
+	}
+}
+
+// Redis of schema 1 (no version) is migrated once, however many replicas
+// start at once: its dead Slack jobs move to the queue's hash slot, every
+// field kept, and replay from there.
+func TestSchemaMigrationFrom1(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.StartRedis(t)
+	rdb := plainClient(t, srv)
+	const jobs = 250 // more than one page
+	for i := range jobs {
+		rdb.XAdd(ctx, &redis.XAddArgs{Stream: "noctuary:v1:slack:jobs:dead",
+			Values: []any{"e", fmt.Sprintf(`{"n":%d}`, i), "reason", "channel_not_found", "stream_id", fmt.Sprintf("1-%d", i)}})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			s, err := store.Open(ctx, srv.URL, store.Options{Logger: discard()})
+			if err == nil {
+				_ = s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", i, err)
+		}
+	}
+	if n := rdb.Exists(ctx, "noctuary:v1:slack:jobs:dead").Val(); n != 0 {
+		t.Error("the schema 1 stream is still there")
+	}
+	moved := rdb.XRange(ctx, "{noctuary:v1:slack:jobs}:dead", "-", "+").Val()
+	if len(moved) != jobs {
+		t.Fatalf("%d dead jobs after the migration, want %d", len(moved), jobs)
+	}
+	if m := moved[jobs-1].Values; m["e"] != `{"n":249}` || m["reason"] != "channel_not_found" || m["stream_id"] != "1-249" {
+		t.Errorf("the last dead job moved as %v", m)
+	}
+	if got := rdb.Get(ctx, "noctuary:schema").Val(); got != fmt.Sprint(store.SchemaVersion) {
+		t.Errorf("noctuary:schema = %q after the migration", got)
+	}
+	s := must[*store.Store](t)(store.Open(ctx, srv.URL, store.Options{Logger: discard()}))
+	defer s.Close()
+	if n, err := s.ReplayDeadSlackJobs(ctx); n != jobs || err != nil {
+		t.Errorf("replayed %d migrated jobs (%v), want %d", n, err, jobs)
+	}
+	if n := rdb.XLen(ctx, "noctuary:v1:slack:jobs").Val(); n != jobs {
+		t.Errorf("the queue holds %d jobs after the replay, want %d", n, jobs)
+	}
+}
+
+// Redis that lost its data gets the schema version back with the rest.
+func TestSchemaVersionRecovered(t *testing.T) {
+	ctx := context.Background()
+	w := openWiped(t, store.Options{})
+	w.flushAll(t)
+	if err := w.s.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.rdb.Get(ctx, "noctuary:schema").Val(); got != fmt.Sprint(store.SchemaVersion) {
+		t.Errorf("noctuary:schema = %q after Recover, want %d", got, store.SchemaVersion)
+	}
+}
