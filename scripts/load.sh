@@ -30,9 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitfor() { # waitfor WHAT COMMAND...: up to 20 s
-	for _ in $(seq 200); do "${@:2}" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	echo "$1 did not come up"; exit 1
+waitfor() { # waitfor WHAT LOG COMMAND...: up to 20 s, or the end of LOG and exit
+	for _ in $(seq 200); do "${@:3}" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "$1 did not come up; the end of its log:"; tail -5 "$2"; exit 1
 }
 
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(redis-server --version | cut -d' ' -f1-3)"
@@ -45,30 +45,31 @@ nodes=()
 if [ "$REDIS_MODE" = cluster ]; then
 	for _ in 1 2 3; do
 		p=$(freeport); nodes+=("127.0.0.1:$p")
-		redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no --cluster-enabled yes \
+		# The cluster bus defaults to port+10000, past 65535 for a high free port.
+		redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no --cluster-enabled yes --cluster-port "$(freeport)" \
 			--cluster-config-file "$tmp/nodes-$p.conf" --dir "$tmp" >"$tmp/redis-$p.log" 2>&1 &
 		pids+=($!)
-		waitfor "redis-server :$p" redis-cli -p "$p" ping
+		waitfor "redis-server :$p" "$tmp/redis-$p.log" redis-cli -p "$p" ping
 	done
 	redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$tmp/cluster.log"
-	waitfor "the cluster" sh -c "redis-cli -p ${nodes[0]#*:} cluster info | grep -q cluster_state:ok"
+	waitfor "the cluster" "$tmp/cluster.log" sh -c "redis-cli -p ${nodes[0]#*:} cluster info | grep -q cluster_state:ok"
 	redis_url="redis://${nodes[0]}?addr=${nodes[1]}&addr=${nodes[2]}"
-	bench_flags=(--cluster -p "${nodes[0]#*:}")
+	bench_flags=(--cluster -p "${nodes[0]#*:}"); bench_key='bench:{tag}' # {tag}: a slot of each master
 else
 	p=$(freeport); nodes+=("127.0.0.1:$p")
 	redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >"$tmp/redis-$p.log" 2>&1 &
 	pids+=($!)
-	waitfor "redis-server :$p" redis-cli -p "$p" ping
+	waitfor "redis-server :$p" "$tmp/redis-$p.log" redis-cli -p "$p" ping
 	redis_url="redis://${nodes[0]}"
-	bench_flags=(-p "$p")
+	bench_flags=(-p "$p"); bench_key=bench
 fi
 echo "== redis: $REDIS_MODE, ${nodes[*]}"
 
 if [ "${BASELINE:-1}" != 0 ]; then
 	value=$(head -c 300 /dev/zero | tr '\0' 'x')
 	for P in 1 16; do
-		printf 'redis-benchmark -c 50 -P %s -n 200000 XADD bench * e <300 bytes>: ' "$P"
-		redis-benchmark "${bench_flags[@]}" -c 50 -P "$P" -n 200000 -q XADD bench '*' e "$value" | tr '\r' '\n' | grep -v '^$' | tail -1
+		printf 'redis-benchmark %s -c 50 -P %s -n 200000 XADD %s * e <300 bytes>: ' "${bench_flags[*]}" "$P" "$bench_key"
+		redis-benchmark "${bench_flags[@]}" -c 50 -P "$P" -n 200000 -q XADD "$bench_key" '*' e "$value" | tr '\r' '\n' | grep -v '^$' | tail -1 | sed 's/.*: \([0-9.]* requests per second\)/\1/'
 	done
 	for n in "${nodes[@]}"; do redis-cli -p "${n#*:}" flushall >/dev/null; done
 	echo "($(uptime | sed 's/.*load/load/'))"
@@ -94,7 +95,7 @@ for i in $(seq "$REPLICAS"); do
 		NOCTUARY_PAGERDUTY_RATE_LIMIT=100000 NOCTUARY_INGEST_RATE_LIMIT=0 NOCTUARY_REDIS_MODE="$REDIS_MODE" \
 		"$tmp/noctuary" serve >"$tmp/noctuary-$i.log" 2>&1 &
 	pids+=($!); noctuary_pids+=($!)
-	waitfor "noctuary :$port (log: $(tail -3 "$tmp/noctuary-$i.log" 2>/dev/null))" curl -sf "http://127.0.0.1:$port/readyz"
+	waitfor "noctuary :$port" "$tmp/noctuary-$i.log" curl -sf "http://127.0.0.1:$port/readyz"
 done
 target=$(IFS=,; echo "${targets[*]}")
 redis_addrs=$(IFS=,; echo "${nodes[*]}")
