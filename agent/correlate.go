@@ -1,8 +1,10 @@
 package agent
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -83,44 +85,114 @@ func Correlate(inc noctuary.Incident, onset time.Time, events []noctuary.Context
 	for i := range in {
 		sc.score(i)
 	}
-	sort.SliceStable(in, func(i, j int) bool { return ranksBefore(in[i], in[j]) })
-	c.Signals = in
+	// Sort positions, not signals: a signal is large, and a stable sort
+	// moves its elements O(n log n) times.
+	order := make([]int32, len(in))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return ranksBefore(&in[a], &in[b]) })
+	c.Signals = make([]noctuary.Signal, len(in))
+	for k, i := range order {
+		c.Signals[k] = in[i]
+	}
 	return c
 }
 
-// scoring is what the ranking rules of one correlation read.
+// scoring is what the ranking rules of one correlation read. What several
+// rules read of a signal is computed once, so that a correlation's cost
+// grows with its events as n log n, not n² (docs/performance.md).
 type scoring struct {
-	title    string
-	svc      noctuary.Service
-	onset    time.Time
-	opt      CorrelateOptions
-	all      []noctuary.Signal
-	symptoms map[string]bool
-	evidence [][]int // per domain: failure signals (-1: the title) showing its symptoms
+	title string
+	// titleKind is the title normalised as a kind; titleText its text
+	// without the service's name (see withoutNames).
+	titleKind string
+	titleText text
+	svc       noctuary.Service
+	onset     time.Time
+	opt       CorrelateOptions
+	all       []noctuary.Signal
+	symptoms  map[string]bool
+	evidence  [][]int // per domain: failure signals (-1: the title) showing its symptoms
 	// why[i] says why change i is innocuous; realChange[i] marks the
 	// changes before onset that are not.
 	why        []string
 	realChange []bool
-	// facts[i] is what undone compares of signal i, computed once: undone
-	// compares every pair of changes.
+	// facts[i] is what undone compares of signal i; undo finds the pairs
+	// it compares.
 	facts []changeFacts
+	undo  undoIndex
+	// kinds[i] is signal i's normalised kind; summaries[i], texts[i] and
+	// domainTexts[i] the text of its summary, its eventText and its
+	// domainWords, "" until a rule reads them.
+	kinds, summaries, texts, domainTexts []string
+	// failureTimes are when the failure signals occurred, in order.
+	failureTimes []time.Time
+	// explainedFrom is the earliest signal that explains a failure after
+	// it (see roleOf); explained is false when none does.
+	explainedFrom time.Time
+	explained     bool
 }
 
 func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all []noctuary.Signal) *scoring {
-	sc := &scoring{title: inc.Title, svc: opt.Service, onset: c.Onset, opt: opt, all: all,
-		symptoms: symptomTokens(inc, all), evidence: evidencedDomains(inc.Title, opt.Service, all),
-		why: make([]string, len(all)), realChange: make([]bool, len(all)),
-		facts: make([]changeFacts, len(all))}
+	n := len(all)
+	sc := &scoring{title: inc.Title, titleKind: NormalizeKind(inc.Title), titleText: withoutNames(textOf(inc.Title), opt.Service.Key),
+		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
+		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
+		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n)}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
+		sc.kinds[i] = NormalizeKind(s.Event.Kind)
+		if s.Class == noctuary.ClassFailure {
+			sc.failureTimes = append(sc.failureTimes, s.Event.OccurredAt)
+		}
 	}
+	slices.SortFunc(sc.failureTimes, time.Time.Compare)
+	sc.symptoms, sc.evidence, sc.undo = symptomTokens(inc, all), evidencedDomains(sc), newUndoIndex(sc)
 	for i, s := range all {
 		if s.Class == noctuary.ClassChange && !s.Event.OccurredAt.After(c.Onset) {
 			sc.why[i] = innocuous(i, sc)
 			sc.realChange[i] = sc.why[i] == ""
 		}
 	}
+	for j, o := range all {
+		if sc.explains(j) && (!sc.explained || o.Event.OccurredAt.Before(sc.explainedFrom)) {
+			sc.explainedFrom, sc.explained = o.Event.OccurredAt, true
+		}
+	}
 	return sc
+}
+
+// summary is the text of signal i's summary.
+func (sc *scoring) summary(i int) text {
+	if sc.summaries[i] == "" {
+		sc.summaries[i] = string(textOf(sc.all[i].Event.Summary))
+	}
+	return text(sc.summaries[i])
+}
+
+// words is signal i's eventText.
+func (sc *scoring) words(i int) text {
+	if sc.texts[i] == "" {
+		sc.texts[i] = string(eventText(sc.all[i].Event))
+	}
+	return text(sc.texts[i])
+}
+
+// domainWords is signal i's eventText without the names of its service
+// and of the paging one: "api-ratelimit:1.44.0 synced" names a service, not
+// a rate limit change, and "ratelimiter failing" in the title of the
+// api-ratelimit service is no rate limit symptom.
+func (sc *scoring) domainWords(i int) text {
+	if sc.domainTexts[i] == "" {
+		sc.domainTexts[i] = string(withoutNames(sc.words(i), sc.all[i].Event.Service, sc.svc.Key))
+	}
+	return text(sc.domainTexts[i])
+}
+
+// failuresAfter counts the failure signals that occurred after t.
+func (sc *scoring) failuresAfter(t time.Time) int {
+	return len(sc.failureTimes) - sort.Search(len(sc.failureTimes), func(k int) bool { return sc.failureTimes[k].After(t) })
 }
 
 func (sc *scoring) score(i int) {
@@ -173,7 +245,7 @@ func (sc *scoring) failure(i int, add func(string, float64)) bool {
 // words it shares, and the failures' domain.
 func (sc *scoring) corroborate(i int, add func(string, float64)) {
 	s := sc.all[i]
-	if n := failuresAfter(s.Event.OccurredAt, sc.all); n > 0 {
+	if n := sc.failuresAfter(s.Event.OccurredAt); n > 0 {
 		add(fmt.Sprintf("followed by %d failure signal(s)", n), math.Min(maxFailureBoost, boostPerFailure*float64(n)))
 	}
 	if s.Class == noctuary.ClassChange {
@@ -206,18 +278,17 @@ func failuresAfter(t time.Time, all []noctuary.Signal) int {
 	return n
 }
 
-func ranksBefore(a, b noctuary.Signal) bool {
+// ranksBefore compares signals by rank: -1 when a ranks before b (higher
+// score, then earlier, then by the event's fields), 1 when after, 0 when
+// neither.
+func ranksBefore(a, b *noctuary.Signal) int {
 	if a.Score != b.Score {
-		return a.Score > b.Score
+		return -cmp.Compare(a.Score, b.Score)
 	}
-	ea, eb := a.Event, b.Event
+	ea, eb := &a.Event, &b.Event
 	if !ea.OccurredAt.Equal(eb.OccurredAt) {
-		return ea.OccurredAt.Before(eb.OccurredAt)
+		return ea.OccurredAt.Compare(eb.OccurredAt)
 	}
-	for _, p := range [][2]string{{ea.Service, eb.Service}, {ea.Kind, eb.Kind}, {ea.Source, eb.Source}, {ea.ID, eb.ID}, {ea.Summary, eb.Summary}} {
-		if p[0] != p[1] {
-			return p[0] < p[1]
-		}
-	}
-	return false
+	return cmp.Or(strings.Compare(ea.Service, eb.Service), strings.Compare(ea.Kind, eb.Kind),
+		strings.Compare(ea.Source, eb.Source), strings.Compare(ea.ID, eb.ID), strings.Compare(ea.Summary, eb.Summary))
 }

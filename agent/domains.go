@@ -77,35 +77,23 @@ var domains = []domain{
 
 // evidencedDomains returns, for each domain, whether the incident's title
 // shows its symptoms and which failure signals do (by index). Service names
-// are no evidence (see domainText).
-func evidencedDomains(title string, svc noctuary.Service, all []noctuary.Signal) [][]int {
-	t := withoutNames(textOf(title), svc.Key)
-	texts := make([]text, len(all))
-	for i, s := range all {
-		if s.Class == noctuary.ClassFailure {
-			texts[i] = domainText(s.Event, svc)
-		}
-	}
+// are no evidence (see scoring.domainWords).
+func evidencedDomains(sc *scoring) [][]int {
 	out := make([][]int, len(domains))
-	for d, dom := range domains {
-		if t.match(dom.symptoms) != "" {
-			out[d] = append(out[d], -1)
-		}
-		for i, ft := range texts {
-			if ft != "" && ft.match(dom.symptoms) != "" {
+	add := func(i int, set uint64) {
+		for d := range domains {
+			if set&(1<<d) != 0 {
 				out[d] = append(out[d], i)
 			}
 		}
 	}
+	add(-1, sc.titleText.groups(domainSymptoms))
+	for i, s := range sc.all {
+		if s.Class == noctuary.ClassFailure {
+			add(i, sc.domainWords(i).groups(domainSymptoms))
+		}
+	}
 	return out
-}
-
-// domainText is e's text (eventText) without the names of its service and
-// of the paging one: "api-ratelimit:1.44.0 synced" names a service, not a
-// rate limit change, and "ratelimiter failing" in the title of the
-// api-ratelimit service is no rate limit symptom.
-func domainText(e noctuary.ContextEvent, svc noctuary.Service) text {
-	return withoutNames(eventText(e), e.Service, svc.Key)
 }
 
 // withoutNames removes each name (a service key) from t, spaced or glued
@@ -153,20 +141,20 @@ const minNameWord = 6
 // candidate i's kind, summary or attributes hold: its name and the symptom
 // term, or "", "".
 func domainMatch(i int, sc *scoring) (string, string) {
-	t := domainText(sc.all[i].Event, sc.svc)
+	causes := sc.domainWords(i).groups(domainCauses)
 	for d, dom := range domains {
-		if t.match(dom.causes) == "" {
+		if causes&(1<<d) == 0 {
 			continue
 		}
 		for _, j := range sc.evidence[d] {
 			if j == i {
 				continue
 			}
-			src := withoutNames(textOf(sc.title), sc.svc.Key)
+			src := sc.titleText
 			if j >= 0 {
-				src = domainText(sc.all[j].Event, sc.svc)
+				src = sc.domainWords(j)
 			}
-			return dom.name, src.match(dom.symptoms)
+			return dom.name, src.first(domainSymptomIndex[d])
 		}
 	}
 	return "", ""

@@ -49,16 +49,16 @@ var (
 		"exception", "saturat", "throttl", "sloburn", "slobreach", "sloviolation", "errorbudget", "apdex", "availability", "healthcheck", "probe", "panic", "http"}
 )
 
-// infrastructure reports whether the failure e is an infrastructure
-// failure: by its kind, or by its words when its kind is not a symptom.
-func infrastructure(e noctuary.ContextEvent) bool {
-	k := NormalizeKind(e.Kind)
+// infrastructure reports whether a failure is an infrastructure failure:
+// by its normalised kind k, or by its words (eventText) when its kind is
+// not a symptom.
+func infrastructure(k string, words text) bool {
 	for _, w := range infraKinds {
 		if strings.Contains(k, w) {
 			return true
 		}
 	}
-	return !symptomKind(k) && eventText(e).match(infraTerms) != ""
+	return !symptomKind(k) && words.first(infraIndex) != ""
 }
 
 func symptomKind(k string) bool {
@@ -71,40 +71,42 @@ func symptomKind(k string) bool {
 }
 
 // roleOf says what the failure sc.all[i] at or before onset is; failures
-// after onset are effects. realChange[j] marks the changes that count.
+// after onset are effects. A failure is the first when no signal before it
+// explains it (see explains).
 func roleOf(i int, sc *scoring) failureRole {
-	s := sc.all[i]
-	e := s.Event
+	e := sc.all[i].Event
 	switch {
 	case e.OccurredAt.After(sc.onset):
 		return roleEffect
-	case infrastructure(e):
+	case infrastructure(sc.kinds[i], sc.words(i)):
 		return roleInfrastructure
-	case sc.ownSymptom(e):
+	case sc.ownSymptom(i):
 		return roleEffect
-	}
-	for j, o := range sc.all {
-		if j == i || !o.Event.OccurredAt.Before(e.OccurredAt) {
-			continue
-		}
-		if sc.realChange[j] || strings.HasPrefix(sc.why[j], saysOnly) || (o.Class == noctuary.ClassFailure && !sc.ownSymptom(o.Event)) {
-			return roleEffect
-		}
+	case sc.explained && sc.explainedFrom.Before(e.OccurredAt):
+		return roleEffect
 	}
 	return roleFirstFailure
 }
 
-// ownSymptom reports whether failure e is a symptom of the paging service:
+// ownSymptom reports whether failure i is a symptom of the paging service:
 // its kind says how a service misbehaves, or it is the incident's own alert
 // (the title names its kind: "PdfRenderQueueStuck").
-func (sc *scoring) ownSymptom(e noctuary.ContextEvent) bool {
-	if !ownEvent(e, sc.svc) {
+func (sc *scoring) ownSymptom(i int) bool {
+	if !ownEvent(sc.all[i].Event, sc.svc) {
 		return false
 	}
-	k := NormalizeKind(e.Kind)
-	return symptomKind(k) || (len(k) >= minAlertName && strings.Contains(NormalizeKind(sc.title), k))
+	k := sc.kinds[i]
+	return symptomKind(k) || (len(k) >= minAlertName && strings.Contains(sc.titleKind, k))
 }
 
 // minAlertName is the shortest kind that the title must hold for the
 // failure to be the incident's own alert: shorter ones ("oom") are words.
 const minAlertName = 8
+
+// explains reports whether signal j may have caused the failures after it:
+// a change that counts or that only says it is innocuous, or a failure
+// other than a symptom of the paging service itself.
+func (sc *scoring) explains(j int) bool {
+	return sc.realChange[j] || strings.HasPrefix(sc.why[j], saysOnly) ||
+		(sc.all[j].Class == noctuary.ClassFailure && !sc.ownSymptom(j))
+}

@@ -150,7 +150,7 @@ func TestInfrastructureVocabulary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		e := event("e", "db", tt.kind, "kubernetes", "02:00:00", tt.summary, nil)
-		if got := infrastructure(e); got != tt.want {
+		if got := infrastructure(NormalizeKind(e.Kind), eventText(e)); got != tt.want {
 			t.Errorf("infrastructure(%s %q) = %v, want %v", tt.kind, tt.summary, got, tt.want)
 		}
 	}

@@ -39,7 +39,7 @@ var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_
 func noOpRun(i int, sc *scoring) string {
 	e := sc.all[i].Event
 	t := textOf(e.Summary, attr(e, "result", "status", "outcome", "message"))
-	if m := t.match(noOpTerms); m != "" && !strings.Contains(string(t), " "+m+" to ") && !strings.Contains(string(t), " "+m+" in ") {
+	if m := t.first(noOpIndex); m != "" && !strings.Contains(string(t), " "+m+" to ") && !strings.Contains(string(t), " "+m+" in ") {
 		return "it reported no changes"
 	}
 	counted := false
@@ -105,9 +105,9 @@ func scopeOnly(i int, sc *scoring) string {
 			return ""
 		}
 	}
-	t := textOf(e.Summary)
-	for _, s := range scopes {
-		if t.match(scopeTerms(s.terms)) != "" || slices.Contains(s.terms, strings.ToLower(attr(e, scopeKeys...))) {
+	t, said := sc.summary(i), strings.ToLower(attr(e, scopeKeys...))
+	for k, s := range scopes {
+		if t.first(scopeIndex[k]) != "" || slices.Contains(s.terms, said) {
 			return saysOnly + s.name
 		}
 	}
@@ -200,13 +200,13 @@ var (
 // aborted: a change whose kind, status or summary says it was aborted.
 func aborted(i int, sc *scoring) string {
 	e := sc.all[i].Event
-	k := NormalizeKind(e.Kind)
+	k := sc.kinds[i]
 	status := strings.ToLower(attr(e, "status", "phase", "result", "outcome", "state"))
 	if strings.Contains(k, "abort") || strings.Contains(k, "cancel") || slices.Contains(abortWords, status) ||
-		status == "abort" || strings.EqualFold(attr(e, "aborted"), "true") || textOf(e.Summary).match(abortTerms) != "" {
+		status == "abort" || strings.EqualFold(attr(e, "aborted"), "true") || sc.summary(i).first(abortIndex) != "" {
 		return "it was aborted"
 	}
-	if t := eventText(e); t.match([]string{"canary "}) != "" &&
+	if t := sc.words(i); t.match([]string{"canary "}) != "" &&
 		t.match([]string{"failed ", "rolling back", "rolled back", "rollback ", "promotion failed"}) != "" {
 		return "the canary failed and was rolled back"
 	}
@@ -224,9 +224,9 @@ func otherEnvironment(i int, sc *scoring) string {
 	e := sc.all[i].Event
 	env := strings.ToLower(attr(e, "environment", "env", "stage", "tier"))
 	if env == "" {
-		t := textOf(e.Summary)
-		for _, n := range nonProduction {
-			if t.match([]string{"in " + n + " ", "to " + n + " ", n + " environment", n + " only "}) != "" {
+		t := sc.summary(i)
+		for k, n := range nonProduction {
+			if t.first(nonProductionIndex[k]) != "" {
 				env = n
 				break
 			}
@@ -247,10 +247,10 @@ var autoscalerTerms = []string{"autoscal", "hpa ", "horizontalpodautoscaler", "k
 // autoscaled: a scaling an autoscaler did on its own.
 func autoscaled(i int, sc *scoring) string {
 	e := sc.all[i].Event
-	if !strings.Contains(NormalizeKind(e.Kind), "scal") && textOf(e.Summary).match([]string{"scal"}) == "" {
+	if !strings.Contains(sc.kinds[i], "scal") && sc.summary(i).match([]string{"scal"}) == "" {
 		return ""
 	}
-	if textOf(e.Source, e.Kind, e.Summary).match(autoscalerTerms) == "" {
+	if textOf(e.Source, e.Kind, e.Summary).first(autoscalerIndex) == "" {
 		return ""
 	}
 	return "it is an autoscaler's routine scaling, which follows load"
@@ -267,14 +267,13 @@ func offPath(i int, sc *scoring) string {
 }
 
 // undone: a change undone before onset, or the change that undid one: the
-// service is back where it was before either.
+// service is back where it was before either. The first change of the
+// window (in sc.all's order) that undid i or that i undid decides; only
+// those that could (sc.undo.candidates) are compared.
 func undone(i int, sc *scoring) string {
 	e := sc.all[i].Event
-	for j, o := range sc.all {
-		u := o.Event
-		if o.Class != noctuary.ClassChange || u.Service != e.Service || u.OccurredAt.After(sc.onset) {
-			continue
-		}
+	for _, j := range sc.undo.candidates(i, sc) {
+		u := sc.all[j].Event
 		switch {
 		case u.OccurredAt.After(e.OccurredAt) && reverts(i, j, sc):
 			return fmt.Sprintf("it was undone at %s UTC, before onset", clock(u.OccurredAt))
@@ -337,13 +336,13 @@ func factsOf(e noctuary.ContextEvent) changeFacts {
 // says it reverted it, or a deploy goes back to what e replaced, or a
 // rollback follows e as the service's latest deploy.
 func reverts(ei, ui int, sc *scoring) bool {
-	e, u, fe, fu := sc.all[ei].Event, sc.all[ui].Event, &sc.facts[ei], &sc.facts[ui]
+	e, fe, fu := sc.all[ei].Event, &sc.facts[ei], &sc.facts[ui]
 	if s := fe.subject; s != "" {
 		if !strings.EqualFold(s, fu.subject) {
 			return false
 		}
 		before, after, again := attr(e, oldKeys...), fe.state, fu.state
-		return eventText(u).match(revertTerms) != "" || (before != "" && strings.EqualFold(again, before)) ||
+		return sc.words(ui).first(revertIndex) != "" || (before != "" && strings.EqualFold(again, before)) ||
 			(before == "" && isBool(after) && isBool(again) && !strings.EqualFold(after, again))
 	}
 	for k, p := range fe.previous {
@@ -358,14 +357,8 @@ func reverts(ei, ui int, sc *scoring) bool {
 // before sc.all[ui].
 func latestDeploy(ei, ui int, sc *scoring) bool {
 	e, u := sc.all[ei].Event, sc.all[ui].Event
-	for j, s := range sc.all {
-		o := s.Event
-		if s.Class == noctuary.ClassChange && o.Service == e.Service && sc.facts[j].group == groupDeploy &&
-			o.OccurredAt.After(e.OccurredAt) && o.OccurredAt.Before(u.OccurredAt) {
-			return false
-		}
-	}
-	return true
+	next, ok := sc.undo.deployAfter(e.Service, e.OccurredAt, sc)
+	return !ok || !next.Before(u.OccurredAt)
 }
 
 func isBool(v string) bool {

@@ -1,0 +1,40 @@
+package agent
+
+// The term lists that the ranking rules match against every signal's text,
+// indexed once for text.first and text.groups. The lists themselves stay
+// where their rules are.
+var (
+	noOpIndex       = newTerms(noOpTerms...)
+	abortIndex      = newTerms(abortTerms...)
+	autoscalerIndex = newTerms(autoscalerTerms...)
+	revertIndex     = newTerms(revertTerms...)
+	infraIndex      = newTerms(infraTerms...)
+	// scopeIndex[k] says that a change touched only scopes[k].
+	scopeIndex = func() []*terms {
+		out := make([]*terms, len(scopes))
+		for k, s := range scopes {
+			out[k] = newTerms(scopeTerms(s.terms)...)
+		}
+		return out
+	}()
+	// nonProductionIndex[k] says "in staging" for nonProduction[k].
+	nonProductionIndex = func() []*terms {
+		out := make([]*terms, len(nonProduction))
+		for k, n := range nonProduction {
+			out[k] = newTerms("in "+n+" ", "to "+n+" ", n+" environment", n+" only ")
+		}
+		return out
+	}()
+	// domainSymptoms and domainCauses hold every domain's symptom and
+	// cause terms, a group per domain, to find a text's domains in one
+	// pass; domainSymptomIndex[d] is domains[d]'s symptoms.
+	domainSymptoms, domainCauses, domainSymptomIndex = func() (*terms, *terms, []*terms) {
+		var symptoms, causes [][]string
+		var each []*terms
+		for _, d := range domains {
+			symptoms, causes = append(symptoms, d.symptoms), append(causes, d.causes)
+			each = append(each, newTerms(d.symptoms...))
+		}
+		return newTermGroups(symptoms...), newTermGroups(causes...), each
+	}()
+)
