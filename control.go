@@ -1,6 +1,9 @@
 package noctuary
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The types of this file are shared by the front ends (Slack, the admin API,
 // the dashboard) and the operations they call (packages admin and
@@ -88,4 +91,36 @@ type KeyRecord struct {
 	Previous []byte
 	// Pending is true until Current has worked once.
 	Pending bool
+}
+
+// ParseMode reads a mode as an admin types it: "read-only" (or "readonly")
+// or "action", in any case. Every front end parses modes with it.
+func ParseMode(s string) (Mode, error) {
+	m := Mode(strings.ToLower(strings.TrimSpace(s)))
+	if m == "readonly" {
+		m = ModeReadOnly
+	}
+	if !m.Valid() {
+		return "", Errorf(EInvalid, "%q is not a mode: use read-only or action", clip(s, 60))
+	}
+	return m, nil
+}
+
+// AuditQuery selects audit entries: each field that is set must match.
+// Since and Until bound the time the entry was written (inclusive).
+type AuditQuery struct {
+	Service  string
+	Incident string
+	Actor    string
+	Since    time.Time
+	Until    time.Time
+	// Limit is the most entries wanted; 0 means all.
+	Limit int
+}
+
+// Match reports whether e is selected by q's service, incident and actor.
+func (q AuditQuery) Match(e AuditEntry) bool {
+	return (q.Service == "" || e.Service == q.Service) &&
+		(q.Incident == "" || e.Incident == q.Incident) &&
+		(q.Actor == "" || e.Actor == q.Actor)
 }

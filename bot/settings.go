@@ -68,12 +68,9 @@ func (b *Bot) mode(ctx context.Context, r request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	mode := noctuary.Mode(strings.ToLower(r.args[1]))
-	if mode == "readonly" {
-		mode = noctuary.ModeReadOnly
-	}
-	if !mode.Valid() {
-		return "", noctuary.Errorf(noctuary.EInvalid, "%q is not a mode: use read-only or action", clip(r.args[1]))
+	mode, err := noctuary.ParseMode(r.args[1])
+	if err != nil {
+		return "", err
 	}
 	s, err := b.opt.Admin.SetMode(ctx, actor(r.userID), svc, mode)
 	if err != nil {

@@ -22,9 +22,9 @@ type serviceView struct {
 // getService answers GET /api/v1/services/:key.
 func (s *Server) getService(c *gin.Context) {
 	ctx := c.Request.Context()
-	key := c.Param("key")
-	if !noctuary.ValidServiceKey(key) {
-		s.fail(c, noctuary.Errorf(noctuary.EInvalid, "%q is not a service key: use letters, digits, '.', '_' and '-'.", key))
+	key, err := serviceParam(c)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	svc, err := s.store.Service(ctx, key)
@@ -37,7 +37,7 @@ func (s *Server) getService(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, serviceView{Service: svc, Precision: p})
+	c.JSON(http.StatusOK, serviceView{Service: withoutActions(svc), Precision: p})
 }
 
 // feedbackCollector exposes, at each scrape, every service's feedback over

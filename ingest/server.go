@@ -31,6 +31,9 @@ type Store interface {
 	DeadWebhooks(ctx context.Context, limit int) ([]noctuary.DeadWebhook, error)
 	Service(ctx context.Context, key string) (noctuary.Service, error)
 	Services(ctx context.Context) ([]noctuary.Service, error)
+	GlobalPaused(ctx context.Context) (bool, error)
+	AuditSearch(ctx context.Context, q noctuary.AuditQuery) ([]noctuary.AuditEntry, error)
+	AuditScan(ctx context.Context, q noctuary.AuditQuery, fn func(noctuary.AuditEntry) error) error
 	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	StreamLengths(ctx context.Context) (map[string]int64, error)
 }
@@ -48,6 +51,8 @@ type Options struct {
 	IngestTokens []Token
 	// AdminToken guards /api/v1; empty turns the admin API off.
 	AdminToken noctuary.Secret
+	// Admin makes the admin API's changes; nil leaves it read-only.
+	Admin Admin
 	// Registry receives the server's metrics and is served on /metrics; nil
 	// means a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
@@ -70,6 +75,7 @@ type Server struct {
 	admin    *gin.RouterGroup
 	tokens   tokenSet
 	adminKey *tokenSet
+	adm      Admin
 	services *serviceCache
 	metrics  *metrics
 	limit    RateLimit
@@ -98,6 +104,7 @@ func New(opt Options) *Server {
 	}
 	s := &Server{
 		store:    opt.Store,
+		adm:      opt.Admin,
 		tokens:   newTokenSet(opt.IngestTokens),
 		services: newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
 		metrics:  newMetrics(opt.Registry, opt.Store, opt.Logger),
@@ -140,6 +147,7 @@ func (s *Server) newEngine(srcs []Source, metricsHandler http.Handler) *gin.Engi
 	s.admin.GET("/incidents/:id", s.getIncident)
 	s.admin.GET("/webhooks/dead", s.getDeadWebhooks)
 	s.admin.GET("/services/:key", s.getService)
+	s.apiRoutes()
 	return e
 }
 

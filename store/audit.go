@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 
 	"github.com/noctuary/noctuary"
 )
@@ -48,30 +49,64 @@ func (s *Store) AuditEntries(ctx context.Context, service string, limit int) ([]
 	if limit <= 0 {
 		limit = DefaultAuditLimit
 	}
+	return s.AuditSearch(ctx, noctuary.AuditQuery{Service: service, Limit: limit})
+}
+
+// AuditSearch returns the entries q selects, newest first, reading at most
+// MaxAuditScan entries of q's time range.
+func (s *Store) AuditSearch(ctx context.Context, q noctuary.AuditQuery) ([]noctuary.AuditEntry, error) {
 	var out []noctuary.AuditEntry
-	end := "+"
-	for scanned := 0; scanned < MaxAuditScan && len(out) < limit; {
-		page, err := s.rdb.XRevRangeN(ctx, keyAudit, end, "-", auditPage).Result()
+	err := s.auditScan(ctx, q, MaxAuditScan, func(e noctuary.AuditEntry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// AuditScan calls fn with each entry q selects, newest first, reading the
+// whole of q's time range (an export): it stops at q.Limit entries, or at
+// fn's first error, which it returns.
+func (s *Store) AuditScan(ctx context.Context, q noctuary.AuditQuery, fn func(noctuary.AuditEntry) error) error {
+	return s.auditScan(ctx, q, 0, fn)
+}
+
+// auditScan reads the audit stream backwards from q.Until to q.Since (the
+// entries' IDs are the times they were written), at most maxScan entries
+// (0: no bound).
+func (s *Store) auditScan(ctx context.Context, q noctuary.AuditQuery, maxScan int, fn func(noctuary.AuditEntry) error) error {
+	end, start := "+", "-"
+	if !q.Until.IsZero() {
+		end = strconv.FormatInt(msID(q.Until), 10)
+	}
+	if !q.Since.IsZero() {
+		start = strconv.FormatInt(msID(q.Since), 10)
+	}
+	found := 0
+	for scanned := 0; maxScan == 0 || scanned < maxScan; {
+		page, err := s.rdb.XRevRangeN(ctx, keyAudit, end, start, auditPage).Result()
 		if err != nil {
-			return nil, unavailable(err)
+			return unavailable(err)
 		}
 		for _, m := range page {
 			var e noctuary.AuditEntry
-			if json.Unmarshal([]byte(str(m.Values[fieldEvent])), &e) != nil {
+			if json.Unmarshal([]byte(str(m.Values[fieldEvent])), &e) != nil || !q.Match(e) {
 				continue
 			}
 			if e.ID == "" {
 				e.ID = m.ID
 			}
-			if (service == "" || e.Service == service) && len(out) < limit {
-				out = append(out, e)
+			if err := fn(e); err != nil {
+				return err
+			}
+			if found++; found == q.Limit {
+				return nil
 			}
 		}
 		if len(page) < auditPage {
-			break
+			return nil
 		}
 		scanned += len(page)
 		end = "(" + page[len(page)-1].ID
 	}
-	return out, nil
+	return nil
 }

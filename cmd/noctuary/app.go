@@ -79,17 +79,17 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	srv := ingest.New(ingest.Options{
-		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken,
-		Registry: m.Registry, Logger: m.Logger, EventRetention: cfg.EventRetention,
-		Sources:   eventSources(cfg.Sources),
-		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},
-	})
 	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
 	// a new key with a PagerDuty client.
 	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, burst: cfg.PagerDutyBurst, logger: m.Logger, metrics: pd.NewMetrics(m.Registry)}
 	adm := admin.New(admin.Options{Store: s, Checker: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
 	pager.keys = adm
+	srv := ingest.New(ingest.Options{
+		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken, Admin: adm,
+		Registry: m.Registry, Logger: m.Logger, EventRetention: cfg.EventRetention,
+		Sources:   eventSources(cfg.Sources),
+		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},
+	})
 	slackBot, err := m.newBot(s, adm, pager)
 	if err != nil {
 		return err
