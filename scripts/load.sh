@@ -18,7 +18,7 @@ REPLICAS=${REPLICAS:-1}
 REDIS_MODE=${REDIS_MODE:-standalone}
 TIMEOUT=${TIMEOUT:-900}
 SVCS=$(printf 'load-%02d,' $(seq 0 19)); SVCS=${SVCS%,}
-LOAD_RUNS=${LOAD_RUNS:-"-events 1000 -services $SVCS; -batches 20 -batch-size 500 -services $SVCS; -batches 1 -batch-size 300 -duration 1s -services checkout,postgres-main; -incidents 50 -duration 10s"}
+LOAD_RUNS=${LOAD_RUNS:-"-events 500 -duration 5s -services $SVCS; -batches 20 -batch-size 500 -duration 5s -services $SVCS; -batches 1 -batch-size 300 -duration 1s -services checkout,postgres-main; -incidents 50 -duration 10s"}
 end=$((SECONDS + TIMEOUT))
 
 tmp=$(mktemp -d)
@@ -68,8 +68,8 @@ echo "== redis: $REDIS_MODE, ${nodes[*]}"
 if [ "${BASELINE:-1}" != 0 ]; then
 	value=$(head -c 300 /dev/zero | tr '\0' 'x')
 	for P in 1 16; do
-		printf 'redis-benchmark %s -c 50 -P %s -n 200000 XADD %s * e <300 bytes>: ' "${bench_flags[*]}" "$P" "$bench_key"
-		redis-benchmark "${bench_flags[@]}" -c 50 -P "$P" -n 200000 -q XADD "$bench_key" '*' e "$value" | tr '\r' '\n' | grep -v '^$' | tail -1 | sed 's/.*: \([0-9.]* requests per second\)/\1/'
+		printf 'redis-benchmark %s -c 50 -P %s -n 100000 XADD %s * e <300 bytes>: ' "${bench_flags[*]}" "$P" "$bench_key"
+		redis-benchmark "${bench_flags[@]}" -c 50 -P "$P" -n 100000 -q XADD "$bench_key" '*' e "$value" | tr '\r' '\n' | grep -v '^$' | tail -1 | sed 's/.*: \([0-9.]* requests per second\)/\1/'
 	done
 	for n in "${nodes[@]}"; do redis-cli -p "${n#*:}" flushall >/dev/null; done
 	echo "($(uptime | sed 's/.*load/load/'))"

@@ -118,8 +118,14 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[max(0, int(math.Ceil(p*float64(len(sorted))))-1)]
 }
 
-// ms prints d in milliseconds.
+// never stands for a note that did not come: later than any that came.
+const never = time.Duration(math.MaxInt64)
+
+// ms prints d in milliseconds ("missing" for never).
 func ms(d time.Duration) string {
+	if d == never {
+		return "missing"
+	}
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms"
 }
 
@@ -181,10 +187,11 @@ func (r *result) print(w io.Writer) {
 		if span := r.lastNote.Sub(r.start); len(r.notes) > 1 && span > 0 {
 			fmt.Fprintf(w, "\n  notes delivered at %.1f/s (the first webhook's due time to the last note, %s)", float64(len(r.notes))/span.Seconds(), span.Round(time.Millisecond))
 		}
-		fmt.Fprintf(w, "\n  %s\n", quantiles(r.notes))
+		fmt.Fprintf(w, "\n  %s", quantiles(append(r.notes, slices.Repeat([]time.Duration{never}, r.missing)...)))
 		if r.missing > 0 {
-			fmt.Fprintf(w, "  (the percentiles leave out the %d missing notes: each is later than %s)\n", r.missing, r.opt.wait)
+			fmt.Fprintf(w, " (a missing note counts as later than any that came: it was not there %s after the last webhook)", r.opt.wait)
 		}
+		fmt.Fprintln(w)
 	}
 	r.printUsage(w, events)
 }
