@@ -300,8 +300,11 @@ func runLoad(ctx context.Context, o options, progress io.Writer) (*result, error
 	if err != nil {
 		return nil, err
 	}
+	// No proxy (Proxy is nil) and no redirects: requests stay on loopback.
 	transport := &http.Transport{MaxIdleConns: o.maxInflight, MaxIdleConnsPerHost: o.maxInflight, IdleConnTimeout: 30 * time.Second}
-	sd := &sender{client: &http.Client{Transport: transport, Timeout: o.timeout}, targets: o.targets, max: int64(o.maxInflight)}
+	client := &http.Client{Transport: transport, Timeout: o.timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	sd := &sender{client: client, targets: o.targets, max: int64(o.maxInflight)}
 	defer transport.CloseIdleConnections()
 	res.streams = o.streams(runID, notes)
 	for _, s := range res.streams {

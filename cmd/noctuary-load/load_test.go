@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,9 +148,15 @@ func TestTinyRun(t *testing.T) {
 }
 
 // TestRefusedRequestsAreCounted: answers other than 202 are counted by
-// status and left out of the latency percentiles.
+// status and left out of the latency percentiles; a redirect is not
+// followed (it could leave loopback).
 func TestRefusedRequestsAreCounted(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%2 == 0 {
+			http.Redirect(w, r, "http://198.51.100.7/v1/events", http.StatusTemporaryRedirect)
+			return
+		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
@@ -158,7 +165,7 @@ func TestRefusedRequestsAreCounted(t *testing.T) {
 	if code := run(t.Context(), []string{"-target", srv.URL, "-duration", "200ms", "-events", "20"}, lookup, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if out := stdout.String(); !strings.Contains(out, "202 0, 503 4\n") || !strings.Contains(out, "latency from due time to answer: no answers") {
+	if out := stdout.String(); !strings.Contains(out, "202 0, 307 2, 503 2\n") || !strings.Contains(out, "latency from due time to answer: no answers") {
 		t.Errorf("report:\n%s", out)
 	}
 }
