@@ -205,10 +205,37 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	if severePrefix.MatchString(e.Summary) {
 		return noctuary.ClassFailure
 	}
+	if c, ok := bySummary(e); ok {
+		return c
+	}
 	if setsValue(e) || heavyJob(e) {
 		return noctuary.ClassChange
 	}
 	return c
+}
+
+// bySummary classifies an event whose kind is an opaque code (RDS-EVENT-0013,
+// a Windows event ID: it holds a digit and Classify found nothing) by the
+// words of its summary that KindClasses knows, a failure first: "A
+// Multi-AZ failover … promotion of a standby" reports a failover.
+func bySummary(e noctuary.ContextEvent) (noctuary.Class, bool) {
+	k := NormalizeKind(e.Kind)
+	if _, known := KindClasses[k]; known || !strings.ContainsFunc(k, unicode.IsDigit) {
+		return "", false
+	}
+	change := false
+	for w := range tokens(e.Summary) {
+		switch KindClasses[NormalizeKind(w)] {
+		case noctuary.ClassFailure:
+			return noctuary.ClassFailure, true
+		case noctuary.ClassChange:
+			change = true
+		}
+	}
+	if change {
+		return noctuary.ClassChange, true
+	}
+	return "", false
 }
 
 // Batch work on data changes what a database or a store is busy with: a

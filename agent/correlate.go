@@ -132,6 +132,10 @@ type scoring struct {
 	// it (see roleOf); explained is false when none does.
 	explainedFrom time.Time
 	explained     bool
+	// infra[i] marks the infrastructure failures at or before onset;
+	// firstInfra is when the earliest occurred (see roleOf).
+	infra      []bool
+	firstInfra time.Time
 }
 
 func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all []noctuary.Signal) *scoring {
@@ -139,12 +143,18 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 	sc := &scoring{title: inc.Title, titleKind: NormalizeKind(inc.Title), titleText: withoutNames(textOf(inc.Title), opt.Service.Key),
 		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
 		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
-		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n)}
+		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
+		infra: make([]bool, n)}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
 		sc.kinds[i] = NormalizeKind(s.Event.Kind)
 		if s.Class == noctuary.ClassFailure {
 			sc.failureTimes = append(sc.failureTimes, s.Event.OccurredAt)
+			at := s.Event.OccurredAt
+			if sc.infra[i] = !at.After(c.Onset) && infrastructure(sc.kinds[i], sc.words(i)); sc.infra[i] &&
+				(sc.firstInfra.IsZero() || at.Before(sc.firstInfra)) {
+				sc.firstInfra = at
+			}
 		}
 	}
 	slices.SortFunc(sc.failureTimes, time.Time.Compare)

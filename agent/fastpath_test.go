@@ -192,6 +192,12 @@ func fullRole(i int, sc *scoring) failureRole {
 	case e.OccurredAt.After(sc.onset):
 		return roleEffect
 	case infrastructure(NormalizeKind(e.Kind), eventText(e)):
+		for _, o := range sc.all {
+			if o.Class == noctuary.ClassFailure && o.Event.OccurredAt.Before(e.OccurredAt) &&
+				infrastructure(NormalizeKind(o.Event.Kind), eventText(o.Event)) {
+				return roleEffect
+			}
+		}
 		return roleInfrastructure
 	case sc.ownSymptom(i):
 		return roleEffect

@@ -10,7 +10,8 @@ import (
 // "Ranking rules"):
 //   - an infrastructure failure (a disk full, a certificate expired, a node
 //     lost, a cloud zone or load balancer outage) breaks on its own, so it is
-//     a candidate cause whenever it starts before onset;
+//     a candidate cause whenever it starts before onset, unless an earlier
+//     one explains it (a volume degraded, then its node not ready);
 //   - a symptom of the paging service itself (error rate, latency, 5xx, an
 //     alert) is an effect, never a candidate;
 //   - any other failure before onset (an OOMKill, evictions, a deadlock, a
@@ -42,7 +43,7 @@ var (
 		"network partition", "kernel panic", "host unreachable", "inodes", "major outage ", "partial outage ",
 		"database space exceeded", "read only index", "quota exceeded", "failed to assign an ip",
 		"no available ip", "insufficient ip", "ip address exhaust", "pleg is not healthy", "flood stage",
-		"clock skew", "clock drift", "clock offset", "time drift", "ntp ", "chrony"}
+		"clock skew", "clock drift", "clock offset", "time drift", "ntp ", "chrony", "failover "}
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",
@@ -78,7 +79,9 @@ func roleOf(i int, sc *scoring) failureRole {
 	switch {
 	case e.OccurredAt.After(sc.onset):
 		return roleEffect
-	case infrastructure(sc.kinds[i], sc.words(i)):
+	case sc.infra[i] && sc.firstInfra.Before(e.OccurredAt):
+		return roleEffect
+	case sc.infra[i]:
 		return roleInfrastructure
 	case sc.ownSymptom(i):
 		return roleEffect

@@ -149,3 +149,47 @@ func TestVocabularyOfAPIsAndPlatforms(t *testing.T) {
 			"cfg", nil, []string{"Infrastructure"}},
 	})
 }
+
+func TestCamelCaseKindsAreWords(t *testing.T) {
+	for in, want := range map[string]string{"NodeClockSkewDetected": "Node Clock Skew Detected", "OOMKilled": "OOM Killed",
+		"disk_full": "disk_full", "HTTPCode_ELB_5XX": "HTTP Code_ELB_5XX"} {
+		if got := camelWords(in); got != want {
+			t.Errorf("camelWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := eventText(noctuary.ContextEvent{Kind: "NodeClockSkewDetected"}).match([]string{"clock"}); got != "clock" {
+		t.Errorf("a CamelCase kind's words do not match: %q", got)
+	}
+}
+
+func TestOpaqueKindsByTheirSummary(t *testing.T) {
+	for _, tt := range []struct {
+		kind, summary string
+		want          noctuary.Class
+	}{
+		{"RDS-EVENT-0013", "A Multi-AZ failover that resulted in the promotion of a standby instance has started", noctuary.ClassFailure},
+		{"RDS-EVENT-0016", "Finished applying modification to DB parameter group; reboot for the migration pending", noctuary.ClassChange},
+		// not: a code with nothing the table knows, a named kind, or a known one
+		{"RDS-EVENT-0001", "Backing up DB instance", noctuary.ClassInfo},
+		{"snapshot_completed", "failover replica snapshot", noctuary.ClassInfo},
+		{"info", "deploy 42 finished", noctuary.ClassInfo},
+	} {
+		e := event("x", "checkout", tt.kind, "aws-rds", "02:00:00", tt.summary, nil)
+		if got := ClassifyEvent(e); got != tt.want {
+			t.Errorf("ClassifyEvent(%s %q) = %q, want %q", tt.kind, tt.summary, got, tt.want)
+		}
+	}
+}
+
+func TestAnEarlierInfrastructureFailureExplainsALaterOne(t *testing.T) {
+	inodes := event("ino", "postgres-main", "NodeFilesystemFilesFillingUp", "prometheus", "02:00:00", "0.4% inodes left", nil)
+	runRankCases(t, []rankCase{
+		{"the service's own 'no space left' follows the node's inodes", []noctuary.ContextEvent{inodes,
+			event("job", "checkout", "job_failed", "kubernetes", "02:14:40", "mkdir /tmp/x: no space left on device", nil)},
+			"ino", []string{"Infrastructure failure: NodeFilesystemFilesFillingUp of postgres-main"}, nil},
+		{"not: an infrastructure failure after onset explains nothing", []noctuary.ContextEvent{
+			event("job", "checkout", "job_failed", "kubernetes", "02:10:00", "mkdir /tmp/x: no space left on device", nil),
+			event("late", "postgres-main", "NodeFilesystemFilesFillingUp", "prometheus", "02:16:00", "0.4% inodes left", nil)},
+			"job", nil, nil},
+	})
+}

@@ -16,10 +16,15 @@ import (
 // that starts so.
 type text string
 
-// eventText is the text of an event's kind, summary and attributes (keys
-// and values, in key order).
+// eventText is the text of an event's kind (also split into its words
+// when it is CamelCase: "NodeClockSkewDetected node clock skew detected"),
+// summary and attributes (keys and values, in key order).
 func eventText(e noctuary.ContextEvent) text {
-	parts := []string{e.Kind, e.Summary}
+	parts := []string{e.Kind}
+	if w := camelWords(e.Kind); w != e.Kind {
+		parts = append(parts, w)
+	}
+	parts = append(parts, e.Summary)
 	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
 		parts = append(parts, k, e.Attributes[k])
 	}
@@ -169,4 +174,19 @@ func attr(e noctuary.ContextEvent, keys ...string) string {
 		}
 	}
 	return ""
+}
+
+// camelWords splits CamelCase into words: "NodeClockSkewDetected" is "Node
+// Clock Skew Detected", "OOMKilled" is "OOM Killed".
+func camelWords(s string) string {
+	r := []rune(s)
+	var b strings.Builder
+	for i, c := range r {
+		if i > 0 && unicode.IsUpper(c) && (unicode.IsLower(r[i-1]) ||
+			(unicode.IsUpper(r[i-1]) && i+1 < len(r) && unicode.IsLower(r[i+1]))) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
