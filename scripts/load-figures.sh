@@ -6,6 +6,10 @@
 # Redis Cluster. About 15 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LOAD_BIN=$(mktemp -d); export LOAD_BIN
+trap 'rm -rf "$LOAD_BIN"' EXIT
+go build -o "$LOAD_BIN/noctuary" ./cmd/noctuary
+go build -o "$LOAD_BIN/noctuary-load" ./cmd/noctuary-load
 S=$(printf 'load-%02d,' $(seq 0 19)); S=${S%,}
 ev() { echo "-events $1 -duration 5s -services $S"; }
 batch() { echo "-batches $1 -batch-size 500 -duration 5s -services $S"; }

@@ -9,6 +9,7 @@
 #                       generator runs, one after the other on the same stack (';' between)
 #   BASELINE=0          skip redis-benchmark XADD
 #   TIMEOUT=900         seconds for everything
+#   LOAD_BIN=dir        use dir/noctuary and dir/noctuary-load instead of building them
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for cmd in redis-server redis-cli redis-benchmark python3; do
@@ -37,8 +38,11 @@ waitfor() { # waitfor WHAT LOG COMMAND...: up to 20 s, or the end of LOG and exi
 
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(redis-server --version | cut -d' ' -f1-3)"
 echo "main at $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(uptime)"
-go build -o "$tmp/noctuary" ./cmd/noctuary
-go build -o "$tmp/noctuary-load" ./cmd/noctuary-load
+bin=${LOAD_BIN:-$tmp}
+if [ -z "${LOAD_BIN:-}" ]; then
+	go build -o "$bin/noctuary" ./cmd/noctuary
+	go build -o "$bin/noctuary-load" ./cmd/noctuary-load
+fi
 
 # Redis: one server, or three cluster masters.
 nodes=()
@@ -93,7 +97,7 @@ for i in $(seq "$REPLICAS"); do
 		NOCTUARY_REDIS_URL="$redis_url" NOCTUARY_INGEST_TOKENS="$NOCTUARY_INGEST_TOKEN" \
 		NOCTUARY_PAGERDUTY_API_URL="http://$pd_addr" NOCTUARY_PAGERDUTY_FROM=load@example.com \
 		NOCTUARY_PAGERDUTY_RATE_LIMIT=100000 NOCTUARY_INGEST_RATE_LIMIT=0 NOCTUARY_REDIS_MODE="$REDIS_MODE" \
-		"$tmp/noctuary" serve >"$tmp/noctuary-$i.log" 2>&1 &
+		"$bin/noctuary" serve >"$tmp/noctuary-$i.log" 2>&1 &
 	pids+=($!); noctuary_pids+=($!)
 	waitfor "noctuary :$port" "$tmp/noctuary-$i.log" curl -sf "http://127.0.0.1:$port/readyz"
 done
@@ -108,7 +112,7 @@ for r in "${runs[@]}"; do
 	[ "$left" -gt 0 ] || { echo "TIMEOUT (${TIMEOUT}s) reached"; exit 1; }
 	echo; echo "== noctuary-load $r"; uptime
 	# shellcheck disable=SC2086 # r is a list of flags
-	timeout "$left" "$tmp/noctuary-load" -target "$target" -pd "$pd_addr" -redis "$redis_addrs" -pids "$cpu_of" $r
+	timeout "$left" "$bin/noctuary-load" -target "$target" -pd "$pd_addr" -redis "$redis_addrs" -pids "$cpu_of" $r
 done
 for i in $(seq "$REPLICAS"); do
 	if grep -q '"level":"ERROR"' "$tmp/noctuary-$i.log"; then echo; echo "noctuary $i logged errors:"; grep '"level":"ERROR"' "$tmp/noctuary-$i.log" | tail -5; fi

@@ -151,7 +151,7 @@ func (r *result) print(w io.Writer) {
 		s.rec.mu.Lock()
 		slices.Sort(s.rec.lat)
 		ok := len(s.rec.lat)
-		elapsed := s.rec.lastDone.Sub(r.start)
+		elapsed := max(s.rec.lastDone.Sub(r.start), r.opt.duration) // n requests span n intervals
 		fmt.Fprintf(w, "%s: offered %g requests/s", s.name, s.rate)
 		if s.accepted == nil {
 			fmt.Fprintf(w, " (%g events/s)", s.rate*float64(s.units))
@@ -167,9 +167,9 @@ func (r *result) print(w io.Writer) {
 			fmt.Fprintf(w, ", NOT SENT %d (-max-inflight %d reached: the server fell behind)", s.rec.notSent, r.opt.maxInflight)
 		}
 		if elapsed > 0 && s.accepted != nil {
-			fmt.Fprintf(w, "\n  achieved %.1f requests/s over %s (to the last answer)", float64(ok)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
+			fmt.Fprintf(w, "\n  achieved %.1f requests/s over %s (the run or, if longer, to the last answer)", float64(ok)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
 		} else if elapsed > 0 {
-			fmt.Fprintf(w, "\n  achieved %.0f requests/s = %.0f events/s over %s (to the last answer)", float64(ok)/elapsed.Seconds(),
+			fmt.Fprintf(w, "\n  achieved %.0f requests/s = %.0f events/s over %s (the run or, if longer, to the last answer)", float64(ok)/elapsed.Seconds(),
 				float64(ok*s.units)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
 		}
 		fmt.Fprintf(w, "\n  latency from due time to answer: %s\n", quantiles(s.rec.lat))
@@ -184,8 +184,9 @@ func (r *result) print(w io.Writer) {
 		if len(r.notes) > 0 {
 			fmt.Fprintf(w, "; PagerDuty requests a note %.3f", float64(r.pdRequests)/float64(len(r.notes)))
 		}
-		if span := r.lastNote.Sub(r.start); len(r.notes) > 1 && span > 0 {
-			fmt.Fprintf(w, "\n  notes delivered at %.1f/s (the first webhook's due time to the last note, %s)", float64(len(r.notes))/span.Seconds(), span.Round(time.Millisecond))
+		if len(r.notes) > 0 {
+			span := max(r.lastNote.Sub(r.start), r.opt.duration)
+			fmt.Fprintf(w, "\n  notes delivered at %.1f/s (over the run or, if longer, to the last note: %s)", float64(len(r.notes))/span.Seconds(), span.Round(time.Millisecond))
 		}
 		fmt.Fprintf(w, "\n  %s", quantiles(append(r.notes, slices.Repeat([]time.Duration{never}, r.missing)...)))
 		if r.missing > 0 {
