@@ -63,7 +63,12 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 		if !r.posted() {
 			r.Channel = svc.SlackChannel
 		}
-		return b.publish(ctx, r, svc)
+		if err := b.publish(ctx, r, svc); err != nil {
+			return err
+		}
+		// A status change that came while the message could not be posted
+		// (Slack down) found nothing to update: the thread catches up now.
+		return b.announce(ctx, r, noctuary.IncidentState{Incident: t.Incident})
 	})
 }
 
@@ -116,20 +121,23 @@ func (b *Bot) updateStatus(ctx context.Context, st noctuary.IncidentState) error
 	})
 }
 
-// announce says in the thread that the incident was acknowledged or
-// resolved, once each.
+// announce says in the thread that the incident was acknowledged, then that
+// it was resolved, once each and in that order: a thread that missed both
+// (Slack was down) tells them as they happened.
 func (b *Bot) announce(ctx context.Context, r *record, fallback noctuary.IncidentState) error {
 	st := b.latestState(ctx, fallback.Incident.ID, fallback)
-	switch {
-	case !st.ResolvedAt.IsZero() || st.Incident.Status == "resolved":
-		return b.sayOnce(ctx, r, "status:resolved", "Resolved.")
-	case !st.AcknowledgedAt.IsZero() || st.Incident.Status == "acknowledged":
+	if !st.AcknowledgedAt.IsZero() || st.Incident.Status == "acknowledged" {
 		text := fmt.Sprintf("Acknowledged by %s.", blocks.Escape(st.AcknowledgedBy))
 		if !st.AcknowledgedAt.IsZero() && st.AcknowledgedAt.After(st.Incident.CreatedAt) && !st.Incident.CreatedAt.IsZero() {
 			text = fmt.Sprintf("Acknowledged by %s, %s after trigger.", blocks.Escape(st.AcknowledgedBy),
 				st.AcknowledgedAt.Sub(st.Incident.CreatedAt).Round(time.Second))
 		}
-		return b.sayOnce(ctx, r, "status:acknowledged", text)
+		if err := b.sayOnce(ctx, r, "status:acknowledged", text); err != nil {
+			return err
+		}
+	}
+	if !st.ResolvedAt.IsZero() || st.Incident.Status == "resolved" {
+		return b.sayOnce(ctx, r, "status:resolved", "Resolved.")
 	}
 	return nil
 }

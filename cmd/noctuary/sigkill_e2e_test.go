@@ -52,36 +52,8 @@ func TestSIGKILLMidTriage(t *testing.T) {
 	defer gemini.Close()
 	defer close(hang)
 
-	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "noctuary.yaml")
-	if err := os.WriteFile(cfgFile, []byte(killedServices), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	victim := exec.CommandContext(ctx, bin, "serve")
-	victim.Env = append(os.Environ(),
-		"NOCTUARY_CONFIG="+cfgFile, "NOCTUARY_ADDR="+addr, "NOCTUARY_REDIS_URL="+redis.URL,
-		"NOCTUARY_ADMIN_TOKEN="+testAdminToken, "NOCTUARY_INGEST_TOKENS="+testIngestToken,
-		"NOCTUARY_PAGERDUTY_TOKEN="+testPDToken, "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET="+testWebhookKey,
-		"NOCTUARY_PAGERDUTY_FROM=noctuary@example.com", "NOCTUARY_PAGERDUTY_API_URL="+fakePD.URL,
-		"NOCTUARY_GEMINI_API_KEY=gemini-test", "NOCTUARY_GEMINI_BASE_URL="+gemini.URL,
-		"NOCTUARY_LLM_TIMEOUT=50s", "NOCTUARY_CLAIM_IDLE="+claimIdle.String())
-	logs := &strings.Builder{}
-	victim.Stderr = logs
-	if err := victim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = victim.Process.Kill(); _ = victim.Wait() }()
-	e := &env{t: t, url: "http://" + addr, pd: fakePD, redis: redis}
-	waitUntil(t, "answer from the noctuary process", 20*time.Second, func() bool {
-		resp, err := http.Get(e.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	})
+	victim, logs := startVictim(t, bin, redis.URL, fakePD.URL, gemini.URL, claimIdle)
+	e := &env{t: t, url: victim.url, pd: fakePD, redis: redis}
 	at := onsetAt()
 	e.sendEvents(seedEvents(at, "kill-")...)
 	e.sendWebhook(webhook("EV-KILL", noctuary.EventIncidentTriggered, "QKILL", "PCHECKOUT", at))
@@ -90,11 +62,8 @@ func TestSIGKILLMidTriage(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the process never asked the LLM; its log:\n%s", logs)
 	}
-	if err := victim.Process.Signal(os.Kill); err != nil {
-		t.Fatal(err)
-	}
+	victim.kill(t)
 	killed := time.Now()
-	_ = victim.Wait()
 
 	cfg := testConfig(redis.URL, fakePD.URL)
 	cfg.ClaimIdle = claimIdle
@@ -106,6 +75,59 @@ func TestSIGKILLMidTriage(t *testing.T) {
 	if n := len(fakePD.Notes("QKILL")); n != 1 {
 		t.Fatalf("%d notes, want 1", n)
 	}
+}
+
+// victim is a noctuary serve process that a test kills with SIGKILL.
+type victim struct {
+	*exec.Cmd
+	url string
+}
+
+// startVictim starts bin serve on Redis, the fake PagerDuty and a Gemini at
+// geminiURL (which it waits for up to 50 s), with checkout as
+// killedServices declares it, and waits until it answers. Its log is
+// returned.
+func startVictim(t *testing.T, bin, redisURL, pdURL, geminiURL string, claimIdle time.Duration) (*victim, *strings.Builder) {
+	t.Helper()
+	cfgFile := filepath.Join(t.TempDir(), "noctuary.yaml")
+	if err := os.WriteFile(cfgFile, []byte(killedServices), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, bin, "serve")
+	cmd.Env = append(os.Environ(),
+		"NOCTUARY_CONFIG="+cfgFile, "NOCTUARY_ADDR="+addr, "NOCTUARY_REDIS_URL="+redisURL,
+		"NOCTUARY_ADMIN_TOKEN="+testAdminToken, "NOCTUARY_INGEST_TOKENS="+testIngestToken,
+		"NOCTUARY_PAGERDUTY_TOKEN="+testPDToken, "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET="+testWebhookKey,
+		"NOCTUARY_PAGERDUTY_FROM=noctuary@example.com", "NOCTUARY_PAGERDUTY_API_URL="+pdURL,
+		"NOCTUARY_GEMINI_API_KEY=gemini-test", "NOCTUARY_GEMINI_BASE_URL="+geminiURL,
+		"NOCTUARY_LLM_TIMEOUT=50s", "NOCTUARY_CLAIM_IDLE="+claimIdle.String())
+	logs := &strings.Builder{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	v := &victim{Cmd: cmd, url: "http://" + addr}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitUntil(t, "answer from the noctuary process", 20*time.Second, func() bool {
+		resp, err := http.Get(v.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	return v, logs
+}
+
+// kill kills the process with SIGKILL and waits for it to exit.
+func (v *victim) kill(t *testing.T) {
+	t.Helper()
+	if err := v.Process.Signal(os.Kill); err != nil {
+		t.Fatal(err)
+	}
+	_ = v.Wait()
 }
 
 // buildNoctuary builds ./cmd/noctuary into a temporary directory.

@@ -44,15 +44,13 @@ type Server struct {
 // variable is set (CI must run it) and is skipped otherwise.
 func StartRedis(t testing.TB) *Server {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server is not installed: %v", err)
-		}
-		t.Skip("redis-server is not installed; install it to run this test")
-	}
+	path := redisServer(t)
 	for range startAttempts {
-		srv, err := start(path)
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := start(path, port, "--save", "", "--appendonly", "no")
 		if err == nil {
 			t.Cleanup(srv.Stop)
 			return srv
@@ -63,15 +61,25 @@ func StartRedis(t testing.TB) *Server {
 	return nil
 }
 
-// start runs redis-server on a free port and waits until it answers PING.
-func start(path string) (*Server, error) {
-	port, err := freePort()
+// redisServer returns the path of redis-server. Without it on PATH the test
+// fails when the CI variable is set (CI must run it) and is skipped otherwise.
+func redisServer(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
 	if err != nil {
-		return nil, err
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-server is not installed: %v", err)
+		}
+		t.Skip("redis-server is not installed; install it to run this test")
 	}
+	return path
+}
+
+// start runs redis-server on port with the extra args and waits until it
+// answers PING.
+func start(path string, port int, args ...string) (*Server, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no")
+	cmd := exec.Command(path, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)...)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
