@@ -124,3 +124,10 @@ func (q AuditQuery) Match(e AuditEntry) bool {
 		(q.Incident == "" || e.Incident == q.Incident) &&
 		(q.Actor == "" || e.Actor == q.Actor)
 }
+
+// IncidentSummary is an incident as the admin API lists it: its live state
+// and, once triaged, its triage.
+type IncidentSummary struct {
+	State  IncidentState
+	Triage *Triage
+}

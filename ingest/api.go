@@ -91,6 +91,7 @@ func (s *Server) apiRoutes() {
 	s.admin.GET("/services", s.listServices)
 	s.admin.GET("/services/:key/actions", s.getActions)
 	s.admin.GET("/audit", s.getAudit)
+	s.admin.GET("/incidents", s.listIncidents)
 	if s.adm == nil {
 		return
 	}

@@ -3,7 +3,6 @@ package ingest
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,14 +91,8 @@ func auditQuery(c *gin.Context) (noctuary.AuditQuery, error) {
 	if !q.Since.IsZero() && !q.Until.IsZero() && q.Until.Before(q.Since) {
 		return q, noctuary.Errorf(noctuary.EInvalid, "until is before since; nothing could match.")
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxAuditListed {
-			return q, noctuary.Errorf(noctuary.EInvalid, "limit must be a number from 1 to %d.", maxAuditListed)
-		}
-		q.Limit = n
-	}
-	return q, nil
+	q.Limit, err = limitParam(c, 0, maxAuditListed)
+	return q, err
 }
 
 // timeParam reads an RFC 3339 time from the query; zero when absent.

@@ -19,6 +19,7 @@ var adminRoutes = []struct{ method, path, body string }{
 	{http.MethodGet, "/api/v1/services/checkout/actions", ""},
 	{http.MethodGet, "/api/v1/audit", ""},
 	{http.MethodGet, "/api/v1/audit?format=ndjson", ""},
+	{http.MethodGet, "/api/v1/incidents", ""},
 	{http.MethodGet, "/api/v1/incidents/Q1ABCDEF", ""},
 	{http.MethodGet, "/api/v1/webhooks/dead", ""},
 }

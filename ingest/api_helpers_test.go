@@ -10,6 +10,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/admin"
+	"github.com/noctuary/noctuary/bot/blocks"
 	"github.com/noctuary/noctuary/ingest"
 	"github.com/noctuary/noctuary/store"
 	"github.com/noctuary/noctuary/store/storetest"
@@ -22,7 +23,7 @@ var _ ingest.Admin = (*admin.Admin)(nil)
 const rollbackHook = "https://deployer.internal/hooks/rollback?token=hook-credential"
 
 // startAPI serves the admin API over a real redis-server, with the admin
-// operations of package admin, and checkout (with a declared action) and
+// operations of package admin, the Slack preview of bot/blocks, and checkout (with a declared action) and
 // payments declared as the configuration file would.
 func startAPI(t *testing.T) *env {
 	t.Helper()
@@ -39,6 +40,9 @@ func startAPI(t *testing.T) *env {
 	sopt := serverOptions(st)
 	sopt.Admin = admin.New(admin.Options{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	sopt.Registry = prometheus.NewRegistry()
+	sopt.SlackPreview = func(t noctuary.Triage, st noctuary.IncidentState, approvals []noctuary.Approval, paused bool) any {
+		return blocks.Preview(t, st, approvals, paused)
+	}
 	return startWith(t, st, sopt)
 }
 

@@ -21,7 +21,9 @@ func TestAdminAPIServices(t *testing.T) {
 		audit              string
 	}{
 		{http.MethodPost, "/api/v1/services", `{"key":"search","environment":"prod","pagerduty_service_ids":["PSEARCH"],"slack_channel":"C0123SEARCH"}`,
-			func(s noctuary.Service) bool { return s.Key == "search" && !s.Enabled && s.Mode == noctuary.ModeReadOnly }, "service.create"},
+			func(s noctuary.Service) bool {
+				return s.Key == "search" && !s.Enabled && s.Mode == noctuary.ModeReadOnly
+			}, "service.create"},
 		{http.MethodPut, "/api/v1/services/search/enabled", `{"enabled":true}`,
 			func(s noctuary.Service) bool { return s.Enabled && s.SlackChannel == "C0123SEARCH" }, "service.enable"},
 		{http.MethodPut, "/api/v1/services/search/mode", `{"mode":"Action"}`,
@@ -35,7 +37,9 @@ func TestAdminAPIServices(t *testing.T) {
 		{http.MethodDelete, "/api/v1/services/search/approvers/U0ALICE", "",
 			func(s noctuary.Service) bool { return reflect.DeepEqual(s.Approvers, []string{"S0SRETEAM"}) }, "service.approver.remove"},
 		{http.MethodPut, "/api/v1/services/search/dependencies", `{"dependencies":["postgres-main","elastic","postgres-main"]}`,
-			func(s noctuary.Service) bool { return reflect.DeepEqual(s.Dependencies, []string{"elastic", "postgres-main"}) }, "service.dependencies"},
+			func(s noctuary.Service) bool {
+				return reflect.DeepEqual(s.Dependencies, []string{"elastic", "postgres-main"})
+			}, "service.dependencies"},
 		{http.MethodPut, "/api/v1/services/search/channel", `{"slack_channel":""}`,
 			func(s noctuary.Service) bool { return s.SlackChannel == "" }, "service.channel"},
 		{http.MethodPut, "/api/v1/services/search/enabled", `{"enabled":false}`,

@@ -34,6 +34,9 @@ type Store interface {
 	GlobalPaused(ctx context.Context) (bool, error)
 	AuditSearch(ctx context.Context, q noctuary.AuditQuery) ([]noctuary.AuditEntry, error)
 	AuditScan(ctx context.Context, q noctuary.AuditQuery, fn func(noctuary.AuditEntry) error) error
+	Incidents(ctx context.Context, offset, limit int) ([]noctuary.IncidentSummary, int, error)
+	IncidentApprovals(ctx context.Context, incidentID string) ([]noctuary.Approval, error)
+	TriageVotes(ctx context.Context, service, triageID string) ([]noctuary.Vote, error)
 	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	StreamLengths(ctx context.Context) (map[string]int64, error)
 }
@@ -53,6 +56,9 @@ type Options struct {
 	AdminToken noctuary.Secret
 	// Admin makes the admin API's changes; nil leaves it read-only.
 	Admin Admin
+	// SlackPreview renders an incident's Slack message for the admin API;
+	// nil leaves it out.
+	SlackPreview SlackPreview
 	// Registry receives the server's metrics and is served on /metrics; nil
 	// means a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
@@ -76,6 +82,7 @@ type Server struct {
 	tokens   tokenSet
 	adminKey *tokenSet
 	adm      Admin
+	preview  SlackPreview
 	services *serviceCache
 	metrics  *metrics
 	limit    RateLimit
@@ -105,6 +112,7 @@ func New(opt Options) *Server {
 	s := &Server{
 		store:    opt.Store,
 		adm:      opt.Admin,
+		preview:  opt.SlackPreview,
 		tokens:   newTokenSet(opt.IngestTokens),
 		services: newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
 		metrics:  newMetrics(opt.Registry, opt.Store, opt.Logger),

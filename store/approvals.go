@@ -78,6 +78,9 @@ func (s *Store) CreateApproval(ctx context.Context, a noctuary.Approval) error {
 	if err != nil {
 		return unavailable(err)
 	}
+	if err := s.indexApproval(ctx, a, keep); err != nil {
+		return err
+	}
 	if created == 0 {
 		return noctuary.Errorf(noctuary.EConflict, "approval %s already exists", a.ID)
 	}

@@ -37,6 +37,9 @@
 //	noctuary:pdservice:<PD service id>      string: service key
 //	noctuary:v1:integration:<id>            hash of non-secret fields (environment, direction, from, api_url)
 //	noctuary:v1:incident:<incident id>      string: IncidentState JSON, 30 days after its last update
+//	noctuary:v1:incidents                   zset: incident id -> when first seen (ms); trimmed to 30 days
+//	                                        at each addition; the admin API's list (incidentlist.go)
+//	noctuary:v1:incident-approvals:<id>     set: the incident's approval ids, as long as its approvals
 //	noctuary:v1:triage:<triage id>          string: Triage JSON, compacted (noctuary.Triage.Compact:
 //	                                        cited and top signals, counts of the window; < 10 KB),
 //	                                        30 days; an older uncompacted one reads compacted

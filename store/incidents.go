@@ -31,9 +31,13 @@ func (s *Store) UpdateIncident(ctx context.Context, ev noctuary.WebhookEvent, se
 	if ev.Incident.ID == "" {
 		return noctuary.IncidentState{}, noctuary.Errorf(noctuary.EInvalid, "the webhook event names no incident")
 	}
-	return updateJSON(ctx, s, keyIncident(ev.Incident.ID), incidentTTL, func(st *noctuary.IncidentState, _ bool) {
+	st, err := updateJSON(ctx, s, keyIncident(ev.Incident.ID), incidentTTL, func(st *noctuary.IncidentState, _ bool) {
 		mergeIncident(st, ev, serviceKey, s.now())
 	})
+	if err != nil {
+		return st, err
+	}
+	return st, s.indexIncident(ctx, ev.Incident.ID)
 }
 
 // mergeIncident applies ev to st. An event that occurred before the latest
@@ -137,7 +141,10 @@ func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
 		}
 		st.UpdatedAt = s.now()
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.indexIncident(ctx, t.Incident.ID)
 }
 
 // Triage returns a stored triage, compacted: one stored before triages

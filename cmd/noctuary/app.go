@@ -85,7 +85,7 @@ func (m *Main) Run(ctx context.Context) error {
 	adm := admin.New(admin.Options{Store: s, Checker: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
 	pager.keys = adm
 	srv := ingest.New(ingest.Options{
-		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken, Admin: adm,
+		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken, Admin: adm, SlackPreview: slackPreview,
 		Registry: m.Registry, Logger: m.Logger, EventRetention: cfg.EventRetention,
 		Sources:   eventSources(cfg.Sources),
 		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},

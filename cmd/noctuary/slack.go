@@ -1,10 +1,12 @@
 package main
 
 import (
+	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent/actions"
 	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/bot"
+	"github.com/noctuary/noctuary/bot/blocks"
 	"github.com/noctuary/noctuary/store"
 )
 
@@ -30,4 +32,10 @@ func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty) (*bot.
 		Store: s, Admin: adm, Approvals: decisions, ClaimIdle: cfg.ClaimIdle, Logger: m.Logger,
 		Metrics: bot.NewMetrics(m.Registry),
 	})
+}
+
+// slackPreview renders an incident's Slack message for the admin API, from
+// the same blocks the bot posts, with or without a Slack workspace.
+func slackPreview(t noctuary.Triage, st noctuary.IncidentState, approvals []noctuary.Approval, paused bool) any {
+	return blocks.Preview(t, st, approvals, paused)
 }
