@@ -11,7 +11,7 @@ DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
            NOCTUARY_INGEST_TOKENS=demo-ingest-token \
            DEMO_ACTION_SECRET=demo-action-secret
 
-.PHONY: run test test-calendar test-watcher vet fmt-check build bench load demo fuzz clean eval eval-record
+.PHONY: run test test-calendar test-watcher test-deployments vet fmt-check build release bench load demo fuzz clean eval eval-record
 
 run: ## serve on the embedded store with the example config
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
@@ -19,10 +19,11 @@ run: ## serve on the embedded store with the example config
 demo: ## post the demo scenario to a running `make run` and print the note
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary demo
 
-test: vet fmt-check ## vet, gofmt check, every test with the race detector, the calendar guard, then the watcher module
+test: vet fmt-check ## vet, gofmt check, every test with the race detector, the calendar guard, then the watcher and deployments modules
 	$(GO) test -race -count=1 -timeout 9m $(PKGS)
 	$(MAKE) --no-print-directory test-calendar
 	$(MAKE) --no-print-directory test-watcher
+	$(MAKE) --no-print-directory test-deployments
 
 # The calendar guard: the packages whose fixtures start at a fixed date
 # (storetest.Epoch) run again as if a year had passed since, against Redis'
@@ -39,6 +40,15 @@ WATCHER ?= cmd/watch-kubernetes
 test-watcher:
 	cd $(WATCHER) && $(GO) test -race -vet=all -count=1 -timeout 5m ./...
 
+# The checks of deployments/ (Dockerfile, compose, kustomize overlays decoded
+# into Kubernetes' types, alert rules, dashboard) are a module of their own:
+# kustomize, k8s.io/api and Prometheus' rule parser stay out of the server's.
+# No -race: these tests run nothing concurrently, and instrumenting those
+# dependencies for the race detector would only lengthen their cold compile;
+# the full vet runs inside go test (-vet=all), as for the watcher.
+test-deployments:
+	cd deployments/check && $(GO) test -vet=all -count=1 -timeout 5m ./...
+
 vet:
 	$(GO) vet $(PKGS)
 
@@ -48,6 +58,21 @@ fmt-check:
 
 build:
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/noctuary ./cmd/noctuary
+
+# Release binaries: static (no cgo), stripped, stamped with VERSION, one per
+# platform, and their SHA-256 sums in dist/SHA256SUMS (check with
+# `cd dist && sha256sum -c SHA256SUMS`). A loop over `go build` does all a
+# release needs; goreleaser would add a tool and a config file to keep for the
+# same four builds (images are built from deployments/Dockerfile).
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+release: ## static binaries for linux/darwin x amd64/arm64 with SHA-256 sums, into dist/
+	rm -rf dist && mkdir -p dist
+	@for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; out=dist/noctuary-$(VERSION)-$$os-$$arch; \
+		echo "$$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w -X main.buildVersion=$(VERSION)" -o $$out ./cmd/noctuary || exit 1; \
+	done
+	cd dist && sha256sum noctuary-* > SHA256SUMS && cat SHA256SUMS
 
 # The evaluation suite (agent/eval): the heuristic engine over the incident
 # scenarios of testdata/eval, accuracy per category next to the naive rule
@@ -71,4 +96,4 @@ fuzz: ## run each fuzz target briefly (FUZZTIME=30s by default)
 	bash scripts/fuzz.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -69,37 +69,44 @@ func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics 
 		}, []string{"source"}),
 	}
 	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected, m.unmapped, m.expired,
-		newStreamCollector(st, log), newFeedbackCollector(st, log))
+		newStreamCollector(st, log), newFeedbackCollector(st, log), newIntegrationCollector(st, log))
 	return m
 }
 
 // streamCollector exposes noctuary_stream_length from Store.StreamLengths at
-// each scrape.
+// each scrape, and noctuary_store_up: whether that read succeeded.
 type streamCollector struct {
 	store Store
 	log   *slog.Logger
 	desc  *prometheus.Desc
+	up    *prometheus.Desc
 }
 
 func newStreamCollector(st Store, log *slog.Logger) *streamCollector {
 	return &streamCollector{store: st, log: log, desc: prometheus.NewDesc(
 		"noctuary_stream_length", "Entries of a Redis stream (webhooks, webhooks_dead, webhooks_pending).",
-		[]string{"stream"}, nil)}
+		[]string{"stream"}, nil),
+		up: prometheus.NewDesc("noctuary_store_up", "1 when the store (Redis) answered this scrape, 0 when it did not.", nil, nil)}
 }
 
 // Describe implements prometheus.Collector.
-func (sc *streamCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sc.desc }
+func (sc *streamCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- sc.desc
+	ch <- sc.up
+}
 
-// Collect implements prometheus.Collector. When Redis is down the series are
-// left out; /readyz reports the outage.
+// Collect implements prometheus.Collector. When Redis is down the lengths
+// are left out and noctuary_store_up is 0; /readyz reports the outage.
 func (sc *streamCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	lengths, err := sc.store.StreamLengths(ctx)
 	if err != nil {
 		sc.log.Warn("stream lengths unavailable for metrics", slog.Any("error", err))
+		ch <- prometheus.MustNewConstMetric(sc.up, prometheus.GaugeValue, 0)
 		return
 	}
+	ch <- prometheus.MustNewConstMetric(sc.up, prometheus.GaugeValue, 1)
 	for name, n := range lengths {
 		ch <- prometheus.MustNewConstMetric(sc.desc, prometheus.GaugeValue, float64(n), name)
 	}

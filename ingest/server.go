@@ -26,6 +26,7 @@ type Store interface {
 	EventsInWindow(ctx context.Context, services []string, from, to time.Time) ([]noctuary.ContextEvent, error)
 	ServiceByPagerDutyID(ctx context.Context, pdServiceID string) (noctuary.Service, error)
 	Integration(ctx context.Context, id string) (noctuary.Integration, error)
+	Integrations(ctx context.Context) ([]noctuary.Integration, error)
 	IncidentState(ctx context.Context, incidentID string) (noctuary.IncidentState, error)
 	Triage(ctx context.Context, triageID string) (noctuary.Triage, error)
 	DeadWebhooks(ctx context.Context, limit int) ([]noctuary.DeadWebhook, error)
