@@ -41,6 +41,12 @@ func TestCorrelateFastPathMatchesFull(t *testing.T) {
 					t.Fatalf("window %d: role of %+v = %d, want %d", w, s.Event, got, want)
 				}
 			}
+			if got, want := conventionalCommit(s.Event.Summary), conventional.FindStringSubmatch(s.Event.Summary); !slices.Equal(got, want) {
+				t.Fatalf("conventionalCommit(%q) = %q, want %q", s.Event.Summary, got, want)
+			}
+			if got, want := symptomMatches(s.Event, sc.symptoms), fullSymptomMatches(s.Event, sc.symptoms); !slices.Equal(got, want) {
+				t.Fatalf("symptomMatches(%+v) = %q, want %q", s.Event, got, want)
+			}
 			if s.Class != noctuary.ClassChange || s.Event.OccurredAt.After(seedOnset) {
 				continue
 			}
@@ -152,6 +158,23 @@ func fullTextOf(parts ...string) text {
 		b.WriteByte(' ')
 	}
 	return text(b.String())
+}
+
+// fullSymptomMatches is symptomMatches by the tokens of e's texts.
+func fullSymptomMatches(e noctuary.ContextEvent, symptoms map[string]bool) []string {
+	texts := []string{e.Summary}
+	for _, v := range e.Attributes {
+		texts = append(texts, v)
+	}
+	own := tokens(e.Service)
+	var m []string
+	for w := range tokens(texts...) {
+		if symptoms[w] && !own[w] {
+			m = append(m, w)
+		}
+	}
+	slices.Sort(m)
+	return m
 }
 
 // fullUndone is undone comparing change i with every change of the window.

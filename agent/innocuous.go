@@ -75,6 +75,16 @@ var scopes = []struct {
 // runs: "docs: …", "test(api): …", "chore(metrics): …".
 var conventional = regexp.MustCompile(`(?i)(?:^|[\s:;,(\[])(docs|test|tests|ci|style)(?:\([^)]*\))?!?:|chore\((docs|metrics|ci|tests?|lint)\)!?:`)
 
+// conventionalCommit returns conventional's submatches in summary, or nil.
+// Both of its forms end in a colon, so a summary without one is not
+// matched against it.
+func conventionalCommit(summary string) []string {
+	if !strings.Contains(summary, ":") {
+		return nil
+	}
+	return conventional.FindStringSubmatch(summary)
+}
+
 // scopeTerms builds "docs only ", "only docs ", "docs-only" (as "docs only ").
 func scopeTerms(words []string) []string {
 	var out []string
@@ -111,7 +121,7 @@ func scopeOnly(i int, sc *scoring) string {
 			return saysOnly + s.name
 		}
 	}
-	if m := conventional.FindStringSubmatch(e.Summary); m != nil {
+	if m := conventionalCommit(e.Summary); m != nil {
 		return saysOnly + strings.ToLower(m[1]+m[2])
 	}
 	if strings.EqualFold(attr(e, "monitoring_only", "docs_only", "metrics_only"), "true") {

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -25,15 +26,21 @@ var stopTokens = map[string]bool{
 func tokens(texts ...string) map[string]bool {
 	out := map[string]bool{}
 	for _, t := range texts {
-		for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool {
-			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-		}) {
-			if len(w) >= 3 && !stopTokens[w] && strings.TrimFunc(w, unicode.IsDigit) != "" {
+		for _, w := range strings.FieldsFunc(strings.ToLower(t), notWordRune) {
+			if significant(w) {
 				out[w] = true
 			}
 		}
 	}
 	return out
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// significant reports whether word w (lower case, letters and digits) says
+// something: three long at least, not all digits, not a stop word.
+func significant(w string) bool {
+	return len(w) >= 3 && !stopTokens[w] && strings.TrimFunc(w, unicode.IsDigit) != ""
 }
 
 // symptomTokens are the words of the incident's title and of every failure
@@ -57,16 +64,18 @@ func symptomTokens(inc noctuary.Incident, signals []noctuary.Signal) map[string]
 // and attribute values share. The change's own service name does not count:
 // every change of a service names it.
 func symptomMatches(e noctuary.ContextEvent, symptoms map[string]bool) []string {
-	texts := []string{e.Summary}
-	for _, v := range e.Attributes {
-		texts = append(texts, v)
-	}
 	own := tokens(e.Service)
 	var m []string
-	for w := range tokens(texts...) {
-		if symptoms[w] && !own[w] {
-			m = append(m, w)
+	visit := func(t string) {
+		for _, w := range strings.FieldsFunc(strings.ToLower(t), notWordRune) {
+			if symptoms[w] && !own[w] && !slices.Contains(m, w) && significant(w) {
+				m = append(m, w)
+			}
 		}
+	}
+	visit(e.Summary)
+	for _, v := range e.Attributes {
+		visit(v)
 	}
 	sort.Strings(m)
 	return m
