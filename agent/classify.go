@@ -45,6 +45,7 @@ var KindClasses = map[string]noctuary.Class{
 	// failure signal, unlike "deploy_failed", which the keywords make a change.
 	"deploymentfailure": noctuary.ClassFailure, "deploymenterror": noctuary.ClassFailure,
 	"connectionreset": noctuary.ClassFailure, "econnreset": noctuary.ClassFailure, "failover": noctuary.ClassFailure,
+	"switchmaster": noctuary.ClassFailure, // Redis Sentinel's +switch-master: a failover
 	// Information: context that is neither a change nor a failure.
 	"info": noctuary.ClassInfo, "note": noctuary.ClassInfo, "annotation": noctuary.ClassInfo,
 	"heartbeat": noctuary.ClassInfo, "backup": noctuary.ClassInfo, "cronjob": noctuary.ClassInfo,
@@ -74,7 +75,7 @@ var (
 	// as weak as changeVerbs.
 	changePrefixes = []string{"set", "put", "attach", "detach", "enable", "disable", "register", "deregister",
 		"replace", "revoke", "associate", "disassociate", "authorize", "add", "patch", "edit", "swap", "promote",
-		"rename", "reboot"}
+		"rename"}
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
 		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
@@ -85,7 +86,7 @@ var (
 		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
 		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached",
 		"fillingup", "mismatch", "nospc", "outofmemory", "maxmemory", "nothealthy", "pleg", "wraparound", "denied",
-		"forbidden", "unauthorized", "isrshrink", "blocked", "impair", "skew", "clockdrift", "timedrift"}
+		"forbidden", "unauthorized", "isrshrink", "blocked", "impair", "skew", "clockdrift", "timedrift", "reboot"}
 )
 
 // inertSubjects are what monitoring and communication tools edit: an

@@ -189,10 +189,9 @@ func (sc *scoring) words(i int) text {
 	return text(sc.texts[i])
 }
 
-// domainWords is signal i's eventText without the names of its service
-// and of the paging one: "api-ratelimit:1.44.0 synced" names a service, not
-// a rate limit change, and "ratelimiter failing" in the title of the
-// api-ratelimit service is no rate limit symptom.
+// domainWords is failure i's eventText without the names of its service
+// and of the paging one: "ratelimiter failing" from the api-ratelimit
+// service is no rate limit symptom (see domainMatch for candidates).
 func (sc *scoring) domainWords(i int) text {
 	if sc.domainTexts[i] == "" {
 		sc.domainTexts[i] = string(withoutNames(sc.words(i), sc.all[i].Event.Service, sc.svc.Key))

@@ -34,8 +34,9 @@ var domains = []domain{
 	{"memory", []string{"oom", "out of memory", "memory", "heap", "gc pause", "oomkilled"},
 		[]string{"memory", "heap", "xmx", "jvm", "gomemlimit", "limits", "cache size", "buffer", "resources", "maxmemory",
 			"eviction polic", "noeviction"}},
-	{"DNS", []string{"dns", "nxdomain", "no such host", "servfail", "name resolution", "resolve"},
-		[]string{"dns", "resolver", "coredns", "route53", "cname", "record ", "records ", "hosted zone", "ndots"}},
+	{"DNS", []string{"dns", "nxdomain", "no such host", "servfail", "name resolution", "resolve", "lookup "},
+		[]string{"dns", "resolver", "coredns", "route53", "cname", "record ", "records ", "hosted zone", "ndots",
+			"corefile", "autopath", "nodelocaldns", "resolv"}},
 	{"connection pool", []string{"too many connections", "pool exhausted", "connection pool", "max connections",
 		"max_connections", "remaining connection slots", "too many clients", "connection limit"},
 		[]string{"pool", "max connections", "maxconn", "pgbouncer", "connections", "replicas", "scale"}},
@@ -70,6 +71,9 @@ var domains = []domain{
 		"oldest message", "visibility timeout", "duplicate messages"},
 		[]string{"consumer", "max poll", "partitions", "session timeout", "batch size", "kafka", "topic", "visibility",
 			"redrive", "sqs", "queue attribute", "maxreceivecount", "prefetch", "ack deadline"}},
+	{"failover", []string{"readonly", "read only replica", "read only transaction", "not master", "not primary",
+		"notprimary", "no primary", "terminating connection due to administrator command"},
+		[]string{"failover", "switchover", "switch master", "promot", "reboot", "primary", "master", "multi az"}},
 	{"clock", []string{"clock skew", "not yet valid", "used before issued", "iat ", "nbf ", "requesttimetooskewed",
 		"time too skewed", "signature expired", "clock drift"},
 		[]string{"ntp", "chrony", "clock", "time sync", "timesync", "hwclock"}},
@@ -139,9 +143,11 @@ const minNameWord = 6
 // domainMatch returns the first domain whose symptoms show in the title or
 // in a failure signal other than candidate i, and whose cause terms
 // candidate i's kind, summary or attributes hold: its name and the symptom
-// term, or "", "".
+// term, or "", "". The paging service's name is no cause term (its own
+// deploy "api-ratelimit:1.44.0 synced" is no rate limit change), but the
+// candidate's own service's is (a change of coredns is a DNS change).
 func domainMatch(i int, sc *scoring) (string, string) {
-	causes := sc.domainWords(i).groups(domainCauses)
+	causes := withoutNames(sc.words(i), sc.svc.Key).groups(domainCauses)
 	for d, dom := range domains {
 		if causes&(1<<d) == 0 {
 			continue

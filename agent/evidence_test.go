@@ -51,3 +51,41 @@ func TestReplicationSymptomsPointAtBrokerChanges(t *testing.T) {
 			"flag", nil, []string{"point at it"}},
 	})
 }
+
+func TestACandidatesOwnServiceNamesItsDomain(t *testing.T) {
+	svc := noctuary.Service{Key: "checkout", Dependencies: []string{"coredns", "payments"}}
+	corefile := event("dns", "coredns", "configmap_updated", "flux", "02:03:00", "kube-system/coredns Corefile updated", nil)
+	pay := event("pay", "payments", "deploy", "argocd", "02:10:00", "payments:9.1.0 synced", nil)
+	lookup := event("err", "checkout", "log_error_spike", "loki", "02:14:00", "dial tcp: lookup payments.prod.svc: i/o timeout", nil)
+	inc := noctuary.Incident{Title: "checkout timeouts calling payments"}
+	res := Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
+		Correlation: Correlate(inc, seedOnset, []noctuary.ContextEvent{corefile, pay, lookup}, CorrelateOptions{Service: svc})})
+	if res.Cause == nil || res.Cause.Event.ID != "dns" {
+		t.Fatalf("cause = %v, want dns: %s", res.Cause, res.Hypothesis)
+	}
+	// not: a deploy whose service is named like a domain gets no evidence
+	// from failures that do not show its symptoms
+	plain := event("err", "checkout", "log_error_spike", "loki", "02:14:00", "NullPointerException", nil)
+	res = Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
+		Correlation: Correlate(inc, seedOnset, []noctuary.ContextEvent{corefile, pay, plain}, CorrelateOptions{Service: svc})})
+	if res.Cause == nil || res.Cause.Event.ID != "pay" {
+		t.Errorf("cause = %v, want pay: %s", res.Cause, res.Hypothesis)
+	}
+}
+
+func TestFailoversAndReboots(t *testing.T) {
+	reboot := event("rb", "postgres-main", "host_rebooted", "aws-health", "02:08:00", "instance rebooted for scheduled maintenance", nil)
+	sw := event("sw", "postgres-main", "switch_master", "redis-sentinel", "02:09:00", "+switch-master mymaster 10.0.1.4 10.0.1.7", nil)
+	ro := event("ro", "checkout", "log_error_spike", "loki", "02:14:00", "READONLY You can't write against a read only replica.", nil)
+	runRankCases(t, []rankCase{
+		{"the reboot explains the failover after it", []noctuary.ContextEvent{reboot, sw, ro},
+			"rb", []string{"Infrastructure failure: host_rebooted of postgres-main"}, nil},
+		{"read-only errors point at the failover over a later deploy", []noctuary.ContextEvent{sw,
+			deployAt("dep", "02:12:00", "", map[string]string{"sha": "c0ffee1"}), ro},
+			"sw", []string{"failover symptoms (readonly) point at it"}, nil},
+		{"not: errors that do not show a failover are no evidence for it", []noctuary.ContextEvent{sw,
+			deployAt("dep", "02:12:00", "", map[string]string{"sha": "c0ffee1"}),
+			event("npe", "checkout", "log_error_spike", "loki", "02:14:00", "NullPointerException", nil)},
+			"sw", nil, []string{"point at it"}},
+	})
+}

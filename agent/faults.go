@@ -32,7 +32,7 @@ var (
 	infraKinds = []string{"diskfull", "diskpressure", "nospace", "diskspace", "volumefull", "certexpir",
 		"certificateexpir", "tlsexpir", "expired", "nodenotready", "notready", "nodedown", "nodefailure",
 		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
-		"networkpartition", "volumedegraded", "impair", "unreachable", "failover", "interrupt", "watermark",
+		"networkpartition", "volumedegraded", "impair", "unreachable", "failover", "switchmaster", "reboot", "interrupt", "watermark",
 		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt",
 		"filesystem", "inode", "etcd", "vendorstatus", "statuspage", "pleg", "kubelet", "sandbox", "cni", "attachvolume",
 		"quota", "clockskew", "clockdrift", "timedrift"}
