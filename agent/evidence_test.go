@@ -89,3 +89,31 @@ func TestFailoversAndReboots(t *testing.T) {
 			"sw", nil, []string{"point at it"}},
 	})
 }
+
+func TestCamelCaseInSummariesAndProviderHealth(t *testing.T) {
+	if got, want := camelTokens("ModifyListener SslPolicy ELBSecurityPolicy-2016-08 x509"), "Modify Listener Ssl Policy ELB Security Policy"; got != want {
+		t.Errorf("camelTokens = %q, want %q", got, want)
+	}
+	// not: words that are not CamelCase add nothing
+	if got := camelTokens("connection refused by postgres-main"); got != "" {
+		t.Errorf("camelTokens of plain words = %q", got)
+	}
+	listener := event("pol", "postgres-main", "ModifyListener", "aws-cloudtrail", "02:05:00",
+		"ModifyListener 443 SslPolicy ELBSecurityPolicy-2016-08 -> ELBSecurityPolicy-TLS13-1-2-2021-06", nil)
+	waf := event("waf", "postgres-main", "ruleset_deployed", "cloudflare", "02:05:00", "Managed ruleset updated; action block", nil)
+	later := deployAt("dep", "02:12:00", "", map[string]string{"version": "5.1"})
+	runRankCases(t, []rankCase{
+		{"a TLS policy named in CamelCase is a TLS change", []noctuary.ContextEvent{listener, later,
+			event("e", "checkout", "log_error_spike", "loki", "02:14:00", "tls: client offered only unsupported versions", nil)},
+			"pol", []string{"TLS symptoms (tls) point at it"}, nil},
+		{"403s point at a WAF ruleset", []noctuary.ContextEvent{waf, later,
+			event("e", "checkout", "error_rate", "datadog", "02:14:00", "403 Forbidden from edge on POST /checkout", nil)},
+			"waf", []string{"auth symptoms"}, nil},
+		{"a provider's health event is infrastructure, and explains the nodes after it", []noctuary.ContextEvent{
+			event("gcp", "postgres-main", "gcp_service_health", "google-cloud", "02:04:00", "Networking issues in us-central1-b", nil),
+			event("nn", "postgres-main", "NodeNotReady", "kubernetes", "02:07:00", "Node pool-b-9x NotReady", nil), symptom},
+			"gcp", []string{"Infrastructure failure: gcp_service_health of postgres-main"}, nil},
+		{"not: a WAF change without 403s is no auth change", []noctuary.ContextEvent{waf, later, symptom},
+			"dep", nil, []string{"point at it"}},
+	})
+}

@@ -33,7 +33,7 @@ var (
 		"certificateexpir", "tlsexpir", "expired", "nodenotready", "notready", "nodedown", "nodefailure",
 		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
 		"networkpartition", "volumedegraded", "impair", "unreachable", "failover", "switchmaster", "reboot", "interrupt", "watermark",
-		"diskusage", "healthincident", "providerincident", "operationalissue", "spot", "preempt",
+		"diskusage", "healthincident", "providerincident", "operationalissue", "servicehealth", "awshealth", "healthevent", "spot", "preempt",
 		"filesystem", "inode", "etcd", "vendorstatus", "statuspage", "pleg", "kubelet", "sandbox", "cni", "attachvolume",
 		"quota", "clockskew", "clockdrift", "timedrift"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",

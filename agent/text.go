@@ -16,15 +16,19 @@ import (
 // that starts so.
 type text string
 
-// eventText is the text of an event's kind (also split into its words
-// when it is CamelCase: "NodeClockSkewDetected node clock skew detected"),
-// summary and attributes (keys and values, in key order).
+// eventText is the text of an event's kind and summary, each followed by
+// its CamelCase words split ("NodeClockSkewDetected node clock skew
+// detected", "SSLHandshakeException ssl handshake exception"), and its
+// attributes (keys and values, in key order).
 func eventText(e noctuary.ContextEvent) text {
 	parts := []string{e.Kind}
 	if w := camelWords(e.Kind); w != e.Kind {
 		parts = append(parts, w)
 	}
 	parts = append(parts, e.Summary)
+	if w := camelTokens(e.Summary); w != "" {
+		parts = append(parts, w)
+	}
 	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
 		parts = append(parts, k, e.Attributes[k])
 	}
@@ -189,4 +193,16 @@ func camelWords(s string) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// camelTokens is the words of s's CamelCase tokens split ("SslPolicy" is
+// "Ssl Policy"), "" when s has none.
+func camelTokens(s string) string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if w := camelWords(f); w != f {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
 }
