@@ -13,7 +13,7 @@ import (
 // worker took it, and only the worker holding a job can dead-letter it:
 // each job is dead-lettered once.
 func TestSlackJobLeaseAndDeadLetterOnce(t *testing.T) {
-	for _, kind := range storetest.Kinds {
+	for _, kind := range storetest.AllKinds {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			s := storetest.Open(t, kind, store.Options{})

@@ -11,7 +11,7 @@ import (
 )
 
 func TestSlackJobQueue(t *testing.T) {
-	for _, kind := range storetest.Kinds {
+	for _, kind := range storetest.AllKinds {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			s := storetest.Open(t, kind, store.Options{})
@@ -60,7 +60,7 @@ func TestSlackJobQueue(t *testing.T) {
 }
 
 func TestSlackMessageRecordAndLock(t *testing.T) {
-	for _, kind := range storetest.Kinds {
+	for _, kind := range storetest.AllKinds {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			s := storetest.Open(t, kind, store.Options{})

@@ -9,7 +9,7 @@ import (
 )
 
 func TestSlackThreadNamesTheIncident(t *testing.T) {
-	for _, kind := range storetest.Kinds {
+	for _, kind := range storetest.AllKinds {
 		t.Run(kind, func(t *testing.T) {
 			ctx := context.Background()
 			s := storetest.Open(t, kind, store.Options{})

@@ -3,13 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -118,24 +116,8 @@ func TestApprovalRunnerKilledEndsUnknown(t *testing.T) {
 	at := onsetAt()
 	e.sendEvents(seedEvents(at, "kill-")...)
 	e.sendWebhook(webhook("EV-KILL", noctuary.EventIncidentTriggered, "QKILL", "PCHECKOUT", at))
-	var approvalID string
-	for deadline := time.Now().Add(15 * time.Second); approvalID == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		for _, p := range fake.posts() {
-			if m := approveButton.FindStringSubmatch(p.Form.Get("blocks")); m != nil {
-				approvalID = m[1]
-			}
-		}
-	}
-	if approvalID == "" {
-		t.Fatal("no Approve button was posted")
-	}
-	payload, _ := json.Marshal(map[string]any{"type": "block_actions", "trigger_id": "3.3.3",
-		"user": map[string]any{"id": "U0ALICE", "name": "alice"}, "response_url": fake.URL + "/response/1",
-		"actions": []map[string]any{{"action_id": blocks.ActionApprove, "block_id": blocks.ActionsBlockPrefix + "QKILL", "value": approvalID}}})
-	click := url.Values{"payload": {string(payload)}}.Encode()
-	if status, out := e.do("POST", "/slack/interactions", []byte(click), signedSlack(click)); status != http.StatusOK {
-		t.Fatalf("click: %d %v", status, out)
-	}
+	approvalID := approvalOffered(t, fake, 15*time.Second)
+	e.clickApprove(fake, "U0ALICE", "QKILL", approvalID)
 	select {
 	case <-hit:
 	case <-time.After(15 * time.Second):

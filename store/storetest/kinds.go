@@ -68,11 +68,11 @@ func (c *Clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// EachKind runs fn in a parallel subtest per kind of Kinds, each with a
+// EachKind runs fn in a parallel subtest per kind of AllKinds, each with a
 // fresh store opened with opt and a Clock starting at start as its Now.
 func EachKind(t *testing.T, start time.Time, opt store.Options, fn func(t *testing.T, s *store.Store, clk *Clock)) {
 	t.Helper()
-	for _, kind := range Kinds {
+	for _, kind := range AllKinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			clk := NewClock(start)

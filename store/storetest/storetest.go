@@ -18,9 +18,14 @@ import (
 	"github.com/noctuary/noctuary/store"
 )
 
-// Kinds are the store kinds Open accepts: a real redis-server and the
-// embedded in-process Redis. Tests run against both.
+// Kinds are the store kinds tests run against: a real redis-server and the
+// embedded in-process Redis.
 var Kinds = []string{"redis", "embedded"}
+
+// AllKinds are Kinds and "cluster", a three-master Redis Cluster: the kinds
+// Open accepts, and those the store's own tests run against. A package
+// whose tests open the kind "cluster" calls StopClusters from TestMain.
+var AllKinds = []string{"redis", "embedded", "cluster"}
 
 const (
 	startAttempts = 5
@@ -44,15 +49,38 @@ type Server struct {
 // variable is set (CI must run it) and is skipped otherwise.
 func StartRedis(t testing.TB) *Server {
 	t.Helper()
+	srv := startWith(t, func(port int) ([]string, error) { return plainArgs(port), nil })
+	t.Cleanup(srv.Stop)
+	return srv
+}
+
+// plainArgs are the arguments of a redis-server on port without
+// persistence.
+func plainArgs(port int) []string {
+	return append(portArgs(port), "--save", "", "--appendonly", "no")
+}
+
+func portArgs(port int) []string {
+	return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}
+}
+
+// startWith starts redis-server with the arguments argv returns for a free
+// port, retrying on another port when it does not come up. The caller
+// stops it.
+func startWith(t testing.TB, argv func(port int) ([]string, error)) *Server {
+	t.Helper()
 	path := redisServer(t)
 	for range startAttempts {
 		port, err := freePort()
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := start(path, port, "--save", "", "--appendonly", "no")
+		args, err := argv(port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := launch(path, port, args)
 		if err == nil {
-			t.Cleanup(srv.Stop)
 			return srv
 		}
 		t.Logf("starting redis-server: %v (retrying)", err)
@@ -61,16 +89,20 @@ func StartRedis(t testing.TB) *Server {
 	return nil
 }
 
-// redisServer returns the path of redis-server. Without it on PATH the test
-// fails when the CI variable is set (CI must run it) and is skipped otherwise.
-func redisServer(t testing.TB) string {
+// redisServer returns the path of redis-server (see redisTool).
+func redisServer(t testing.TB) string { return redisTool(t, "redis-server") }
+
+// redisTool returns the path of a Redis program (redis-server, redis-cli).
+// Without it on PATH the test fails when the CI variable is set (CI must
+// run it) and is skipped otherwise.
+func redisTool(t testing.TB, name string) string {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
+	path, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server is not installed: %v", err)
+			t.Fatalf("%s is not installed: %v", name, err)
 		}
-		t.Skip("redis-server is not installed; install it to run this test")
+		t.Skipf("%s is not installed; install redis-server and redis-tools to run this test", name)
 	}
 	return path
 }
@@ -78,8 +110,14 @@ func redisServer(t testing.TB) string {
 // start runs redis-server on port with the extra args and waits until it
 // answers PING.
 func start(path string, port int, args ...string) (*Server, error) {
+	return launch(path, port, append(portArgs(port), args...))
+}
+
+// launch runs redis-server with args (which make it listen on port of
+// 127.0.0.1) and waits until it answers PING.
+func launch(path string, port int, args []string) (*Server, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(path, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)...)
+	cmd := exec.Command(path, args...)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -155,8 +193,9 @@ func (s *Server) Stop() {
 }
 
 // Open returns a store of the given kind ("redis": on a fresh redis-server;
-// "embedded": in-process), closed when the test ends. A nil opt.Logger
-// discards logs.
+// "embedded": in-process; "cluster": on an empty three-master Redis
+// Cluster, lent to this test alone), closed when the test ends. A nil
+// opt.Logger discards logs.
 func Open(t testing.TB, kind string, opt store.Options) *store.Store {
 	t.Helper()
 	url := ""
@@ -164,8 +203,10 @@ func Open(t testing.TB, kind string, opt store.Options) *store.Store {
 	case "redis":
 		url = StartRedis(t).URL
 	case "embedded":
+	case "cluster":
+		url, opt.RedisMode = LendCluster(t).URL, store.RedisCluster
 	default:
-		t.Fatalf("unknown store kind %q; want one of %v", kind, Kinds)
+		t.Fatalf("unknown store kind %q; want one of %v", kind, AllKinds)
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
