@@ -91,12 +91,23 @@ var (
 
 // inertSubjects are what monitoring and communication tools edit: an
 // updated dashboard, alert rule, silence or status page changes nothing that
-// runs, and an incident's acknowledgement is a responder's, so such kinds
-// are information whatever change or failure word they hold. A
+// runs, and an incident's acknowledgement, handover or escalation is a
+// responder's, so such kinds are information whatever change or failure
+// word, or values before and after ("from: bob, to: carol"), they hold. A
 // "monitor" is an alert's definition (Datadog's monitor_updated), unless
 // it is a load balancer's health monitor, which routes traffic.
 var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation", "monitor",
-	"acknowledg"}
+	"acknowledg", "handover", "handoff", "oncall", "escalat", "reassign", "assigned"}
+
+// inert reports whether the normalised kind k is of an inert subject.
+func inert(k string) bool {
+	for _, w := range inertSubjects {
+		if strings.Contains(k, w) && !strings.Contains(k, "health"+w) {
+			return true
+		}
+	}
+	return false
+}
 
 // NormalizeKind returns kind in lower case with everything but letters and
 // digits removed: the form of KindClasses' keys.
@@ -119,10 +130,8 @@ func Classify(kind string) noctuary.Class {
 	if c, ok := KindClasses[k]; ok {
 		return c
 	}
-	for _, w := range inertSubjects {
-		if strings.Contains(k, w) && !strings.Contains(k, "health"+w) {
-			return noctuary.ClassInfo
-		}
+	if inert(k) {
+		return noctuary.ClassInfo
 	}
 	if strings.Contains(k, "alarm") {
 		return noctuary.ClassFailure
@@ -209,7 +218,7 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	if c, ok := bySummary(e); ok {
 		return c
 	}
-	if setsValue(e) || heavyJob(e) {
+	if !inert(NormalizeKind(e.Kind)) && (setsValue(e) || heavyJob(e)) {
 		return noctuary.ClassChange
 	}
 	return c

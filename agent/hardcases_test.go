@@ -193,3 +193,19 @@ func TestAnEarlierInfrastructureFailureExplainsALaterOne(t *testing.T) {
 			"job", nil, nil},
 	})
 }
+
+func TestRespondersEventsAreInformation(t *testing.T) {
+	for _, e := range []noctuary.ContextEvent{
+		event("h", "checkout", "oncall_handover", "pagerduty", "02:10:00", "On-call handed over", map[string]string{"from": "bob", "to": "carol"}),
+		event("a", "checkout", "incident.reassigned", "pagerduty", "02:10:00", "", map[string]string{"old": "team-a", "new": "team-b"}),
+		event("x", "checkout", "escalation_policy_changed", "pagerduty", "02:10:00", "", nil),
+	} {
+		if got := ClassifyEvent(e); got != noctuary.ClassInfo {
+			t.Errorf("ClassifyEvent(%s) = %q, want information", e.Kind, got)
+		}
+	}
+	// not: an API call that modifies a resource stays a change
+	if got := ClassifyEvent(event("tg", "checkout", "ModifyTargetGroup", "aws-cloudtrail", "02:10:00", "", nil)); got != noctuary.ClassChange {
+		t.Errorf("ModifyTargetGroup = %q, want change", got)
+	}
+}
