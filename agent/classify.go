@@ -136,32 +136,27 @@ func Classify(kind string) noctuary.Class {
 	if strings.Contains(k, "alarm") {
 		return noctuary.ClassFailure
 	}
-	for _, w := range changeKeywords {
-		if strings.Contains(k, w) {
-			return noctuary.ClassChange
-		}
-	}
-	for _, w := range failureKeywords {
-		if strings.Contains(k, w) {
-			return noctuary.ClassFailure
-		}
-	}
-	for _, w := range failureSuffixes {
-		if strings.HasSuffix(k, w) {
-			return noctuary.ClassFailure
-		}
-	}
-	for _, w := range changeVerbs {
-		if strings.Contains(k, w) {
-			return noctuary.ClassChange
-		}
-	}
-	for _, w := range changePrefixes {
-		if strings.HasPrefix(k, w) {
-			return noctuary.ClassChange
+	for _, r := range keywordRules {
+		for _, w := range r.words {
+			if r.match(k, w) {
+				return r.class
+			}
 		}
 	}
 	return noctuary.ClassInfo
+}
+
+// keywordRules are Classify's keyword lists in the order they decide.
+var keywordRules = []struct {
+	words []string
+	match func(k, w string) bool
+	class noctuary.Class
+}{
+	{changeKeywords, strings.Contains, noctuary.ClassChange},
+	{failureKeywords, strings.Contains, noctuary.ClassFailure},
+	{failureSuffixes, strings.HasSuffix, noctuary.ClassFailure},
+	{changeVerbs, strings.Contains, noctuary.ClassChange},
+	{changePrefixes, strings.HasPrefix, noctuary.ClassChange},
 }
 
 // alertingSources are monitoring systems that report states, not changes: a

@@ -28,9 +28,7 @@ func TestServiceNamesAreNoEvidence(t *testing.T) {
 	policy := event("pol", "ratelimit-redis", "config_set", "redis-audit", "01:52:00",
 		"CONFIG SET maxmemory-policy noeviction", map[string]string{"parameter": "maxmemory-policy", "old": "volatile-lru", "new": "noeviction"})
 	oom := event("oom", "api-ratelimit", "log_error_spike", "loki", "02:14:00", "OOM command not allowed when used memory > 'maxmemory'", nil)
-	inc := noctuary.Incident{Title: "ratelimiter failing open: errors > 1k/s"}
-	res := Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
-		Correlation: Correlate(inc, seedOnset, []noctuary.ContextEvent{policy, deploy, oom}, CorrelateOptions{Service: svc})})
+	res := triage(svc, "ratelimiter failing open: errors > 1k/s", policy, deploy, oom)
 	if res.Cause == nil || res.Cause.Event.ID != "pol" {
 		t.Fatalf("cause = %v, want pol: %s", res.Cause, res.Hypothesis)
 	}
@@ -57,17 +55,15 @@ func TestACandidatesOwnServiceNamesItsDomain(t *testing.T) {
 	corefile := event("dns", "coredns", "configmap_updated", "flux", "02:03:00", "kube-system/coredns Corefile updated", nil)
 	pay := event("pay", "payments", "deploy", "argocd", "02:10:00", "payments:9.1.0 synced", nil)
 	lookup := event("err", "checkout", "log_error_spike", "loki", "02:14:00", "dial tcp: lookup payments.prod.svc: i/o timeout", nil)
-	inc := noctuary.Incident{Title: "checkout timeouts calling payments"}
-	res := Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
-		Correlation: Correlate(inc, seedOnset, []noctuary.ContextEvent{corefile, pay, lookup}, CorrelateOptions{Service: svc})})
+	const title = "checkout timeouts calling payments"
+	res := triage(svc, title, corefile, pay, lookup)
 	if res.Cause == nil || res.Cause.Event.ID != "dns" {
 		t.Fatalf("cause = %v, want dns: %s", res.Cause, res.Hypothesis)
 	}
 	// not: a deploy whose service is named like a domain gets no evidence
 	// from failures that do not show its symptoms
 	plain := event("err", "checkout", "log_error_spike", "loki", "02:14:00", "NullPointerException", nil)
-	res = Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
-		Correlation: Correlate(inc, seedOnset, []noctuary.ContextEvent{corefile, pay, plain}, CorrelateOptions{Service: svc})})
+	res = triage(svc, title, corefile, pay, plain)
 	if res.Cause == nil || res.Cause.Event.ID != "pay" {
 		t.Errorf("cause = %v, want pay: %s", res.Cause, res.Hypothesis)
 	}

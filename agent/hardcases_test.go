@@ -9,11 +9,23 @@ import (
 // Rules learnt from the held-out scenarios' misses (issue 11), each with
 // what it must not do.
 
+// kindCase is a kind and the class Classify must give it.
+type kindCase struct {
+	kind string
+	want noctuary.Class
+}
+
+func checkKinds(t *testing.T, cases []kindCase) {
+	t.Helper()
+	for _, tt := range cases {
+		if got := Classify(tt.kind); got != tt.want {
+			t.Errorf("Classify(%q) = %q, want %q", tt.kind, got, tt.want)
+		}
+	}
+}
+
 func TestClassifyVerbsAndStates(t *testing.T) {
-	for _, tt := range []struct {
-		kind string
-		want noctuary.Class
-	}{
+	checkKinds(t, []kindCase{
 		{"iam_policy_version_created", noctuary.ClassChange},
 		{"dns_records_deleted", noctuary.ClassChange},
 		{"route_removed", noctuary.ClassChange},
@@ -28,30 +40,41 @@ func TestClassifyVerbsAndStates(t *testing.T) {
 		// not: an invalidation is no failure, a load balancer's health monitor routes traffic
 		{"cache_invalidation", noctuary.ClassInfo},
 		{"health_monitor_updated", noctuary.ClassChange},
-	} {
-		if got := Classify(tt.kind); got != tt.want {
-			t.Errorf("Classify(%q) = %q, want %q", tt.kind, got, tt.want)
+	})
+}
+
+// triage is the heuristic's result for an incident of svc titled title,
+// with its onset at seedOnset.
+func triage(svc noctuary.Service, title string, evs ...noctuary.ContextEvent) Result {
+	inc := noctuary.Incident{Title: title}
+	return Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
+		Correlation: Correlate(inc, seedOnset, evs, CorrelateOptions{Service: svc})})
+}
+
+// eventCase is an event and the class ClassifyEvent must give it.
+type eventCase struct {
+	e    noctuary.ContextEvent
+	want noctuary.Class
+}
+
+func checkEvents(t *testing.T, cases []eventCase) {
+	t.Helper()
+	for _, tt := range cases {
+		if got := ClassifyEvent(tt.e); got != tt.want {
+			t.Errorf("ClassifyEvent(%s %q %v) = %q, want %q", tt.e.Kind, tt.e.Summary, tt.e.Attributes, got, tt.want)
 		}
 	}
 }
 
-// titled is request with the incident's title replaced.
-func titled(title string, evs ...noctuary.ContextEvent) Request {
-	req := request(seedService(), evs...)
-	req.Incident.Title = title
-	req.Correlation = Correlate(req.Incident, seedOnset, evs, CorrelateOptions{Service: seedService()})
-	return req
-}
-
 func TestIncidentsOwnAlertIsNoCause(t *testing.T) {
 	own := event("own", "checkout", "CheckoutQueueStuck", "alertmanager", "02:14:50", "queue oldest message 900s", nil)
-	res := Heuristic(titled("[FIRING:1] CheckoutQueueStuck", own))
+	res := triage(seedService(), "[FIRING:1] CheckoutQueueStuck", own)
 	if res.Cause != nil {
 		t.Errorf("the incident's own alert was blamed: %s", res.Hypothesis)
 	}
 	// not: another failure of the service, which the title does not name
-	res = Heuristic(titled("[FIRING:1] CheckoutQueueStuck", own,
-		event("disk", "checkout", "NodeHasDiskPressure", "kubernetes", "02:05:00", "nodefs.available 3%", nil)))
+	res = triage(seedService(), "[FIRING:1] CheckoutQueueStuck", own,
+		event("disk", "checkout", "NodeHasDiskPressure", "kubernetes", "02:05:00", "nodefs.available 3%", nil))
 	if res.Cause == nil || res.Cause.Event.ID != "disk" {
 		t.Errorf("cause = %v, want disk: %s", res.Cause, res.Hypothesis)
 	}
@@ -82,10 +105,7 @@ func TestHeavyJobsAreChanges(t *testing.T) {
 	job := func(kind, summary string) noctuary.ContextEvent {
 		return event("j", "postgres-main", kind, "kubernetes", "02:00:00", summary, nil)
 	}
-	for _, tt := range []struct {
-		e    noctuary.ContextEvent
-		want noctuary.Class
-	}{
+	checkEvents(t, []eventCase{
 		{job("cronjob_started", "Job weekly-reindex started: REINDEX TABLE shipments"), noctuary.ClassChange},
 		{job("dag_run_started", "DAG backfill_order_totals started: UPDATE orders SET total = ... (48M rows)"), noctuary.ClassChange},
 		// not: routine work, or heavy work that has ended
@@ -93,11 +113,7 @@ func TestHeavyJobsAreChanges(t *testing.T) {
 		{job("cronjob_completed", "Job weekly-reindex completed: REINDEX TABLE shipments"), noctuary.ClassInfo},
 		// not: a heavy word outside a job
 		{job("note", "REINDEX planned for Sunday"), noctuary.ClassInfo},
-	} {
-		if got := ClassifyEvent(tt.e); got != tt.want {
-			t.Errorf("ClassifyEvent(%s %q) = %q, want %q", tt.e.Kind, tt.e.Summary, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestMetricsFilesLeaveItToTheChangesAccount(t *testing.T) {
@@ -118,10 +134,7 @@ func TestMetricsFilesLeaveItToTheChangesAccount(t *testing.T) {
 }
 
 func TestVocabularyOfAPIsAndPlatforms(t *testing.T) {
-	for _, tt := range []struct {
-		kind string
-		want noctuary.Class
-	}{
+	checkKinds(t, []kindCase{
 		{"SetQueueAttributes", noctuary.ClassChange},
 		{"PutBucketPolicy", noctuary.ClassChange},
 		{"DeregisterTargets", noctuary.ClassChange},
@@ -131,11 +144,7 @@ func TestVocabularyOfAPIsAndPlatforms(t *testing.T) {
 		{"asset_upload", noctuary.ClassInfo},
 		{"address_exhausted", noctuary.ClassFailure},
 		{"SwapUsageHigh", noctuary.ClassFailure},
-	} {
-		if got := Classify(tt.kind); got != tt.want {
-			t.Errorf("Classify(%q) = %q, want %q", tt.kind, got, tt.want)
-		}
-	}
+	})
 	skew := event("skew", "postgres-main", "clock_skew_detected", "chrony", "02:04:00", "offset 4.2s from pool.ntp.org", nil)
 	runRankCases(t, []rankCase{
 		{"clock skew under the service is infrastructure", []noctuary.ContextEvent{skew,
@@ -163,22 +172,17 @@ func TestCamelCaseKindsAreWords(t *testing.T) {
 }
 
 func TestOpaqueKindsByTheirSummary(t *testing.T) {
-	for _, tt := range []struct {
-		kind, summary string
-		want          noctuary.Class
-	}{
-		{"RDS-EVENT-0013", "A Multi-AZ failover that resulted in the promotion of a standby instance has started", noctuary.ClassFailure},
-		{"RDS-EVENT-0016", "Finished applying modification to DB parameter group; reboot for the migration pending", noctuary.ClassChange},
-		// not: a code with nothing the table knows, a named kind, or a known one
-		{"RDS-EVENT-0001", "Backing up DB instance", noctuary.ClassInfo},
-		{"snapshot_completed", "failover replica snapshot", noctuary.ClassInfo},
-		{"info", "deploy 42 finished", noctuary.ClassInfo},
-	} {
-		e := event("x", "checkout", tt.kind, "aws-rds", "02:00:00", tt.summary, nil)
-		if got := ClassifyEvent(e); got != tt.want {
-			t.Errorf("ClassifyEvent(%s %q) = %q, want %q", tt.kind, tt.summary, got, tt.want)
-		}
+	rds := func(kind, summary string) noctuary.ContextEvent {
+		return event("x", "checkout", kind, "aws-rds", "02:00:00", summary, nil)
 	}
+	checkEvents(t, []eventCase{
+		{rds("RDS-EVENT-0013", "A Multi-AZ failover that resulted in the promotion of a standby instance has started"), noctuary.ClassFailure},
+		{rds("RDS-EVENT-0016", "Finished applying modification to DB parameter group; reboot for the migration pending"), noctuary.ClassChange},
+		// not: a code with nothing the table knows, a named kind, or a known one
+		{rds("RDS-EVENT-0001", "Backing up DB instance"), noctuary.ClassInfo},
+		{rds("snapshot_completed", "failover replica snapshot"), noctuary.ClassInfo},
+		{rds("info", "deploy 42 finished"), noctuary.ClassInfo},
+	})
 }
 
 func TestAnEarlierInfrastructureFailureExplainsALaterOne(t *testing.T) {
@@ -195,17 +199,11 @@ func TestAnEarlierInfrastructureFailureExplainsALaterOne(t *testing.T) {
 }
 
 func TestRespondersEventsAreInformation(t *testing.T) {
-	for _, e := range []noctuary.ContextEvent{
-		event("h", "checkout", "oncall_handover", "pagerduty", "02:10:00", "On-call handed over", map[string]string{"from": "bob", "to": "carol"}),
-		event("a", "checkout", "incident.reassigned", "pagerduty", "02:10:00", "", map[string]string{"old": "team-a", "new": "team-b"}),
-		event("x", "checkout", "escalation_policy_changed", "pagerduty", "02:10:00", "", nil),
-	} {
-		if got := ClassifyEvent(e); got != noctuary.ClassInfo {
-			t.Errorf("ClassifyEvent(%s) = %q, want information", e.Kind, got)
-		}
-	}
-	// not: an API call that modifies a resource stays a change
-	if got := ClassifyEvent(event("tg", "checkout", "ModifyTargetGroup", "aws-cloudtrail", "02:10:00", "", nil)); got != noctuary.ClassChange {
-		t.Errorf("ModifyTargetGroup = %q, want change", got)
-	}
+	checkEvents(t, []eventCase{
+		{event("h", "checkout", "oncall_handover", "pagerduty", "02:10:00", "On-call handed over", map[string]string{"from": "bob", "to": "carol"}), noctuary.ClassInfo},
+		{event("a", "checkout", "incident.reassigned", "pagerduty", "02:10:00", "", map[string]string{"old": "team-a", "new": "team-b"}), noctuary.ClassInfo},
+		{event("x", "checkout", "escalation_policy_changed", "pagerduty", "02:10:00", "", nil), noctuary.ClassInfo},
+		// not: an API call that modifies a resource stays a change
+		{event("tg", "checkout", "ModifyTargetGroup", "aws-cloudtrail", "02:10:00", "", nil), noctuary.ClassChange},
+	})
 }

@@ -34,20 +34,13 @@ func TestInformationThatSetsAValueIsAChange(t *testing.T) {
 	renew := func(attrs map[string]string) noctuary.ContextEvent {
 		return event("r", "checkout", "certificate_renewed", "cert-manager", "02:00:00", "certificate re-issued", attrs)
 	}
-	for _, tt := range []struct {
-		e    noctuary.ContextEvent
-		want noctuary.Class
-	}{
+	checkEvents(t, []eventCase{
 		{renew(map[string]string{"issuer_old": "letsencrypt-prod", "issuer_new": "zerossl-prod"}), noctuary.ClassChange},
 		// not: the same issuer again, no pair, or a status that moved
 		{renew(map[string]string{"issuer_old": "letsencrypt-prod", "issuer_new": "letsencrypt-prod"}), noctuary.ClassInfo},
 		{renew(nil), noctuary.ClassInfo},
 		{renew(map[string]string{"previous_state": "pending", "new_state": "ready"}), noctuary.ClassInfo},
-	} {
-		if got := ClassifyEvent(tt.e); got != tt.want {
-			t.Errorf("ClassifyEvent(%v) = %q, want %q", tt.e.Attributes, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestFlagUndoneBySummary(t *testing.T) {
