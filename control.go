@@ -131,3 +131,39 @@ type IncidentSummary struct {
 	State  IncidentState
 	Triage *Triage
 }
+
+// NewIntegration is what an admin gives to create a PagerDuty integration
+// that the configuration file does not declare; its secrets are set next.
+type NewIntegration struct {
+	ID          string    `json:"id"`
+	Environment string    `json:"environment"`
+	Direction   Direction `json:"direction"`
+	From        string    `json:"from,omitempty"`
+	APIURL      string    `json:"api_url,omitempty"`
+}
+
+// IntegrationRecord is an integration created live, as the store keeps it:
+// its webhook signing secrets sealed by package admin (the store never sees
+// them in clear; the PagerDuty key is a KeyRecord).
+type IntegrationRecord struct {
+	Integration Integration `json:"integration"`
+	// WebhookSecret is the sealed current signing secret; nil before one is set.
+	WebhookSecret []byte `json:"webhook_secret,omitempty"`
+	// PreviousWebhookSecret stays accepted until PreviousUntil.
+	PreviousWebhookSecret []byte    `json:"previous_webhook_secret,omitempty"`
+	PreviousUntil         time.Time `json:"previous_until,omitzero"`
+	CreatedAt             time.Time `json:"created_at"`
+}
+
+// ConnectionCheck is what "check connection" found of an integration's
+// PagerDuty key.
+type ConnectionCheck struct {
+	// ViewIncidents: PagerDuty listed incidents with the key.
+	ViewIncidents bool `json:"view_incidents"`
+	// CreateNotes: the integration writes (bidirectional), and its From
+	// email is a PagerDuty user, as notes need. PagerDuty has no dry run,
+	// so a read-only key shows only at the first note.
+	CreateNotes bool `json:"create_notes"`
+	// Problems says, in sentences, what is missing for each false above.
+	Problems []string `json:"problems"`
+}

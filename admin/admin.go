@@ -29,6 +29,9 @@ type Store interface {
 	KeyRecord(ctx context.Context, integrationID string) (noctuary.KeyRecord, error)
 	RotateKey(ctx context.Context, integrationID string, ciphertext []byte) (noctuary.KeyRecord, error)
 	ConfirmKey(ctx context.Context, integrationID string) (bool, error)
+	CreateIntegration(ctx context.Context, rec noctuary.IntegrationRecord) error
+	IntegrationRecord(ctx context.Context, id string) (noctuary.IntegrationRecord, error)
+	UpdateIntegrationRecord(ctx context.Context, id string, fn func(*noctuary.IntegrationRecord) error) (noctuary.IntegrationRecord, error)
 }
 
 // KeyChecker validates a PagerDuty key before it replaces the old one
@@ -41,6 +44,8 @@ type KeyChecker interface {
 type Options struct {
 	Store   Store
 	Checker KeyChecker
+	// Connections answers "check connection" (optional).
+	Connections ConnectionChecker
 	// MasterKey (32 bytes, NOCTUARY_MASTER_KEY) encrypts rotated keys; key
 	// rotation is refused without it.
 	MasterKey []byte

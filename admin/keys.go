@@ -132,12 +132,18 @@ func (a *Admin) keyRecord(ctx context.Context, integrationID string) (noctuary.I
 }
 
 func (a *Admin) open(integrationID string, sealed []byte) (noctuary.Secret, error) {
+	return a.openSecret(integrationID, sealed, "rotated PagerDuty key of integration "+integrationID)
+}
+
+// openSecret decrypts a secret sealed for binding (see seal); what names it
+// in the refusal.
+func (a *Admin) openSecret(binding string, sealed []byte, what string) (noctuary.Secret, error) {
 	if len(a.opt.MasterKey) == 0 {
-		return "", noctuary.Errorf(noctuary.EInvalid, "a rotated PagerDuty key is stored for integration %s, but NOCTUARY_MASTER_KEY is not set", integrationID)
+		return "", noctuary.Errorf(noctuary.EInvalid, "the %s is stored encrypted, but NOCTUARY_MASTER_KEY is not set", what)
 	}
-	tok, err := open(a.opt.MasterKey, integrationID, sealed)
+	tok, err := open(a.opt.MasterKey, binding, sealed)
 	if err != nil {
-		return "", noctuary.Wrap(err, noctuary.EInvalid, "the rotated PagerDuty key of integration "+integrationID+" cannot be decrypted; is NOCTUARY_MASTER_KEY the key it was stored with?")
+		return "", noctuary.Wrap(err, noctuary.EInvalid, "the "+what+" cannot be decrypted; is NOCTUARY_MASTER_KEY the key it was stored with?")
 	}
 	return tok, nil
 }

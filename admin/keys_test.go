@@ -130,7 +130,7 @@ func TestTokenNeedsTheRightMasterKey(t *testing.T) {
 		_, err := other.Token(ctx, "prod")
 		wantErr(t, err, noctuary.EInvalid, "the rotated PagerDuty key of integration prod cannot be decrypted; is NOCTUARY_MASTER_KEY the key it was stored with?")
 		_, err = admin.New(admin.Options{Store: e.store}).Token(ctx, "prod")
-		wantErr(t, err, noctuary.EInvalid, "a rotated PagerDuty key is stored for integration prod, but NOCTUARY_MASTER_KEY is not set")
+		wantErr(t, err, noctuary.EInvalid, "the rotated PagerDuty key of integration prod is stored encrypted, but NOCTUARY_MASTER_KEY is not set")
 		_, err = e.Token(ctx, "nope")
 		wantErr(t, err, noctuary.ENotFound, "")
 	})

@@ -25,6 +25,7 @@ type Admin interface {
 	AddApprover(ctx context.Context, actor, service, approver string) (noctuary.Service, error)
 	RemoveApprover(ctx context.Context, actor, service, approver string) (noctuary.Service, error)
 	SetDependencies(ctx context.Context, actor, service string, deps []string) (noctuary.Service, error)
+	Integrations
 }
 
 // ActorHeader optionally names the person behind an admin API request, for
@@ -90,6 +91,11 @@ func (s *Server) change(c *gin.Context, fn func(ctx context.Context, actor strin
 func (s *Server) apiRoutes() {
 	s.admin.GET("/services", s.listServices)
 	s.admin.GET("/services/:key/actions", s.getActions)
+	s.admin.GET("/integrations", s.listIntegrations)
+	s.admin.POST("/integrations", s.createIntegration)
+	s.admin.PUT("/integrations/:id/webhook-secret", s.putWebhookSecret)
+	s.admin.PUT("/integrations/:id/token", s.putToken)
+	s.admin.POST("/integrations/:id/check", s.checkIntegration)
 	s.admin.GET("/audit", s.getAudit)
 	s.admin.GET("/incidents", s.listIncidents)
 	if s.adm == nil {

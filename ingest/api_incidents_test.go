@@ -14,7 +14,7 @@ import (
 // incidentFixture stores three incidents (Q1 first seen, Q3 last), Q1
 // triaged, with a pending and a done approval and a vote, and checkout in
 // action mode. It returns the pending approval's ID.
-func incidentFixture(t *testing.T, e *env) string {
+func incidentFixture(t *testing.T, e *apiEnv) string {
 	t.Helper()
 	ctx := context.Background()
 	for _, id := range []string{"Q1", "Q2", "Q3"} {

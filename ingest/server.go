@@ -5,9 +5,11 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -57,6 +59,9 @@ type Options struct {
 	AdminToken noctuary.Secret
 	// Admin makes the admin API's changes; nil leaves it read-only.
 	Admin Admin
+	// PublicURL is the base of the webhook URLs the admin API shows
+	// (NOCTUARY_PUBLIC_URL; default http://localhost:8080).
+	PublicURL string
 	// SlackPreview renders an incident's Slack message for the admin API;
 	// nil leaves it out.
 	SlackPreview SlackPreview
@@ -84,10 +89,12 @@ type Server struct {
 	adminKey *tokenSet
 	adm      Admin
 	preview  SlackPreview
-	services *serviceCache
-	metrics  *metrics
-	limit    RateLimit
-	limited  *prometheus.CounterVec
+	// publicURL is Options.PublicURL without its trailing slash.
+	publicURL string
+	services  *serviceCache
+	metrics   *metrics
+	limit     RateLimit
+	limited   *prometheus.CounterVec
 	// registry gets the components' gauges; components are what /readyz
 	// reports besides the store.
 	registry   prometheus.Registerer
@@ -111,15 +118,16 @@ func New(opt Options) *Server {
 		opt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Server{
-		store:    opt.Store,
-		adm:      opt.Admin,
-		preview:  opt.SlackPreview,
-		tokens:   newTokenSet(opt.IngestTokens),
-		services: newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
-		metrics:  newMetrics(opt.Registry, opt.Store, opt.Logger),
-		limit:    opt.RateLimit,
-		limited:  limitedMetric(opt.Registry),
-		registry: opt.Registry, components: map[string]Component{},
+		store:     opt.Store,
+		adm:       opt.Admin,
+		preview:   opt.SlackPreview,
+		publicURL: strings.TrimRight(cmp.Or(opt.PublicURL, "http://localhost:8080"), "/"),
+		tokens:    newTokenSet(opt.IngestTokens),
+		services:  newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
+		metrics:   newMetrics(opt.Registry, opt.Store, opt.Logger),
+		limit:     opt.RateLimit,
+		limited:   limitedMetric(opt.Registry),
+		registry:  opt.Registry, components: map[string]Component{},
 		log:       opt.Logger,
 		now:       opt.Now,
 		retention: opt.EventRetention,

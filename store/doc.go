@@ -37,6 +37,8 @@
 //	noctuary:pdservice:<PD service id>      string: service key
 //	noctuary:v1:integration:<id>            hash of non-secret fields (environment, direction, from, api_url)
 //	noctuary:v1:incident:<incident id>      string: IncidentState JSON, 30 days after its last update
+//	noctuary:v1:integrations:live           hash: integration id -> IntegrationRecord JSON, the integrations
+//	                                        created through the admin API (secrets sealed by admin)
 //	noctuary:v1:incidents                   zset: incident id -> when first seen (ms); trimmed to 30 days
 //	                                        at each addition; the admin API's list (incidentlist.go)
 //	noctuary:v1:incident-approvals:<id>     set: the incident's approval ids, as long as its approvals

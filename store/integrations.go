@@ -27,19 +27,33 @@ func (s *Store) recordIntegrations(ctx context.Context) error {
 	return unavailable(err)
 }
 
-// Integration returns the configured integration id, secrets included.
-func (s *Store) Integration(_ context.Context, id string) (noctuary.Integration, error) {
-	in, ok := s.integrations[id]
-	if !ok {
+// Integration returns integration id: a configured one, secrets included,
+// or a live one (CreateIntegration) without its secrets, which only
+// package admin can open.
+func (s *Store) Integration(ctx context.Context, id string) (noctuary.Integration, error) {
+	if in, ok := s.integrations[id]; ok {
+		return in, nil
+	}
+	rec, err := s.IntegrationRecord(ctx, id)
+	if noctuary.ErrorCode(err) == noctuary.ENotFound {
 		return noctuary.Integration{}, notFound("integration %q is not configured", id)
 	}
-	return in, nil
+	return rec.Integration, err
 }
 
 // IntegrationForEnvironment returns the integration of environment env
-// (there is exactly one per environment).
-func (s *Store) IntegrationForEnvironment(_ context.Context, env string) (noctuary.Integration, error) {
+// (there is exactly one per environment), configured or live.
+func (s *Store) IntegrationForEnvironment(ctx context.Context, env string) (noctuary.Integration, error) {
 	for _, in := range s.opt.Integrations {
+		if in.Environment == env {
+			return in, nil
+		}
+	}
+	live, err := s.liveIntegrations(ctx)
+	if err != nil {
+		return noctuary.Integration{}, err
+	}
+	for _, in := range live {
 		if in.Environment == env {
 			return in, nil
 		}

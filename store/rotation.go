@@ -51,10 +51,14 @@ redis.call('HDEL', KEYS[1], 'previous')
 return 1
 `)
 
-// Integrations returns the configured integrations, secrets included,
-// sorted by ID.
-func (s *Store) Integrations(context.Context) ([]noctuary.Integration, error) {
-	out := slices.Clone(s.opt.Integrations)
+// Integrations returns the configured integrations, secrets included, and
+// the live ones without their secrets, sorted by ID.
+func (s *Store) Integrations(ctx context.Context) ([]noctuary.Integration, error) {
+	live, err := s.liveIntegrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := append(slices.Clone(s.opt.Integrations), live...)
 	slices.SortFunc(out, func(a, b noctuary.Integration) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }

@@ -82,11 +82,14 @@ func (m *Main) Run(ctx context.Context) error {
 	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
 	// a new key with a PagerDuty client.
 	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, burst: cfg.PagerDutyBurst, logger: m.Logger, metrics: pd.NewMetrics(m.Registry)}
-	adm := admin.New(admin.Options{Store: s, Checker: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
+	adm := admin.New(admin.Options{Store: s, Checker: pager, Connections: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
 	pager.keys = adm
+	live := liveStore{Store: s, adm: adm}
+	pager.store = live
 	srv := ingest.New(ingest.Options{
-		Store: s, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken, Admin: adm, SlackPreview: slackPreview,
-		Registry: m.Registry, Logger: m.Logger, EventRetention: cfg.EventRetention,
+		Store: live, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken, Admin: adm, SlackPreview: slackPreview,
+		PublicURL: cfg.PublicURL,
+		Registry:  m.Registry, Logger: m.Logger, EventRetention: cfg.EventRetention,
 		Sources:   eventSources(cfg.Sources),
 		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},
 	})

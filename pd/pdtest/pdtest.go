@@ -49,6 +49,7 @@ type Server struct {
 	acks     []string // incident IDs acknowledged, with the From header: "id from"
 	failures []Failure
 	oncall   map[string][]User // escalation policy ID -> on-call users
+	users    []User            // users GET /users finds, besides the on-call ones
 	noteHook func(Note)
 	requests int
 	// limit, when set, is PagerDuty's per-key rate limit (EnforceRate);
@@ -77,6 +78,8 @@ func NewUnstarted(token string) *Server {
 	mux.HandleFunc("GET /incidents/{id}", s.getIncident)
 	mux.HandleFunc("GET /oncalls", s.listOncalls)
 	mux.HandleFunc("GET /users/{id}", s.getUser)
+	mux.HandleFunc("GET /users", s.listUsers)
+	mux.HandleFunc("GET /incidents", s.listIncidents)
 	mux.HandleFunc("GET /abilities", s.abilities)
 	s.Server = httptest.NewUnstartedServer(s.guard(mux))
 	return s
@@ -307,6 +310,38 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeError(w, http.StatusNotFound, 2100, "Not Found")
+}
+
+// AddUser adds a PagerDuty user that GET /users finds by email.
+func (s *Server) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users = append(s.users, u)
+}
+
+// listUsers answers GET /users?query=: the users whose email or name holds
+// the query.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	q := strings.ToLower(r.URL.Query().Get("query"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := s.users
+	for _, users := range s.oncall {
+		all = append(all, users...)
+	}
+	found := []map[string]any{}
+	for _, u := range all {
+		if strings.Contains(strings.ToLower(u.Email), q) || strings.Contains(strings.ToLower(u.Name), q) {
+			found = append(found, map[string]any{"id": u.ID, "type": "user", "name": u.Name, "email": u.Email})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": found, "limit": 25, "offset": 0, "more": false})
+}
+
+// listIncidents answers GET /incidents with an empty page: the key may list
+// incidents (what a connection check asks).
+func (s *Server) listIncidents(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": []any{}, "limit": 1, "offset": 0, "more": false})
 }
 
 func (s *Server) abilities(w http.ResponseWriter, _ *http.Request) {
