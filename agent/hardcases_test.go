@@ -207,3 +207,15 @@ func TestRespondersEventsAreInformation(t *testing.T) {
 		{event("tg", "checkout", "ModifyTargetGroup", "aws-cloudtrail", "02:10:00", "", nil), noctuary.ClassChange},
 	})
 }
+
+func TestAbortedWhateverTheWordOrder(t *testing.T) {
+	rollout := event("r1", "checkout", "rollout", "argo-rollouts", "02:00:00", "Rollout checkout 4.1.0 fully promoted", map[string]string{"image": "checkout:4.1.0"})
+	runRankCases(t, []rankCase{
+		{"a canary aborted at a step", []noctuary.ContextEvent{rollout,
+			event("c2", "checkout", "canary", "argo-rollouts", "02:12:00", "Canary checkout 4.1.1 aborted at step 1 (analysis inconclusive)", nil), symptom},
+			"r1", []string{"it was aborted"}, nil},
+		{"not: a deploy whose summary speaks of aborted payments", []noctuary.ContextEvent{rollout,
+			deployAt("d", "02:12:00", "checkout deployed: retry aborted payments", map[string]string{"sha": "abc1234"}), symptom},
+			"d", nil, []string{"it was aborted"}},
+	})
+}

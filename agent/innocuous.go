@@ -213,7 +213,8 @@ func aborted(i int, sc *scoring) string {
 	k := sc.kinds[i]
 	status := strings.ToLower(attr(e, "status", "phase", "result", "outcome", "state"))
 	if strings.Contains(k, "abort") || strings.Contains(k, "cancel") || slices.Contains(abortWords, status) ||
-		status == "abort" || strings.EqualFold(attr(e, "aborted"), "true") || sc.summary(i).first(abortIndex) != "" {
+		status == "abort" || strings.EqualFold(attr(e, "aborted"), "true") || sc.summary(i).first(abortIndex) != "" ||
+		abortedSubject(k, sc.summary(i)) {
 		return "it was aborted"
 	}
 	if t := sc.words(i); t.match([]string{"canary "}) != "" &&
@@ -221,6 +222,28 @@ func aborted(i int, sc *scoring) string {
 		return "the canary failed and was rolled back"
 	}
 	return ""
+}
+
+// abortedSubject reports whether a summary whose subject is a rollout (its
+// first word names one, or the kind is a canary or a rollout) says that it
+// was aborted, then when, by whom or why: "Canary api 4.1.1 aborted at step
+// 1", not "checkout deployed: retry aborted payments".
+func abortedSubject(kind string, summary text) bool {
+	first, _, _ := strings.Cut(strings.TrimSpace(string(summary)), " ")
+	if !slices.Contains(abortSubjects, first) && !strings.Contains(kind, "canary") && !strings.Contains(kind, "rollout") {
+		return false
+	}
+	for _, w := range abortWords {
+		if strings.HasSuffix(string(summary), " "+w+" ") {
+			return true
+		}
+		for _, tail := range []string{"at", "by", "due", "after", "because", "on", "in"} {
+			if strings.Contains(string(summary), " "+w+" "+tail+" ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nonProduction are the names of environments that production incidents
