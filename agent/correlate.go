@@ -2,10 +2,10 @@ package agent
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -211,7 +211,7 @@ func (sc *scoring) score(i int) {
 			return
 		}
 		s.Score += v
-		s.Reasons = append(s.Reasons, fmt.Sprintf("%s %+.2f", reason, v))
+		s.Reasons = append(s.Reasons, reason+" "+signed(v))
 	}
 	before := !s.Event.OccurredAt.After(sc.onset)
 	candidate := false
@@ -255,7 +255,7 @@ func (sc *scoring) failure(i int, add func(string, float64)) bool {
 func (sc *scoring) corroborate(i int, add func(string, float64)) {
 	s := sc.all[i]
 	if n := sc.failuresAfter(s.Event.OccurredAt); n > 0 {
-		add(fmt.Sprintf("followed by %d failure signal(s)", n), math.Min(maxFailureBoost, boostPerFailure*float64(n)))
+		add("followed by "+strconv.Itoa(n)+" failure signal(s)", math.Min(maxFailureBoost, boostPerFailure*float64(n)))
 	}
 	if s.Class == noctuary.ClassChange {
 		if m := symptomMatches(s.Event, sc.symptoms); len(m) > 0 {
@@ -263,7 +263,7 @@ func (sc *scoring) corroborate(i int, add func(string, float64)) {
 		}
 	}
 	if d, term := domainMatch(i, sc); d != "" {
-		add(fmt.Sprintf("%s symptoms (%s) point at it", d, term), weightDomain)
+		add(d+" symptoms ("+term+") point at it", weightDomain)
 	}
 }
 
@@ -274,7 +274,16 @@ func proximity(at, onset time.Time, opt CorrelateOptions) (string, float64) {
 	if d < 0 {
 		d, span, where = -d, opt.After, "after"
 	}
-	return fmt.Sprintf("%s %s onset", d.Round(time.Second), where), weightProximity * (1 - float64(d)/float64(span))
+	return d.Round(time.Second).String() + " " + where + " onset", weightProximity * (1 - float64(d)/float64(span))
+}
+
+// signed formats v as fmt's "%+.2f" does: a reason's contribution.
+func signed(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if s[0] != '-' && s[0] != '+' {
+		s = "+" + s
+	}
+	return s
 }
 
 func failuresAfter(t time.Time, all []noctuary.Signal) int {

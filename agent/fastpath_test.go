@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -237,4 +239,20 @@ func fullRole(i int, sc *scoring) failureRole {
 func allTerms() []*terms {
 	return slices.Concat([]*terms{noOpIndex, abortIndex, autoscalerIndex, revertIndex, infraIndex},
 		scopeIndex, nonProductionIndex, domainSymptomIndex)
+}
+
+// TestSignedLikeFmt compares signed with fmt's "%+.2f" on random
+// contributions, zeros of both signs, roundings to zero and the
+// non-finite values.
+func TestSignedLikeFmt(t *testing.T) {
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	vs := []float64{0, math.Copysign(0, -1), -0.004, 0.004, 0.005, -0.005, 0.125, -0.43, math.Inf(1), math.Inf(-1), math.NaN()}
+	for range 2000 {
+		vs = append(vs, (r.Float64()-0.5)*3)
+	}
+	for _, v := range vs {
+		if got, want := signed(v), fmt.Sprintf("%+.2f", v); got != want {
+			t.Fatalf("signed(%v) = %q, want %q", v, got, want)
+		}
+	}
 }
