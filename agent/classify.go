@@ -178,7 +178,7 @@ var severePrefix = regexp.MustCompile(`^\s*\[?(?i:warning|warn|error|err|fatal|p
 
 // ClassifyEvent classifies e by its kind (see Classify), then by what the
 // event itself says: an alerting source reports a failure whatever its
-// alert's name holds, a failure whose summary says it was ordered ("scheduled
+// alert's name holds (but its silences and acknowledgements are inert), a failure whose summary says it was ordered ("scheduled
 // rollout restart") is information, information whose status attribute reports a
 // failing state, or whose summary starts with a log severity of warning or
 // worse, is a failure signal, and information whose attributes pair a value
@@ -187,9 +187,10 @@ var severePrefix = regexp.MustCompile(`^\s*\[?(?i:warning|warn|error|err|fatal|p
 func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	c := Classify(e.Kind)
 	src := strings.ToLower(e.Source)
+	k := NormalizeKind(e.Kind)
 	for _, a := range alertingSources {
-		if strings.Contains(src, a) {
-			if _, known := KindClasses[NormalizeKind(e.Kind)]; !known || c != noctuary.ClassInfo {
+		if strings.Contains(src, a) && !inert(k) {
+			if _, known := KindClasses[k]; !known || c != noctuary.ClassInfo {
 				return noctuary.ClassFailure
 			}
 		}
@@ -213,7 +214,7 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	if c, ok := bySummary(e); ok {
 		return c
 	}
-	if !inert(NormalizeKind(e.Kind)) && (setsValue(e) || heavyJob(e)) {
+	if !inert(k) && (setsValue(e) || heavyJob(e)) {
 		return noctuary.ClassChange
 	}
 	return c

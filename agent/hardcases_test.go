@@ -203,8 +203,10 @@ func TestRespondersEventsAreInformation(t *testing.T) {
 		{event("h", "checkout", "oncall_handover", "pagerduty", "02:10:00", "On-call handed over", map[string]string{"from": "bob", "to": "carol"}), noctuary.ClassInfo},
 		{event("a", "checkout", "incident.reassigned", "pagerduty", "02:10:00", "", map[string]string{"old": "team-a", "new": "team-b"}), noctuary.ClassInfo},
 		{event("x", "checkout", "escalation_policy_changed", "pagerduty", "02:10:00", "", nil), noctuary.ClassInfo},
-		// not: an API call that modifies a resource stays a change
+		{event("s", "checkout", "silence_created", "alertmanager", "02:10:00", "Silence for CheckoutPodRestarts", nil), noctuary.ClassInfo},
+		// not: an API call that modifies a resource stays a change, an alert from Alertmanager a failure
 		{event("tg", "checkout", "ModifyTargetGroup", "aws-cloudtrail", "02:10:00", "", nil), noctuary.ClassChange},
+		{event("al", "checkout", "CheckoutQueueStuck", "alertmanager", "02:10:00", "", nil), noctuary.ClassFailure},
 	})
 }
 
