@@ -78,7 +78,8 @@ func newUndoIndex(sc *scoring) undoIndex {
 // candidates returns, ascending, the changes before onset of change i's
 // service that reverts may find undid i or that i undid: every change j
 // for which reverts(i, j) or reverts(j, i) can hold is among them, and a
-// few more.
+// few more. A subject or version that many changes share makes its
+// bucket long: the cost then grows with the bucket, not the window.
 func (x *undoIndex) candidates(i int, sc *scoring) []int {
 	e, f := sc.all[i].Event, &sc.facts[i]
 	svc, at := e.Service, e.OccurredAt
@@ -92,7 +93,7 @@ func (x *undoIndex) candidates(i int, sc *scoring) []int {
 			out = append(out, x.byVersion[undoKey{svc, k, p}]...) // a later deploy back to what i replaced
 		}
 		if v := f.version[k]; v != "" {
-			out = append(out, x.byPrevious[undoKey{svc, k, v}]...) // an earlier one that i went back from
+			out = append(out, x.byPrevious[undoKey{svc, k, v}]...) // an earlier one whose replaced version i runs again
 		}
 	}
 	if f.group == groupDeploy && f.subject == "" {
