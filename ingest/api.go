@@ -87,15 +87,12 @@ func (s *Server) change(c *gin.Context, fn func(ctx context.Context, actor strin
 	c.JSON(http.StatusOK, withoutActions(svc))
 }
 
-// apiRoutes mounts the admin API's routes beyond the read-only ones.
+// apiRoutes mounts the admin API's routes beyond the first read-only ones;
+// those that change something, and the integrations' (whose secrets only
+// the admin opens), only with Options.Admin.
 func (s *Server) apiRoutes() {
 	s.admin.GET("/services", s.listServices)
 	s.admin.GET("/services/:key/actions", s.getActions)
-	s.admin.GET("/integrations", s.listIntegrations)
-	s.admin.POST("/integrations", s.createIntegration)
-	s.admin.PUT("/integrations/:id/webhook-secret", s.putWebhookSecret)
-	s.admin.PUT("/integrations/:id/token", s.putToken)
-	s.admin.POST("/integrations/:id/check", s.checkIntegration)
 	s.admin.GET("/audit", s.getAudit)
 	s.admin.GET("/incidents", s.listIncidents)
 	if s.adm == nil {
@@ -108,4 +105,9 @@ func (s *Server) apiRoutes() {
 	s.admin.PUT("/services/:key/dependencies", s.putDependencies)
 	s.admin.POST("/services/:key/approvers", s.postApprover)
 	s.admin.DELETE("/services/:key/approvers/:approver", s.deleteApprover)
+	s.admin.GET("/integrations", s.listIntegrations)
+	s.admin.POST("/integrations", s.createIntegration)
+	s.admin.PUT("/integrations/:id/webhook-secret", s.putWebhookSecret)
+	s.admin.PUT("/integrations/:id/token", s.putToken)
+	s.admin.POST("/integrations/:id/check", s.checkIntegration)
 }

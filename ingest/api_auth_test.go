@@ -2,7 +2,10 @@ package ingest_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/noctuary/noctuary/store/storetest"
 )
 
 // adminRoutes is every admin API route, with a body it would accept.
@@ -53,5 +56,22 @@ func TestAdminAPIRefusesWithoutTheToken(t *testing.T) {
 	}
 	if lines := auditLines(t, e.store); len(lines) != 0 {
 		t.Errorf("refused requests were audited or applied: %v", lines)
+	}
+}
+
+// TestAdminAPIWithoutAdminIsReadOnly: a server without the admin
+// operations mounts no route that changes something or shows integrations.
+func TestAdminAPIWithoutAdminIsReadOnly(t *testing.T) {
+	st := storetest.Open(t, "redis", storeOptions())
+	e := startWith(t, st, serverOptions(st))
+	for _, route := range adminRoutes {
+		r := do(t, route.method, e.url+route.path, []byte(route.body), bearer(tokenAdmin))
+		readOnly := route.method == http.MethodGet && !strings.HasPrefix(route.path, "/api/v1/integrations")
+		switch {
+		case readOnly && r.status == http.StatusNotFound && r.code() == "not_found" && strings.HasPrefix(r.body["error"].(string), "There is no route"):
+			t.Errorf("%s %s is not mounted", route.method, route.path)
+		case !readOnly && r.status != http.StatusNotFound && r.status != http.StatusMethodNotAllowed:
+			t.Errorf("%s %s answered %d without the admin operations: %s", route.method, route.path, r.status, r.raw)
+		}
 	}
 }
