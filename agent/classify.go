@@ -58,6 +58,7 @@ var KindClasses = map[string]noctuary.Class{
 	"trafficshift": noctuary.ClassInfo, "loadtest": noctuary.ClassInfo,
 	// A ReplicaSet creating or deleting pods follows a scaling or a rollout.
 	"successfulcreate": noctuary.ClassInfo, "successfuldelete": noctuary.ClassInfo,
+	"containercreating": noctuary.ClassInfo, "podcreated": noctuary.ClassInfo, "poddeleted": noctuary.ClassInfo,
 }
 
 // changeKeywords and failureKeywords classify kinds the table lacks, in this

@@ -133,9 +133,11 @@ type scoring struct {
 	explainedFrom time.Time
 	explained     bool
 	// infra[i] marks the infrastructure failures at or before onset;
-	// firstInfra is when the earliest occurred (see roleOf).
-	infra      []bool
-	firstInfra time.Time
+	// firstInfra is when the earliest occurred, and firstInfraOf the
+	// earliest of each service (see roleOf).
+	infra        []bool
+	firstInfra   time.Time
+	firstInfraOf map[string]time.Time
 }
 
 func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all []noctuary.Signal) *scoring {
@@ -144,16 +146,20 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
 		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
 		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
-		infra: make([]bool, n)}
+		infra: make([]bool, n), firstInfraOf: map[string]time.Time{}}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
 		sc.kinds[i] = NormalizeKind(s.Event.Kind)
 		if s.Class == noctuary.ClassFailure {
 			sc.failureTimes = append(sc.failureTimes, s.Event.OccurredAt)
 			at := s.Event.OccurredAt
-			if sc.infra[i] = !at.After(c.Onset) && infrastructure(sc.kinds[i], sc.words(i)); sc.infra[i] &&
-				(sc.firstInfra.IsZero() || at.Before(sc.firstInfra)) {
-				sc.firstInfra = at
+			if sc.infra[i] = !at.After(c.Onset) && infrastructure(sc.kinds[i], sc.words(i)); sc.infra[i] {
+				if sc.firstInfra.IsZero() || at.Before(sc.firstInfra) {
+					sc.firstInfra = at
+				}
+				if f, ok := sc.firstInfraOf[s.Event.Service]; !ok || at.Before(f) {
+					sc.firstInfraOf[s.Event.Service] = at
+				}
 			}
 		}
 	}

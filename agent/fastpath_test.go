@@ -219,6 +219,7 @@ func fullRole(i int, sc *scoring) failureRole {
 	case infrastructure(NormalizeKind(e.Kind), eventText(e)):
 		for _, o := range sc.all {
 			if o.Class == noctuary.ClassFailure && o.Event.OccurredAt.Before(e.OccurredAt) &&
+				(o.Event.Service == e.Service || ownEvent(e, sc.svc)) &&
 				infrastructure(NormalizeKind(o.Event.Kind), eventText(o.Event)) {
 				return roleEffect
 			}

@@ -11,7 +11,9 @@ import (
 //   - an infrastructure failure (a disk full, a certificate expired, a node
 //     lost, a cloud zone or load balancer outage) breaks on its own, so it is
 //     a candidate cause whenever it starts before onset, unless an earlier
-//     one explains it (a volume degraded, then its node not ready);
+//     one explains it: on the same service (a volume degraded, then its
+//     node not ready), or anywhere when it is the paging service's own (it
+//     runs on what failed);
 //   - a symptom of the paging service itself (error rate, latency, 5xx, an
 //     alert) is an effect, never a candidate;
 //   - any other failure before onset (an OOMKill, evictions, a deadlock, a
@@ -79,7 +81,7 @@ func roleOf(i int, sc *scoring) failureRole {
 	switch {
 	case e.OccurredAt.After(sc.onset):
 		return roleEffect
-	case sc.infra[i] && sc.firstInfra.Before(e.OccurredAt):
+	case sc.infra[i] && sc.infraBefore(i):
 		return roleEffect
 	case sc.infra[i]:
 		return roleInfrastructure
@@ -112,4 +114,16 @@ const minAlertName = 8
 func (sc *scoring) explains(j int) bool {
 	return sc.realChange[j] || strings.HasPrefix(sc.why[j], saysOnly) ||
 		(sc.all[j].Class == noctuary.ClassFailure && !sc.ownSymptom(j))
+}
+
+// infraBefore reports whether an infrastructure failure earlier than
+// failure i explains it: one of the same service, or any when i is the
+// paging service's own.
+func (sc *scoring) infraBefore(i int) bool {
+	e := sc.all[i].Event
+	if ownEvent(e, sc.svc) {
+		return sc.firstInfra.Before(e.OccurredAt)
+	}
+	f, ok := sc.firstInfraOf[e.Service]
+	return ok && f.Before(e.OccurredAt)
 }

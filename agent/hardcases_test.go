@@ -37,6 +37,7 @@ func TestClassifyVerbsAndStates(t *testing.T) {
 		{"delete_failed", noctuary.ClassFailure},
 		// not: a ReplicaSet's pods follow a scaling or a rollout
 		{"SuccessfulCreate", noctuary.ClassInfo},
+		{"ContainerCreating", noctuary.ClassInfo},
 		// not: an invalidation is no failure, a load balancer's health monitor routes traffic
 		{"cache_invalidation", noctuary.ClassInfo},
 		{"health_monitor_updated", noctuary.ClassChange},
@@ -191,6 +192,10 @@ func TestAnEarlierInfrastructureFailureExplainsALaterOne(t *testing.T) {
 		{"the service's own 'no space left' follows the node's inodes", []noctuary.ContextEvent{inodes,
 			event("job", "checkout", "job_failed", "kubernetes", "02:14:40", "mkdir /tmp/x: no space left on device", nil)},
 			"ino", []string{"Infrastructure failure: NodeFilesystemFilesFillingUp of postgres-main"}, nil},
+		{"not: another dependency's earlier infrastructure failure explains nothing", []noctuary.ContextEvent{
+			event("spot", "redis-cache", "SpotInterruptionWarning", "aws", "01:50:00", "spot reclaim of cache-3", nil),
+			event("disk", "postgres-main", "disk_full", "prometheus", "02:08:00", "no space left on device", nil), symptom},
+			"disk", []string{"Infrastructure failure: disk_full of postgres-main"}, nil},
 		{"not: an infrastructure failure after onset explains nothing", []noctuary.ContextEvent{
 			event("job", "checkout", "job_failed", "kubernetes", "02:10:00", "mkdir /tmp/x: no space left on device", nil),
 			event("late", "postgres-main", "NodeFilesystemFilesFillingUp", "prometheus", "02:16:00", "0.4% inodes left", nil)},

@@ -77,12 +77,19 @@ func valuePairs(e noctuary.ContextEvent, skip string) []valuePair {
 // went from ok to alarm is a failure's report, not a change.
 var statusStems = []string{"status", "state", "health", "severity", "level", "phase", "condition", "indicator"}
 
+// statusValues are the values of a state that an alert or a check moves
+// between: {from: firing, to: resolved} reports a failure's course.
+var statusValues = []string{"ok", "firing", "resolved", "alarm", "alerting", "insufficient_data", "critical", "warning",
+	"warn", "healthy", "unhealthy", "up", "down", "pending", "green", "yellow", "red", "open", "closed", "triggered",
+	"acknowledged", "degraded", "operational", "outage", "major_outage", "partial_outage", "normal"}
+
 // setsValue reports whether e says it set something from one value to
 // another: attributes pairing a value before and after that differ, other
-// than a status.
+// than a status (by its name or its values).
 func setsValue(e noctuary.ContextEvent) bool {
 	for _, p := range valuePairs(e, "") {
-		if !slices.ContainsFunc(statusStems, func(s string) bool { return strings.Contains(p.stem, s) }) {
+		if !slices.ContainsFunc(statusStems, func(s string) bool { return strings.Contains(p.stem, s) }) &&
+			!slices.Contains(statusValues, strings.ToLower(p.old)) && !slices.Contains(statusValues, strings.ToLower(p.new)) {
 			return true
 		}
 	}

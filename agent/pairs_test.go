@@ -40,6 +40,8 @@ func TestInformationThatSetsAValueIsAChange(t *testing.T) {
 		{renew(map[string]string{"issuer_old": "letsencrypt-prod", "issuer_new": "letsencrypt-prod"}), noctuary.ClassInfo},
 		{renew(nil), noctuary.ClassInfo},
 		{renew(map[string]string{"previous_state": "pending", "new_state": "ready"}), noctuary.ClassInfo},
+		{event("ok", "checkout", "recovered", "pingdom", "02:00:00", "", map[string]string{"from": "down", "to": "up"}), noctuary.ClassInfo},
+		{event("tr", "checkout", "check_transition", "datadog", "02:00:00", "", map[string]string{"old": "Alert", "new": "OK"}), noctuary.ClassInfo},
 	})
 }
 
