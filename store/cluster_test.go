@@ -68,8 +68,9 @@ func TestClusterSpreadsServices(t *testing.T) {
 	}
 }
 
-// Through Sentinel, the store finds the master by its name and works as on
-// one Redis.
+// Through Sentinel, the store finds the master by its name, works as on
+// one Redis, and follows a failover to the promoted replica without being
+// reopened: what was written before is there, writes go on.
 func TestSentinelMode(t *testing.T) {
 	ctx := context.Background()
 	sen := storetest.StartSentinel(t)
@@ -78,14 +79,54 @@ func TestSentinelMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if acc, _, err := s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", "s1", "deploy", time.Now())}); acc != 1 || err != nil {
+	at := time.Now()
+	if acc, _, err := s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", "before", "deploy", at)}); acc != 1 || err != nil {
 		t.Fatalf("AddEvents through Sentinel = %d, %v", acc, err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: sen.Master.Addr})
-	defer rdb.Close()
-	if n := rdb.Exists(ctx, "noctuary:v2:events:{checkout}", "noctuary:schema").Val(); n != 2 {
+	master := redis.NewClient(&redis.Options{Addr: sen.Master.Addr})
+	defer master.Close()
+	if n := master.Exists(ctx, "noctuary:v2:events:{checkout}", "noctuary:schema").Val(); n != 2 {
 		t.Errorf("the master holds %d of the events and the schema version, want both", n)
 	}
+	if n := master.Wait(ctx, 1, 5*time.Second).Val(); n != 1 {
+		t.Fatalf("the replica did not acknowledge the writes (WAIT = %d)", n)
+	}
+
+	sentinel := redis.NewSentinelClient(&redis.Options{Addr: sen.Sentinel.Addr})
+	defer sentinel.Close()
+	if err := sentinel.Failover(ctx, storetest.SentinelMaster).Err(); err != nil {
+		t.Fatalf("SENTINEL FAILOVER: %v", err)
+	}
+	promoted := func() bool {
+		addr := sentinel.GetMasterAddrByName(ctx, storetest.SentinelMaster).Val()
+		return len(addr) == 2 && "127.0.0.1:"+addr[1] == sen.Replica.Addr
+	}
+	for deadline := time.Now().Add(15 * time.Second); !promoted() && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	if !promoted() {
+		t.Fatal("the sentinel did not promote the replica within 15s")
+	}
+	// Writes until one lands on the promoted replica: go-redis learns of the
+	// switch a moment after the sentinel (Sentinel's failover is
+	// asynchronous: writes to the old master in between are lost when it
+	// becomes a replica).
+	newMaster := redis.NewClient(&redis.Options{Addr: sen.Replica.Addr})
+	defer newMaster.Close()
+	landed := false
+	for i, deadline := 0, time.Now().Add(15*time.Second); !landed && time.Now().Before(deadline); i++ {
+		if _, _, err := s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", fmt.Sprint("after-", i), "deploy", at)}); err == nil {
+			landed = newMaster.ZCard(ctx, "noctuary:v2:events:{checkout}").Val() >= 2
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !landed {
+		t.Fatal("no write reached the promoted replica within 15s of the failover")
+	}
+	got, err := s.EventsInWindow(ctx, []string{"checkout"}, at.Add(-time.Minute), at.Add(time.Minute))
+	if err != nil || !slices.ContainsFunc(got, func(ev noctuary.ContextEvent) bool { return ev.ID == "before" }) {
+		t.Errorf("after the failover the window holds %v (%v), want the event written before it", got, err)
+	}
+
 	_, err = store.Open(ctx, sen.URL, store.Options{RedisMode: store.RedisSentinel, SentinelMaster: "nobody", Logger: discard()})
 	if noctuary.ErrorCode(err) != noctuary.EUnavailable {
 		t.Errorf("a master the sentinel does not know: %v, want unavailable", err)

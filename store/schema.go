@@ -108,7 +108,7 @@ func (s *Store) migrate(ctx context.Context, v int) error {
 		if err := s.rdb.Set(ctx, keySchema, v+1, 0).Err(); err != nil {
 			return unavailable(err)
 		}
-		s.log.Info("Redis keys migrated", "schema", v+1)
+		s.log.Info("Redis key schema updated", "from", v, "to", v+1)
 	}
 	return nil
 }
