@@ -76,18 +76,18 @@ var (
 	// as weak as changeVerbs.
 	changePrefixes = []string{"set", "put", "attach", "detach", "enable", "disable", "register", "deregister",
 		"replace", "revoke", "associate", "disassociate", "authorize", "add", "patch", "edit", "swap", "promote",
-		"rename"}
+		"rename", "drop"}
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
 		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
-		"warning", "firing", "degraded", "stuck", "behind", "invalid"}
+		"warning", "firing", "degraded", "stuck", "behind", "invalid", "issue"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
 		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expir", "unavailable",
 		"awshealth", "healthevent", "servicehealth", "operationalissue", "degrad", "notready", "pressure", "nospace",
 		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
 		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached",
 		"fillingup", "mismatch", "nospc", "outofmemory", "maxmemory", "nothealthy", "pleg", "wraparound", "denied",
-		"forbidden", "unauthorized", "isrshrink", "blocked", "impair", "skew", "clockdrift", "timedrift", "reboot"}
+		"forbidden", "unauthorized", "isrshrink", "blocked", "impair", "skew", "clockdrift", "timedrift", "reboot", "dropped", "sealed"}
 )
 
 // inertSubjects are what monitoring and communication tools edit: an

@@ -23,19 +23,21 @@ const (
 // or a failure before onset that nothing explains: see faults.go) scores at
 // least candidateFloor; nothing else reaches it.
 const (
-	weightChange     = 0.48 // candidate: change at or before onset, or a failure that is a cause
-	candidateFloor   = weightChange
-	weightInnocuous  = -0.43 // an innocuous change: ranks below every candidate
-	weightLateChange = 0.05  // change after onset: cannot be the cause
-	weightFailure    = 0.20  // failure signal: corroborates a cause
-	weightInfo       = 0.05  // information
-	weightProximity  = 0.25  // at onset; decays linearly to 0 at the window's edge
-	weightInfra      = 0.10  // an infrastructure failure breaks on its own
-	weightDomain     = 0.30  // the failures' words point at the candidate's domain
-	boostPerFailure  = 0.12  // per failure signal after a candidate
-	maxFailureBoost  = 0.36
-	boostPerSymptom  = 0.05 // per symptom token a change shares
-	maxSymptomBoost  = 0.15
+	weightChange       = 0.48 // candidate: change at or before onset, or a failure that is a cause
+	candidateFloor     = weightChange
+	weightInnocuous    = -0.43 // an innocuous change: ranks below every candidate
+	weightLateChange   = 0.05  // change after onset: cannot be the cause
+	weightFailure      = 0.20  // failure signal: corroborates a cause
+	weightInfo         = 0.05  // information
+	weightProximity    = 0.25  // at onset; decays linearly to 0 at the window's edge
+	weightInfra        = 0.10  // an infrastructure failure breaks on its own
+	weightDomain       = 0.30  // the failures' words point at the candidate's domain
+	boostPerFailure    = 0.12  // per failure signal after a candidate
+	maxFailureBoost    = 0.36
+	weightLateFailures = 0.10 // at most: the failures began before the candidate, none after
+	weightNamed        = 0.15 // another service's failures name the candidate's (a dependency)
+	boostPerSymptom    = 0.05 // per symptom token a change shares
+	maxSymptomBoost    = 0.15
 )
 
 // CorrelateOptions bounds the correlation window; zero values take defaults.
@@ -138,6 +140,9 @@ type scoring struct {
 	infra        []bool
 	firstInfra   time.Time
 	firstInfraOf map[string]time.Time
+	// named holds the dependencies that a failure of another service
+	// names in its words ("Vault is sealed" names vault).
+	named map[string]bool
 }
 
 func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all []noctuary.Signal) *scoring {
@@ -146,7 +151,7 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
 		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
 		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
-		infra: make([]bool, n), firstInfraOf: map[string]time.Time{}}
+		infra: make([]bool, n), firstInfraOf: map[string]time.Time{}, named: map[string]bool{}}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
 		sc.kinds[i] = NormalizeKind(s.Event.Kind)
@@ -159,6 +164,11 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 				}
 				if f, ok := sc.firstInfraOf[s.Event.Service]; !ok || at.Before(f) {
 					sc.firstInfraOf[s.Event.Service] = at
+				}
+			}
+			for _, d := range opt.Service.Dependencies {
+				if d != s.Event.Service && !sc.named[d] && names(sc.words(i), d) {
+					sc.named[d] = true
 				}
 			}
 		}
@@ -262,6 +272,13 @@ func (sc *scoring) corroborate(i int, add func(string, float64)) {
 	s := sc.all[i]
 	if n := sc.failuresAfter(s.Event.OccurredAt); n > 0 {
 		add("followed by "+strconv.Itoa(n)+" failure signal(s)", math.Min(maxFailureBoost, boostPerFailure*float64(n)))
+	} else if len(sc.failureTimes) > 0 && sc.failureTimes[0].Before(s.Event.OccurredAt) {
+		// A cause precedes its effects: the failures began before it and
+		// none followed. It stays a candidate (never below the floor).
+		add("the failures began before it", -math.Min(weightLateFailures, s.Score-candidateFloor))
+	}
+	if sc.named[s.Event.Service] {
+		add("the failures name "+s.Event.Service, weightNamed)
 	}
 	if s.Class == noctuary.ClassChange {
 		if m := symptomMatches(s.Event, sc.symptoms); len(m) > 0 {

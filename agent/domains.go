@@ -137,6 +137,14 @@ func withoutNames(t text, names ...string) text {
 	return text(" " + strings.Join(kept, " ") + " ")
 }
 
+// names reports whether t holds the service name, spaced or glued
+// ("orders mongo", "ordersmongo").
+func names(t text, name string) bool {
+	nt := strings.TrimSpace(string(textOf(name)))
+	return nt != "" && (strings.Contains(string(t), " "+nt+" ") ||
+		strings.Contains(string(t), " "+strings.ReplaceAll(nt, " ", "")+" "))
+}
+
 // minNameWord is the length from which a word of a service's name is
 // distinctive enough to remove wherever a word starts with it.
 const minNameWord = 6

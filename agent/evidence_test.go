@@ -113,3 +113,29 @@ func TestCamelCaseInSummariesAndProviderHealth(t *testing.T) {
 			"dep", nil, []string{"point at it"}},
 	})
 }
+
+func TestFailuresThatNameADependency(t *testing.T) {
+	sealed := event("sealed", "postgres-main", "replication_lag", "prometheus", "02:06:00", "replica 40s behind", nil)
+	dep := deployAt("dep", "02:10:00", "", map[string]string{"image": "checkout:2.2.2"})
+	runRankCases(t, []rankCase{
+		{"errors that name the dependency point at its failure", []noctuary.ContextEvent{sealed, dep,
+			event("e", "checkout", "CrashLoopBackOff", "kubernetes", "02:14:00", "cannot reach postgres-main: connection closed", nil)},
+			"sealed", []string{"First failure", "the failures name postgres-main"}, nil},
+		{"not: the dependency's own failure naming itself", []noctuary.ContextEvent{sealed, dep,
+			event("e", "postgres-main", "log_error", "postgres", "02:14:00", "postgres-main: shutting down", nil)},
+			"dep", nil, []string{"the failures name"}},
+	})
+}
+
+func TestACauseComesBeforeItsEffects(t *testing.T) {
+	cpu := event("cpu", "postgres-main", "CPUSaturation", "cloudwatch", "02:08:00", "CPUUtilization 99%", nil)
+	own := deployAt("own", "02:03:00", "cache key prefix v3 -> v4", map[string]string{"version": "v88"})
+	flag := event("ff", "checkout", "flag_updated", "launchdarkly", "02:12:00", "Flag 'dark-mode' turned on", map[string]string{"flag": "dark-mode"})
+	runRankCases(t, []rankCase{
+		{"a change after the failures began, none after it, ranks below", []noctuary.ContextEvent{own, cpu, flag},
+			"own", nil, nil},
+		{"not: below the floor when it is the only candidate", []noctuary.ContextEvent{
+			event("own", "checkout", "HighErrorRate", "prometheus", "02:08:00", "5xx 9%", nil), flag},
+			"ff", []string{"Feature flag change flag=dark-mode"}, nil},
+	})
+}

@@ -35,7 +35,7 @@ var (
 		"certificateexpir", "tlsexpir", "expired", "nodenotready", "notready", "nodedown", "nodefailure",
 		"nodelost", "outage", "zone", "region", "loadbalancer", "hardware", "instanceretire", "kernel",
 		"networkpartition", "volumedegraded", "impair", "unreachable", "failover", "switchmaster", "reboot", "interrupt", "watermark",
-		"diskusage", "healthincident", "providerincident", "operationalissue", "servicehealth", "awshealth", "healthevent", "spot", "preempt",
+		"diskusage", "healthincident", "providerincident", "operationalissue", "servicehealth", "awshealth", "healthevent", "serviceissue", "sealed", "spot", "preempt",
 		"filesystem", "inode", "etcd", "vendorstatus", "statuspage", "pleg", "kubelet", "sandbox", "cni", "attachvolume",
 		"quota", "clockskew", "clockdrift", "timedrift"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
@@ -49,7 +49,7 @@ var (
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",
-		"exception", "saturat", "throttl", "sloburn", "slobreach", "sloviolation", "errorbudget", "apdex", "availability", "healthcheck", "probe", "panic", "http"}
+		"exception", "saturat", "throttl", "sloburn", "slobreach", "sloviolation", "errorbudget", "apdex", "availability", "healthcheck", "probe", "panic", "http", "synthetic", "uptime"}
 )
 
 // infrastructure reports whether a failure is an infrastructure failure:

@@ -176,12 +176,16 @@ func explainFailure(res *Result, req Request) {
 }
 
 // pointsAt is "; TLS symptoms (handshake) point at it" when a domain rule
-// preferred the cause, else "".
+// preferred the cause, and "; the failures name vault" when other
+// services' failures name its service, else "".
 func pointsAt(s noctuary.Signal) string {
-	if r := reasonOf(s, "point at it"); r != "" {
-		return "; " + r
+	out := ""
+	for _, part := range []string{"point at it", "the failures name "} {
+		if r := reasonOf(s, part); r != "" {
+			out += "; " + r
+		}
 	}
-	return ""
+	return out
 }
 
 // rankedBelow is "; ranked below: terraform_apply (terraform, 02:10:00 UTC),
