@@ -39,14 +39,14 @@ func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
 	s := &Sentinel{Master: StartRedis(t)}
 	_, masterPort, _ := net.SplitHostPort(s.Master.Addr)
+	dir := t.TempDir() // the replica's copy of the master's data, the sentinel's configuration
 	s.Replica = startWith(t, func(port int) ([]string, error) {
-		return append(plainArgs(port), "--replicaof", "127.0.0.1", masterPort), nil
+		return append(plainArgs(port), "--replicaof", "127.0.0.1", masterPort, "--dir", dir), nil
 	})
 	t.Cleanup(s.Replica.Stop)
 	if err := waitInSync(s.Replica.Addr); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	s.Sentinel = startWith(t, func(port int) ([]string, error) {
 		// The sentinel rewrites its configuration file: one per attempt.
 		conf := filepath.Join(dir, fmt.Sprintf("sentinel-%d.conf", port))
