@@ -45,7 +45,9 @@ test-watcher:
 # kustomize, k8s.io/api and Prometheus' rule parser stay out of the server's.
 # No -race: these tests run nothing concurrently, and instrumenting those
 # dependencies for the race detector would only lengthen their cold compile;
-# the full vet runs inside go test (-vet=all), as for the watcher.
+# the full vet runs inside go test (-vet=all), as for the watcher. Cold
+# (empty GOCACHE) it compiles in 198 s user + 77 s system CPU (2026-12-02,
+# 2 cores at load 20-25: 15 min wall), about 2.5 min on an idle 2-core machine.
 test-deployments:
 	cd deployments/check && $(GO) test -vet=all -count=1 -timeout 5m ./...
 
