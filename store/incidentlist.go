@@ -105,7 +105,7 @@ func (s *Store) indexApproval(ctx context.Context, a noctuary.Approval, keep int
 }
 
 // IncidentApprovals returns the approvals offered for an incident, oldest
-// first.
+// first (by id among those created in the same millisecond).
 func (s *Store) IncidentApprovals(ctx context.Context, incidentID string) ([]noctuary.Approval, error) {
 	ids, err := s.rdb.SMembers(ctx, keyIncidentApprovals(incidentID)).Result()
 	if err != nil {
@@ -122,7 +122,14 @@ func (s *Store) IncidentApprovals(ctx context.Context, incidentID string) ([]noc
 			out = append(out, a)
 		}
 	}
-	slices.SortFunc(out, func(a, b noctuary.Approval) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	// Created in the same millisecond (the stored precision), the id decides:
+	// the order must not depend on the set's iteration order.
+	slices.SortFunc(out, func(a, b noctuary.Approval) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 
