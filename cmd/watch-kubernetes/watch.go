@@ -41,16 +41,21 @@ type objectRef struct {
 type watcher struct {
 	factory     informers.SharedInformerFactory
 	deployments appslisters.DeploymentLister
-	out         *batcher
-	now         func() time.Time
-	log         *slog.Logger
+	// deploymentsSynced tells when the Deployment cache has been listed, and
+	// stop when the watcher ends: an Event that arrives first waits for it.
+	deploymentsSynced cache.InformerSynced
+	stop              <-chan struct{}
+	out               *batcher
+	now               func() time.Time
+	log               *slog.Logger
 }
 
 // newWatcher sets up the informers on Events and Deployments of namespace
 // ("" for all).
 func newWatcher(client kubernetes.Interface, namespace string, out *batcher, now func() time.Time, log *slog.Logger) (*watcher, error) {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace))
-	w := &watcher{factory: f, deployments: f.Apps().V1().Deployments().Lister(), out: out, now: now, log: log}
+	w := &watcher{factory: f, deployments: f.Apps().V1().Deployments().Lister(), out: out, now: now, log: log,
+		deploymentsSynced: f.Apps().V1().Deployments().Informer().HasSynced}
 	events := cache.ResourceEventHandlerFuncs{
 		AddFunc:    w.event,
 		UpdateFunc: func(_, obj any) { w.event(obj) },
@@ -67,6 +72,7 @@ func newWatcher(client kubernetes.Interface, namespace string, out *batcher, now
 
 // run starts the informers and waits for their caches, then for ctx.
 func (w *watcher) run(ctx context.Context) error {
+	w.stop = ctx.Done()
 	w.factory.Start(ctx.Done())
 	defer w.factory.Shutdown()
 	for typ, ok := range w.factory.WaitForCacheSync(ctx.Done()) {
@@ -88,6 +94,11 @@ func (w *watcher) event(obj any) {
 	it := item{Event: *ev, InvolvedObject: objectRef{ObjectReference: ev.InvolvedObject}}
 	it.ManagedFields = nil
 	if ev.InvolvedObject.Kind == "Deployment" {
+		// At start-up the Events may be listed before the Deployments: the
+		// labels that name the service would be missing.
+		if !w.deploymentsSynced() {
+			cache.WaitForCacheSync(w.stop, w.deploymentsSynced)
+		}
 		if d, err := w.deployments.Deployments(ev.InvolvedObject.Namespace).Get(ev.InvolvedObject.Name); err == nil {
 			it.InvolvedObject.Labels = deploymentLabels(d)
 		}
