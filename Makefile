@@ -28,7 +28,7 @@ test: vet fmt-check ## vet, gofmt check, every test with the race detector, the 
 # The calendar guard: the packages whose fixtures start at a fixed date
 # (storetest.Epoch) run again as if a year had passed since, against Redis'
 # real clock. A test that only passes near its fixture date fails here.
-CALENDAR_PKGS ?= ./store/... ./admin/... ./bot/...
+CALENDAR_PKGS ?= ./store/... ./admin/... ./bot/... ./approvals/... ./deployments/argocd/...
 test-calendar:
 	NOCTUARY_TEST_CLOCK_SHIFT=-8760h $(GO) test -race -count=1 -timeout 5m $(CALENDAR_PKGS)
 
