@@ -69,6 +69,10 @@ type Service struct {
 	// Actions come only from the configuration file, never from Redis or
 	// from LLM output.
 	Actions []ActionSpec `json:"actions,omitempty"`
+	// SettingsSource is the file's choice of what wins at start-up for the
+	// live settings (LiveSettings); empty means SettingsLive. Only the
+	// configuration file sets it: it is not stored.
+	SettingsSource SettingsSource `json:"settings_source,omitempty"`
 }
 
 // Action returns the declared action called name.

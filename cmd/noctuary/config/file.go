@@ -46,6 +46,7 @@ type rawService struct {
 	AutoAcknowledge     at[float64]     `yaml:"auto_acknowledge"`
 	LLM                 at[bool]        `yaml:"llm"`
 	Actions             []at[rawAction] `yaml:"actions"`
+	SettingsSource      text            `yaml:"settings_source"`
 }
 
 type rawAction struct {

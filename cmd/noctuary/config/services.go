@@ -32,6 +32,12 @@ func (l *loader) service(r at[rawService], keys, claimed map[string]string) (noc
 	l.unique(keys, "service key", svc.Key, v.Key, r.Line)
 	l.environment(&svc, v.Environment, r.Line)
 	l.mode(&svc, v)
+	svc.SettingsSource = noctuary.SettingsSource(l.str(v.SettingsSource))
+	if svc.SettingsSource == "" && v.SettingsSource.V == "" {
+		svc.SettingsSource = noctuary.SettingsLive
+	} else if !svc.SettingsSource.Valid() && svc.SettingsSource != "" {
+		l.at(v.SettingsSource.Line, "settings_source: %q is not valid; use live (live changes win at start-up) or file (the file wins)", svc.SettingsSource)
+	}
 	if svc.SlackChannel != "" && !slackChannel.MatchString(svc.SlackChannel) {
 		l.at(v.SlackChannel.Line, "slack_channel: %q is not a Slack channel ID (C... or G...); copy it from the channel's details", svc.SlackChannel)
 	}

@@ -144,6 +144,8 @@ func TestFileProblems(t *testing.T) {
 		{"environment without integration", "services:\n  - key: a\n    environment: prod\n",
 			`n.yaml:3: environment "prod" has no integration; declare one under integrations: or fix the name`},
 		{"mode", "services:\n  - key: a\n    mode: write\n", `n.yaml:3: mode: "write" is not valid; use read-only or action`},
+		{"settings source", "services:\n  - key: a\n    settings_source: redis\n",
+			`n.yaml:3: settings_source: "redis" is not valid; use live (live changes win at start-up) or file (the file wins)`},
 		{"auto acknowledge zero", "services:\n  - key: a\n    mode: action\n    auto_acknowledge: 0\n",
 			`n.yaml:4: auto_acknowledge: 0 is not a confidence above 0 and at most 1; use e.g. 0.9`},
 		{"auto acknowledge above one", "services:\n  - key: a\n    mode: action\n    auto_acknowledge: 1.5\n",
