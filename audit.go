@@ -1,6 +1,11 @@
 package noctuary
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
 
 // ApprovalState is where an approval stands; transitions are atomic in Redis.
 type ApprovalState string
@@ -49,4 +54,17 @@ type AuditEntry struct {
 	Incident string            `json:"incident,omitempty"`
 	Result   string            `json:"result"`
 	Details  map[string]string `json:"details,omitempty"`
+}
+
+// Describe names the approval's action with its parameters: "rollback
+// (sha=f8b3e22)".
+func (a Approval) Describe() string {
+	if len(a.Params) == 0 {
+		return a.Action
+	}
+	var kv []string
+	for _, k := range slices.Sorted(maps.Keys(a.Params)) {
+		kv = append(kv, k+"="+a.Params[k])
+	}
+	return a.Action + " (" + strings.Join(kv, ", ") + ")"
 }

@@ -153,3 +153,12 @@ func (m Miss) Problems() map[string]string {
 	}
 	return p
 }
+
+// CountVotes counts votes by verdict.
+func CountVotes(votes []Vote) Verdicts {
+	var v Verdicts
+	for _, vote := range votes {
+		v.add(vote.Right)
+	}
+	return v
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/noctuary/noctuary"
 )
@@ -79,13 +78,4 @@ func approvalID(triageID, action string, params map[string]string) string {
 }
 
 // describe names the action and its params: "rollback (sha=f8b3e22)".
-func describe(a noctuary.Approval) string {
-	if len(a.Params) == 0 {
-		return a.Action
-	}
-	var kv []string
-	for _, k := range slices.Sorted(maps.Keys(a.Params)) {
-		kv = append(kv, k+"="+a.Params[k])
-	}
-	return a.Action + " (" + strings.Join(kv, ", ") + ")"
-}
+func describe(a noctuary.Approval) string { return a.Describe() }
