@@ -130,11 +130,11 @@ func TestDraft(t *testing.T) {
 	now := t0.Add(13 * time.Minute)
 	facts := func(llm bool) Facts { f := facts(t0); f.LLM = llm; return f }
 	tests := []struct {
-		name         string
-		narrator     *narrator
-		llm          bool
-		writer       string
-		fallback     string
+		name          string
+		narrator      *narrator
+		llm           bool
+		writer        string
+		fallback      string
 		wantIn, notIn []string
 	}{
 		{name: "template", llm: true, writer: WriterTemplate,
