@@ -40,6 +40,9 @@ var KindClasses = map[string]noctuary.Class{
 	"diskfull": noctuary.ClassFailure, "diskpressure": noctuary.ClassFailure, "memorypressure": noctuary.ClassFailure,
 	"saturation": noctuary.ClassFailure, "throttling": noctuary.ClassFailure, "timeout": noctuary.ClassFailure,
 	"5xx": noctuary.ClassFailure, "http5xx": noctuary.ClassFailure, "alert": noctuary.ClassFailure,
+	// A spike of client errors (413, 429, 401) is how a limit or a policy
+	// that rejects requests shows.
+	"4xx": noctuary.ClassFailure, "http4xx": noctuary.ClassFailure,
 	"replicationlag": noctuary.ClassFailure, "connectionrefused": noctuary.ClassFailure,
 	// A deployment that failed or errored (GitHub's deployment_status) is a
 	// failure signal, unlike "deploy_failed", which the keywords make a change.
@@ -76,18 +79,19 @@ var (
 	// as weak as changeVerbs.
 	changePrefixes = []string{"set", "put", "attach", "detach", "enable", "disable", "register", "deregister",
 		"replace", "revoke", "associate", "disassociate", "authorize", "add", "patch", "edit", "swap", "promote",
-		"rename", "drop"}
+		"rename", "drop", "reset"}
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
 		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
-		"warning", "firing", "degraded", "stuck", "behind", "invalid", "issue"}
+		"warning", "firing", "degraded", "stuck", "behind", "invalid", "issue", "left"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
 		"evict", "down", "outage", "saturat", "exhaust", "panic", "5xx", "unhealthy", "expir", "unavailable",
 		"awshealth", "healthevent", "servicehealth", "operationalissue", "degrad", "notready", "pressure", "nospace",
 		"unreachable", "refused", "killed", "lag", "toomany", "offline", "underreplicat", "reject", "retire", "interrupt",
 		"quorum", "slow", "lockwait", "longrunning", "throttl", "incident", "watermark", "exceed", "limitreached",
 		"fillingup", "mismatch", "nospc", "outofmemory", "maxmemory", "nothealthy", "pleg", "wraparound", "denied",
-		"forbidden", "unauthorized", "isrshrink", "blocked", "impair", "skew", "clockdrift", "timedrift", "reboot", "dropped", "sealed"}
+		"forbidden", "unauthorized", "isrshrink", "blocked", "impair", "skew", "clockdrift", "timedrift", "reboot", "dropped", "sealed",
+		"anomal", "unassigned", "connreset", "connectionreset", "resetbypeer"}
 )
 
 // inertSubjects are what monitoring and communication tools edit: an
@@ -96,14 +100,15 @@ var (
 // responder's, so such kinds are information whatever change or failure
 // word, or values before and after ("from: bob, to: carol"), they hold. A
 // "monitor" is an alert's definition (Datadog's monitor_updated), unless
-// it is a load balancer's health monitor, which routes traffic.
+// it is a load balancer's health monitor, which routes traffic; shards
+// unassigned are no incident's assignment.
 var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation", "monitor",
 	"acknowledg", "handover", "handoff", "oncall", "escalat", "reassign", "assigned"}
 
 // inert reports whether the normalised kind k is of an inert subject.
 func inert(k string) bool {
 	for _, w := range inertSubjects {
-		if strings.Contains(k, w) && !strings.Contains(k, "health"+w) {
+		if strings.Contains(k, w) && !strings.Contains(k, "health"+w) && !strings.Contains(k, "un"+w) {
 			return true
 		}
 	}
@@ -209,16 +214,51 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 			}
 		}
 	}
-	if severePrefix.MatchString(e.Summary) {
+	if severePrefix.MatchString(e.Summary) || redHealth(e) {
 		return noctuary.ClassFailure
 	}
 	if c, ok := bySummary(e); ok {
 		return c
 	}
-	if !inert(k) && (setsValue(e) || heavyJob(e)) {
+	_, known := KindClasses[k]
+	if !known && textOf(e.Summary).first(terminationIndex) != "" {
+		return noctuary.ClassFailure
+	}
+	if !inert(k) && (setsValue(e) || heavyJob(e) || (!known && attr(e, actorKeys...) != "" && !readOnly(k))) {
 		return noctuary.ClassChange
 	}
 	return c
+}
+
+// terminationTerms are the reasons a container or a process ended badly:
+// an event of a kind the table lacks ("container_terminated") whose
+// summary gives one ("reason OOMKilled, exit code 137") is a failure.
+var terminationTerms = []string{"oomkilled", "oom killed", "out of memory", "crashloopbackoff", "exit code 137",
+	"exit code 139", "exit code 134", "segmentation fault", "segfault", "sigkill", "sigsegv", "imagepullbackoff",
+	"errimagepull", "evicted "}
+
+// healthKeys are attributes that give a cluster's health as a colour:
+// Elasticsearch, OpenSearch and Consul report red when data or members
+// are lost.
+var healthKeys = []string{"health", "cluster_health", "cluster_status", "health_status"}
+
+// redHealth reports whether e says a cluster's health is red.
+func redHealth(e noctuary.ContextEvent) bool {
+	return strings.EqualFold(attr(e, healthKeys...), "red")
+}
+
+// actorKeys name who ran an operation: an event of a kind the table lacks
+// that names one ("consumer_group_reset" by an ops script) reports an act,
+// a change, not a state.
+var actorKeys = []string{"user", "actor", "operator", "initiated_by", "triggered_by", "executed_by", "performed_by"}
+
+// readOnlyActs are kinds of acts that change nothing: a login, a view, a
+// search.
+var readOnlyActs = []string{"login", "logout", "signin", "signout", "session", "view", "opened", "read", "search",
+	"listed", "describ", "download", "export", "query"}
+
+func readOnly(k string) bool {
+	return slices.ContainsFunc(readOnlyActs, func(w string) bool { return strings.Contains(k, w) })
 }
 
 // bySummary classifies an event whose kind is an opaque code (RDS-EVENT-0013,
@@ -227,11 +267,25 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 // Multi-AZ failover … promotion of a standby" reports a failover.
 func bySummary(e noctuary.ContextEvent) (noctuary.Class, bool) {
 	k := NormalizeKind(e.Kind)
-	if _, known := KindClasses[k]; known || !strings.ContainsFunc(k, unicode.IsDigit) {
+	if _, known := KindClasses[k]; known || inert(k) {
+		return "", false
+	}
+	if !strings.ContainsFunc(k, unicode.IsDigit) {
+		// A kind in words (ruleset_published) is classified by its
+		// summary only when it names the version it installed: "Managed
+		// ruleset version 2026.12.02 deployed to all colos".
+		if attr(e, versionKeys[:]...) == "" {
+			return "", false
+		}
+		for _, w := range strings.FieldsFunc(e.Summary, notWordRune) {
+			if KindClasses[NormalizeKind(w)] == noctuary.ClassChange {
+				return noctuary.ClassChange, true
+			}
+		}
 		return "", false
 	}
 	change := false
-	for w := range tokens(e.Summary) {
+	for _, w := range strings.FieldsFunc(e.Summary, notWordRune) {
 		switch KindClasses[NormalizeKind(w)] {
 		case noctuary.ClassFailure:
 			return noctuary.ClassFailure, true
@@ -253,7 +307,7 @@ var (
 	jobEnded   = []string{"complet", "succe", "finish", "done", "ended"}
 	heavyTerms = []string{"reindex", "backfill", "vacuum full", "repack", "rebuild", "rewrit", "bulk ", "rows ",
 		"update ", "delete from", "insert into", "truncate", "alter table", "reshard", "rebalanc", "compact",
-		"full scan", "cluster table", "optimize table"}
+		"full scan", "cluster table", "optimize table", "refresh materialized view", "lock table", "create index "}
 )
 
 // heavyJob reports whether e says a job started heavy work on data: its kind

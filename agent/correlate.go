@@ -36,6 +36,7 @@ const (
 	maxFailureBoost    = 0.36
 	weightLateFailures = 0.10 // at most: the failures began before the candidate, none after
 	weightNamed        = 0.15 // another service's failures name the candidate's (a dependency)
+	weightEcho         = 0.15 // the failures name the setting or flag the candidate changed
 	boostPerSymptom    = 0.05 // per symptom token a change shares
 	maxSymptomBoost    = 0.15
 )
@@ -140,6 +141,13 @@ type scoring struct {
 	infra        []bool
 	firstInfra   time.Time
 	firstInfraOf map[string]time.Time
+	// failText is the words of the title and of every failure, and
+	// failGlued the same without spaces, "" until echoes reads them.
+	failText  text
+	failGlued string
+	// promoted marks the information that the failures' domain made a
+	// change (see newScoring).
+	promoted []bool
 	// named holds the dependencies that a failure of another service
 	// names in its words ("Vault is sealed" names vault).
 	named map[string]bool
@@ -151,7 +159,7 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
 		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
 		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
-		infra: make([]bool, n), firstInfraOf: map[string]time.Time{}, named: map[string]bool{}}
+		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, named: map[string]bool{}}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
 		sc.kinds[i] = NormalizeKind(s.Event.Kind)
@@ -174,7 +182,20 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		}
 	}
 	slices.SortFunc(sc.failureTimes, time.Time.Compare)
-	sc.symptoms, sc.evidence, sc.undo = symptomTokens(inc, all), evidencedDomains(sc), newUndoIndex(sc)
+	sc.symptoms, sc.evidence = symptomTokens(inc, all), evidencedDomains(sc)
+	for i, s := range all {
+		// Information before onset that the failures' domain points at
+		// changed what fails: a certificate renewed or issued before TLS
+		// handshake errors serves a new chain, whatever the renewal's
+		// routine name. A report of a state (pods pending) is no act.
+		if s.Class == noctuary.ClassInfo && !s.Event.OccurredAt.After(c.Onset) && !inert(sc.kinds[i]) &&
+			!stateReport(sc.kinds[i]) {
+			if d, _ := domainMatch(i, sc); d != "" {
+				all[i].Class, sc.promoted[i] = noctuary.ClassChange, true
+			}
+		}
+	}
+	sc.undo = newUndoIndex(sc)
 	for i, s := range all {
 		if s.Class == noctuary.ClassChange && !s.Event.OccurredAt.After(c.Onset) {
 			sc.why[i] = innocuous(i, sc)
@@ -232,6 +253,9 @@ func (sc *scoring) score(i int) {
 	before := !s.Event.OccurredAt.After(sc.onset)
 	candidate := false
 	switch {
+	case s.Class == noctuary.ClassChange && before && sc.promoted[i]:
+		add("information of the failures' domain before onset", weightChange)
+		candidate = true
 	case s.Class == noctuary.ClassChange && before:
 		add("change before onset", weightChange)
 		if candidate = sc.why[i] == ""; !candidate {
@@ -280,14 +304,65 @@ func (sc *scoring) corroborate(i int, add func(string, float64)) {
 	if sc.named[s.Event.Service] {
 		add("the failures name "+s.Event.Service, weightNamed)
 	}
+	if subj := sc.facts[i].subject; s.Class == noctuary.ClassChange && sc.echoes(subj, s.Event.Service) {
+		add("the failures name what it changed ("+noctuary.QuoteName(subj)+")", weightEcho)
+	}
 	if s.Class == noctuary.ClassChange {
 		if m := symptomMatches(s.Event, sc.symptoms); len(m) > 0 {
 			add("symptom match ("+strings.Join(m, ", ")+")", math.Min(maxSymptomBoost, boostPerSymptom*float64(len(m))))
 		}
 	}
 	if d, term := domainMatch(i, sc); d != "" {
-		add(d+" symptoms ("+term+") point at it", weightDomain)
+		// Information made a candidate by its domain has no more than
+		// the domain for it: a change of that domain ranks first.
+		w := weightDomain
+		if sc.promoted[i] {
+			w /= 2
+		}
+		add(d+" symptoms ("+term+") point at it", w)
 	}
+}
+
+// stateWords mark the kinds that report a state rather than an act:
+// pods_pending, replication_status, queue_depth.
+var stateWords = []string{"pending", "status", "state", "condition", "health", "waiting", "queue", "backlog", "usage",
+	"depth", "metric", "level", "count"}
+
+func stateReport(k string) bool {
+	return slices.ContainsFunc(stateWords, func(w string) bool { return strings.Contains(k, w) })
+}
+
+// echoes reports whether the failures' words (and the title's) name
+// subject, the setting or flag a change of service set: each of its words
+// starts one of theirs ("min.insync.replicas" in "In-sync replicas 2 below
+// the required minimum 3"; a word of five letters or more may be glued
+// from theirs). A subject of one word needs six letters, and service
+// names are no subject's words.
+func (sc *scoring) echoes(subject, service string) bool {
+	if subject == "" || len(sc.failureTimes) == 0 {
+		return false
+	}
+	words := strings.Fields(string(withoutNames(textOf(subject), service, sc.svc.Key)))
+	words = slices.DeleteFunc(words, func(w string) bool { return len(w) < 3 || !significant(w) })
+	if len(words) == 0 || (len(words) == 1 && len(words[0]) < 6) {
+		return false
+	}
+	if sc.failText == "" {
+		parts := []string{string(sc.titleText)}
+		for j, s := range sc.all {
+			if s.Class == noctuary.ClassFailure {
+				parts = append(parts, string(sc.domainWords(j)))
+			}
+		}
+		sc.failText = text(" " + strings.Join(parts, " ") + " ")
+		sc.failGlued = strings.ReplaceAll(string(sc.failText), " ", "")
+	}
+	for _, w := range words {
+		if !strings.Contains(string(sc.failText), " "+w) && (len(w) < 5 || !strings.Contains(sc.failGlued, w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // proximity weighs closeness to onset: weightProximity at onset, decaying

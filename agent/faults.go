@@ -37,7 +37,11 @@ var (
 		"networkpartition", "volumedegraded", "impair", "unreachable", "failover", "switchmaster", "reboot", "interrupt", "watermark",
 		"diskusage", "healthincident", "providerincident", "operationalissue", "servicehealth", "awshealth", "healthevent", "serviceissue", "sealed", "spot", "preempt",
 		"filesystem", "inode", "etcd", "vendorstatus", "statuspage", "pleg", "kubelet", "sandbox", "cni", "attachvolume",
-		"quota", "clockskew", "clockdrift", "timedrift"}
+		"quota", "clockskew", "clockdrift", "timedrift",
+		// A member lost from a cluster: an Elasticsearch node that left, a
+		// Kafka broker out of the ISR, a replica or a peer lost.
+		"nodeleft", "memberleft", "brokerleft", "leftcluster", "memberremoved", "memberdown", "brokerdown",
+		"outofisr", "isrshrink", "replicalost", "peerlost"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
 		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",
 		"node not ready", "notready ", "node lost", "node down", "availability zone", "zone outage", "region outage",
@@ -45,7 +49,9 @@ var (
 		"network partition", "kernel panic", "host unreachable", "inodes", "major outage ", "partial outage ",
 		"database space exceeded", "read only index", "quota exceeded", "failed to assign an ip",
 		"no available ip", "insufficient ip", "ip address exhaust", "pleg is not healthy", "flood stage",
-		"clock skew", "clock drift", "clock offset", "time drift", "ntp ", "chrony", "failover "}
+		"clock skew", "clock drift", "clock offset", "time drift", "ntp ", "chrony", "failover ",
+		"left the cluster", "node left", "member left", "removed from the cluster", "out of isr",
+		"fell out of isr", "unassigned primary", "broker down"}
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",
@@ -112,7 +118,7 @@ const minAlertName = 8
 // a change that counts or that only says it is innocuous, or a failure
 // other than a symptom of the paging service itself.
 func (sc *scoring) explains(j int) bool {
-	return sc.realChange[j] || strings.HasPrefix(sc.why[j], saysOnly) ||
+	return sc.realChange[j] || strings.HasPrefix(sc.why[j], says) ||
 		(sc.all[j].Class == noctuary.ClassFailure && !sc.ownSymptom(j))
 }
 

@@ -86,7 +86,7 @@ func Heuristic(req Request) Result {
 // candidate, it is still the change most likely to have caused the failures.
 func onlyBySayso(sigs []noctuary.Signal) int {
 	for i, s := range sigs {
-		if s.Class == noctuary.ClassChange && reasonOf(s, "ranked below: "+saysOnly) != "" {
+		if s.Class == noctuary.ClassChange && reasonOf(s, "ranked below: "+says) != "" {
 			return i
 		}
 	}

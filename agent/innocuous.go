@@ -14,7 +14,8 @@ import (
 // undone before onset, or cannot reach the paging service: it ranks below
 // every change that did change something (docs/architecture.md, "Ranking
 // rules"). Each rule returns why, or "".
-var innocuousRules = []func(i int, sc *scoring) string{noOpRun, scopeOnly, aborted, undone, offPath, otherEnvironment, autoscaled}
+var innocuousRules = []func(i int, sc *scoring) string{noOpRun, unchanged, scopeOnly, aborted, undone, rolledBack,
+	offPath, otherEnvironment, autoscaled, internalOnly}
 
 // innocuous returns why the change sc.all[i] is innocuous, or "".
 func innocuous(i int, sc *scoring) string {
@@ -29,11 +30,18 @@ func innocuous(i int, sc *scoring) string {
 // noOpTerms are what plan/apply tools write when nothing changed.
 var noOpTerms = []string{"no changes ", "0 to add 0 to change 0 to destroy", "0 added 0 changed 0 destroyed",
 	"nothing to do ", "infrastructure matches the configuration", "already up to date", "no op ", "noop ", "no diff ",
-	"refresh only ", "dry run ", "dryrun ", "plan only "}
+	"refresh only ", "dry run ", "dryrun ", "plan only ",
+	// Schema migration tools (Flyway, Liquibase, Alembic, Rails, Django)
+	// when no migration was pending.
+	"schema is up to date", "database is up to date", "schema was already up to date", "no migrations were executed",
+	"no migration necessary", "no migrations to apply", "no pending migrations", "no migrations pending",
+	"nothing to migrate", "no new migrations", "no migrations to run", "0 migrations applied", "0 migrations executed",
+	"no changesets to apply", "no migrations to execute"}
 
 // countKeys are attributes that count what a run changed.
 var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_destroy", "added", "changed",
-	"destroyed", "changes", "resources_changed", "resource_changes", "changed_resources"}
+	"destroyed", "changes", "resources_changed", "resource_changes", "changed_resources",
+	"migrations_applied", "applied_migrations", "migrations_executed", "migrations_run", "changesets_applied"}
 
 // noOpRun: a run (terraform, helm, a sync) that reported no changes.
 func noOpRun(i int, sc *scoring) string {
@@ -133,8 +141,96 @@ func scopeOnly(i int, sc *scoring) string {
 	return ""
 }
 
-// saysOnly starts the reason of a change innocuous by its own account.
-const saysOnly = "it says it changed only "
+// says starts the reason of a change innocuous by its own account, and
+// saysOnly that of one that says it touched only what does not run.
+const (
+	says     = "it says "
+	saysOnly = says + "it changed only "
+)
+
+// sameRelease are what deploy tools write when a rollout installed what
+// already ran: a scheduled restart, a re-sync of the same commit.
+var sameRelease = []string{"digest unchanged", "image unchanged", "unchanged image", "unchanged digest", "same image",
+	"same digest", "same commit", "same sha", "same revision", "revision unchanged", "no image change", "identical image",
+	"image is unchanged", "digest is unchanged"}
+
+// alsoChanged are what a redeploy of the same image may still have
+// changed: "image unchanged, ConfigMap updated" is a config change.
+var alsoChanged = []string{"config", "values", "env ", "environment", "secret", "replicas", "resources", "limits", "args",
+	"command", "flag"}
+
+// unchanged: a change whose new value is its old one. A deploy of the
+// version it replaced (revision 3a7e0c1 over 3a7e0c1) or that says its
+// image is unchanged installed nothing new, though it restarted what runs,
+// so it is innocuous by its own account, unless it says or shows that it
+// changed something else (values, config, replicas); a key or flag set to
+// the value it had changed nothing.
+func unchanged(i int, sc *scoring) string {
+	e, f := sc.all[i].Event, &sc.facts[i]
+	if len(valuePairs(e, "")) > 0 || sc.summary(i).match(alsoChanged) != "" {
+		return ""
+	}
+	for k, v := range f.version {
+		if v != "" && v == f.previous[k] {
+			if ValidTarget(versionKeys[k], v) {
+				return fmt.Sprintf("%sit redeployed the %s it replaced (%s)", says, versionKeys[k], v)
+			}
+			return fmt.Sprintf("%sit redeployed the %s it replaced", says, versionKeys[k])
+		}
+	}
+	if f.group == groupDeploy && sc.summary(i).first(sameReleaseIndex) != "" {
+		return says + "it redeployed the image that already ran"
+	}
+	if old := attr(e, oldKeys...); f.subject != "" && old != "" && strings.EqualFold(old, f.state) {
+		return fmt.Sprintf("it set %s to the value it already had", noctuary.QuoteName(f.subject))
+	}
+	return ""
+}
+
+// rolledBack: a flag change that says it rolled the flag back, reverted or
+// restored it, in one event: the flag is back in a state it ran in before.
+// A deploy rollback is not discounted: an older build can break against
+// what changed since.
+func rolledBack(i int, sc *scoring) string {
+	if sc.facts[i].group != groupFlag {
+		return ""
+	}
+	// The flag's own name is no account of what was done to it
+	// ("rollback-guard enabled").
+	t := withoutNames(sc.summary(i), sc.facts[i].subject)
+	act := strings.ToLower(attr(sc.all[i].Event, "action", "operation", "event_type", "type"))
+	if t.first(revertIndex) == "" && !slices.ContainsFunc(revertTerms, func(t string) bool {
+		return strings.HasPrefix(act, strings.TrimSpace(t))
+	}) {
+		return ""
+	}
+	return "it rolled the flag back to an earlier state"
+}
+
+// internalAudiences are the segments a flag targets when only the
+// company's own people see it; internalTerms say so in a summary.
+var (
+	internalAudiences = []string{"internal", "internal users", "employees", "employee", "staff", "dogfood", "dogfooding",
+		"qa", "testers", "internal testers", "beta testers"}
+	internalTerms = []string{"for internal users", "to internal users", "internal users only", "for employees",
+		"to employees", "employees only", "for staff", "staff only", "internal only", "for dogfood", "to dogfood",
+		"dogfood ring", "for internal testers", "for the internal segment", "internal segment"}
+	audienceKeys = []string{"audience", "segment", "segments", "target", "targeting", "target_segment", "ring", "cohort"}
+)
+
+// internalOnly: a flag turned on for internal users only. They can break
+// things too, so it is innocuous by its own account: ranked below the
+// changes that reach customers, still blamed when none is a candidate.
+func internalOnly(i int, sc *scoring) string {
+	if sc.facts[i].group != groupFlag {
+		return ""
+	}
+	aud := strings.ToLower(attr(sc.all[i].Event, audienceKeys...))
+	if !slices.Contains(internalAudiences, aud) && sc.summary(i).first(internalIndex) == "" {
+		return ""
+	}
+	return says + "it targets only internal users"
+}
 
 // allFiles reports whether every path of list (comma or space separated),
 // in lower case, is of a kind.
@@ -194,7 +290,11 @@ func testFile(p string) bool {
 // abortWords and abortSubjects build "canary aborted", "rollout was
 // cancelled", "aborted canary".
 var (
-	abortWords    = []string{"aborted", "cancelled", "canceled", "halted", "abandoned"}
+	abortWords = []string{"aborted", "cancelled", "canceled", "halted", "abandoned", "rejected", "skipped"}
+	// notDeployed says a pipeline ended without deploying: Spinnaker's
+	// TERMINAL status, a manual judgment that stopped it.
+	notDeployed = []string{"not deployed", "nothing was deployed", "nothing deployed", "nothing to deploy",
+		"was not promoted", "not promoted"}
 	abortSubjects = []string{"canary", "rollout", "deploy", "deployment", "release", "analysis", "upgrade", "run", "pipeline", "sync"}
 	abortTerms    = func() []string {
 		var out []string
@@ -213,7 +313,7 @@ func aborted(i int, sc *scoring) string {
 	k := sc.kinds[i]
 	status := strings.ToLower(attr(e, "status", "phase", "result", "outcome", "state"))
 	if strings.Contains(k, "abort") || strings.Contains(k, "cancel") || slices.Contains(abortWords, status) ||
-		status == "abort" || strings.EqualFold(attr(e, "aborted"), "true") || sc.summary(i).first(abortIndex) != "" ||
+		status == "abort" || status == "terminal" || sc.summary(i).match(notDeployed) != "" || strings.EqualFold(attr(e, "aborted"), "true") || sc.summary(i).first(abortIndex) != "" ||
 		abortedSubject(k, sc.summary(i)) {
 		return "it was aborted"
 	}

@@ -8,7 +8,13 @@ var (
 	abortIndex      = newTerms(abortTerms...)
 	autoscalerIndex = newTerms(autoscalerTerms...)
 	revertIndex     = newTerms(revertTerms...)
-	infraIndex      = newTerms(infraTerms...)
+	// sameReleaseIndex says that a deploy installed what already ran;
+	// internalIndex that a flag targets only internal users.
+	sameReleaseIndex = newTerms(sameRelease...)
+	internalIndex    = newTerms(internalTerms...)
+	infraIndex       = newTerms(infraTerms...)
+	// terminationIndex says that a container or a process ended badly.
+	terminationIndex = newTerms(terminationTerms...)
 	// scopeIndex[k] says that a change touched only scopes[k].
 	scopeIndex = func() []*terms {
 		out := make([]*terms, len(scopes))

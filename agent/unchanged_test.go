@@ -1,0 +1,147 @@
+package agent
+
+import (
+	"testing"
+
+	"github.com/noctuary/noctuary"
+)
+
+// The rules of changes that changed nothing that runs (innocuous.go:
+// unchanged, rolledBack, internalOnly, the no-op migration terms, a
+// pipeline that deployed nothing), each with what it must not do.
+func TestChangesThatChangedNothing(t *testing.T) {
+	flag := func(summary string, attrs map[string]string) noctuary.ContextEvent {
+		return event("fl", "checkout", "feature_flag", "launchdarkly", "02:12:00", summary, attrs)
+	}
+	migration := func(summary string, attrs map[string]string) noctuary.ContextEvent {
+		return event("mig", "postgres-main", "schema_migration", "flyway", "02:12:00", summary, attrs)
+	}
+	runRankCases(t, []rankCase{
+		{"a redeploy of the revision it replaced", []noctuary.ContextEvent{poolSize,
+			deployAt("re", "02:12:00", "checkout synced (scheduled restart)", map[string]string{"revision": "3a7e0c1", "previous_revision": "3a7e0c1"}), symptom},
+			"cfg", []string{"ranked below: deploy (argocd, 02:12:00 UTC), it says it redeployed the revision it replaced (3a7e0c1)"}, nil},
+		{"a redeploy that says its image digest is unchanged", []noctuary.ContextEvent{poolSize,
+			deployAt("re", "02:12:00", "checkout restarted: image digest unchanged sha256:9b1f", nil), symptom},
+			"cfg", []string{"it says it redeployed the image that already ran"}, nil},
+		{"not: same image, new config", []noctuary.ContextEvent{poolSize,
+			deployAt("re", "02:12:00", "checkout synced: image unchanged, ConfigMap checkout-env updated", nil), symptom},
+			"re", nil, []string{"ranked below"}},
+		{"not: same chart version, values changed", []noctuary.ContextEvent{poolSize,
+			deployAt("re", "02:12:00", "helm upgrade checkout", map[string]string{"version": "1.4.0", "previous_version": "1.4.0",
+				"old_replicas": "6", "new_replicas": "2"}), symptom},
+			"re", nil, []string{"ranked below"}},
+		{"a redeploy of the same image is still blamed when nothing else counts", []noctuary.ContextEvent{
+			deployAt("re", "02:12:00", "", map[string]string{"image": "checkout:4.1", "previous_image": "checkout:4.1"}), symptom},
+			"re", []string{"no other change counts, though it says it redeployed the image it replaced"}, nil},
+		{"a key set to the value it had", []noctuary.ContextEvent{poolSize,
+			event("kv", "checkout", "config_change", "consul", "02:12:00", "", map[string]string{"key": "timeout_ms", "old": "500", "new": "500"}), symptom},
+			"cfg", []string{"it set timeout_ms to the value it already had"}, nil},
+		{"a migration tool with nothing to migrate", []noctuary.ContextEvent{poolSize,
+			migration(`Schema "orders" is up to date. No migration necessary.`, nil), symptom},
+			"cfg", []string{"it reported no changes"}, nil},
+		{"a migration run that applied none", []noctuary.ContextEvent{poolSize,
+			migration("flyway migrate finished", map[string]string{"migrations_applied": "0"}), symptom},
+			"cfg", []string{"it reported no changes"}, nil},
+		{"not: a migration that applied one", []noctuary.ContextEvent{poolSize,
+			migration("Successfully applied 1 migration to schema \"orders\", now at version v58", map[string]string{"migrations_applied": "1"}), symptom},
+			"mig", nil, []string{"ranked below"}},
+		{"a flag rolled back in one event", []noctuary.ContextEvent{poolSize,
+			flag("Flag 'digest-batching' rolled back to version 14 (off)", map[string]string{"flag": "digest-batching", "new_state": "off"}), symptom},
+			"cfg", []string{"it rolled the flag back to an earlier state"}, nil},
+		{"a flag reverted, said by its action", []noctuary.ContextEvent{poolSize,
+			flag("Flag updated", map[string]string{"flag": "new-cart", "action": "revert"}), symptom},
+			"cfg", []string{"it rolled the flag back"}, nil},
+		{"not: a flag whose name says rollback", []noctuary.ContextEvent{poolSize,
+			flag("Flag 'rollback-guard' turned on in Production", map[string]string{"flag": "rollback-guard"}), symptom},
+			"fl", nil, []string{"ranked below"}},
+		{"not: a deploy rollback stays a candidate", []noctuary.ContextEvent{poolSize,
+			deployAt("rb", "02:12:00", "checkout rolled back to 4.0.9", map[string]string{"version": "4.0.9"}), symptom},
+			"rb", nil, []string{"ranked below"}},
+		{"a flag for internal users only", []noctuary.ContextEvent{poolSize,
+			flag("Flag 'admin-dark-mode' turned on for internal users", map[string]string{"flag": "admin-dark-mode"}), symptom},
+			"cfg", []string{"it says it targets only internal users"}, nil},
+		{"a flag for the employees segment", []noctuary.ContextEvent{poolSize,
+			flag("Flag 'new-cart' targeting updated", map[string]string{"flag": "new-cart", "segment": "employees"}), symptom},
+			"cfg", []string{"it targets only internal users"}, nil},
+		{"not: a flag for every user", []noctuary.ContextEvent{poolSize,
+			flag("Flag 'new-cart' turned on for 100% of users", map[string]string{"flag": "new-cart"}), symptom},
+			"fl", nil, []string{"ranked below"}},
+		{"an internal-only flag is still blamed when nothing else counts", []noctuary.ContextEvent{
+			flag("Flag 'admin-dark-mode' turned on for internal users", map[string]string{"flag": "admin-dark-mode"}), symptom},
+			"fl", []string{"though it says it targets only internal users"}, nil},
+		{"a pipeline that stopped at a manual judgment deployed nothing", []noctuary.ContextEvent{poolSize,
+			event("pl", "checkout", "pipeline", "spinnaker", "02:12:00", "Pipeline 'checkout prod' TERMINAL at stage 'Manual Judgment': v88 not deployed",
+				map[string]string{"status": "TERMINAL", "version": "v88"}), symptom},
+			"cfg", []string{"it was aborted"}, nil},
+	})
+}
+
+// The classification rules added for what tools send in words of their own.
+func TestClassifiedByWhatTheEventSays(t *testing.T) {
+	checkKinds(t, []kindCase{
+		{"http_4xx", noctuary.ClassFailure},
+		{"node_left", noctuary.ClassFailure},
+		{"anomaly", noctuary.ClassFailure},
+		{"shards_unassigned", noctuary.ClassFailure},
+		{"ResetOffsets", noctuary.ClassChange},
+		// not: a reset suffered, not ordered
+		{"connection_reset_spike", noctuary.ClassFailure},
+		{"consumer_offset_reset", noctuary.ClassInfo},
+	})
+	e := func(kind, summary string, attrs map[string]string) noctuary.ContextEvent {
+		return event("e", "checkout", kind, "src", "02:00:00", summary, attrs)
+	}
+	checkEvents(t, []eventCase{
+		{e("container_terminated", "checkout-0 terminated: reason OOMKilled, exit code 137", nil), noctuary.ClassFailure},
+		{e("container_terminated", "checkout-0 terminated: reason Completed, exit code 0", nil), noctuary.ClassInfo},
+		{e("cluster_state", "cluster state changed", map[string]string{"cluster_health": "red"}), noctuary.ClassFailure},
+		{e("cluster_state", "cluster state changed", map[string]string{"cluster_health": "green"}), noctuary.ClassInfo},
+		{e("ruleset_published", "Managed ruleset version 2026.12.02 deployed to all colos", map[string]string{"version": "2026.12.02"}), noctuary.ClassChange},
+		// not: published content names no version it installed
+		{e("content_published", "Entry 'Black Friday banner' published and deployed", nil), noctuary.ClassInfo},
+		{e("consumer_group_reset", "--reset-offsets --to-latest --execute", map[string]string{"user": "ops-script"}), noctuary.ClassChange},
+		// not: who read something changed nothing
+		{e("user_login", "login from 10.0.0.7", map[string]string{"user": "j.park"}), noctuary.ClassInfo},
+		{e("consumer_group_reset", "Fetch position out of range, resetting offset", nil), noctuary.ClassInfo},
+	})
+}
+
+// Candidates made by evidence: information of the failures' domain, the
+// failures naming what a change set, a member that left a cluster, and
+// the API contract domain.
+func TestEvidenceMakesCandidates(t *testing.T) {
+	deploy := deployAt("dep", "02:10:00", "", map[string]string{"version": "88.2.0"})
+	tls := event("tls", "checkout", "client_error_spike", "crashlytics", "02:14:00", "SSLHandshakeException: Trust anchor for certification path not found", nil)
+	renewed := event("renew", "postgres-main", "certificate_renewed", "cert-manager", "01:57:00", "Certificate api-tls renewed; chain via ISRG Root X2", nil)
+	runRankCases(t, []rankCase{
+		{"a renewal before TLS errors is a candidate", []noctuary.ContextEvent{deploy, renewed, tls},
+			"renew", []string{"TLS symptoms (ssl) point at it"}, nil},
+		{"not: a renewal with no TLS symptom stays information", []noctuary.ContextEvent{deploy, renewed, symptom},
+			"dep", nil, []string{"certificate_renewed"}},
+		{"not: a change of the domain ranks above information of it", []noctuary.ContextEvent{renewed, tls,
+			event("ca", "checkout", "config_change", "argocd", "01:55:00", "truststore: CA bundle replaced", map[string]string{"key": "ca_bundle"})},
+			"ca", nil, nil},
+		{"not: a report of a state is no act", []noctuary.ContextEvent{deploy, tls,
+			event("pend", "postgres-main", "pods_pending", "kubernetes", "02:12:00", "3 pods Pending: certificate volume not mounted", nil)},
+			"dep", nil, nil},
+		{"the failures name the setting a change set", []noctuary.ContextEvent{
+			event("roll", "postgres-main", "rolling_restart", "strimzi", "02:10:00", "Rolling update of broker pods started", nil),
+			event("isr", "postgres-main", "topic_config_change", "strimzi", "01:51:00", "min.insync.replicas 2 -> 3",
+				map[string]string{"setting": "min.insync.replicas", "before": "2", "after": "3"}),
+			event("err", "checkout", "log_error_spike", "loki", "02:14:40", "NOT_ENOUGH_REPLICAS: In-sync replicas 2 below the required minimum 3", nil)},
+			"isr", []string{"the failures name what it changed (min.insync.replicas)"}, nil},
+		{"not: a short subject is no echo", []noctuary.ContextEvent{deployAt("dep", "02:12:00", "", map[string]string{"sha": "b1"}),
+			event("ttl", "checkout", "config_change", "consul", "02:00:00", "", map[string]string{"key": "ttl", "old": "30", "new": "60"}),
+			event("err", "checkout", "log_error_spike", "loki", "02:14:40", "ttl expired for 3 sessions", nil)},
+			"dep", nil, []string{"failures name what it changed"}},
+		{"a node that left the cluster is infrastructure", []noctuary.ContextEvent{poolSize,
+			event("left", "postgres-main", "node_left", "elasticsearch", "02:07:00", "node-left {es-data-4}: reason: disconnected", nil),
+			event("err", "checkout", "error_rate", "sentry", "02:14:00", "NoShardAvailableActionException", nil)},
+			"left", []string{"Infrastructure failure: node_left of postgres-main"}, nil},
+		{"a removed RPC for unimplemented errors", []noctuary.ContextEvent{
+			event("cfg", "checkout", "config_change", "consul", "02:12:00", "", map[string]string{"key": "cache_ttl_seconds", "old": "30", "new": "60"}),
+			event("rel", "postgres-main", "release", "spinnaker", "01:55:00", "9.0.0 deployed (removed deprecated RPCs)", map[string]string{"version": "9.0.0"}),
+			event("err", "checkout", "error_rate", "datadog", "02:14:40", "rpc error: code = Unimplemented desc = unknown method GetStock", nil)},
+			"rel", []string{"API contract symptoms (unimplemented) point at it"}, nil},
+	})
+}
