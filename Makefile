@@ -9,11 +9,13 @@ DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
            NOCTUARY_PAGERDUTY_WEBHOOK_SECRET=demo-webhook-secret \
            NOCTUARY_ADMIN_TOKEN=demo-admin-token \
            NOCTUARY_INGEST_TOKENS=demo-ingest-token \
-           DEMO_ACTION_SECRET=demo-action-secret
+           DEMO_ACTION_SECRET=demo-action-secret \
+           NOCTUARY_MASTER_KEY=ZGVtby1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZC11c2U=
 
 .PHONY: run test test-calendar test-watcher test-deployments vet fmt-check build release bench load demo fuzz clean eval eval-record
 
 run: ## serve on the embedded store with the example config
+	@echo "Dashboard: http://localhost:8080/  (sign in with the demo admin token: demo-admin-token)"
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
 
 demo: ## post the demo scenario to a running `make run` and print the note

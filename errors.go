@@ -6,7 +6,7 @@ import (
 )
 
 // Error codes shared by every adapter. Each is mapped once to an HTTP status
-// (ingest) and once to a Slack reply (bot).
+// (HTTPStatus) and once to a Slack reply (bot).
 const (
 	EInvalid      = "invalid"
 	ENotFound     = "not_found"

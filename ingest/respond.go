@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"log/slog"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,30 +24,6 @@ type itemError struct {
 	Error string `json:"error"`
 }
 
-// statusOf maps a noctuary error code to its HTTP status, once for the server.
-func statusOf(code string) int {
-	switch code {
-	case noctuary.EInvalid:
-		return http.StatusBadRequest
-	case noctuary.EUnauthorized:
-		return http.StatusUnauthorized
-	case noctuary.EForbidden:
-		return http.StatusForbidden
-	case noctuary.ENotFound:
-		return http.StatusNotFound
-	case noctuary.EConflict:
-		return http.StatusConflict
-	case noctuary.ETooLarge:
-		return http.StatusRequestEntityTooLarge
-	case noctuary.EUnavailable:
-		return http.StatusServiceUnavailable
-	case noctuary.ERateLimited:
-		return http.StatusTooManyRequests
-	default:
-		return http.StatusInternalServerError
-	}
-}
-
 // fail answers err as JSON with the status of its code. Internal and
 // unavailable errors are logged with their cause; users see the sentence only.
 func (s *Server) fail(c *gin.Context, err error) {
@@ -58,7 +33,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 func (s *Server) failDetails(c *gin.Context, err error, details []itemError) {
 	s.logFault(c, err)
 	code := noctuary.ErrorCode(err)
-	writeError(c, statusOf(code), code, noctuary.ErrorMessage(err), details)
+	writeError(c, noctuary.HTTPStatus(code), code, noctuary.ErrorMessage(err), details)
 }
 
 // logFault logs err with its cause when it is ours (internal, unavailable).

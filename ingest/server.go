@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -42,6 +43,7 @@ type Store interface {
 	TriageVotes(ctx context.Context, service, triageID string) ([]noctuary.Vote, error)
 	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	StreamLengths(ctx context.Context) (map[string]int64, error)
+	MarkWebhook(ctx context.Context, integration string, at time.Time) error
 }
 
 // Token is a bearer token accepted by /v1/events.
@@ -102,6 +104,9 @@ type Server struct {
 	log        *slog.Logger
 	now        func() time.Time
 	retention  time.Duration
+	// marked is when this replica last marked each integration's signed
+	// webhook in the store (markWebhook).
+	marked sync.Map
 }
 
 // New builds a Server and registers its metrics on opt.Registry (a registry

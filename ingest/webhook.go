@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,6 +43,7 @@ func (s *Server) postWebhook(c *gin.Context) {
 		s.webhookFailed(c, id, err)
 		return
 	}
+	s.markWebhook(ctx, id)
 	ev, keep, err := pd.ParseWebhook(body, id, s.now())
 	if err != nil {
 		s.webhookFailed(c, id, err)
@@ -61,6 +63,26 @@ func (s *Server) postWebhook(c *gin.Context) {
 		return
 	}
 	s.webhookDone(c, id, outcomeAccepted)
+}
+
+// markEvery is how often a replica records an integration's signed
+// webhooks: the dashboard shows when the last one arrived, to the minute.
+const markEvery = time.Minute
+
+// markWebhook records in the store that a webhook signed for integration
+// arrived (pings included), at most once per markEvery per replica so that
+// a storm costs no extra round trips. A failure is only logged: the event
+// itself still goes through.
+func (s *Server) markWebhook(ctx context.Context, integration string) {
+	now := s.now()
+	if last, ok := s.marked.Load(integration); ok && now.Sub(last.(time.Time)) < markEvery {
+		return
+	}
+	s.marked.Store(integration, now)
+	if err := s.store.MarkWebhook(ctx, integration, now); err != nil {
+		s.marked.Delete(integration)
+		s.log.LogAttrs(ctx, slog.LevelWarn, "the webhook's arrival could not be recorded", slog.String("integration", integration), slog.Any("error", err))
+	}
 }
 
 // readWebhookBody reads the raw body, at most MaxWebhookBody bytes.

@@ -91,6 +91,12 @@
 //	noctuary:v1:seeded                      string: when Redis was first seeded (unix ms; "1" from older
 //	                                        versions); it holds the seeded groups, integrations and
 //	                                        declared services; its absence means Redis lost them (recover.go)
+//	noctuary:v1:dashboard:session:<sha256> string: a dashboard session's CSRF token, keyed by the SHA-256 (hex)
+//	                                        of the session cookie's value; SET EX 12h at sign-in, deleted
+//	                                        at sign-out (dashboard.go)
+//	noctuary:v1:integrations:webhook-at     hash: integration id -> when its last signed webhook arrived (unix
+//	                                        ms; marked at most once a minute per replica); one field per
+//	                                        integration
 //	noctuary:v1:posting:<triage id>         string "1" from just before a triage's note is posted until it is
 //	                                        kept as delivered (or surely not posted): left behind, it makes
 //	                                        the next attempt ask PagerDuty first (posting.go); 7 days

@@ -20,6 +20,7 @@ import (
 	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/dashboard"
 	"github.com/noctuary/noctuary/ingest"
 	"github.com/noctuary/noctuary/pd"
 	"github.com/noctuary/noctuary/store"
@@ -93,6 +94,10 @@ func (m *Main) Run(ctx context.Context) error {
 		Sources:   eventSources(cfg.Sources),
 		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},
 	})
+	dash := dashboard.New(dashboard.Options{Store: live, Admin: adm, AdminToken: cfg.AdminToken, PublicURL: cfg.PublicURL, Logger: m.Logger}).Handler()
+	for _, p := range dashboard.Paths {
+		srv.Handle(p.Method, p.Path, dash)
+	}
 	slackBot, err := m.newBot(s, adm, pager)
 	if err != nil {
 		return err

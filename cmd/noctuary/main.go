@@ -129,6 +129,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, _ io.Wr
 		return err
 	}
 	logger.Info("noctuary is listening", "addr", m.Addr, "embedded_store", cfg.RedisURL == "", "version", version())
+	if !cfg.AdminToken.IsZero() {
+		logger.Info("dashboard: sign in with NOCTUARY_ADMIN_TOKEN", "url", strings.TrimRight(cfg.PublicURL, "/")+"/")
+	}
 	for _, integ := range cfg.Integrations {
 		logger.Info("PagerDuty webhook subscription URL", "integration", integ.ID, "environment", integ.Environment,
 			"url", strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/pagerduty/"+integ.ID, "dry_run", integ.Token.IsZero())
