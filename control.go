@@ -76,6 +76,15 @@ type KeyStatus struct {
 	// Pending is true while a rotated key has not worked yet (the previous
 	// key is kept until it has).
 	Pending bool
+	// OAuth is set when the integration calls PagerDuty with a scoped OAuth
+	// app (then Age, RotatedAt and DueAt are its client secret's).
+	OAuth bool
+	// Credential is what the credential may do, as last checked; nil when
+	// never checked.
+	Credential *CredentialReport
+	// Secrets are the ages of the integration's secrets: its API key or
+	// OAuth client secret, and its webhook signing secret.
+	Secrets []CredentialAge
 }
 
 // KeyRecord is what the store keeps of an integration's PagerDuty key.

@@ -38,14 +38,17 @@ type Integration struct {
 	ID          string    `json:"id"`
 	Environment string    `json:"environment"`
 	Direction   Direction `json:"direction"`
-	// Token is the PagerDuty REST API key; empty means dry run (notes logged
-	// and kept in Redis only).
+	// Token is the PagerDuty REST API key; empty without OAuth means dry run
+	// (notes logged and kept in Redis only).
 	Token Secret `json:"token"`
 	// WebhookSecrets are the accepted webhook signing secrets: the current one
 	// first, then any still valid during a rotation.
 	WebhookSecrets []Secret `json:"webhook_secrets"`
 	From           string   `json:"from,omitempty"`
 	APIURL         string   `json:"api_url,omitempty"`
+	// OAuth, when set, is the scoped OAuth app the integration calls
+	// PagerDuty with, instead of Token.
+	OAuth *OAuthApp `json:"oauth,omitempty"`
 }
 
 // Service is one service's settings: what the file declares and what admins

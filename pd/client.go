@@ -64,6 +64,9 @@ type ClientOptions struct {
 	Burst int
 	// Metrics, when set, count every request by operation and status.
 	Metrics *Metrics
+	// Now is the clock that says when an OAuth app token is due for
+	// renewal (default time.Now).
+	Now func() time.Time
 }
 
 // Client is the PagerDuty REST client of one integration. It reads incidents,
@@ -83,6 +86,9 @@ type Client struct {
 	burst       int
 	queue       budgetQueue
 	metrics     *Metrics
+	// tokens gives the bearer token of an OAuth integration; nil with an
+	// API key.
+	tokens *appTokens
 	// sleep waits d or until ctx is done; replaced in tests.
 	sleep func(ctx context.Context, d time.Duration) error
 	// jitter returns a random duration in [0, d); replaced in tests.
@@ -90,11 +96,12 @@ type Client struct {
 }
 
 // NewClient returns the client of integ, talking to integ.APIURL (default
-// DefaultAPIURL) with integ.Token and acting as integ.From. An empty token is
-// an EInvalid error: dry run is the caller's decision.
+// DefaultAPIURL) with its scoped OAuth app's tokens when integ.OAuth is set,
+// else with integ.Token, and acting as integ.From. No credential is an
+// EInvalid error: dry run is the caller's decision.
 func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
-	if integ.Token.IsZero() {
-		return nil, noctuary.Errorf(noctuary.EInvalid, "Integration %q has no PagerDuty API key; without one its notes are only logged (dry run).", integ.ID)
+	if !integ.HasCredential() {
+		return nil, noctuary.Errorf(noctuary.EInvalid, "Integration %q has no PagerDuty API key or OAuth app; without one its notes are only logged (dry run).", integ.ID)
 	}
 	base, err := apiBase(integ.APIURL)
 	if err != nil {
@@ -119,7 +126,15 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 		sleep:       sleepCtx,
 		jitter:      func(d time.Duration) time.Duration { return rand.N(d) },
 	}
-	c.api.HTTPClient = capturingDoer{base: hc, metrics: opt.Metrics}
+	if integ.OAuth != nil {
+		now := opt.Now
+		if now == nil {
+			now = time.Now
+		}
+		c.tokens = newAppTokens(*integ.OAuth, hc, now)
+		c.bucket = oauthBucket(*integ.OAuth)
+	}
+	c.api.HTTPClient = capturingDoer{base: hc, metrics: opt.Metrics, tokens: c.tokens}
 	if c.log == nil {
 		c.log = slog.Default()
 	}

@@ -81,6 +81,8 @@ type capture struct {
 	// refused is set when the guard refused the request (go-pagerduty
 	// flattens the error's chain).
 	refused bool
+	// tokenErr is why no OAuth app token could be had for the request.
+	tokenErr error
 }
 
 // capturingDoer is the go-pagerduty HTTPClient: it sends through base and
@@ -88,6 +90,9 @@ type capture struct {
 type capturingDoer struct {
 	base    *http.Client
 	metrics *Metrics
+	// tokens, when set, authorises each request with the OAuth app's
+	// current bearer token.
+	tokens *appTokens
 }
 
 // errWriteRefused is a request that is neither a read nor one of the two
@@ -106,8 +111,21 @@ func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
 		d.metrics.observe(req, nil, true)
 		return nil, fmt.Errorf("%w: refused %s %s", errWriteRefused, req.Method, req.URL.Path)
 	}
+	if d.tokens != nil {
+		tok, err := d.tokens.token(req.Context())
+		if err != nil {
+			if captured {
+				cp.tokenErr = err
+			}
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	resp, err := d.base.Do(req)
 	d.metrics.observe(req, resp, false)
+	if d.tokens != nil && resp != nil && resp.StatusCode == http.StatusUnauthorized {
+		d.tokens.forget()
+	}
 	if captured && resp != nil {
 		cp.status = resp.StatusCode
 		cp.retryAfter, cp.capped = retryAfterHeader(resp.Header, time.Now())
@@ -163,6 +181,9 @@ func (c *Client) backoff(attempt int) time.Duration {
 func (c *Client) classify(what string, err error, cp *capture) (*RetryableError, error) {
 	if cp.refused {
 		return nil, noctuary.Wrap(err, noctuary.EForbidden, "Noctuary refused to "+what+": it only writes notes and acknowledgements to PagerDuty.")
+	}
+	if cp.tokenErr != nil {
+		return c.classifyToken(what, cp.tokenErr)
 	}
 	var apiErr pagerduty.APIError
 	if errors.As(err, &apiErr) {

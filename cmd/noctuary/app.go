@@ -38,6 +38,9 @@ type Main struct {
 	Store    *store.Store
 	// Addr is the address the server listens on, known after Run.
 	Addr string
+	// Now is the clock of credential ages, rotation reminders and OAuth
+	// token renewal (default time.Now).
+	Now func() time.Time
 
 	server *http.Server
 	cancel context.CancelFunc
@@ -50,7 +53,7 @@ func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), done: make(chan struct{})}
+	return &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now, done: make(chan struct{})}
 }
 
 // Run opens the store, applies the configuration file's missing entries,
@@ -82,8 +85,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
 	// a new key with a PagerDuty client.
-	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, burst: cfg.PagerDutyBurst, logger: m.Logger, metrics: pd.NewMetrics(m.Registry)}
-	adm := admin.New(admin.Options{Store: s, Checker: pager, Connections: pager, MasterKey: cfg.MasterKey, Logger: m.Logger})
+	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, burst: cfg.PagerDutyBurst, logger: m.Logger, metrics: pd.NewMetrics(m.Registry), now: m.Now}
+	adm := admin.New(admin.Options{Store: s, Checker: pager, Connections: pager, MasterKey: cfg.MasterKey, Logger: m.Logger, Now: m.Now})
 	pager.keys = adm
 	live := liveStore{Store: s, adm: adm}
 	pager.store = live

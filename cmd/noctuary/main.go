@@ -134,7 +134,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, _ io.Wr
 	}
 	for _, integ := range cfg.Integrations {
 		logger.Info("PagerDuty webhook subscription URL", "integration", integ.ID, "environment", integ.Environment,
-			"url", strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/pagerduty/"+integ.ID, "dry_run", integ.Token.IsZero())
+			"url", strings.TrimRight(cfg.PublicURL, "/")+"/webhooks/pagerduty/"+integ.ID, "dry_run", !integ.HasCredential())
 	}
 	select {
 	case <-ctx.Done():

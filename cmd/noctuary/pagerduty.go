@@ -44,6 +44,8 @@ type pagerDuty struct {
 	burst   int // of which at once; 0: half
 	logger  *slog.Logger
 	metrics *pd.Metrics
+	// now is the clock of OAuth token renewal and credential reports.
+	now func() time.Time
 
 	mu      sync.Mutex
 	clients map[string]*pd.Client // by integration ID and key fingerprint
@@ -53,7 +55,7 @@ type pagerDuty struct {
 // logged and kept) when it has no PagerDuty key or is inbound-only.
 func (p *pagerDuty) Notifier(ctx context.Context, integrationID string) (agent.Notifier, error) {
 	integ, token, err := p.current(ctx, integrationID)
-	if err != nil || token.IsZero() || integ.Direction == noctuary.DirectionInbound {
+	if err != nil || (token.IsZero() && integ.OAuth == nil) || integ.Direction == noctuary.DirectionInbound {
 		return nil, err
 	}
 	return notifier{p: p, integration: integrationID}, nil
@@ -113,6 +115,9 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 		return err
 	}
 	err = call(c)
+	if integ.OAuth != nil { // an app's tokens: no rotated key to fall back from or confirm
+		return err
+	}
 	if noctuary.ErrorCode(err) == noctuary.EUnauthorized {
 		if old, ok, ferr := p.keys.FallbackToken(ctx, integrationID); ferr == nil && ok {
 			p.logger.Warn("the rotated PagerDuty key was refused; using the previous key", "integration", integrationID)
@@ -130,9 +135,14 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 	return err
 }
 
-// client returns a cached client for the integration and key.
+// client returns a cached client for the integration and key, or for its
+// OAuth app (whose client keeps its token).
 func (p *pagerDuty) client(integ noctuary.Integration, token noctuary.Secret) (*pd.Client, error) {
-	sum := sha256.Sum256([]byte(token.Reveal()))
+	secret := "key:" + token.Reveal()
+	if app := integ.OAuth; app != nil {
+		secret = "oauth:" + app.ClientID + "\x00" + app.ClientSecret.Reveal() + "\x00" + app.AccountScope() + "\x00" + app.TokenURL
+	}
+	sum := sha256.Sum256([]byte(secret))
 	key := integ.ID + "/" + hex.EncodeToString(sum[:8])
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -141,7 +151,7 @@ func (p *pagerDuty) client(integ noctuary.Integration, token noctuary.Secret) (*
 	}
 	integ.Token = token
 	c, err := pd.NewClient(integ, pd.ClientOptions{Limiter: p.limiter, RequestsPerMinute: p.budget, Burst: p.burst,
-		MaxWait: callBound, Logger: p.logger, Metrics: p.metrics})
+		MaxWait: callBound, Logger: p.logger, Metrics: p.metrics, Now: p.now})
 	if err != nil {
 		return nil, err
 	}

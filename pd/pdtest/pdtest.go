@@ -24,7 +24,9 @@ type Note struct {
 	IncidentID string
 	Content    string
 	From       string
-	CreatedAt  time.Time
+	// Auth is the request's Authorization header.
+	Auth      string
+	CreatedAt time.Time
 }
 
 // Failure is a canned error answer.
@@ -43,6 +45,10 @@ type Server struct {
 	*httptest.Server
 	// Token is the API key the fake accepts.
 	Token string
+	// Authorize, when set before the first request, decides instead of
+	// Token whether an Authorization header is accepted (e.g. an OAuth
+	// app's bearer tokens: Identity.Authorize).
+	Authorize func(header string) bool
 
 	mu       sync.Mutex
 	notes    []Note
@@ -173,7 +179,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			fail = &Failure{Status: http.StatusTooManyRequests, RetryAfter: "1"}
 		}
 		s.mu.Unlock()
-		if r.Header.Get("Authorization") != "Token token="+s.Token {
+		if !s.authorized(r.Header.Get("Authorization")) {
 			writeError(w, http.StatusUnauthorized, 2006, "Unauthorized")
 			return
 		}
@@ -190,6 +196,13 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (s *Server) authorized(header string) bool {
+	if s.Authorize != nil {
+		return s.Authorize(header)
+	}
+	return header == "Token token="+s.Token
 }
 
 func writeError(w http.ResponseWriter, status, code int, message string) {
@@ -225,7 +238,7 @@ func (s *Server) createNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	n := Note{ID: "PNOTE" + strconv.Itoa(len(s.notes)+1), IncidentID: r.PathValue("id"), Content: body.Note.Content, From: from, CreatedAt: time.Now().UTC()}
+	n := Note{ID: "PNOTE" + strconv.Itoa(len(s.notes)+1), IncidentID: r.PathValue("id"), Content: body.Note.Content, From: from, Auth: r.Header.Get("Authorization"), CreatedAt: time.Now().UTC()}
 	s.notes = append(s.notes, n)
 	hook := s.noteHook
 	s.mu.Unlock()

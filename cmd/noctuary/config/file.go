@@ -24,13 +24,23 @@ type rawFile struct {
 }
 
 type rawIntegration struct {
-	ID             text `yaml:"id"`
-	Environment    text `yaml:"environment"`
-	Direction      text `yaml:"direction"`
-	PagerDutyToken text `yaml:"pagerduty_token"`
-	WebhookSecret  text `yaml:"webhook_secret"`
-	From           text `yaml:"from"`
-	APIURL         text `yaml:"api_url"`
+	ID             text         `yaml:"id"`
+	Environment    text         `yaml:"environment"`
+	Direction      text         `yaml:"direction"`
+	PagerDutyToken text         `yaml:"pagerduty_token"`
+	WebhookSecret  text         `yaml:"webhook_secret"`
+	From           text         `yaml:"from"`
+	APIURL         text         `yaml:"api_url"`
+	OAuth          at[rawOAuth] `yaml:"oauth"`
+}
+
+// rawOAuth is an integration's scoped OAuth app.
+type rawOAuth struct {
+	ClientID     text `yaml:"client_id"`
+	ClientSecret text `yaml:"client_secret"`
+	Region       text `yaml:"region"`
+	Subdomain    text `yaml:"subdomain"`
+	TokenURL     text `yaml:"token_url"`
 }
 
 type rawService struct {

@@ -20,8 +20,8 @@ func (c *Config) Gaps() (missing error, warnings []string) {
 		warnings = append(warnings, "NOCTUARY_REDIS_URL is not set: the embedded in-memory store loses every queue and setting on restart and cannot be shared by replicas")
 	}
 	for _, in := range c.Integrations {
-		if in.Token.IsZero() {
-			warnings = append(warnings, fmt.Sprintf("integration %q has no PagerDuty key: it runs in dry run (notes are logged and kept, not posted)", in.ID))
+		if !in.HasCredential() {
+			warnings = append(warnings, fmt.Sprintf("integration %q has no PagerDuty key or OAuth app: it runs in dry run (notes are logged and kept, not posted)", in.ID))
 		}
 	}
 	warnings = append(warnings, c.serviceGaps()...)

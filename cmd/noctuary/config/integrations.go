@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/noctuary/noctuary"
@@ -13,16 +14,27 @@ type owners struct{ ids, envs map[string]string }
 // NOCTUARY_PAGERDUTY_* settings, which exists when a webhook secret is set.
 func (l *loader) defaultIntegration() {
 	const secretVar, tokenVar, fromVar = "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET", "NOCTUARY_PAGERDUTY_TOKEN", "NOCTUARY_PAGERDUTY_FROM"
+	hasOAuth := l.pdOAuth != (rawOAuth{})
 	if l.pdWebhookSecret.IsZero() {
-		if !l.pdToken.IsZero() {
-			l.add("%s is set but %s is not; the integration %q needs its webhook secret", tokenVar, secretVar, noctuary.DefaultIntegration)
+		if !l.pdToken.IsZero() || hasOAuth {
+			l.add("%s is set but %s is not; the integration %q needs its webhook secret", cmp.Or(l.pdOAuthVar(), tokenVar), secretVar, noctuary.DefaultIntegration)
 		}
 		return
 	}
-	if !l.pdToken.IsZero() && l.pdFrom == "" {
-		l.add("%s is required with %s: PagerDuty needs the email of the user Noctuary acts as", fromVar, tokenVar)
+	if (!l.pdToken.IsZero() || hasOAuth) && l.pdFrom == "" {
+		l.add("%s is required with %s: PagerDuty needs the email of the user Noctuary acts as", fromVar, cmp.Or(l.pdOAuthVar(), tokenVar))
+	}
+	var app *noctuary.OAuthApp
+	if hasOAuth {
+		app = l.oauthApp(l.pdOAuth, func(format string, args ...any) {
+			l.add("NOCTUARY_PAGERDUTY_OAUTH_"+format, args...)
+		}, strings.ToUpper)
+		if !l.pdToken.IsZero() {
+			l.add("set %s or the NOCTUARY_PAGERDUTY_OAUTH_* variables, not both: the integration %q uses one credential", tokenVar, noctuary.DefaultIntegration)
+		}
 	}
 	l.cfg.Integrations = append(l.cfg.Integrations, noctuary.Integration{
+		OAuth:          app,
 		ID:             noctuary.DefaultIntegration,
 		Environment:    noctuary.DefaultIntegration,
 		Direction:      noctuary.DirectionBidirectional,
@@ -70,6 +82,14 @@ func (l *loader) integration(r at[rawIntegration], seen owners) (noctuary.Integr
 	} else if s := l.str(r.V.WebhookSecret); s != "" {
 		in.WebhookSecrets = []noctuary.Secret{noctuary.Secret(s)}
 	}
+	if r.V.OAuth.Line != 0 {
+		in.OAuth = l.oauthApp(r.V.OAuth.V, func(format string, args ...any) {
+			l.at(r.V.OAuth.Line, "oauth: "+format, args...)
+		}, strings.ToLower)
+		if !in.Token.IsZero() {
+			l.at(r.V.OAuth.Line, "set pagerduty_token or oauth, not both: an integration uses one credential")
+		}
+	}
 	l.from(r, in)
 	if in.APIURL == "" {
 		in.APIURL = l.cfg.PagerDutyAPIURL
@@ -86,8 +106,12 @@ func (l *loader) from(r at[rawIntegration], in noctuary.Integration) {
 		if p := email(in.From); p != "" {
 			l.at(r.V.From.Line, "from: %s", p)
 		}
-	case !in.Token.IsZero() && in.Direction == noctuary.DirectionBidirectional:
-		l.at(r.Line, "from is required with pagerduty_token: PagerDuty needs the email of the user Noctuary acts as")
+	case in.HasCredential() && in.Direction == noctuary.DirectionBidirectional:
+		with := "pagerduty_token"
+		if in.OAuth != nil {
+			with = "oauth"
+		}
+		l.at(r.Line, "from is required with %s: PagerDuty needs the email of the user Noctuary acts as", with)
 	}
 }
 

@@ -20,6 +20,7 @@ type loader struct {
 	// tokens once every setting is known.
 	pdToken, pdWebhookSecret noctuary.Secret
 	pdFrom                   string
+	pdOAuth                  rawOAuth // from NOCTUARY_PAGERDUTY_OAUTH_*
 	envTokens                string
 	envTokensFrom            string
 }
