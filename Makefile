@@ -21,8 +21,14 @@ run: ## serve on the embedded store with the example config
 demo: ## post the demo scenario to a running `make run` and print the note
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary demo
 
+# The end-to-end tests of cmd/noctuary each start their own redis-server,
+# fakes and Main, and mostly wait (for a budget, a lease, a shutdown), so
+# they run in parallel (t.Parallel), four at a time on any machine rather
+# than GOMAXPROCS (2 on CI). Those that set environment variables run alone
+# first.
+TEST_PARALLEL ?= 4
 test: vet fmt-check ## vet, gofmt check, every test with the race detector, the calendar guard, then the watcher and deployments modules
-	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+	$(GO) test -race -count=1 -parallel $(TEST_PARALLEL) -timeout 9m $(PKGS)
 	$(MAKE) --no-print-directory test-calendar
 	$(MAKE) --no-print-directory test-watcher
 	$(MAKE) --no-print-directory test-deployments

@@ -15,6 +15,7 @@ import (
 // its environment; a webhook signed with that secret is accepted and the
 // note is posted with that key.
 func TestIntegrationSetUpThroughTheAdminAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.MasterKey = bytes.Repeat([]byte{9}, 32) })
 	admin := map[string]string{"Authorization": "Bearer " + testAdminToken, "Content-Type": "application/json", "X-Noctuary-Actor": "alice@example.com"}
 	steps := []struct {

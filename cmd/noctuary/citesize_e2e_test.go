@@ -59,6 +59,7 @@ func denseWindow(at time.Time, n int) []noctuary.ContextEvent {
 // admin API show the same signals and ranking explanation as the whole
 // window's triage would.
 func TestDenseWindowStoresWhatItCites(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	fake.setDown(true) // the Slack job stays queued until it has been measured
 	e := newEnv(t, withSlack(fake))
@@ -212,6 +213,7 @@ func renderedSignals(t *testing.T, tr noctuary.Triage) string {
 // count; the next Slack update shows the same signals and rewrites the
 // record within 10 KB.
 func TestOldShapeTriageStillReads(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	e := newEnv(t, withSlack(fake))
 	rdb, ctx := e.redisClient(), context.Background()

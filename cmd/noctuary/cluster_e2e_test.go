@@ -55,6 +55,7 @@ func (e *env) clickApprove(fake *fakeSlack, user, incidentID, approvalID string)
 // through its job queue; and runs an approved action once, its outcome on
 // the timeline and in the thread.
 func TestClusterEndToEnd(t *testing.T) {
+	t.Parallel()
 	cl := storetest.StartCluster(t)
 	var hits atomic.Int32
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
@@ -137,6 +138,7 @@ func TestClusterEndToEnd(t *testing.T) {
 // TestSentinelEndToEnd: Noctuary finds its Redis through Sentinel, ingests
 // and notes an incident.
 func TestSentinelEndToEnd(t *testing.T) {
+	t.Parallel()
 	sen := storetest.StartSentinel(t)
 	e := &env{t: t, pd: pdtest.New(t, testPDToken), redis: sen.Master}
 	e.cfg = testConfig(sen.URL, e.pd.URL)

@@ -16,6 +16,7 @@ import (
 // TestDryRunKeepsNote: without a PagerDuty key nothing is posted, and the note
 // is readable from the admin API.
 func TestDryRunKeepsNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Integrations[0].Token = "" })
 	at := onsetAt()
 	e.sendEvents(seedEvents(at, "dry-")...)
@@ -35,6 +36,7 @@ func TestDryRunKeepsNote(t *testing.T) {
 
 // TestDemoCommand: `noctuary demo` against a running server prints the note.
 func TestDemoCommand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.cfg.PublicURL = e.url
 	var out bytes.Buffer
@@ -81,6 +83,7 @@ func TestConfigValidateCommand(t *testing.T) {
 // TestLiveDisableSurvivesRestart: a service disabled live (Slack, admin API)
 // stays disabled when Noctuary restarts with a file that enables it.
 func TestLiveDisableSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	if _, err := e.main.Store.UpdateService(ctx, "checkout", func(s *noctuary.Service) error {
@@ -111,6 +114,7 @@ func TestLiveDisableSurvivesRestart(t *testing.T) {
 // TestShutdownFinishesInFlightRequests: Close waits for a request whose body
 // is still arriving, and that request is answered (and stored).
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	body, w := io.Pipe()
 	req, err := http.NewRequest("POST", e.url+"/v1/events", body)

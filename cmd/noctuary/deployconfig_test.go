@@ -13,6 +13,7 @@ import (
 // (the kustomize base and overlays) load without error and without a gap
 // that would stop `noctuary serve`, given a value for each ${NAME} they use.
 func TestDeploymentConfigs(t *testing.T) {
+	t.Parallel()
 	var files []string
 	for _, pattern := range []string{"../../deployments/kubernetes/base/noctuary.yaml", "../../deployments/kubernetes/overlays/*/noctuary.yaml"} {
 		found, err := filepath.Glob(pattern)

@@ -13,6 +13,7 @@ import (
 // TestOversizedHeaderIsAJSONError: a request whose headers pass 1 MiB gets
 // a JSON 431 like every other error, not net/http's plain text.
 func TestOversizedHeaderIsAJSONError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	conn, err := net.DialTimeout("tcp", e.main.Addr, 5*time.Second)
 	if err != nil {

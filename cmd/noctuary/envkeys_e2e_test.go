@@ -131,6 +131,7 @@ func (e *envsEnv) waitTriaged(incidentID string) noctuary.Triage {
 // with prod's key and From on prod's PagerDuty; one of a staging service
 // delivered only through prod's webhook is written with staging's key.
 func TestIncidentDeliveredToTwoIntegrationsGetsOneNote(t *testing.T) {
+	t.Parallel()
 	e := newEnvsEnv(t)
 	prod, staging := e.fakes["prod"], e.fakes["staging"]
 	at := onsetAt()
@@ -166,6 +167,7 @@ func TestIncidentDeliveredToTwoIntegrationsGetsOneNote(t *testing.T) {
 // through every webhook, are triaged and kept, logged, and never written to
 // any PagerDuty: not with another environment's key, not with their own.
 func TestEnvironmentWithoutKeyIsNeverWrittenWithAnother(t *testing.T) {
+	t.Parallel()
 	e := newEnvsEnv(t)
 	at := onsetAt()
 	for _, in := range envIntegrations {

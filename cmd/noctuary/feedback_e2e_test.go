@@ -145,6 +145,7 @@ func (e *env) metrics() string {
 // whose invalid answer is refused in Slack's format and whose valid one is
 // recorded as the user's miss.
 func TestFeedbackEndToEnd(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	e := newEnv(t, withSlack(fake))
 	tr := feedbackIncident(t, e, fake)

@@ -19,6 +19,7 @@ import (
 // engine, once; Gemini is asked once per incident, and each fallback is
 // counted under its reason.
 func TestGeminiDownOrSlowNotesOnTime(t *testing.T) {
+	t.Parallel()
 	const llmTimeout, margin, incidents = time.Second, 4 * time.Second, 4
 	for _, tc := range []struct {
 		name, reason string

@@ -14,6 +14,7 @@ import (
 // and stores nothing; /noctuary create then enable makes a service whose
 // incidents get their note.
 func TestSlashEnableTypoAndCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withSlack(newFakeSlack(t)))
 	ctx := context.Background()
 	_, text := e.slashCommand("U0ADMIN", "enable chekout", testSigningSecret)

@@ -23,6 +23,7 @@ func rawEvent(id, service, extra string) string {
 // TestInvalidUTF8RefusedThroughMain: an event whose summary is not UTF-8 is
 // refused with a sentence naming the field and its index; nothing is stored.
 func TestInvalidUTF8RefusedThroughMain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	status, out := postRaw(e, rawEvent("ok-1", "checkout", "")+"\n"+rawEvent("bad-1", "checkout", `,"summary":"caf`+"\xe9"+`"`))
 	details, _ := out["details"].([]any)
@@ -39,6 +40,7 @@ func TestInvalidUTF8RefusedThroughMain(t *testing.T) {
 // service's writes, a two-service batch answers 503 naming what was stored,
 // and the other service's events are there.
 func TestBatchFailingHalfWayThroughMain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	if status, out := postRaw(e, rawEvent("pay-0", "payments", "")); status != http.StatusAccepted {
 		t.Fatalf("first payments event: %d %v", status, out)

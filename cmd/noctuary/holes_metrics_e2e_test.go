@@ -76,6 +76,7 @@ func (e *env) waitMetric(want float64, name string, labels ...string) {
 // TestLLMFallbackCounted: Gemini answering 429 makes the heuristic note,
 // counted as noctuary_llm_fallbacks_total{reason="rate_limited"}.
 func TestLLMFallbackCounted(t *testing.T) {
+	t.Parallel()
 	gemini := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -96,6 +97,7 @@ func TestLLMFallbackCounted(t *testing.T) {
 // TestPagerDutyRequestsCounted: a 429 and a 5xx from PagerDuty, then the
 // note, are counted by operation and status class.
 func TestPagerDutyRequestsCounted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.pd.FailNext(pdtest.Failure{Status: http.StatusTooManyRequests, RetryAfter: "1"}, pdtest.Failure{Status: http.StatusBadGateway})
 	e.sendWebhook(webhook("EV-PD429", noctuary.EventIncidentTriggered, "QPD429", "PCHECKOUT", onsetAt()))
@@ -108,6 +110,7 @@ func TestPagerDutyRequestsCounted(t *testing.T) {
 // TestSlackJobFailuresCounted: while Slack is down the mirror job fails and
 // is counted as retried; once Slack is back it is done.
 func TestSlackJobFailuresCounted(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	fake.setDown(true)
 	e := newEnv(t, withSlack(fake))

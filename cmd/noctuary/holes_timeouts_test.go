@@ -15,6 +15,7 @@ import (
 // TestServerHasTimeouts: the running server bounds headers, whole requests
 // and idle connections, and answers have more time than requests to arrive.
 func TestServerHasTimeouts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	s := e.main.server
 	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.WriteTimeout <= s.ReadTimeout {
@@ -26,6 +27,7 @@ func TestServerHasTimeouts(t *testing.T) {
 // body, or keeps an idle connection, is cut off; a handler slower than the
 // read timeout (but within the write timeout) is still answered.
 func TestServerTimeoutsCloseSlowAndIdleClients(t *testing.T) {
+	t.Parallel()
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.ReadAll(r.Body); err != nil {
 			http.Error(w, "cut off", http.StatusRequestTimeout)

@@ -14,6 +14,7 @@ import (
 // TestWebhookContract drives every status of docs/architecture.md, "HTTP contract" for the PagerDuty
 // webhook endpoint through the running Main.
 func TestWebhookContract(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	created := onsetAt()
 	good := webhook("EV-GOOD", noctuary.EventIncidentTriggered, "QCONTRACT", "PPAYMENTS", created)
@@ -67,6 +68,7 @@ func TestWebhookContract(t *testing.T) {
 
 // TestEventsContract drives the statuses of POST /v1/events through Main.
 func TestEventsContract(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	auth := map[string]string{"Authorization": "Bearer " + testIngestToken, "Content-Type": "application/json"}
 	now := time.Now().UTC().Format(time.RFC3339)
@@ -119,6 +121,7 @@ func wantCounts(accepted, duplicates float64) func(*testing.T, map[string]any) {
 // TestRedisDown: with Redis stopped, both endpoints answer 503 (PagerDuty
 // retries) and readyz fails; nothing is acknowledged.
 func TestRedisDown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	if status, _ := e.do("GET", "/readyz", nil, nil); status != http.StatusOK {
 		t.Fatalf("readyz = %d before the outage", status)

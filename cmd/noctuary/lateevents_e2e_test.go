@@ -15,6 +15,7 @@ import (
 // webhook. The deploy that occurred before onset, delivered two hours late,
 // is cited in the note.
 func TestLateEventCited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	at := onsetAt().Add(-2 * time.Hour)
 	e.sendEvents(seedEvents(at, "late-")...)
@@ -29,6 +30,7 @@ func TestLateEventCited(t *testing.T) {
 // TestEventBeyondRetentionRefused: an event older than the retention is
 // answered 400 with a sentence at its index, not 202 and ignored.
 func TestEventBeyondRetentionRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.EventRetention = 3 * time.Hour })
 	old := seedEvents(time.Now().Add(-3*time.Hour-time.Minute), "old-")
 	body, _ := json.Marshal(old)

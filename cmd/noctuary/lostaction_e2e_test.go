@@ -96,6 +96,7 @@ var approveButton = regexp.MustCompile(`"action_id":"` + blocks.ActionApprove + 
 // timeline and in Slack that it must be checked by hand, and never runs the
 // action again.
 func TestApprovalRunnerKilledEndsUnknown(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int32
 	hit, release := make(chan struct{}, 1), make(chan struct{})
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -132,6 +132,7 @@ func maxFailingRequests(d time.Duration) int {
 // not spin: the requests of each phase stay within what the Retry-After
 // (it holds the whole key) and the back-off schedule allow.
 func TestPagerDutyLimitedFailingHangingNotesOnce(t *testing.T) {
+	t.Parallel()
 	const incidents = 2
 	const limited, failing, retryAfter = 2 * time.Second, 3 * time.Second, time.Second
 	phases := newPDPhases(t, limited, failing, retryAfter, incidents)

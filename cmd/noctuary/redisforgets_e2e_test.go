@@ -84,6 +84,7 @@ func waitSlackPosts(t *testing.T, fake *fakeSlack, n int, within time.Duration) 
 // noted and mirrored promptly, the consumer groups are back and the recovery
 // is counted.
 func TestFlushAllMidRunNextIncidentIsNoted(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	e := newEnv(t, withSlack(fake))
 	rdb := e.rawRedis()
@@ -122,6 +123,7 @@ func TestFlushAllMidRunNextIncidentIsNoted(t *testing.T) {
 // periodic check brings back the declared services, their PagerDuty
 // mappings and both consumer groups within its period.
 func TestFlushAllRestoredWithoutTraffic(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	rdb := e.rawRedis()
 	ctx := context.Background()

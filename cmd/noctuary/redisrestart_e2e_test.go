@@ -94,6 +94,7 @@ func (w *readyWatch) seen() []int {
 // then every accepted event is readable and every accepted incident has
 // exactly one note.
 func TestRedisRestartUnderLoad(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		kill bool

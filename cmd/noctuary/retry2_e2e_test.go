@@ -16,6 +16,7 @@ import (
 // refused request in the window, no Slack chat.update in it, and the notes
 // of all three incidents land after it.
 func TestRetryAfterHoldsTheWholeKey(t *testing.T) {
+	t.Parallel()
 	const retryAfter = 9 * time.Second
 	fake := newFakeSlack(t)
 	e := newEnv(t, withSlack(fake))

@@ -20,8 +20,8 @@ import (
 // Every incident ends with exactly one note, those of the killed process
 // within NOCTUARY_CLAIM_IDLE + 10 s of the kill.
 func TestSIGKILLWithTwoReplicasOneNoteEach(t *testing.T) {
+	t.Parallel()
 	const claimIdle, incidents = 5 * time.Second, 5
-	bin := buildNoctuary(t)
 	redis, fakePD := storetest.StartRedis(t), pdtest.New(t, testPDToken)
 	var asked atomic.Int64
 	hang := make(chan struct{})
@@ -35,7 +35,7 @@ func TestSIGKILLWithTwoReplicasOneNoteEach(t *testing.T) {
 	defer gemini.Close()
 	defer close(hang)
 
-	victim, logs := startVictim(t, bin, redis.URL, fakePD.URL, gemini.URL, claimIdle)
+	victim, logs := startVictim(t, redis.URL, fakePD.URL, gemini.URL, claimIdle)
 	first := &env{t: t, url: victim.url, pd: fakePD}
 	at := onsetAt()
 	first.sendEvents(seedEvents(at, "k2-")...)

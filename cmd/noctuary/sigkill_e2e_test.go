@@ -35,8 +35,8 @@ const killedServices = `services:
 // Another replica posts the note within NOCTUARY_CLAIM_IDLE + 10 s of the
 // kill, not after a 2-minute lock: the dead process's lease is not renewed.
 func TestSIGKILLMidTriage(t *testing.T) {
+	t.Parallel()
 	const claimIdle = 5 * time.Second
-	bin := buildNoctuary(t)
 	redis, fakePD := storetest.StartRedis(t), pdtest.New(t, testPDToken)
 	asked, hang := make(chan struct{}, 1), make(chan struct{})
 	gemini := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +52,7 @@ func TestSIGKILLMidTriage(t *testing.T) {
 	defer gemini.Close()
 	defer close(hang)
 
-	victim, logs := startVictim(t, bin, redis.URL, fakePD.URL, gemini.URL, claimIdle)
+	victim, logs := startVictim(t, redis.URL, fakePD.URL, gemini.URL, claimIdle)
 	e := &env{t: t, url: victim.url, pd: fakePD, redis: redis}
 	at := onsetAt()
 	e.sendEvents(seedEvents(at, "kill-")...)
@@ -83,11 +83,11 @@ type victim struct {
 	url string
 }
 
-// startVictim starts bin serve on Redis, the fake PagerDuty and a Gemini at
-// geminiURL (which it waits for up to 50 s), with checkout as
-// killedServices declares it, and waits until it answers. Its log is
-// returned.
-func startVictim(t *testing.T, bin, redisURL, pdURL, geminiURL string, claimIdle time.Duration) (*victim, *strings.Builder) {
+// startVictim starts noctuary serve (this test binary as the command, see
+// TestMain) on Redis, the fake PagerDuty and a Gemini at geminiURL (which
+// it waits for up to 50 s), with checkout as killedServices declares it,
+// and waits until it answers. Its log is returned.
+func startVictim(t *testing.T, redisURL, pdURL, geminiURL string, claimIdle time.Duration) (*victim, *strings.Builder) {
 	t.Helper()
 	cfgFile := filepath.Join(t.TempDir(), "noctuary.yaml")
 	if err := os.WriteFile(cfgFile, []byte(killedServices), 0o600); err != nil {
@@ -96,8 +96,8 @@ func startVictim(t *testing.T, bin, redisURL, pdURL, geminiURL string, claimIdle
 	addr := freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, "serve")
-	cmd.Env = append(os.Environ(),
+	cmd := exec.CommandContext(ctx, os.Args[0], "serve")
+	cmd.Env = append(os.Environ(), asCommandEnv+"=1",
 		"NOCTUARY_CONFIG="+cfgFile, "NOCTUARY_ADDR="+addr, "NOCTUARY_REDIS_URL="+redisURL,
 		"NOCTUARY_ADMIN_TOKEN="+testAdminToken, "NOCTUARY_INGEST_TOKENS="+testIngestToken,
 		"NOCTUARY_PAGERDUTY_TOKEN="+testPDToken, "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET="+testWebhookKey,
@@ -128,18 +128,6 @@ func (v *victim) kill(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = v.Wait()
-}
-
-// buildNoctuary builds ./cmd/noctuary into a temporary directory.
-func buildNoctuary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "noctuary")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // freeAddr returns a loopback address nobody listens on.

@@ -252,6 +252,7 @@ func (e *env) slashCommand(user, command, secret string) (int, string) {
 // channel, slash commands answer through the running server, and requests
 // with a bad signature are refused.
 func TestSlackMirrorThroughMain(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	e := newEnv(t, withSlack(fake))
 	at := onsetAt()
@@ -280,6 +281,7 @@ func TestSlackMirrorThroughMain(t *testing.T) {
 // TestSlackDownDoesNotBlockNote: with Slack failing, the PagerDuty note is
 // posted on time, and the mirror is delivered once Slack is back.
 func TestSlackDownDoesNotBlockNote(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	fake.setDown(true)
 	e := newEnv(t, withSlack(fake))

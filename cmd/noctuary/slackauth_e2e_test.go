@@ -16,6 +16,7 @@ import (
 // webhook ingestion and notes; /readyz stays 200 and reports Slack down, the
 // gauge says 0, and the connection is retried.
 func TestSocketModeInvalidAuthLeavesIngestion(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	fake.refuse["apps.connections.open"] = "invalid_auth"
 	e := newEnv(t, func(c *config.Config) {

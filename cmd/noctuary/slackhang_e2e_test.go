@@ -29,6 +29,7 @@ func (e *env) redisClient() *redis.Client {
 // posted, and each mirror job is dead-lettered exactly once after its 5th
 // delivery, never while a worker still holds it.
 func TestHangingSlackDeadLettersEachJobOnce(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	fake.hang["chat.postMessage"] = true
 	e := newEnv(t, withSlack(fake))

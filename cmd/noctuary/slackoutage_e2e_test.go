@@ -30,6 +30,7 @@ func statusWebhook(eventID, eventType, status, incidentID string, created time.T
 // message and in this order, that it was acknowledged, then resolved.
 // Nothing is dead-lettered.
 func TestSlackOutageNotesOnTimeMirrorCatchesUp(t *testing.T) {
+	t.Parallel()
 	const claimIdle, outage, onTime = 5 * time.Second, 12 * time.Second, 5 * time.Second
 	fake := newFakeSlack(t)
 	e := newEnv(t, func(c *config.Config) {

@@ -28,6 +28,7 @@ func signedSlack(body string) map[string]string {
 // 5-minute window is answered 200 and does nothing, for slash commands and
 // interactions alike.
 func TestSlackReplayHasNoEffect(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	e := newEnv(t, withSlack(fake))
 	ctx := context.Background()

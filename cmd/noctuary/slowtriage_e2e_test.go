@@ -18,6 +18,7 @@ import (
 // once, the entry stays with the consumer that read it on its first
 // delivery, and nothing is dead-lettered.
 func TestSlowTriageKeepsItsEntry(t *testing.T) {
+	t.Parallel()
 	const claimIdle, slowPost = 500 * time.Millisecond, 3 * time.Second
 	e := newEnv(t, func(c *config.Config) { c.ClaimIdle = claimIdle })
 	second := e.start(e.cfg)

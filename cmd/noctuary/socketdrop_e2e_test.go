@@ -78,6 +78,7 @@ func socketOutage(e *env, fake *fakeSlack) {
 // and reconnects by itself (its run loop never stops) is reported by /readyz
 // and the gauge while it is down, and ok again once reconnected.
 func TestSocketModeDropShowsDown(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	socketOutage(newEnv(t, withSocketMode(fake)), fake)
 }
@@ -88,6 +89,7 @@ func TestSocketModeDropShowsDown(t *testing.T) {
 // per change rather than per retry, and no log line, even at Debug,
 // carries the ticket.
 func TestSocketModeLogsNoTicket(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	badTicket := socketTicket + "-first"
 	fake.socketURLs = []string{"ws://127.0.0.1:bad/ws?ticket=" + badTicket}

@@ -76,6 +76,7 @@ func ghHeaders(event string, body []byte) map[string]string {
 // the previous sha (from GitHub's earlier deploy) is the rollback target,
 // and the other signals are cited.
 func TestSourcesToNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sourcesConfig)
 	onset := onsetAt()
 	deployAt, buildAt, alertAt := onset.Add(-4*time.Minute-9*time.Second), onset.Add(-6*time.Minute), onset.Add(-30*time.Second)

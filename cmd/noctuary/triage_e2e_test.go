@@ -20,6 +20,7 @@ import (
 // TestSeedScenarioNote: the deploy, deadlock and OOMKill of docs/architecture.md, "The note" produce
 // its note on the PagerDuty incident, once, quickly.
 func TestSeedScenarioNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	at := onsetAt()
 	e.sendEvents(seedEvents(at, "seed-")...)
@@ -49,6 +50,7 @@ func TestSeedScenarioNote(t *testing.T) {
 
 // TestNoContextNote: no ContextEvents → the note says so honestly.
 func TestNoContextNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.sendWebhook(webhook("EV-EMPTY", noctuary.EventIncidentTriggered, "QEMPTY", "PCHECKOUT", onsetAt()))
 	note := e.waitNotes("QEMPTY", 1, 10*time.Second)[0].Content
@@ -57,6 +59,7 @@ func TestNoContextNote(t *testing.T) {
 
 // TestNotEnabledServiceGetsNoNote: the event is acknowledged and no note is written.
 func TestNotEnabledServiceGetsNoNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.sendWebhook(webhook("EV-PAY", noctuary.EventIncidentTriggered, "QPAY", "PPAYMENTS", onsetAt()))
 	e.sendWebhook(webhook("EV-UNKNOWN", noctuary.EventIncidentTriggered, "QUNKNOWN", "PNOBODY", onsetAt()))
@@ -69,6 +72,7 @@ func TestNotEnabledServiceGetsNoNote(t *testing.T) {
 // TestRateLimitedThenAccepted: PagerDuty answers 429 with Retry-After, then
 // accepts: exactly one note.
 func TestRateLimitedThenAccepted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.pd.FailNext(pdtest.Failure{Status: http.StatusTooManyRequests, RetryAfter: "1"}, pdtest.Failure{Status: http.StatusInternalServerError})
 	e.sendWebhook(webhook("EV-429", noctuary.EventIncidentTriggered, "Q429", "PCHECKOUT", onsetAt()))
@@ -83,6 +87,7 @@ func TestRateLimitedThenAccepted(t *testing.T) {
 // but before it heard back (so before XACK). A restarted worker reclaims the
 // entry, finds the note carrying the triage ID, and posts nothing more.
 func TestCrashBetweenPostAndAck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	stored := make(chan struct{})
 	release := make(chan struct{})
@@ -116,6 +121,7 @@ func TestCrashBetweenPostAndAck(t *testing.T) {
 // TestTwoWorkersOneNote: two replicas receive the same incident (two
 // subscriptions, distinct event IDs) at once; one note is posted.
 func TestTwoWorkersOneNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	second := e.start(e.cfg)
 	at := onsetAt()
@@ -134,6 +140,7 @@ func TestTwoWorkersOneNote(t *testing.T) {
 
 // TestReopenedIncidentTriagedAgain: a reopened incident gets a second note.
 func TestReopenedIncidentTriagedAgain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	at := onsetAt()
 	e.sendWebhook(webhook("EV-R1", noctuary.EventIncidentTriggered, "QREOPEN", "PCHECKOUT", at.Add(-10*time.Minute)))
@@ -177,6 +184,7 @@ func fakeGemini(t *testing.T, delay time.Duration, status int, text string) *htt
 // TestGeminiFallsBackToHeuristic: slow, failing or invalid LLM answers give
 // the heuristic note within the LLM deadline; a valid one is used.
 func TestGeminiFallsBackToHeuristic(t *testing.T) {
+	t.Parallel()
 	valid := `{"verdict":"confirm","verdict_reason":"The OOMKills follow the deploy.","cause_id":"s1",` +
 		`"hypothesis":"The deploy of sha=a4f2c1 exhausted checkout's memory","confidence":0.8,"signal_ids":["s1"],"action":"","action_params":{},"suggestion":"Roll back to f8b3e22"}`
 	tests := []struct {
@@ -217,6 +225,7 @@ func TestGeminiFallsBackToHeuristic(t *testing.T) {
 // refuses it with a 400) moves to noctuary:webhooks:dead on its 5th delivery; replaying it once PagerDuty
 // accepts again posts the note.
 func TestPoisonEntryDeadLettered(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for range 20 {
 		e.pd.FailNext(pdtest.Failure{Status: http.StatusBadRequest})

@@ -19,6 +19,7 @@ var goQuoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 // the Slack message only as attributed quotations, defused; the recommended
 // action is built from none of it and offers no button.
 func TestInjectedTextAppearsOnlyQuoted(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	e := newEnv(t, func(c *config.Config) {
 		withSlack(fake)(c)

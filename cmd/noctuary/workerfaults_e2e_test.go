@@ -65,6 +65,7 @@ func (e *env) died(s *store.Store, n int, deliveries int) {
 // Redis before handling) is dead-lettered on the next, without being handled
 // again, and the replica goes on with the next incident.
 func TestEntryThatKilledTheProcessIsDeadLettered(t *testing.T) {
+	t.Parallel()
 	e, s := stoppedEnv(t, 500*time.Millisecond)
 	ctx := context.Background()
 	if _, err := s.EnqueueWebhook(ctx, triggered("QKILLER", onsetAt())); err != nil {
@@ -90,6 +91,7 @@ func TestEntryThatKilledTheProcessIsDeadLettered(t *testing.T) {
 // another replica (their locks are held). The other 8 get their notes within
 // 5 s, and the locked ones theirs once the locks go, none dead-lettered.
 func TestLockedEntriesDoNotHoldUpOthers(t *testing.T) {
+	t.Parallel()
 	e, s := stoppedEnv(t, 6*time.Second)
 	ctx := context.Background()
 	created := onsetAt()
@@ -149,6 +151,7 @@ func (f *fakeSlack) callCount() int {
 // nothing is sent to PagerDuty or Slack (watched for 12 s, or 5 s of an
 // hour); then the saved note is posted, without triaging or mirroring again.
 func TestRetryAfterIsKept(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		retryAfter, watch time.Duration
 	}{{12 * time.Second, 12 * time.Second}, {time.Hour, 5 * time.Second}} {
