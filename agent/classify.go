@@ -230,6 +230,9 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	return c
 }
 
+// releaseVerbs say that a version went live.
+var releaseVerbs = []string{"publish", "activat", "promot", "releas", "deploy", "launch", "rollout"}
+
 // terminationTerms are the reasons a container or a process ended badly:
 // an event of a kind the table lacks ("container_terminated") whose
 // summary gives one ("reason OOMKilled, exit code 137") is a failure.
@@ -271,11 +274,16 @@ func bySummary(e noctuary.ContextEvent) (noctuary.Class, bool) {
 		return "", false
 	}
 	if !strings.ContainsFunc(k, unicode.IsDigit) {
-		// A kind in words (ruleset_published) is classified by its
-		// summary only when it names the version it installed: "Managed
-		// ruleset version 2026.12.02 deployed to all colos".
+		// A kind in words (ruleset_published) is a change only when it
+		// names the version it installed and its kind or summary says it
+		// went live: "Managed ruleset version 2026.12.02 deployed to all
+		// colos", "schema_publish" of version 412. Content published
+		// names no version.
 		if attr(e, versionKeys[:]...) == "" {
 			return "", false
+		}
+		if textOf(e.Kind, camelWords(e.Kind)).match(releaseVerbs) != "" {
+			return noctuary.ClassChange, true
 		}
 		for _, w := range strings.FieldsFunc(e.Summary, notWordRune) {
 			if KindClasses[NormalizeKind(w)] == noctuary.ClassChange {

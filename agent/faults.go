@@ -41,7 +41,7 @@ var (
 		// A member lost from a cluster: an Elasticsearch node that left, a
 		// Kafka broker out of the ISR, a replica or a peer lost.
 		"nodeleft", "memberleft", "brokerleft", "leftcluster", "memberremoved", "memberdown", "brokerdown",
-		"outofisr", "isrshrink", "replicalost", "peerlost"}
+		"outofisr", "isrshrink", "replicalost", "peerlost", "nodefail"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
 		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",
 		"node not ready", "notready ", "node lost", "node down", "availability zone", "zone outage", "region outage",
@@ -51,7 +51,8 @@ var (
 		"no available ip", "insufficient ip", "ip address exhaust", "pleg is not healthy", "flood stage",
 		"clock skew", "clock drift", "clock offset", "time drift", "ntp ", "chrony", "failover ",
 		"left the cluster", "node left", "member left", "removed from the cluster", "out of isr",
-		"fell out of isr", "unassigned primary", "broker down"}
+		"fell out of isr", "unassigned primary", "broker down", "marked as fail",
+		"marked fail"}
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",

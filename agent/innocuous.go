@@ -3,6 +3,7 @@ package agent
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,7 +37,18 @@ var noOpTerms = []string{"no changes ", "0 to add 0 to change 0 to destroy", "0 
 	"schema is up to date", "database is up to date", "schema was already up to date", "no migrations were executed",
 	"no migration necessary", "no migrations to apply", "no pending migrations", "no migrations pending",
 	"nothing to migrate", "no new migrations", "no migrations to run", "0 migrations applied", "0 migrations executed",
-	"no changesets to apply", "no migrations to execute"}
+	"no changesets to apply", "no migrations to execute", "no change "}
+
+// partial reports whether t says no-op term m of a part only: "no
+// changes to the VPC", "no change in the schema"; not "no migrations to
+// apply".
+func partial(t text, m string) bool {
+	if strings.Contains(string(t), " "+m+" in ") {
+		return true
+	}
+	_, rest, ok := strings.Cut(string(t), " "+m+" to ")
+	return ok && textOf(rest).match([]string{"apply ", "run ", "execute ", "migrate "}) == ""
+}
 
 // countKeys are attributes that count what a run changed.
 var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_destroy", "added", "changed",
@@ -47,7 +59,7 @@ var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_
 func noOpRun(i int, sc *scoring) string {
 	e := sc.all[i].Event
 	t := textOf(e.Summary, attr(e, "result", "status", "outcome", "message"))
-	if m := t.first(noOpIndex); m != "" && !strings.Contains(string(t), " "+m+" to ") && !strings.Contains(string(t), " "+m+" in ") {
+	if m := t.first(noOpIndex); m != "" && !partial(t, m) {
 		return "it reported no changes"
 	}
 	counted := false
@@ -170,13 +182,11 @@ func unchanged(i int, sc *scoring) string {
 	if len(valuePairs(e, "")) > 0 || sc.summary(i).match(alsoChanged) != "" {
 		return ""
 	}
-	for k, v := range f.version {
-		if v != "" && v == f.previous[k] {
-			if ValidTarget(versionKeys[k], v) {
-				return fmt.Sprintf("%sit redeployed the %s it replaced (%s)", says, versionKeys[k], v)
-			}
-			return fmt.Sprintf("%sit redeployed the %s it replaced", says, versionKeys[k])
+	if stem, v := samePair(e); stem != "" {
+		if ValidTarget("value", v) {
+			return fmt.Sprintf("%sit redeployed the %s it replaced (%s)", says, stem, v)
 		}
+		return fmt.Sprintf("%sit redeployed the %s it replaced", says, stem)
 	}
 	if f.group == groupDeploy && sc.summary(i).first(sameReleaseIndex) != "" {
 		return says + "it redeployed the image that already ran"
@@ -187,19 +197,53 @@ func unchanged(i int, sc *scoring) string {
 	return ""
 }
 
+// releaseStems name what a deploy installs: a version, an image or its
+// digest, a commit, an ECS task definition, an AMI, a build.
+var releaseStems = []string{"sha", "image", "version", "tag", "revision", "digest", "image_digest", "commit",
+	"task_definition", "taskdefinition", "ami", "build", "artifact"}
+
+// samePair returns the stem and value of the first attribute pair of e,
+// before and after (previous_revision and revision, old_image and
+// new_image), that names what a deploy installs and did not change, or
+// "", "".
+func samePair(e noctuary.ContextEvent) (stem, value string) {
+	for _, ko := range slices.Sorted(maps.Keys(e.Attributes)) {
+		s, ok := splitMarker(ko, oldMarkers)
+		if !ok || !slices.Contains(releaseStems, s) || strings.TrimSpace(e.Attributes[ko]) == "" {
+			continue
+		}
+		for k, v := range e.Attributes {
+			if ns, ok := splitMarker(k, newMarkers); (k == s || ok && ns == s) && v == e.Attributes[ko] {
+				return strings.ReplaceAll(s, "_", " "), v
+			}
+		}
+	}
+	return "", ""
+}
+
+// flagLike reports whether change i is of a feature flag, toggle or gate.
+func flagLike(i int, sc *scoring) bool {
+	return sc.facts[i].group == groupFlag || attr(sc.all[i].Event, "flag", "flag_key", "feature_flag", "toggle", "gate") != "" ||
+		slices.ContainsFunc([]string{"toggle", "gate", "split", "experiment"}, func(w string) bool { return strings.Contains(sc.kinds[i], w) })
+}
+
+// flagKilled are what flag tools write when a flag's kill switch served
+// its default: a rollback of the flag.
+var flagKilled = []string{"killed", "kill switch", "default treatment"}
+
 // rolledBack: a flag change that says it rolled the flag back, reverted or
 // restored it, in one event: the flag is back in a state it ran in before.
 // A deploy rollback is not discounted: an older build can break against
 // what changed since.
 func rolledBack(i int, sc *scoring) string {
-	if sc.facts[i].group != groupFlag {
+	if !flagLike(i, sc) {
 		return ""
 	}
 	// The flag's own name is no account of what was done to it
 	// ("rollback-guard enabled").
 	t := withoutNames(sc.summary(i), sc.facts[i].subject)
 	act := strings.ToLower(attr(sc.all[i].Event, "action", "operation", "event_type", "type"))
-	if t.first(revertIndex) == "" && !slices.ContainsFunc(revertTerms, func(t string) bool {
+	if t.first(revertIndex) == "" && t.match(flagKilled) == "" && !slices.ContainsFunc(append(revertTerms, "kill"), func(t string) bool {
 		return strings.HasPrefix(act, strings.TrimSpace(t))
 	}) {
 		return ""
@@ -222,7 +266,7 @@ var (
 // things too, so it is innocuous by its own account: ranked below the
 // changes that reach customers, still blamed when none is a candidate.
 func internalOnly(i int, sc *scoring) string {
-	if sc.facts[i].group != groupFlag {
+	if !flagLike(i, sc) {
 		return ""
 	}
 	aud := strings.ToLower(attr(sc.all[i].Event, audienceKeys...))
