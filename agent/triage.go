@@ -62,6 +62,7 @@ func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
 	if err != nil {
 		return err
 	}
+	w.recordRollout(ctx, ev, svc, known, st)
 	if ev.Type != noctuary.EventIncidentTriggered && ev.Type != noctuary.EventIncidentReopened {
 		if st.TriageID != "" && w.opt.Mirror != nil {
 			if err := w.opt.Mirror.MirrorIncident(ctx, st); err != nil {

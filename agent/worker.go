@@ -51,6 +51,8 @@ type State interface {
 	// held; held ends when the lease is lost or released.
 	LockTriage(ctx context.Context, triageID string, ttl time.Duration) (held context.Context, release func(), ok bool, err error)
 	Audit(ctx context.Context, e noctuary.AuditEntry) (string, error)
+	// RecordRollout keeps a fact the rollout review counts.
+	RecordRollout(ctx context.Context, r noctuary.RolloutRecord) error
 }
 
 // Notifier writes to one integration's PagerDuty account.

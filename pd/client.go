@@ -73,7 +73,9 @@ type ClientOptions struct {
 // notes, on-calls, users and abilities, and writes only notes and
 // acknowledgements. It is safe for concurrent use.
 type Client struct {
-	api         *pagerduty.Client
+	api *pagerduty.Client
+	// base is the REST base, for the calls go-pagerduty does not wrap.
+	base        string
 	integration string
 	from        string
 	inbound     bool
@@ -113,6 +115,7 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 	}
 	c := &Client{
 		api:         pagerduty.NewClient(integ.Token.Reveal(), pagerduty.WithAPIEndpoint(base)),
+		base:        base,
 		integration: integ.ID,
 		from:        integ.From,
 		inbound:     integ.Direction == noctuary.DirectionInbound,

@@ -84,6 +84,11 @@ func (s *Store) CreateApproval(ctx context.Context, a noctuary.Approval) error {
 	if created == 0 {
 		return noctuary.Errorf(noctuary.EConflict, "approval %s already exists", a.ID)
 	}
+	// The rollout review counts the offer; a lost count never fails it.
+	if err := s.RecordRollout(ctx, noctuary.RolloutRecord{Kind: noctuary.RolloutProposed, Service: a.Service,
+		Incident: a.IncidentID, Known: true, Action: a.Action}); err != nil {
+		s.log.Warn("the rollout record of an offered action is lost", "approval", a.ID, "error", err)
+	}
 	return nil
 }
 

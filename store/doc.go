@@ -32,6 +32,9 @@
 //	                                        events. Window caches re-read only the minutes it names
 //	                                        (windowcache.go)
 //	noctuary:audit                          stream; field "e" = AuditEntry JSON; MINID ~ by audit retention
+//	noctuary:v1:rollout                     stream; field "e" = RolloutRecord JSON (pages, acknowledgements,
+//	                                        actions offered: what the rollout review counts); MINID ~ by
+//	                                        audit retention (rollout.go)
 //	noctuary:service:{<svc>}                hash of settings (see servicecodec.go); actions never stored
 //	noctuary:services                       set of service keys
 //	noctuary:pdservice:<PD service id>      string: service key

@@ -56,6 +56,7 @@ type Server struct {
 	failures []Failure
 	oncall   map[string][]User // escalation policy ID -> on-call users
 	users    []User            // users GET /users finds, besides the on-call ones
+	subs     []Subscription    // webhook subscriptions GET /webhook_subscriptions lists
 	noteHook func(Note)
 	requests int
 	// limit, when set, is PagerDuty's per-key rate limit (EnforceRate);
@@ -87,6 +88,7 @@ func NewUnstarted(token string) *Server {
 	mux.HandleFunc("GET /users", s.listUsers)
 	mux.HandleFunc("GET /incidents", s.listIncidents)
 	mux.HandleFunc("GET /abilities", s.abilities)
+	mux.HandleFunc("GET /webhook_subscriptions", s.listSubscriptions)
 	s.Server = httptest.NewUnstartedServer(s.guard(mux))
 	return s
 }
