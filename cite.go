@@ -82,6 +82,7 @@ func (t Triage) Compact() Triage {
 	t.Signals = fitSignals(keptSignals(t.Signals, t.Cited))
 	t.Cited = min(t.Cited, MaxCitedSignals, len(t.Signals))
 	t.Incident.Title = clip(t.Incident.Title, maxStoredTitle)
+	t.Suggestions = boundSuggestions(t.Suggestions)
 	return t
 }
 

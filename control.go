@@ -25,6 +25,9 @@ type Offer struct {
 	Destructive bool   `json:"destructive"`
 	// Label is the button's text: "Approve <action>" or "Apply".
 	Label string `json:"label"`
+	// Suggestion is the index, in the triage's Ranked suggestions, of the
+	// suggestion the action carries out (0: the recommendation).
+	Suggestion int `json:"suggestion,omitempty"`
 }
 
 // ActionRequest is one run of a declared action, approved (or applied) by a

@@ -58,6 +58,10 @@ type Triage struct {
 	Confidence     float64        `json:"confidence"`
 	Signals        []Signal       `json:"signals,omitempty"`
 	Recommendation Recommendation `json:"recommendation"`
+	// Suggestions are the ranked next steps, the Recommendation first, at
+	// most MaxSuggestions; empty in a triage stored before they were kept
+	// (Ranked gives the Recommendation alone then).
+	Suggestions []Suggestion `json:"suggestions,omitempty"`
 	// NoContext is true when no ContextEvents fell in the correlation window.
 	NoContext bool `json:"no_context,omitempty"`
 	// FallbackReason says why the LLM's answer was not used, when it was not.

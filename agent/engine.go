@@ -32,6 +32,9 @@ type Result struct {
 	Confidence float64
 	// Recommendation always has Text; Action only when a declared action fits.
 	Recommendation noctuary.Recommendation
+	// Suggestions are the ranked next steps, the Recommendation first (see
+	// Suggest); empty when the engine gives only the Recommendation.
+	Suggestions []noctuary.Suggestion
 	// Signals are the correlated signals, those the hypothesis rests on first.
 	Signals []noctuary.Signal
 	// Cause is the signal the hypothesis names as the likely cause; nil when
@@ -82,6 +85,7 @@ var errTimedOut = errors.New("timed out")
 // last three cases FallbackReason says why.
 func Hypothesize(ctx context.Context, primary Engine, req Request, timeout time.Duration) Result {
 	fallback := Heuristic(req)
+	fallback.Suggestions = Suggest(fallback, req)
 	if primary == nil || !req.Service.LLM || len(req.Correlation.Signals) == 0 {
 		return fallback
 	}
@@ -164,6 +168,34 @@ func checkResult(svc noctuary.Service, res *Result) error {
 		return fmt.Errorf("%w: %w", ErrInvalidAnswer, err)
 	}
 	rec.Destructive = rec.Action != "" && spec.Destructive
+	return checkSuggestions(svc, res)
+}
+
+// checkSuggestions rejects suggestions that are too many, empty, or name
+// an action the service does not declare (with exactly its params), and
+// sets each one's Destructive from the declared action; the first must be
+// the recommendation.
+func checkSuggestions(svc noctuary.Service, res *Result) error {
+	ss := res.Suggestions
+	switch {
+	case len(ss) == 0:
+		return nil
+	case len(ss) > noctuary.MaxSuggestions:
+		return fmt.Errorf("%w: %d suggestions; at most %d", ErrInvalidAnswer, len(ss), noctuary.MaxSuggestions)
+	case ss[0].Text != res.Recommendation.Text || !sameStep(ss[0], noctuary.Suggestion{Recommendation: res.Recommendation}):
+		return fmt.Errorf("%w: the first suggestion is not the recommendation", ErrInvalidAnswer)
+	}
+	for i := range ss {
+		s := &ss[i]
+		if strings.TrimSpace(s.Text) == "" {
+			return fmt.Errorf("%w: suggestion %d is empty", ErrInvalidAnswer, i+1)
+		}
+		spec, err := CheckAction(svc, s.Action, s.Params)
+		if err != nil {
+			return fmt.Errorf("%w: suggestion %d: %w", ErrInvalidAnswer, i+1, err)
+		}
+		s.Destructive = s.Action != "" && spec.Destructive
+	}
 	return nil
 }
 

@@ -348,7 +348,7 @@ func (w *Worker) audit(ctx context.Context, e noctuary.AuditEntry) {
 func withResult(t noctuary.Triage, r Result) noctuary.Triage {
 	t.Engine, t.Hypothesis, t.Confidence = r.Engine, r.Hypothesis, r.Confidence
 	t.Recommendation, t.Signals, t.NoContext, t.FallbackReason = r.Recommendation, r.Signals, r.NoContext, r.FallbackReason
-	t.Cited, t.Window = r.Cited, nil
+	t.Cited, t.Window, t.Suggestions = r.Cited, nil, r.Suggestions
 	return t.Compact()
 }
 

@@ -10,14 +10,15 @@ import (
 	"github.com/noctuary/noctuary"
 )
 
-// Offer records a pending approval for the triage's recommended action and
-// returns it as an offer, when the recommendation names an action declared
-// for svc, with exactly its declared params, and svc is enabled, in action
-// mode and not paused. Otherwise there is nothing to offer. Offering the
-// same triage again returns the same approval.
+// Offer records a pending approval for each of the triage's ranked
+// suggestions (Triage.Ranked) that names an action declared for svc, with
+// exactly its declared params, and returns them as offers, when svc is
+// enabled, in action mode and not paused. Otherwise there is nothing to
+// offer; a suggestion that is not a declared action is text and is never
+// offered. Offering the same triage again returns the same approvals.
 func (s *Service) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]noctuary.Offer, error) {
-	rec := t.Recommendation
-	if !rec.Executable() {
+	ranked := t.Ranked()
+	if !slices.ContainsFunc(ranked, func(sg noctuary.Suggestion) bool { return sg.Executable() }) {
 		return nil, nil
 	}
 	if err := s.MayAct(ctx, svc); err != nil {
@@ -26,15 +27,35 @@ func (s *Service) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Ser
 		}
 		return nil, err
 	}
+	var offers []noctuary.Offer
+	for i, sg := range ranked {
+		o, ok, err := s.offer(ctx, t, svc, sg.Recommendation)
+		if err != nil {
+			return nil, err
+		}
+		if ok && !slices.ContainsFunc(offers, func(x noctuary.Offer) bool { return x.ApprovalID == o.ApprovalID }) {
+			o.Suggestion = i
+			offers = append(offers, o)
+		}
+	}
+	return offers, nil
+}
+
+// offer records the pending approval of rec's action, when it names one
+// declared for svc with exactly its declared params.
+func (s *Service) offer(ctx context.Context, t noctuary.Triage, svc noctuary.Service, rec noctuary.Recommendation) (noctuary.Offer, bool, error) {
+	if !rec.Executable() {
+		return noctuary.Offer{}, false, nil
+	}
 	spec, ok := svc.Action(rec.Action)
 	if !ok {
-		s.opt.Logger.Warn("recommended action is not declared; not offered", "service", svc.Key, "triage", t.ID, "action", rec.Action)
-		return nil, nil
+		s.opt.Logger.Warn("suggested action is not declared; not offered", "service", svc.Key, "triage", t.ID, "action", rec.Action)
+		return noctuary.Offer{}, false, nil
 	}
 	if !sameParams(spec.Params, rec.Params) {
-		s.opt.Logger.Warn("recommended action's params differ from the declared ones; not offered", "service", svc.Key,
+		s.opt.Logger.Warn("suggested action's params differ from the declared ones; not offered", "service", svc.Key,
 			"triage", t.ID, "action", rec.Action, "declared", spec.Params, "given", slices.Sorted(maps.Keys(rec.Params)))
-		return nil, nil
+		return noctuary.Offer{}, false, nil
 	}
 	now := s.opt.Now()
 	a := noctuary.Approval{
@@ -43,13 +64,13 @@ func (s *Service) Offer(ctx context.Context, t noctuary.Triage, svc noctuary.Ser
 		CreatedAt: now, ExpiresAt: now.Add(s.opt.TTL),
 	}
 	if err := s.opt.Store.CreateApproval(ctx, a); err != nil && noctuary.ErrorCode(err) != noctuary.EConflict {
-		return nil, err
+		return noctuary.Offer{}, false, err
 	}
 	label := "Apply"
 	if spec.Destructive {
 		label = "Approve " + spec.Name
 	}
-	return []noctuary.Offer{{ApprovalID: a.ID, Action: spec.Name, Destructive: spec.Destructive, Label: label}}, nil
+	return noctuary.Offer{ApprovalID: a.ID, Action: spec.Name, Destructive: spec.Destructive, Label: label}, true, nil
 }
 
 // sameParams reports whether given has a non-empty value for each declared

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -48,7 +49,7 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 			b.log.Debug("no Slack message: the service has no slack_channel", "service", svc.Key, "incident", t.Incident.ID)
 			return nil
 		}
-		if r.Triage.ID != t.ID || !sameRecommendation(r.Triage.Recommendation, t.Recommendation) {
+		if r.Triage.ID != t.ID || !sameActions(r.Triage, t) {
 			offers, err := b.offers(ctx, t, svc)
 			if noctuary.ErrorCode(err) == noctuary.EUnavailable {
 				return err
@@ -85,9 +86,12 @@ func superseded(shown, t noctuary.Triage) bool {
 	return shown.CreatedAt.After(t.CreatedAt)
 }
 
-// sameRecommendation reports whether a and b offer the same action.
-func sameRecommendation(a, b noctuary.Recommendation) bool {
-	return a.Action == b.Action && maps.Equal(a.Params, b.Params)
+// sameActions reports whether a and b suggest the same actions, in the
+// same ranks.
+func sameActions(a, b noctuary.Triage) bool {
+	return slices.EqualFunc(a.Ranked(), b.Ranked(), func(x, y noctuary.Suggestion) bool {
+		return x.Action == y.Action && maps.Equal(x.Params, y.Params)
+	})
 }
 
 func (b *Bot) offers(ctx context.Context, t noctuary.Triage, svc noctuary.Service) ([]blocks.Offer, error) {
@@ -97,7 +101,7 @@ func (b *Bot) offers(ctx context.Context, t noctuary.Triage, svc noctuary.Servic
 	}
 	out := make([]blocks.Offer, len(offers))
 	for i, o := range offers {
-		out[i] = blocks.Offer{ApprovalID: o.ApprovalID, Action: o.Action, Destructive: o.Destructive}
+		out[i] = blocks.Offer{ApprovalID: o.ApprovalID, Action: o.Action, Destructive: o.Destructive, Suggestion: o.Suggestion}
 	}
 	return out, nil
 }

@@ -27,8 +27,9 @@ const (
 
 // RenderNote renders t as the plain-text note of docs/architecture.md, "The note": title,
 // hypothesis with its confidence, recent signals (kind, source and UTC time,
-// in time order), the recommended action (never omitted), and a footer
-// naming the engine and the triage ID.
+// in time order), the recommended action (never omitted) with why and its
+// evidence and the other suggestions one line each (withSuggestions), and a
+// footer naming the engine and the triage ID.
 func RenderNote(t noctuary.Triage) string {
 	lines := []string{
 		NoteTitle,
@@ -37,7 +38,7 @@ func RenderNote(t noctuary.Triage) string {
 		"Recommended action: " + actionLine(t.Recommendation),
 		footerLine(t),
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(withSuggestions(lines, t), "\n")
 }
 
 // NoteHasTriage reports whether content, a PagerDuty note's text, is a

@@ -63,6 +63,7 @@ Recent signals: k1 (src, 03:01:00), k2 (src, 03:02:00), k3 (src, 03:03:00), k5 (
 Recommended action: r
 Engine: heuristic · Triage: tr_05 · times UTC`},
 	}
+	tests = append(tests, suggestionNoteCases()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := RenderNote(tt.t); got != tt.want {

@@ -40,6 +40,9 @@ type answer struct {
 	Action        string            `json:"action"`
 	ActionParams  map[string]string `json:"action_params"`
 	Suggestion    string            `json:"suggestion"`
+	// More are further suggestions, optional; those that fail validation
+	// are dropped (keptMore).
+	More []more `json:"more_suggestions"`
 }
 
 func invalid(format string, args ...any) error {
@@ -78,7 +81,7 @@ func answerText(resp *genai.GenerateContentResponse) (string, error) {
 // one cited id, all among those sent (ids[i] == "" was not sent), a verdict
 // on the heuristic's cause (heuristic, "" for none) that agrees with the
 // cause named, and no action but a declared one with exactly its declared
-// params.
+// params. Further suggestions that fail are dropped (keptMore).
 func decodeAnswer(text string, ids []string, heuristic string, svc noctuary.Service) (answer, error) {
 	var a answer
 	if len(text) > maxAnswerBytes {
@@ -111,6 +114,7 @@ func decodeAnswer(text string, ids []string, heuristic string, svc noctuary.Serv
 	if _, err := agent.CheckAction(svc, a.Action, a.ActionParams); err != nil {
 		return a, invalid("%v", err)
 	}
+	a.More = keptMore(a.More, a, ids, svc)
 	return a, a.checkVerdict(heuristic)
 }
 
@@ -204,6 +208,7 @@ func (a answer) result(model string, req agent.Request, ids []string) agent.Resu
 		cited = append([]string{a.CauseID}, slices.DeleteFunc(slices.Clone(cited), func(id string) bool { return id == a.CauseID })...)
 	}
 	res.Cited = len(cited)
+	res.Suggestions = a.suggestions(req, ids, res.Recommendation, cited)
 	for _, id := range cited {
 		res.Signals = append(res.Signals, sigs[slices.Index(ids, id)])
 	}

@@ -187,6 +187,7 @@ Answer with one JSON object:
 - action: the name of one declared action listed below that would mitigate the incident, or "" when none fits. Never name any other action.
 - action_params: values for the chosen action's declared params only; empty when action is "".
 - suggestion: one or two sentences telling the engineer what to do next.
+- more_suggestions: optional, at most ` + fmt.Sprint(noctuary.MaxSuggestions-1) + `, less likely next steps, best first; each with text, reason (one sentence naming the evidence), signal_ids (at least one), and action (a declared action below, or "") with action_params. A suggestion without a cited signal, or naming any other action, is discarded.
 `)
 	if len(svc.Actions) == 0 {
 		b.WriteString("Service " + svc.Key + ` declares no actions: answer action "".` + "\n")
@@ -219,7 +220,7 @@ func answerSchema(svc noctuary.Service) *genai.Schema {
 		},
 		Required: []string{"verdict", "verdict_reason", "cause_id", "hypothesis", "confidence", "signal_ids", "action", "suggestion"},
 		PropertyOrdering: []string{"verdict", "verdict_reason", "cause_id", "hypothesis", "confidence", "signal_ids", "action",
-			"action_params", "suggestion"},
+			"action_params", "suggestion", "more_suggestions"},
 	}
 	// The Gemini API wants an OBJECT's properties listed: one per declared param.
 	params := map[string]*genai.Schema{}
@@ -228,8 +229,11 @@ func answerSchema(svc noctuary.Service) *genai.Schema {
 			params[p] = str("Value of param " + p + " of the chosen action.")
 		}
 	}
+	var paramSchema *genai.Schema
 	if len(params) > 0 {
-		s.Properties["action_params"] = &genai.Schema{Type: genai.TypeObject, Properties: params}
+		paramSchema = &genai.Schema{Type: genai.TypeObject, Properties: params}
+		s.Properties["action_params"] = paramSchema
 	}
+	s.Properties["more_suggestions"] = moreSchema(paramSchema)
 	return s
 }

@@ -35,6 +35,9 @@ type Offer struct {
 	ApprovalID  string `json:"approval_id"`
 	Action      string `json:"action"`
 	Destructive bool   `json:"destructive"`
+	// Suggestion is the index of the triage's ranked suggestion the action
+	// carries out (0: the recommendation; see noctuary.Triage.Ranked).
+	Suggestion int `json:"suggestion,omitempty"`
 }
 
 // Outcome is what became of an offer: who decided, when, and the result.
@@ -60,7 +63,7 @@ type Message struct {
 }
 
 // Render returns the message's blocks: header, hypothesis, signals,
-// recommendation, status, outcomes, buttons and footer.
+// suggestions (the recommendation first), status, outcomes, buttons and footer.
 func Render(m Message) []slack.Block {
 	t := m.Triage
 	out := []slack.Block{
@@ -70,7 +73,9 @@ func Render(m Message) []slack.Block {
 	if len(t.Signals) > 0 {
 		out = append(out, section(signals(t)))
 	}
-	out = append(out, section(recommendation(t.Recommendation)))
+	for _, s := range suggestions(m) {
+		out = append(out, section(s))
+	}
 	if s := status(m.State); s != "" {
 		out = append(out, section(s))
 	}

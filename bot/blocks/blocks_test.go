@@ -65,6 +65,7 @@ func goldenCases() map[string]Message {
 		"resolved": {Triage: triage(noctuary.ModeAction), State: resolved, Offers: offers, Outcomes: []Outcome{{
 			ApprovalID: "apr-rollback", Action: "rollback", Destructive: true, UserID: "U0ALICE",
 			At: onset.Add(7 * time.Minute), State: noctuary.ApprovalDone, Result: `HTTP 200 {"ok":true}`}}},
+		"suggestions": suggested(),
 	}
 }
 

@@ -14,8 +14,10 @@ import (
 // every mode keeps.
 func buttons(m Message) []slack.BlockElement {
 	var out []slack.BlockElement
-	if m.Triage.Mode == noctuary.ModeAction && !m.Paused && !resolved(m.State) {
-		out = append(out, offerButtons(m)...)
+	if actionable(m) {
+		for _, o := range shownOffers(m) {
+			out = append(out, offerButton(o, m.Triage))
+		}
 		if !acknowledged(m.State) {
 			out = append(out, slack.NewButtonBlockElement(ActionAcknowledge, m.Triage.Incident.ID, plain("Acknowledge")).
 				WithStyle(slack.StylePrimary))
@@ -29,14 +31,20 @@ func buttons(m Message) []slack.BlockElement {
 	return out
 }
 
-// offerButtons renders the undecided offers, at most as many as leave room
-// for Acknowledge and the two feedback buttons within Slack's 25 elements.
-func offerButtons(m Message) []slack.BlockElement {
+// actionable reports whether the message offers actions: action mode,
+// nothing paused, the incident not resolved.
+func actionable(m Message) bool {
+	return m.Triage.Mode == noctuary.ModeAction && !m.Paused && !resolved(m.State)
+}
+
+// shownOffers are the undecided offers, at most as many as leave room for
+// Acknowledge and the two feedback buttons within Slack's 25 elements.
+func shownOffers(m Message) []Offer {
 	decided := map[string]bool{}
 	for _, o := range m.Outcomes {
 		decided[o.ApprovalID] = true
 	}
-	var out []slack.BlockElement
+	var out []Offer
 	for _, o := range m.Offers {
 		if decided[o.ApprovalID] || o.ApprovalID == "" {
 			continue
@@ -44,25 +52,45 @@ func offerButtons(m Message) []slack.BlockElement {
 		if len(out) == maxActionElems-3 {
 			break
 		}
-		out = append(out, offerButton(o, m.Triage))
+		out = append(out, o)
 	}
 	return out
 }
 
+// buttonsShown is the set of approval IDs whose buttons the message shows.
+func buttonsShown(m Message) map[string]bool {
+	out := map[string]bool{}
+	if actionable(m) {
+		for _, o := range shownOffers(m) {
+			out[o.ApprovalID] = true
+		}
+	}
+	return out
+}
+
+// buttonLabel is the offer's button text: "Apply flush-cache" or "Approve
+// rollback".
+func buttonLabel(o Offer) string {
+	if o.Destructive {
+		return Truncate("Approve "+o.Action, maxButtonText)
+	}
+	return Truncate("Apply "+o.Action, maxButtonText)
+}
+
 func offerButton(o Offer, t noctuary.Triage) *slack.ButtonBlockElement {
 	if !o.Destructive {
-		return slack.NewButtonBlockElement(ActionApply, o.ApprovalID, plain(Truncate("Apply "+o.Action, maxButtonText)))
+		return slack.NewButtonBlockElement(ActionApply, o.ApprovalID, plain(buttonLabel(o)))
 	}
 	text := fmt.Sprintf("This runs %s for %s on %s", o.Action, t.Service, title(t.Incident))
-	if o.Action == t.Recommendation.Action && len(t.Recommendation.Params) > 0 {
-		text += " with " + params(t.Recommendation.Params)
+	if ranked := t.Ranked(); o.Suggestion < len(ranked) && o.Action == ranked[o.Suggestion].Action && len(ranked[o.Suggestion].Params) > 0 {
+		text += " with " + params(ranked[o.Suggestion].Params)
 	}
 	text += ". It is destructive and will not be retried automatically."
 	confirm := slack.NewConfirmationBlockObject(
 		plain(Truncate("Approve "+o.Action+"?", maxConfirmHead)),
 		plain(Truncate(text, maxConfirmText)),
 		plain("Approve"), plain("Cancel")).WithStyle(slack.StyleDanger)
-	return slack.NewButtonBlockElement(ActionApprove, o.ApprovalID, plain(Truncate("Approve "+o.Action, maxButtonText))).
+	return slack.NewButtonBlockElement(ActionApprove, o.ApprovalID, plain(buttonLabel(o))).
 		WithStyle(slack.StyleDanger).WithConfirm(confirm)
 }
 
