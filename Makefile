@@ -12,11 +12,14 @@ DEMO_ENV = NOCTUARY_CONFIG=examples/noctuary.yaml \
            DEMO_ACTION_SECRET=demo-action-secret \
            NOCTUARY_MASTER_KEY=ZGVtby1tYXN0ZXIta2V5LW5vdC1mb3ItcHJvZC11c2U=
 
-.PHONY: run test test-calendar test-watcher test-deployments vet fmt-check build release bench load demo fuzz clean eval eval-record
+.PHONY: run test test-calendar test-watcher test-deployments vet fmt-check build release bench load demo fuzz clean eval eval-record screenshots
 
 run: ## serve on the embedded store with the example config
 	@echo "Dashboard: http://localhost:8080/  (sign in with the demo admin token: demo-admin-token)"
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary serve
+
+screenshots: ## save the dashboard's pages, desktop and phone width, under docs/screenshots/ (needs chromium)
+	NOCTUARY_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestDashboardBrowser' ./cmd/noctuary
 
 demo: ## post the demo scenario to a running `make run` and print the note
 	$(DEMO_ENV) $(GO) run ./cmd/noctuary demo
