@@ -80,8 +80,10 @@ type Options struct {
 	// shown; an https one makes the session cookie Secure.
 	PublicURL string
 	// SlackPreview renders the incident page's Slack message; nil leaves it
-	// out.
+	// out. PreviewCSS styles its HTML, served as
+	// /dashboard/static/slackview.css (a file: the CSP allows no inline style).
 	SlackPreview SlackPreview
+	PreviewCSS   string
 	// FailedSignInDelay slows each failed sign-in down (default 1 s).
 	FailedSignInDelay time.Duration
 	// SignInsPerMinute and SignInBurst bound the sign-in attempts of one
@@ -131,7 +133,7 @@ func New(opt Options) *Dashboard {
 		panic(err) // the embedded directory is there: a build without it does not compile
 	}
 	d.static = http.StripPrefix("/dashboard/static/", http.FileServerFS(static))
-	for _, name := range append([]string{"signin", "integrations", "error"}, morePages...) {
+	for _, name := range []string{"signin", "integrations", "services", "incidents", "incident", "audit", "error"} {
 		d.pages[name] = template.Must(template.New(name).Funcs(d.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return d
@@ -148,6 +150,10 @@ func (d *Dashboard) Handler() http.Handler {
 		http.Redirect(w, r, "/dashboard/incidents", http.StatusSeeOther)
 	})
 	mux.Handle("GET /dashboard/static/", d.static)
+	mux.HandleFunc("GET /dashboard/static/slackview.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		_, _ = w.Write([]byte(d.opt.PreviewCSS))
+	})
 	mux.HandleFunc("GET /dashboard/sign-in", d.signInPage)
 	mux.HandleFunc("POST /dashboard/sign-in", d.signIn)
 	mux.Handle("POST /dashboard/sign-out", d.auth(d.signOut))
@@ -156,7 +162,14 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.Handle("POST /dashboard/integrations/{id}/webhook-secret", d.auth(d.setWebhookSecret))
 	mux.Handle("POST /dashboard/integrations/{id}/token", d.auth(d.setToken))
 	mux.Handle("POST /dashboard/integrations/{id}/check", d.auth(d.checkConnection))
-	d.pageRoutes(mux)
+	mux.Handle("GET /dashboard/services", d.auth(d.servicesPage))
+	mux.Handle("POST /dashboard/services/{key}/enabled", d.auth(d.setEnabled))
+	mux.Handle("POST /dashboard/services/{key}/mode", d.auth(d.setMode))
+	mux.Handle("POST /dashboard/services/{key}/channel", d.auth(d.setChannel))
+	mux.Handle("GET /dashboard/incidents", d.auth(d.incidentsPage))
+	mux.Handle("GET /dashboard/incidents/{id}", d.auth(d.incidentPage))
+	mux.Handle("GET /dashboard/audit", d.auth(d.auditPage))
+	mux.Handle("GET /dashboard/audit.ndjson", d.auth(d.auditExport))
 	mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
 		d.renderError(w, r, nil, noctuary.Errorf(noctuary.ENotFound, "There is no page %s %s.", r.Method, r.URL.Path))
 	})

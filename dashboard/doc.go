@@ -7,7 +7,11 @@
 // Paths: / sends to /dashboard/incidents; /dashboard/sign-in (GET, POST),
 // /dashboard/sign-out (POST); /dashboard/integrations (GET; POST adds one),
 // /dashboard/integrations/{id}/webhook-secret, …/token, …/check (POST);
-// /dashboard/static/ (style sheet, copy script).
+// /dashboard/services (GET), /dashboard/services/{key}/enabled, …/mode,
+// …/channel (POST); /dashboard/incidents (GET, ?offset=),
+// /dashboard/incidents/{id}; /dashboard/audit (GET, filters service,
+// incident, actor, since, until), /dashboard/audit.ndjson (the export);
+// /dashboard/static/ (style sheets, copy script).
 //
 // Stable element IDs and form field names, for the browser tests (keep
 // them when changing a template):
@@ -23,5 +27,19 @@
 //	                #secret-<id> (name="secret"), #token-<id> (name="token"), #check-<id>
 //	                (button), then #check-result; #steps (the PagerDuty steps);
 //	                #integrations-empty when there is none
+//	services        #services (table), #services-empty, #paused; each service: row
+//	                #service-<key> with #enable-<key> or #disable-<key> (buttons; form
+//	                field name="enabled"), #mode-<key> (name="mode": read-only, action)
+//	                and #set-mode-<key>, #channel-<key> (name="slack_channel") and
+//	                #set-channel-<key>
+//	incidents       #incidents (table) with rows #incident-<id> linking to the incident,
+//	                #incidents-empty, #newer, #older
+//	incident        #incident (facts), #note (the note as posted) or #note-empty,
+//	                #timeline (SVG), #signals or #signals-empty, #approvals or
+//	                #approvals-empty, #feedback or #feedback-empty, #slack-preview
+//	audit           #audit-filters: #f-service (name="service"), #f-incident
+//	                (name="incident"), #f-actor (name="actor"), #f-since (name="since"),
+//	                #f-until (name="until"), #filter (button); #audit (table),
+//	                #audit-empty, #audit-export (the NDJSON link)
 //	forms           every POST form has a hidden name="csrf"
 package dashboard

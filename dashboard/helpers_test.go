@@ -3,6 +3,8 @@ package dashboard_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,7 +18,9 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/admin"
+	"github.com/noctuary/noctuary/bot/blocks"
 	"github.com/noctuary/noctuary/dashboard"
+	"github.com/noctuary/noctuary/dashboard/slackview"
 	"github.com/noctuary/noctuary/pd"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store"
@@ -67,11 +71,12 @@ func (l liveStore) Integration(ctx context.Context, id string) (noctuary.Integra
 	return l.adm.Integration(ctx, id)
 }
 
-// start serves a dashboard with opt's preview over a fresh store.
-func start(t *testing.T, preview dashboard.SlackPreview) *env {
+// start serves a dashboard with the Slack preview of bot/blocks and
+// slackview over a fresh store holding the services named.
+func start(t *testing.T, services ...string) *env {
 	t.Helper()
 	st := storetest.Open(t, "redis", store.Options{})
-	for _, key := range []string{"checkout", "payments"} {
+	for _, key := range services {
 		svc := noctuary.Service{Key: key, Environment: "prod", PagerDutyServiceIDs: []string{"P" + strings.ToUpper(key)}, Mode: noctuary.ModeReadOnly}
 		if err := st.PutService(context.Background(), svc); err != nil {
 			t.Fatal(err)
@@ -80,10 +85,19 @@ func start(t *testing.T, preview dashboard.SlackPreview) *env {
 	adm := admin.New(admin.Options{Store: st, Checker: pdKeys{}, Connections: pdKeys{},
 		MasterKey: bytes.Repeat([]byte{7}, admin.MasterKeySize), Logger: slog.New(slog.DiscardHandler)})
 	opt := dashboard.Options{Store: liveStore{Store: st, adm: adm}, Admin: adm, AdminToken: adminToken, PublicURL: publicURL,
-		SlackPreview: preview, FailedSignInDelay: time.Millisecond, SignInsPerMinute: 60, SignInBurst: 4, Logger: slog.New(slog.DiscardHandler)}
+		SlackPreview: preview, PreviewCSS: slackview.CSS, FailedSignInDelay: time.Millisecond, SignInsPerMinute: 60, SignInBurst: 4, Logger: slog.New(slog.DiscardHandler)}
 	e := &env{t: t, store: st, pd: pdtest.New(t, "pd-token"), client: newClient(t), opt: opt}
 	e.otherReplica()
 	return e
+}
+
+// preview is the Slack message as Main renders it for the dashboard.
+func preview(t noctuary.Triage, st noctuary.IncidentState, approvals []noctuary.Approval, paused bool) (template.HTML, error) {
+	b, err := json.Marshal(blocks.Preview(t, st, approvals, paused))
+	if err != nil {
+		return "", err
+	}
+	return slackview.Render(b)
 }
 
 // newClient is a browser: cookies kept, redirects not followed.

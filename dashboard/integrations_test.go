@@ -11,7 +11,7 @@ import (
 
 // TestIntegrationsEmpty: with no integration the page says what to do.
 func TestIntegrationsEmpty(t *testing.T) {
-	e := start(t, nil).signedIn()
+	e := start(t).signedIn()
 	expect(t, e.get("/dashboard/integrations"), http.StatusOK, `id="integrations-empty"`, "add one above", `id="steps"`, "incident.triggered")
 }
 
@@ -20,7 +20,7 @@ func TestIntegrationsEmpty(t *testing.T) {
 // webhook URL to copy; its secret and key are set, its connection checked,
 // and its last signed webhook shown.
 func TestAddIntegration(t *testing.T) {
-	e := start(t, nil).signedIn()
+	e := start(t).signedIn()
 	p := e.post("/dashboard/integrations", url.Values{"type": {"pagerduty"}, "environment": {"prod"}, "direction": {"bidirectional"},
 		"from": {"noctuary@example.com"}, "api_url": {e.pd.URL}})
 	if p.status != http.StatusSeeOther {
@@ -51,7 +51,7 @@ func TestAddIntegration(t *testing.T) {
 // TestIntegrationRefusals: invalid input is refused with admin's sentence
 // on the page, nothing changed but the refusal's audit entry.
 func TestIntegrationRefusals(t *testing.T) {
-	e := start(t, nil).signedIn()
+	e := start(t).signedIn()
 	tests := []struct {
 		name   string
 		path   string

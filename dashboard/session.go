@@ -139,10 +139,12 @@ func (d *Dashboard) showSignIn(w http.ResponseWriter, r *http.Request, status in
 	d.render(w, r, status, "signin", view{Title: "Sign in", Error: problem, Data: signInData{Token: t, Next: safeNext(next)}})
 }
 
-// safeNext is where to go after signing in: a dashboard path, never
-// another site.
+// safeNext is where to go after signing in: a dashboard page of this
+// site (next comes from the form: untrusted), the incidents otherwise.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/dashboard/") || strings.HasPrefix(next, "/dashboard/sign-") || strings.ContainsAny(next, "\\\r\n") {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(next, "/dashboard/") ||
+		strings.HasPrefix(next, "/dashboard/sign-") || strings.ContainsAny(next, "\\\r\n") {
 		return "/dashboard/incidents"
 	}
 	return next

@@ -11,7 +11,7 @@ import (
 // SameSite=Strict, Secure for an https public URL); another token does not;
 // signing out ends the session for every replica (it is in Redis).
 func TestSignIn(t *testing.T) {
-	e := start(t, nil)
+	e := start(t)
 	expect(t, e.signIn("wrong"), http.StatusUnauthorized, "That is not the admin token")
 	expect(t, e.get("/dashboard/integrations"), http.StatusSeeOther)
 
@@ -42,7 +42,7 @@ func TestSignIn(t *testing.T) {
 // TestSessionCookieAttributes: the cookie is HttpOnly, SameSite=Strict and
 // Secure (the public URL is https).
 func TestSessionCookieAttributes(t *testing.T) {
-	e := start(t, nil)
+	e := start(t)
 	form := e.get("/dashboard/sign-in")
 	token := strings.Split(strings.Split(form.body, `name="signin" value="`)[1], `"`)[0]
 	req, _ := http.NewRequest(http.MethodPost, e.url+"/dashboard/sign-in", strings.NewReader(url.Values{"signin": {token}, "token": {adminToken}}.Encode()))
@@ -69,7 +69,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 // TestSignInLimited: past the client's budget a sign-in is refused with
 // 429 and a sentence, even with the right token.
 func TestSignInLimited(t *testing.T) {
-	e := start(t, nil)
+	e := start(t)
 	for range 4 {
 		expect(t, e.signIn("wrong"), http.StatusUnauthorized)
 	}
@@ -79,7 +79,7 @@ func TestSignInLimited(t *testing.T) {
 
 // TestSignInFormToken: a sign-in without the form's own token is refused.
 func TestSignInFormToken(t *testing.T) {
-	e := start(t, nil)
+	e := start(t)
 	p := e.do(http.MethodPost, "/dashboard/sign-in", url.Values{"token": {adminToken}, "signin": {"forged"}})
 	expect(t, p, http.StatusForbidden, "The sign-in form was stale")
 }
@@ -87,7 +87,7 @@ func TestSignInFormToken(t *testing.T) {
 // TestSessionRequired: without a session a page sends to the sign-in page
 // (coming back after), and a form or the export is refused with 401.
 func TestSessionRequired(t *testing.T) {
-	e := start(t, nil)
+	e := start(t)
 	p := e.get("/dashboard/integrations")
 	if p.status != http.StatusSeeOther || p.location != "/dashboard/sign-in?next=%2Fdashboard%2Fintegrations" {
 		t.Errorf("page without a session: %d to %q", p.status, p.location)
@@ -101,7 +101,7 @@ func TestSessionRequired(t *testing.T) {
 // TestCSRFRefused: a form of a signed-in admin without the session's CSRF
 // token, or with another, changes nothing (403 and a sentence).
 func TestCSRFRefused(t *testing.T) {
-	e := start(t, nil).signedIn()
+	e := start(t).signedIn()
 	for _, token := range []string{"", "not-the-token"} {
 		p := e.post("/dashboard/integrations", url.Values{"csrf": {token}, "environment": {"prod"}, "type": {"pagerduty"}})
 		expect(t, p, http.StatusForbidden, "security token is missing or stale")
@@ -114,7 +114,7 @@ func TestCSRFRefused(t *testing.T) {
 // TestSecurityHeaders: every answer forbids framing, inline script and
 // sniffing, and pages are not cached.
 func TestSecurityHeaders(t *testing.T) {
-	e := start(t, nil)
+	e := start(t)
 	res, err := e.client.Get(e.url + "/dashboard/sign-in")
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/noctuary/noctuary/agent"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 	"github.com/noctuary/noctuary/dashboard"
+	"github.com/noctuary/noctuary/dashboard/slackview"
 	"github.com/noctuary/noctuary/ingest"
 	"github.com/noctuary/noctuary/pd"
 	"github.com/noctuary/noctuary/store"
@@ -97,7 +98,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Sources:   eventSources(cfg.Sources),
 		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},
 	})
-	dash := dashboard.New(dashboard.Options{Store: live, Admin: adm, AdminToken: cfg.AdminToken, PublicURL: cfg.PublicURL, Logger: m.Logger}).Handler()
+	dash := dashboard.New(dashboard.Options{Store: live, Admin: adm, AdminToken: cfg.AdminToken, PublicURL: cfg.PublicURL,
+		SlackPreview: slackPreviewHTML, PreviewCSS: slackview.CSS, Logger: m.Logger}).Handler()
 	for _, p := range dashboard.Paths {
 		srv.Handle(p.Method, p.Path, dash)
 	}

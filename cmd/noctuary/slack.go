@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
+	"html/template"
+
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent/actions"
 	"github.com/noctuary/noctuary/approvals"
 	"github.com/noctuary/noctuary/bot"
 	"github.com/noctuary/noctuary/bot/blocks"
+	"github.com/noctuary/noctuary/dashboard/slackview"
 	"github.com/noctuary/noctuary/store"
 )
 
@@ -38,4 +42,14 @@ func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty) (*bot.
 // the same blocks the bot posts, with or without a Slack workspace.
 func slackPreview(t noctuary.Triage, st noctuary.IncidentState, approvals []noctuary.Approval, paused bool) any {
 	return blocks.Preview(t, st, approvals, paused)
+}
+
+// slackPreviewHTML renders an incident's Slack message for the dashboard:
+// the blocks of slackPreview, as the JSON posted, turned into HTML.
+func slackPreviewHTML(t noctuary.Triage, st noctuary.IncidentState, approvals []noctuary.Approval, paused bool) (template.HTML, error) {
+	b, err := json.Marshal(slackPreview(t, st, approvals, paused))
+	if err != nil {
+		return "", err
+	}
+	return slackview.Render(b)
 }
