@@ -58,6 +58,10 @@ var KindClasses = map[string]noctuary.Class{
 	"certificaterenewed":   noctuary.ClassInfo,
 	"scheduledmaintenance": noctuary.ClassInfo, "maintenancescheduled": noctuary.ClassInfo,
 	"podrestarted": noctuary.ClassFailure, "containerrestarted": noctuary.ClassFailure, "killing": noctuary.ClassInfo,
+	// A process or host that restarted or rebooted (RDS-EVENT-0006 "DB
+	// instance restarted") dropped what it served; an ordered restart is
+	// a "restart", a change.
+	"restarted": noctuary.ClassFailure, "rebooted": noctuary.ClassFailure,
 	"trafficshift": noctuary.ClassInfo, "loadtest": noctuary.ClassInfo,
 	// A ReplicaSet creating or deleting pods follows a scaling or a rollout.
 	"successfulcreate": noctuary.ClassInfo, "successfuldelete": noctuary.ClassInfo,
@@ -233,12 +237,15 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 // releaseVerbs say that a version went live.
 var releaseVerbs = []string{"publish", "activat", "promot", "releas", "deploy", "launch", "rollout"}
 
-// terminationTerms are the reasons a container or a process ended badly:
-// an event of a kind the table lacks ("container_terminated") whose
-// summary gives one ("reason OOMKilled, exit code 137") is a failure.
+// terminationTerms are the reasons a container or a process ended badly,
+// and what a kernel writes when it drops work: an event of a kind the
+// table lacks ("container_terminated", "kernel_log") whose summary gives
+// one ("reason OOMKilled, exit code 137", "nf_conntrack: table full,
+// dropping packet") is a failure.
 var terminationTerms = []string{"oomkilled", "oom killed", "out of memory", "crashloopbackoff", "exit code 137",
 	"exit code 139", "exit code 134", "segmentation fault", "segfault", "sigkill", "sigsegv", "imagepullbackoff",
-	"errimagepull", "evicted "}
+	"errimagepull", "evicted ", "table full", "dropping packet", "i o error", "blocked for more than", "soft lockup",
+	"hung task", "killed process", "read only file system"}
 
 // healthKeys are attributes that give a cluster's health as a colour:
 // Elasticsearch, OpenSearch and Consul report red when data or members

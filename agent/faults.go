@@ -41,7 +41,9 @@ var (
 		// A member lost from a cluster: an Elasticsearch node that left, a
 		// Kafka broker out of the ISR, a replica or a peer lost.
 		"nodeleft", "memberleft", "brokerleft", "leftcluster", "memberremoved", "memberdown", "brokerdown",
-		"outofisr", "isrshrink", "replicalost", "peerlost", "nodefail"}
+		"outofisr", "isrshrink", "replicalost", "peerlost", "nodefail",
+		// Address and port tables of the network under the service.
+		"portallocation", "snat", "conntrack", "ephemeralport"}
 	infraTerms = []string{"no space left", "disk full", "disk is full", "disk space", "out of disk", "filesystem full",
 		"certificate has expired", "certificate expired", "cert expired", "expired certificate", "certificate is expired",
 		"node not ready", "notready ", "node lost", "node down", "availability zone", "zone outage", "region outage",
@@ -52,7 +54,7 @@ var (
 		"clock skew", "clock drift", "clock offset", "time drift", "ntp ", "chrony", "failover ",
 		"left the cluster", "node left", "member left", "removed from the cluster", "out of isr",
 		"fell out of isr", "unassigned primary", "broker down", "marked as fail",
-		"marked fail"}
+		"marked fail", "port allocation", "snat port", "conntrack", "source ports"}
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",

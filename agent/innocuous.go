@@ -16,7 +16,7 @@ import (
 // every change that did change something (docs/architecture.md, "Ranking
 // rules"). Each rule returns why, or "".
 var innocuousRules = []func(i int, sc *scoring) string{noOpRun, unchanged, scopeOnly, aborted, undone, rolledBack,
-	offPath, otherEnvironment, autoscaled, internalOnly}
+	offPath, otherEnvironment, autoscaled, internalOnly, rescheduled}
 
 // innocuous returns why the change sc.all[i] is innocuous, or "".
 func innocuous(i int, sc *scoring) string {
@@ -37,7 +37,9 @@ var noOpTerms = []string{"no changes ", "0 to add 0 to change 0 to destroy", "0 
 	"schema is up to date", "database is up to date", "schema was already up to date", "no migrations were executed",
 	"no migration necessary", "no migrations to apply", "no pending migrations", "no migrations pending",
 	"nothing to migrate", "no new migrations", "no migrations to run", "0 migrations applied", "0 migrations executed",
-	"no changesets to apply", "no migrations to execute", "no change "}
+	"no changesets to apply", "no migrations to execute", "no change ",
+	// A migration tool's checks: they read the schema history, never write.
+	"successfully validated", "validate only", "validation only", "check only"}
 
 // partial reports whether t says no-op term m of a part only: "no
 // changes to the VPC", "no change in the schema"; not "no migrations to
@@ -168,7 +170,7 @@ var sameRelease = []string{"digest unchanged", "image unchanged", "unchanged ima
 
 // alsoChanged are what a redeploy of the same image may still have
 // changed: "image unchanged, ConfigMap updated" is a config change.
-var alsoChanged = []string{"config", "values", "env ", "environment", "secret", "replicas", "resources", "limits", "args",
+var alsoChanged = []string{"configmap", "config ", "configuration", "values", "env ", "environment", "secret", "replicas", "resources", "limits", "args",
 	"command", "flag"}
 
 // unchanged: a change whose new value is its old one. A deploy of the
@@ -249,6 +251,26 @@ func rolledBack(i int, sc *scoring) string {
 		return ""
 	}
 	return "it rolled the flag back to an earlier state"
+}
+
+// rescheduled: a job's schedule moved ("schedule '0 2 * * *' -> '0 3 *
+// * *'"), and nothing else about it: what runs is unchanged until the
+// job next runs, so it is innocuous by its own account (a schedule moved
+// to every minute is still blamed when nothing else is a candidate).
+func rescheduled(i int, sc *scoring) string {
+	e, t := sc.all[i].Event, sc.words(i)
+	if t.match([]string{"cron", "schedule "}) == "" || t.match([]string{"schedule "}) == "" {
+		return ""
+	}
+	for _, p := range valuePairs(e, "") {
+		if !strings.Contains(p.stem, "schedule") && !strings.Contains(p.stem, "cron") {
+			return ""
+		}
+	}
+	if t.match(append(alsoChanged, "image", "version", "command")) != "" {
+		return ""
+	}
+	return says + "it moved a job's schedule"
 }
 
 // internalAudiences are the segments a flag targets when only the

@@ -90,6 +90,15 @@ func TestChangesThatChangedNothing(t *testing.T) {
 		{"not: a deploy that killed its old pods", []noctuary.ContextEvent{poolSize,
 			deployAt("k", "02:12:00", "checkout 4.2.0 rolled out; old pods killed", map[string]string{"version": "4.2.0"}), symptom},
 			"k", nil, []string{"ranked below"}},
+		{"a migration tool's validate step", []noctuary.ContextEvent{poolSize,
+			migration("flyway validate: Successfully validated 212 migrations", nil), symptom},
+			"cfg", []string{"it reported no changes"}, nil},
+		{"a job's schedule moved", []noctuary.ContextEvent{poolSize,
+			event("cron", "checkout", "kubectl_apply", "argocd", "02:12:00", "cronjob/report configured: schedule '0 2 * * *' -> '0 3 * * *'", nil), symptom},
+			"cfg", []string{"it says it moved a job's schedule"}, nil},
+		{"not: a schedule and an image", []noctuary.ContextEvent{poolSize,
+			event("cron", "checkout", "kubectl_apply", "argocd", "02:12:00", "cronjob/report configured: schedule '0 3 * * *', image report:2.0", nil), symptom},
+			"cron", nil, []string{"ranked below"}},
 		{"a pipeline that stopped at a manual judgment deployed nothing", []noctuary.ContextEvent{poolSize,
 			event("pl", "checkout", "pipeline", "spinnaker", "02:12:00", "Pipeline 'checkout prod' TERMINAL at stage 'Manual Judgment': v88 not deployed",
 				map[string]string{"status": "TERMINAL", "version": "v88"}), symptom},
@@ -125,6 +134,10 @@ func TestClassifiedByWhatTheEventSays(t *testing.T) {
 		// not: who read something changed nothing
 		{e("user_login", "login from 10.0.0.7", map[string]string{"user": "j.park"}), noctuary.ClassInfo},
 		{e("consumer_group_reset", "Fetch position out of range, resetting offset", nil), noctuary.ClassInfo},
+		{e("RDS-EVENT-0006", "DB instance restarted", nil), noctuary.ClassFailure},
+		{e("kernel_log", "nf_conntrack: table full, dropping packet", nil), noctuary.ClassFailure},
+		// not: a kernel's routine line
+		{e("kernel_log", "eth0: link up, 25Gbps full duplex", nil), noctuary.ClassInfo},
 	})
 }
 
@@ -163,6 +176,24 @@ func TestEvidenceMakesCandidates(t *testing.T) {
 		{"a cluster node marked as failed is infrastructure", []noctuary.ContextEvent{poolSize,
 			event("fail", "postgres-main", "cluster_node_fail", "redis", "02:09:00", "Cluster node 10.0.1.5:6379 marked as FAIL", nil), symptom},
 			"fail", []string{"Infrastructure failure: cluster_node_fail of postgres-main"}, nil},
+		{"a kernel dropping packets under the service is infrastructure", []noctuary.ContextEvent{
+			deployAt("dep", "02:01:00", "", map[string]string{"sha": "b1"}),
+			event("ct", "postgres-main", "kernel_log", "journald", "02:08:00", "nf_conntrack: table full, dropping packet", nil), symptom},
+			"ct", []string{"Infrastructure failure: kernel_log of postgres-main"}, nil},
+		{"NAT port allocation errors are infrastructure", []noctuary.ContextEvent{
+			event("fl", "checkout", "feature_flag", "launchdarkly", "02:12:00", "Flag 'x' turned on", map[string]string{"flag": "x"}),
+			event("nat", "postgres-main", "nat_gateway_error_port_allocation", "cloudwatch", "02:06:00", "ErrorPortAllocation 4.2k", nil), symptom},
+			"nat", []string{"Infrastructure failure"}, nil},
+		{"more replicas for too many clients", []noctuary.ContextEvent{
+			event("rep", "checkout", "helm_upgrade", "argocd", "02:00:00", "values: replicaCount 10 -> 40", map[string]string{"key": "replicaCount", "old": "10", "new": "40"}),
+			event("fl", "checkout", "feature_flag", "launchdarkly", "02:12:00", "Flag 'x' turned on", map[string]string{"flag": "x"}),
+			event("err", "checkout", "log_error_spike", "loki", "02:14:40", "FATAL: sorry, too many clients already", nil)},
+			"rep", []string{"connection pool symptoms (too many clients) point at it"}, nil},
+		{"an upgrade for unknown commands", []noctuary.ContextEvent{
+			event("up", "postgres-main", "engine_upgrade", "elasticache", "02:01:00", "upgraded redis 7.0 -> valkey 8.0", map[string]string{"old_engine": "redis-7.0", "new_engine": "valkey-8.0"}),
+			deployAt("dep", "02:12:00", "", map[string]string{"version": "3.3.3"}),
+			event("err", "checkout", "log_error_spike", "loki", "02:14:40", "ERR unknown command 'JSON.GET'", nil)},
+			"up", []string{"API contract symptoms (unknown command) point at it"}, nil},
 		{"a removed RPC for unimplemented errors", []noctuary.ContextEvent{
 			event("cfg", "checkout", "config_change", "consul", "02:12:00", "", map[string]string{"key": "cache_ttl_seconds", "old": "30", "new": "60"}),
 			event("rel", "postgres-main", "release", "spinnaker", "01:55:00", "9.0.0 deployed (removed deprecated RPCs)", map[string]string{"version": "9.0.0"}),
