@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -29,8 +30,8 @@ const (
 	screenshotDir = "../../docs/screenshots"
 )
 
-// browser is one headless Chromium tab pointed at one running Noctuary.
-type browser struct {
+// tab is one headless Chromium tab pointed at one running Noctuary.
+type tab struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
@@ -52,7 +53,7 @@ func chromiumPath() (string, error) {
 // startBrowser starts a headless Chromium with a fresh profile, for base (the
 // Noctuary URL). It fails the test, saying how to install Chromium, when
 // there is none.
-func startBrowser(t *testing.T, base string) *browser {
+func startBrowser(t *testing.T, base string) *tab {
 	t.Helper()
 	path, err := chromiumPath()
 	if err != nil {
@@ -70,12 +71,12 @@ func startBrowser(t *testing.T, base string) *browser {
 	if err := chromedp.Do(ctx); err != nil { // starts Chromium (the allocator makes a temporary profile)
 		t.Fatalf("starting Chromium %s: %v", path, err)
 	}
-	return &browser{t: t, ctx: ctx, base: base}
+	return &tab{t: t, ctx: ctx, base: base}
 }
 
 // do runs steps within browserStep and fails the test, saying what it was
 // doing, when one fails.
-func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
 	defer cancel()
@@ -85,7 +86,7 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // value is do for one step that returns a value.
-func value[T any](b *browser, what string, step chromedp.Action[T]) T {
+func value[T any](b *tab, what string, step chromedp.Action[T]) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
 	defer cancel()
@@ -97,27 +98,27 @@ func value[T any](b *browser, what string, step chromedp.Action[T]) T {
 }
 
 // open loads base+path and returns the HTTP status of the page shown.
-func (b *browser) open(path string) int64 {
+func (b *tab) open(path string) int64 {
 	b.t.Helper()
 	return value(b, "open "+path, chromedp.NavigateResponse(b.base+path)).Status
 }
 
 // submit clicks the button with the id, waits for the page that answers and
 // returns its HTTP status.
-func (b *browser) submit(id string) int64 {
+func (b *tab) submit(id string) int64 {
 	b.t.Helper()
 	return b.respond("click #"+id, chromedp.Click(chromedp.ID(id)))
 }
 
 // submitForm submits the form of the field with the id, as pressing Enter
 // in it would, and returns the HTTP status of the page that answers.
-func (b *browser) submitForm(fieldID string) int64 {
+func (b *tab) submitForm(fieldID string) int64 {
 	b.t.Helper()
 	return b.respond("submit the form of #"+fieldID, chromedp.Submit(chromedp.ID(fieldID)))
 }
 
 // respond runs a step that loads a page and returns the page's HTTP status.
-func (b *browser) respond(what string, step chromedp.Action[chromedp.Void]) int64 {
+func (b *tab) respond(what string, step chromedp.Action[chromedp.Void]) int64 {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, browserStep)
 	defer cancel()
@@ -129,22 +130,29 @@ func (b *browser) respond(what string, step chromedp.Action[chromedp.Void]) int6
 }
 
 // on is the same tab reporting to t (a subtest).
-func (b *browser) on(t *testing.T) *browser { return &browser{t: t, ctx: b.ctx, base: b.base} }
+func (b *tab) on(t *testing.T) *tab { return &tab{t: t, ctx: b.ctx, base: b.base} }
 
 // text returns the visible text of the element with the id.
-func (b *browser) text(id string) string {
+func (b *tab) text(id string) string {
 	b.t.Helper()
 	return value(b, "read #"+id, chromedp.Text(chromedp.ID(id)))
 }
 
+// count returns how many elements match the CSS selector.
+func (b *tab) count(css string) int {
+	b.t.Helper()
+	q, _ := json.Marshal(css)
+	return value(b, "count "+css, chromedp.Evaluate[int](`document.querySelectorAll(`+string(q)+`).length`))
+}
+
 // location returns the URL of the page shown.
-func (b *browser) location() string {
+func (b *tab) location() string {
 	b.t.Helper()
 	return value(b, "read the location", chromedp.Location())
 }
 
 // fill sets form fields by element id.
-func (b *browser) fill(fields map[string]string) {
+func (b *tab) fill(fields map[string]string) {
 	b.t.Helper()
 	for id, v := range fields {
 		b.do("fill #"+id, chromedp.SetValue(chromedp.ID(id), v))
@@ -152,7 +160,7 @@ func (b *browser) fill(fields map[string]string) {
 }
 
 // forgetSession drops every cookie, as a visitor who never signed in.
-func (b *browser) forgetSession() {
+func (b *tab) forgetSession() {
 	b.t.Helper()
 	b.do("clear cookies", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, network.ClearBrowserCookies, cdp.Empty{})
@@ -163,7 +171,7 @@ func (b *browser) forgetSession() {
 // screenshot saves the page shown as docs/screenshots/<name>-desktop.png
 // (1280 wide) and <name>-phone.png (390 wide, mobile), whole page, when
 // NOCTUARY_SCREENSHOTS=1.
-func (b *browser) screenshot(name string) {
+func (b *tab) screenshot(name string) {
 	b.t.Helper()
 	if os.Getenv("NOCTUARY_SCREENSHOTS") != "1" {
 		return

@@ -100,7 +100,7 @@ func TestDashboardBrowserSetUp(t *testing.T) {
 
 // signIn signs in with the admin token from the sign-in page shown (or the
 // one opened) and checks that the navigation appears.
-func (b *browser) signIn() {
+func (b *tab) signIn() {
 	b.t.Helper()
 	if !strings.Contains(b.location(), "/dashboard/sign-in") {
 		b.open("/dashboard/sign-in")
@@ -114,7 +114,7 @@ func (b *browser) signIn() {
 
 // addIntegration adds a bidirectional PagerDuty integration from the
 // integrations page and returns the webhook URL the page shows for it.
-func (b *browser) addIntegration(id, environment string) string {
+func (b *tab) addIntegration(id, environment string) string {
 	b.t.Helper()
 	b.open("/dashboard/integrations")
 	b.fill(map[string]string{"type": "pagerduty", "environment": environment, "direction": "bidirectional",
@@ -127,7 +127,7 @@ func (b *browser) addIntegration(id, environment string) string {
 }
 
 // mustNotList fails when the integrations page lists the integration.
-func (b *browser) mustNotList(id string) {
+func (b *tab) mustNotList(id string) {
 	b.t.Helper()
 	b.open("/dashboard/integrations")
 	if n := value(b, "count integration "+id, chromedp.Evaluate[int](`document.querySelectorAll("#integration-`+id+`").length`)); n != 0 {
