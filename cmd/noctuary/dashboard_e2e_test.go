@@ -16,7 +16,7 @@ import (
 // its style sheets are served; the API's routes are untouched.
 func TestDashboardMounted(t *testing.T) {
 	e := newEnv(t, nil)
-	b := newBrowser(t, e.url)
+	b := newFormClient(t, e.url)
 	for _, tt := range []struct {
 		path, location string
 		status         int
@@ -46,7 +46,7 @@ func TestDashboardShowsATriagedIncident(t *testing.T) {
 	e.sendWebhook(webhook("ev-dash-1", "incident.triggered", "QDASH1", "PCHECKOUT", onset))
 	e.waitNotes("QDASH1", 1, 20*time.Second)
 
-	b := newBrowser(t, e.url)
+	b := newFormClient(t, e.url)
 	_, _, form := b.do("/dashboard/sign-in", nil)
 	token := regexp.MustCompile(`name="signin" value="([^"]+)"`).FindStringSubmatch(form)
 	if token == nil {
@@ -61,24 +61,24 @@ func TestDashboardShowsATriagedIncident(t *testing.T) {
 	mustContain(t, page, `<pre id="note">Noctuary Context`, `<svg id="timeline"`, `id="slack-preview"`, `class="sv-message"`, "OOMKilled")
 }
 
-// browser is a client with cookies that follows no redirect.
-type browser struct {
+// formClient is an HTTP client with cookies that follows no redirect.
+type formClient struct {
 	t      *testing.T
 	base   string
 	client *http.Client
 }
 
-func newBrowser(t *testing.T, base string) *browser {
+func newFormClient(t *testing.T, base string) *formClient {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, base: base, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &formClient{t: t, base: base, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 // do GETs path, or POSTs form to it when form is not nil, and returns the
 // status, the Location and the body.
-func (b *browser) do(path string, form url.Values) (int, string, string) {
+func (b *formClient) do(path string, form url.Values) (int, string, string) {
 	b.t.Helper()
 	var res *http.Response
 	var err error
