@@ -262,10 +262,11 @@ func redHealth(e noctuary.ContextEvent) bool {
 // a change, not a state.
 var actorKeys = []string{"user", "actor", "operator", "initiated_by", "triggered_by", "executed_by", "performed_by"}
 
-// readOnlyActs are kinds of acts that change nothing: a login, a view, a
-// search.
+// readOnlyActs are kinds of acts that change nothing, or that an engineer
+// does to look: a login, a view, a search, a shell or a port forward into
+// a pod.
 var readOnlyActs = []string{"login", "logout", "signin", "signout", "session", "view", "opened", "read", "search",
-	"listed", "describ", "download", "export", "query"}
+	"listed", "describ", "download", "export", "query", "exec", "attach", "portforward", "logs", "shell"}
 
 func readOnly(k string) bool {
 	return slices.ContainsFunc(readOnlyActs, func(w string) bool { return strings.Contains(k, w) })

@@ -79,6 +79,11 @@ var domains = []domain{
 	{"failover", []string{"readonly", "read only replica", "read only transaction", "not master", "not primary",
 		"notprimary", "no primary", "terminating connection due to administrator command"},
 		[]string{"failover", "switchover", "switch master", "promot", "reboot", "primary", "master", "multi az"}},
+	// A cache that stopped absorbing load: its misses and a stampede on
+	// the origin follow a shorter TTL, a flush or an eviction change.
+	{"cache", []string{"cache miss", "miss ratio", "miss rate", "hit ratio", "hit rate", "thundering herd", "stampede",
+		"cold cache"},
+		[]string{"ttl", "cache", "evict", "purge", "flush", "invalidat"}},
 	// An API contract: a caller gets "unimplemented" or "unknown method"
 	// when a dependency removed or renamed what it calls.
 	{"API contract", []string{"unimplemented", "unknown method", "method not found", "no such method", "unknown service",

@@ -58,7 +58,7 @@ var (
 	// symptomKinds are normalised kind substrings that say how a service
 	// misbehaves rather than why.
 	symptomKinds = []string{"error", "5xx", "4xx", "latency", "slow", "timeout", "timedout", "alert", "unhealthy",
-		"exception", "saturat", "throttl", "sloburn", "slobreach", "sloviolation", "errorbudget", "apdex", "availability", "healthcheck", "probe", "panic", "http", "synthetic", "uptime"}
+		"exception", "saturat", "throttl", "sloburn", "slobreach", "sloviolation", "errorbudget", "apdex", "availability", "healthcheck", "probe", "panic", "http", "synthetic", "uptime", "anomal"}
 )
 
 // infrastructure reports whether a failure is an infrastructure failure:

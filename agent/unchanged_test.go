@@ -133,6 +133,7 @@ func TestClassifiedByWhatTheEventSays(t *testing.T) {
 		{e("consumer_group_reset", "--reset-offsets --to-latest --execute", map[string]string{"user": "ops-script"}), noctuary.ClassChange},
 		// not: who read something changed nothing
 		{e("user_login", "login from 10.0.0.7", map[string]string{"user": "j.park"}), noctuary.ClassInfo},
+		{e("pod_exec", "exec into checkout-7d9f (bash)", map[string]string{"user": "oncall"}), noctuary.ClassInfo},
 		{e("consumer_group_reset", "Fetch position out of range, resetting offset", nil), noctuary.ClassInfo},
 		{e("RDS-EVENT-0006", "DB instance restarted", nil), noctuary.ClassFailure},
 		{e("kernel_log", "nf_conntrack: table full, dropping packet", nil), noctuary.ClassFailure},
@@ -194,6 +195,14 @@ func TestEvidenceMakesCandidates(t *testing.T) {
 			deployAt("dep", "02:12:00", "", map[string]string{"version": "3.3.3"}),
 			event("err", "checkout", "log_error_spike", "loki", "02:14:40", "ERR unknown command 'JSON.GET'", nil)},
 			"up", []string{"API contract symptoms (unknown command) point at it"}, nil},
+		{"not: the service's own anomaly is a symptom, no cause", []noctuary.ContextEvent{
+			event("anom", "checkout", "anomaly", "datadog", "02:12:00", "requests per minute -52% vs forecast", nil)},
+			"", []string{"No change"}, nil},
+		{"a shorter TTL for cache misses", []noctuary.ContextEvent{
+			event("ttl", "postgres-main", "config_change", "consul", "01:59:00", "", map[string]string{"key": "default_ttl", "old": "300", "new": "5"}),
+			event("fl", "checkout", "feature_flag", "launchdarkly", "02:12:00", "Flag 'eu-banner' turned on", map[string]string{"flag": "eu-banner"}),
+			event("err", "checkout", "saturation", "datadog", "02:14:40", "origin CPU 97%; cache miss ratio 0.93", nil)},
+			"ttl", []string{"cache symptoms (cache miss) point at it"}, nil},
 		{"a removed RPC for unimplemented errors", []noctuary.ContextEvent{
 			event("cfg", "checkout", "config_change", "consul", "02:12:00", "", map[string]string{"key": "cache_ttl_seconds", "old": "30", "new": "60"}),
 			event("rel", "postgres-main", "release", "spinnaker", "01:55:00", "9.0.0 deployed (removed deprecated RPCs)", map[string]string{"version": "9.0.0"}),
