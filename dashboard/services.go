@@ -20,8 +20,9 @@ type servicesData struct {
 // serviceRow is one service as the page shows it.
 type serviceRow struct {
 	noctuary.Service
-	// Key is its environment's PagerDuty key status; nil without one.
-	KeyStatus *noctuary.KeyStatus
+	// Integration is its environment's integration, with its key's status;
+	// nil without one.
+	Integration *integrationRow
 	// Precision is what the engineers' votes found, over 30 and 90 days.
 	Precision []noctuary.WindowPrecision
 }
@@ -51,15 +52,15 @@ func (d *Dashboard) servicesData(ctx context.Context) (servicesData, error) {
 	if data.Paused, err = d.opt.Store.GlobalPaused(ctx); err != nil {
 		return data, err
 	}
-	keys, err := d.opt.Admin.Keys(ctx)
+	integrations, err := d.integrationRows(ctx)
 	if err != nil {
 		return data, err
 	}
 	for _, svc := range svcs {
 		row := serviceRow{Service: svc}
-		for i := range keys {
-			if keys[i].Environment == svc.Environment {
-				row.KeyStatus = &keys[i]
+		for i := range integrations {
+			if integrations[i].Environment == svc.Environment {
+				row.Integration = &integrations[i]
 			}
 		}
 		if row.Precision, err = d.opt.Store.FeedbackPrecision(ctx, svc.Key); err != nil {

@@ -29,6 +29,13 @@ func TestServicesPage(t *testing.T) {
 	p := e.get("/dashboard/services")
 	expect(t, p, http.StatusOK, `id="service-checkout"`, `id="service-payments"`, `id="enable-checkout"`, `id="mode-checkout"`,
 		"75 % of 4", "no votes", "no integration for prod")
+
+	// The key column follows the environment's integration: none, no key
+	// (dry run), then a key and its age.
+	expect(t, e.post("/dashboard/integrations", url.Values{"type": {"pagerduty"}, "environment": {"prod"}, "from": {"noctuary@example.com"}, "api_url": {e.pd.URL}}), http.StatusSeeOther)
+	expect(t, e.get("/dashboard/services"), http.StatusOK, "none: dry run")
+	expect(t, e.post("/dashboard/integrations/prod/token", url.Values{"token": {"pd-token"}}), http.StatusSeeOther)
+	expect(t, e.get("/dashboard/services"), http.StatusOK, "a minute or less old")
 }
 
 // TestServiceChanges: enabling, the mode and the channel go through package

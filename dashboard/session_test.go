@@ -132,3 +132,30 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("CSP allows inline code: %s", csp)
 	}
 }
+
+// TestDashboardOff: without an admin token nobody can sign in, and every
+// page says how to turn the dashboard on.
+func TestDashboardOff(t *testing.T) {
+	e := start(t)
+	e.opt.AdminToken = ""
+	e.otherReplica()
+	expect(t, e.get("/dashboard/sign-in"), http.StatusNotFound, "The dashboard is off: set NOCTUARY_ADMIN_TOKEN")
+	expect(t, e.do(http.MethodPost, "/dashboard/sign-in", url.Values{"token": {""}}), http.StatusNotFound, "The dashboard is off")
+}
+
+// TestSignedInPages: a signed-in admin visiting the sign-in page goes on to
+// the page asked for (never to another site); an unknown page is a 404 with
+// a sentence.
+func TestSignedInPages(t *testing.T) {
+	e := start(t).signedIn()
+	for next, want := range map[string]string{
+		"%2Fdashboard%2Fservices":           "/dashboard/services",
+		"https%3A%2F%2Fevil.example%2F":     "/dashboard/incidents",
+		"%2F%2Fevil.example%2Fdashboard%2F": "/dashboard/incidents",
+	} {
+		if p := e.get("/dashboard/sign-in?next=" + next); p.status != http.StatusSeeOther || p.location != want {
+			t.Errorf("next=%s: %d to %q, want %q", next, p.status, p.location, want)
+		}
+	}
+	expect(t, e.get("/dashboard/nowhere"), http.StatusNotFound, "There is no page GET /dashboard/nowhere.")
+}
