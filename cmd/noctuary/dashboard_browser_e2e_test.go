@@ -2,20 +2,25 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/dashboard/slackview"
 )
 
 // TestDashboardBrowserSetUp walks the set-up in a real browser: sign in,
 // add a PagerDuty integration, read its webhook URL from the page, set its
-// signing secret, and see PagerDuty's signed webhook arrive; then what the
+// signing secret, see PagerDuty's signed webhook arrive, enable a service and
+// change its mode, and find both changes in the audit; then what the
 // dashboard refuses: a wrong token, a form with a forged CSRF token, and a
 // visitor without a session.
 func TestDashboardBrowserSetUp(t *testing.T) {
@@ -58,6 +63,28 @@ func TestDashboardBrowserSetUp(t *testing.T) {
 	}
 	b.screenshot("integrations")
 
+	// Services: opt payments in, then promote it to action mode.
+	b.open("/dashboard/services")
+	if st := b.submit("enable-payments"); st != http.StatusOK {
+		t.Fatalf("enabling payments answered %d: %s", st, b.text("error"))
+	}
+	b.fill(map[string]string{"mode-payments": string(noctuary.ModeAction)})
+	if st := b.submit("set-mode-payments"); st != http.StatusOK {
+		t.Fatalf("setting payments' mode answered %d: %s", st, b.text("error"))
+	}
+	mustContain(t, b.text("service-payments"), "enabled")
+	if mode := value(b, "read payments' mode", chromedp.Value(chromedp.ID("mode-payments"))); mode != string(noctuary.ModeAction) {
+		t.Errorf("payments' mode on the page = %q after saving action", mode)
+	}
+	svc, err := e.main.Store.Service(context.Background(), "payments")
+	if err != nil || !svc.Enabled || svc.Mode != noctuary.ModeAction {
+		t.Errorf("payments in the store after the browser changed it: %+v, %v; want enabled in action mode", svc, err)
+	}
+	b.screenshot("services")
+	b.open("/dashboard/audit")
+	mustContain(t, b.text("audit"), "dashboard:admin", "integration.create", "integration.webhook_secret", "service.enable", "service.mode", "payments")
+	b.screenshot("audit")
+
 	t.Run("forged CSRF token", func(t *testing.T) {
 		b := b.on(t)
 		b.open("/dashboard/integrations")
@@ -88,7 +115,7 @@ func TestDashboardBrowserSetUp(t *testing.T) {
 			t.Errorf("a form posted without a session answered %d, want 401", st)
 		}
 		mustContain(t, b.text("error"), "Sign in first")
-		for _, path := range []string{"/dashboard/integrations", "/dashboard/incidents"} {
+		for _, path := range []string{"/dashboard/integrations", "/dashboard/services", "/dashboard/incidents", "/dashboard/audit"} {
 			if b.open(path); !strings.Contains(b.location(), "/dashboard/sign-in?next=") {
 				t.Errorf("%s without a session showed %s, want the sign-in page", path, b.location())
 			}
@@ -130,7 +157,64 @@ func (b *tab) addIntegration(id, environment string) string {
 func (b *tab) mustNotList(id string) {
 	b.t.Helper()
 	b.open("/dashboard/integrations")
-	if n := value(b, "count integration "+id, chromedp.Evaluate[int](`document.querySelectorAll("#integration-`+id+`").length`)); n != 0 {
+	if b.count("#integration-"+id) != 0 {
 		b.t.Errorf("integration %s was created", id)
 	}
+}
+
+// TestDashboardBrowserIncident opens an incident the agent triaged: the
+// incidents page lists it, and its page shows the note as posted to
+// PagerDuty and the Slack message as posted to Slack, buttons disabled.
+func TestDashboardBrowserIncident(t *testing.T) {
+	t.Parallel()
+	slack := newFakeSlack(t)
+	e := newEnv(t, func(c *config.Config) {
+		withSlack(slack)(c)
+		c.Services[0].Mode = noctuary.ModeAction // the message offers the rollback
+	})
+	at := onsetAt()
+	e.sendEvents(seedEvents(at, "browser-")...)
+	e.sendWebhook(webhook("EV-BROWSER", noctuary.EventIncidentTriggered, "QBROWSER", "PCHECKOUT", at))
+	b := startBrowser(t, e.url) // while the agent triages
+	posted := e.waitNotes("QBROWSER", 1, 15*time.Second)[0].Content
+	blocks := slack.waitPosts(t, 1, 15*time.Second)[0].Form.Get("blocks")
+
+	b.signIn()
+	b.open("/dashboard/incidents")
+	mustContain(t, b.text("incident-QBROWSER"), "checkout")
+	b.screenshot("incidents")
+	if st := b.respond("open the incident", chromedp.Click(chromedp.CSS("#incident-QBROWSER a"))); st != http.StatusOK {
+		t.Fatalf("the incident's page answered %d", st)
+	}
+	if loc := b.location(); !strings.HasSuffix(loc, "/dashboard/incidents/QBROWSER") {
+		t.Fatalf("the incident's link led to %s", loc)
+	}
+	if note := b.text("note"); strings.TrimSpace(note) != strings.TrimSpace(posted) {
+		t.Errorf("the page's note differs from the one posted to PagerDuty:\npage:\n%s\nposted:\n%s", note, posted)
+	}
+	mustContain(t, b.text("note"), "Hypothesis: Deploy sha=a4f2c1", "Recommended action: Rollback to sha=f8b3e22")
+
+	b.do("see the Slack preview", chromedp.WaitVisible(chromedp.CSS("#slack-preview .sv-message")))
+	mustContain(t, b.text("slack-preview"), "Hypothesis: Deploy sha=a4f2c1", "Recent signals", "Approve rollback", "Hypothesis right")
+	for css, want := range map[string]int{
+		"#slack-preview .sv-header":                         1,
+		"#slack-preview button.sv-danger[disabled]":         1, // Approve rollback, shown but not clickable
+		"#slack-preview .sv-actions button:not([disabled])": 0,
+	} {
+		if n := b.count(css); n != want {
+			t.Errorf("%d elements %s in the Slack preview, want %d", n, css, want)
+		}
+	}
+	// The preview is the message Slack received, rendered (both serialized by the browser).
+	want, err := slackview.Render([]byte(blocks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := json.Marshal(string(want))
+	parsed := value(b, "parse the posted message's rendering", chromedp.Evaluate[string](
+		`(() => { const t = document.createElement("template"); t.innerHTML = `+string(q)+`; return t.innerHTML; })()`))
+	if got := value(b, "read the preview", chromedp.InnerHTML(chromedp.ID("slack-preview"))); strings.TrimSpace(got) != parsed {
+		t.Errorf("the preview differs from the blocks posted to Slack:\npage:\n%s\nposted, rendered:\n%s", got, parsed)
+	}
+	b.screenshot("incident")
 }
