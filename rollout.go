@@ -59,7 +59,8 @@ const (
 	// FindingSubscription: no enabled PagerDuty webhook subscription
 	// delivers an enabled service's incidents.
 	FindingSubscription = "subscription"
-	// FindingKey: a PagerDuty key does not work, or is due for rotation.
+	// FindingKey: a PagerDuty credential does not work, has more power
+	// than needed, or a secret is due for rotation.
 	FindingKey = "key"
 	// FindingPaging: a service pages but is not enabled.
 	FindingPaging = "paging_not_enabled"
@@ -115,6 +116,10 @@ type KeyCheck struct {
 	AgeDays     int       `json:"age_days"`
 	DueAt       time.Time `json:"due_at,omitzero"`
 	Overdue     bool      `json:"overdue"`
+	// Credential is what the credential may do, as checked by the review.
+	Credential *CredentialReport `json:"credential,omitempty"`
+	// Secrets are the ages of the integration's secrets, when known.
+	Secrets []CredentialAge `json:"secrets,omitempty"`
 }
 
 // ServiceReview is what one service did over the review's period.

@@ -87,6 +87,8 @@ type Options struct {
 	Store     Store
 	Admin     Admin
 	Approvals Approvals
+	// Review builds /noctuary review; nil says it is not available.
+	Review Reviewer
 	// ClaimIdle is how long a Slack job stays with a worker (a crash, or a
 	// failure left for retry) before it is tried again (default 30s).
 	ClaimIdle time.Duration

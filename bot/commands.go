@@ -42,6 +42,7 @@ func commandTable() []command {
 		{"help", "", "this list", false, 0, 0, (*Bot).help},
 		{"status", "[service]", "services: enabled, mode, channel, approvers, paused", false, 0, 1, (*Bot).status},
 		{"keys", "", "each environment's PagerDuty key age and rotation due date", false, 0, 0, (*Bot).keys},
+		{"review", "", "the rollout review: every drift between the file, the live settings and PagerDuty, and each service's figures", false, 0, 0, (*Bot).review},
 		{"create", "<service> <environment> <PagerDuty service ID> [#channel]", "add a service the configuration file does not declare (then enable it)", true, 3, 4, (*Bot).create},
 		{"enable", "<service> [#channel]", "opt a service in (read-only until promoted), posting to #channel", true, 1, 2, (*Bot).enable},
 		{"disable", "<service>", "opt a service out", true, 1, 1, (*Bot).disable},

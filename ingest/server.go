@@ -80,6 +80,8 @@ type Options struct {
 	Sources []Source
 	// RateLimit is each ingest token's event budget; the zero value is no limit.
 	RateLimit RateLimit
+	// Review builds GET /api/v1/review; nil answers 404.
+	Review Reviewer
 }
 
 // Server is the HTTP server. Create it with New; serve Handler.
@@ -91,6 +93,7 @@ type Server struct {
 	adminKey *tokenSet
 	adm      Admin
 	preview  SlackPreview
+	review   Reviewer
 	// publicURL is Options.PublicURL without its trailing slash.
 	publicURL string
 	services  *serviceCache
@@ -126,6 +129,7 @@ func New(opt Options) *Server {
 		store:     opt.Store,
 		adm:       opt.Admin,
 		preview:   opt.SlackPreview,
+		review:    opt.Review,
 		publicURL: strings.TrimRight(cmp.Or(opt.PublicURL, "http://localhost:8080"), "/"),
 		tokens:    newTokenSet(opt.IngestTokens),
 		services:  newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
@@ -169,6 +173,7 @@ func (s *Server) newEngine(srcs []Source, metricsHandler http.Handler) *gin.Engi
 	s.admin.GET("/incidents/:id", s.getIncident)
 	s.admin.GET("/webhooks/dead", s.getDeadWebhooks)
 	s.admin.GET("/services/:key", s.getService)
+	s.admin.GET("/review", s.getReview)
 	s.apiRoutes()
 	return e
 }

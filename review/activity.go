@@ -3,6 +3,7 @@ package review
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -48,7 +49,7 @@ func (b *Builder) activity(ctx context.Context, r *noctuary.Review, live []noctu
 		if !p.Known {
 			what = "PagerDuty service " + p.Service + ", which no service claims, paged"
 		}
-		finding(r, noctuary.FindingPaging, p.Service, "%s %d times while not enabled", what, p.Incidents)
+		finding(r, noctuary.FindingPaging, p.Service, "%s %s while not enabled", what, times(p.Incidents))
 	}
 	for _, s := range live {
 		sr := byKey[s.Key]
@@ -148,4 +149,12 @@ func ackTimes(ds []time.Duration) noctuary.AckTimes {
 		m = (ds[len(ds)/2-1] + m) / 2
 	}
 	return noctuary.AckTimes{Count: len(ds), MedianSeconds: m.Seconds()}
+}
+
+// times is "once" or "3 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }

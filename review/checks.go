@@ -2,8 +2,10 @@ package review
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/noctuary/noctuary"
 )
@@ -134,7 +136,8 @@ func describeCover(r *noctuary.Review, c noctuary.SubscriptionCheck) {
 	}
 }
 
-// keys checks each integration's current key and its age.
+// keys checks each integration's credential (does it work, has it more
+// power than needed) and the age of its secrets.
 func (b *Builder) keys(ctx context.Context, r *noctuary.Review) error {
 	statuses, err := b.opt.Keys.Keys(ctx)
 	if err != nil {
@@ -142,19 +145,38 @@ func (b *Builder) keys(ctx context.Context, r *noctuary.Review) error {
 	}
 	now := b.opt.Now()
 	for _, k := range statuses {
-		c := noctuary.KeyCheck{Environment: k.Environment, Integration: k.Integration, AgeDays: int(k.Age.Hours() / 24),
-			DueAt: k.DueAt, Overdue: !k.DueAt.IsZero() && now.After(k.DueAt)}
-		if err := b.opt.PagerDuty.CheckCurrentKey(ctx, k.Integration); err != nil {
+		c := noctuary.KeyCheck{Environment: k.Environment, Integration: k.Integration, AgeDays: days(k.Age),
+			DueAt: k.DueAt, Overdue: !k.DueAt.IsZero() && now.After(k.DueAt), Secrets: k.Secrets}
+		where := fmt.Sprintf("integration %s (environment %s)", k.Integration, k.Environment)
+		rep, err := b.opt.PagerDuty.Credential(ctx, k.Integration)
+		switch code := noctuary.ErrorCode(err); {
+		case err != nil && (code == noctuary.EUnavailable || code == noctuary.EInternal || ctx.Err() != nil):
 			c.Problem = noctuary.ErrorMessage(err)
-			finding(r, noctuary.FindingKey, k.Integration, "the PagerDuty key of integration %s (environment %s) does not work: %s", k.Integration, k.Environment, c.Problem)
-		} else {
-			c.Works = true
+			finding(r, noctuary.FindingUnchecked, k.Integration, "the PagerDuty credential of %s could not be checked: %s", where, c.Problem)
+		case err != nil:
+			c.Problem = noctuary.ErrorMessage(err)
+			finding(r, noctuary.FindingKey, k.Integration, "the PagerDuty credential of %s does not work: %s", where, c.Problem)
+		default:
+			c.Works, c.Credential = true, &rep
+			if rep.Warning != "" {
+				finding(r, noctuary.FindingKey, k.Integration, "the PagerDuty credential of %s has more power than needed: %s", where, rep.Warning)
+			}
 		}
-		if c.Overdue {
-			finding(r, noctuary.FindingKey, k.Integration, "the PagerDuty key of integration %s (environment %s) is %d days old, due for rotation since %s",
-				k.Integration, k.Environment, c.AgeDays, k.DueAt.UTC().Format("2006-01-02"))
+		due := 0
+		for _, sec := range k.Secrets {
+			if sec.Due(now) {
+				due++
+				finding(r, noctuary.FindingKey, k.Integration, "the %s of %s is %d days old, due for rotation since %s",
+					strings.ReplaceAll(sec.Kind, "_", " "), where, days(sec.Age), sec.DueAt.UTC().Format(time.DateOnly))
+			}
+		}
+		if due == 0 && c.Overdue {
+			finding(r, noctuary.FindingKey, k.Integration, "the PagerDuty key of %s is %d days old, due for rotation since %s",
+				where, c.AgeDays, k.DueAt.UTC().Format(time.DateOnly))
 		}
 		r.Keys = append(r.Keys, c)
 	}
 	return nil
 }
+
+func days(d time.Duration) int { return int(d.Hours() / 24) }

@@ -43,9 +43,9 @@ func render(r noctuary.Review, f flavor) string {
 	}
 	fmt.Fprintf(&s, "\n%s\n", f.heading("PagerDuty"))
 	for _, k := range r.Keys {
-		works := "works"
-		if !k.Works {
-			works = "does not work"
+		works := "does not work"
+		if k.Credential != nil {
+			works = k.Credential.Summary()
 		}
 		fmt.Fprintf(&s, "- key of %s (environment %s): %s, %d days old", k.Integration, k.Environment, works, k.AgeDays)
 		if !k.DueAt.IsZero() {
@@ -67,7 +67,7 @@ func render(r noctuary.Review, f flavor) string {
 	if len(r.PagingNotEnabled) > 0 {
 		fmt.Fprintf(&s, "\n%s\n", f.heading("Paging but not enabled"))
 		for _, p := range r.PagingNotEnabled {
-			fmt.Fprintf(&s, "- %s: %d incidents\n", p.Service, p.Incidents)
+			fmt.Fprintf(&s, "- %s: paged %s\n", p.Service, times(p.Incidents))
 		}
 	}
 	return s.String()

@@ -29,7 +29,8 @@ type Store interface {
 	RolloutRecords(ctx context.Context, since time.Time) ([]noctuary.RolloutRecord, error)
 }
 
-// Keys gives the age of each integration's PagerDuty key (admin.Admin).
+// Keys gives the age of each integration's PagerDuty credential and
+// secrets (admin.Admin).
 type Keys interface {
 	Keys(ctx context.Context) ([]noctuary.KeyStatus, error)
 }
@@ -37,8 +38,9 @@ type Keys interface {
 // PagerDuty reads an integration's PagerDuty account with its current key.
 type PagerDuty interface {
 	WebhookSubscriptions(ctx context.Context, integrationID string) ([]noctuary.WebhookSubscription, error)
-	// CheckCurrentKey makes one cheap authenticated read with the key.
-	CheckCurrentKey(ctx context.Context, integrationID string) error
+	// Credential checks the integration's credential with one cheap read
+	// and says what it may do; a credential PagerDuty refuses is an error.
+	Credential(ctx context.Context, integrationID string) (noctuary.CredentialReport, error)
 }
 
 // Options configures a Builder.

@@ -34,12 +34,12 @@ func (p pagerDuty) WebhookSubscriptions(ctx context.Context, id string) ([]noctu
 	return c.WebhookSubscriptions(ctx)
 }
 
-func (p pagerDuty) CheckCurrentKey(ctx context.Context, id string) error {
+func (p pagerDuty) Credential(ctx context.Context, id string) (noctuary.CredentialReport, error) {
 	c, err := p.client(id)
 	if err != nil {
-		return err
+		return noctuary.CredentialReport{}, err
 	}
-	return c.CheckKey(ctx)
+	return c.Report(ctx, time.Now())
 }
 
 const hook = "https://noctuary.example/webhooks/pagerduty/prod"
@@ -80,7 +80,7 @@ func TestReviewFindings(t *testing.T) {
 		{"subscription paused by PagerDuty", fixture{subs: []pdtest.Subscription{{ID: "PSUB5", URL: hook, Active: true, TemporarilyDisabled: true, FilterType: "service_reference", FilterID: "PCHECKOUT"}}},
 			noctuary.FindingSubscription, "PagerDuty temporarily disabled webhook subscription PSUB5"},
 		{"key refused", fixture{subs: ok, pdToken: "another"},
-			noctuary.FindingKey, "the PagerDuty key of integration prod (environment prod) does not work: PagerDuty rejected the API key"},
+			noctuary.FindingKey, "the PagerDuty credential of integration prod (environment prod) does not work: PagerDuty rejected the API key"},
 		{"key old", fixture{subs: ok, later: 100 * 24 * time.Hour},
 			noctuary.FindingKey, "is 100 days old, due for rotation since"},
 		{"paging not enabled", fixture{subs: ok, records: []noctuary.RolloutRecord{
@@ -95,8 +95,10 @@ func TestReviewFindings(t *testing.T) {
 			t.Parallel()
 			r := build(t, tc.fx)
 			if tc.category == "" {
-				if len(r.Findings) != 0 {
-					t.Fatalf("findings %+v, want none", r.Findings)
+				// A REST API key always has more power than needed (only a
+				// scoped OAuth app has not): that is the one finding.
+				if len(r.Findings) != 1 || !strings.Contains(r.Findings[0].Text, "has more power than needed: A PagerDuty REST API key") {
+					t.Fatalf("findings %+v, want only the API key's warning", r.Findings)
 				}
 				return
 			}

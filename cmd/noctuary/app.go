@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/noctuary/noctuary"
-	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 	"github.com/noctuary/noctuary/dashboard"
@@ -84,26 +83,22 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	// The PagerDuty clients use the admin's (rotated) keys; the admin checks
-	// a new key with a PagerDuty client.
-	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, burst: cfg.PagerDutyBurst, logger: m.Logger, metrics: pd.NewMetrics(m.Registry), now: m.Now}
-	adm := admin.New(admin.Options{Store: s, Checker: pager, Connections: pager, MasterKey: cfg.MasterKey, Logger: m.Logger, Now: m.Now})
-	pager.keys = adm
-	live := liveStore{Store: s, adm: adm}
-	pager.store = live
+	pager, adm, live := newPagerAdmin(cfg, s, m.Logger, pd.NewMetrics(m.Registry), m.Now)
+	rollout := newReview(cfg, m.Now, live, adm, pager)
 	srv := ingest.New(ingest.Options{
 		Store: live, IngestTokens: ingestTokens(cfg.IngestTokens), AdminToken: cfg.AdminToken, Admin: adm, SlackPreview: slackPreview,
 		PublicURL: cfg.PublicURL,
 		Registry:  m.Registry, Logger: m.Logger, EventRetention: cfg.EventRetention,
 		Sources:   eventSources(cfg.Sources),
 		RateLimit: ingest.RateLimit{Limiter: s, PerSecond: cfg.IngestRateLimit, Burst: cfg.IngestBurst},
+		Review:    rollout,
 	})
 	dash := dashboard.New(dashboard.Options{Store: live, Admin: adm, AdminToken: cfg.AdminToken, PublicURL: cfg.PublicURL,
 		SlackPreview: slackPreviewHTML, PreviewCSS: slackview.CSS, Logger: m.Logger}).Handler()
 	for _, p := range dashboard.Paths {
 		srv.Handle(p.Method, p.Path, dash)
 	}
-	slackBot, err := m.newBot(s, adm, pager)
+	slackBot, err := m.newBot(s, adm, pager, rollout)
 	if err != nil {
 		return err
 	}

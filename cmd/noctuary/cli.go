@@ -32,6 +32,7 @@ var commands = []command{
 	}},
 	{name: "eval export", summary: "write the misses engineers recorded in Slack (\"wrong\", then the cause) as evaluation scenarios (YAML, testdata/eval format) on stdout", run: evalExport},
 	{name: "event send", summary: "send one ContextEvent to a running server (NOCTUARY_URL, NOCTUARY_INGEST_TOKEN), e.g. from a CI pipeline", direct: eventSend},
+	{name: "review", summary: "print the rollout review (drift between the file, the live settings and PagerDuty; each service's figures) as Markdown or --format json, e.g. from a quarterly cron job", direct: reviewCommand},
 	{name: "replay-dead", summary: "move dead-lettered webhook events and Slack jobs back onto their queues", run: replayDead},
 	{name: "healthcheck", summary: "GET /healthz on NOCTUARY_ADDR of this host; exit 0 when it answers 200 (the container image's health check)", direct: healthcheck},
 	{name: "version", summary: "print the version and exit (also --version)", print: printVersion},

@@ -4,6 +4,7 @@
 //	noctuary config validate  check the configuration without starting anything
 //	noctuary demo             post the demo scenario to a running server and print the note
 //	noctuary event send       send one ContextEvent to a running server (CI pipelines)
+//	noctuary review           print the rollout review (quarterly job)
 //	noctuary replay-dead      move dead-lettered webhooks back onto the triage queue
 //	noctuary healthcheck      exit 0 when the local server's /healthz answers 200
 //	noctuary version          print the version
