@@ -24,7 +24,8 @@ var domains = []domain{
 		[]string{"tls ", "ssl ", "cert", "x509", "mtls", "cipher", "issuer", "truststore", "trust bundle", "ca bundle",
 			"ca cert", "root ca", "intermediate", "acme", "letsencrypt", "encryption", "https"}},
 	{"connection", []string{"connection refused", "econnrefused", "connection reset", "econnreset", "no healthy upstream",
-		"upstream connect error", "protocol error", "unexpected eof", "broken pipe", "http2", "h2 "},
+		"upstream connect error", "protocol error", "unexpected eof", "broken pipe", "http2", "h2 ", "goaway",
+		"too many pings", "enhance your calm", "closing transport", "transport is closing"},
 		[]string{"listener", "listen ", "port ", "ports ", "targetport", "protocol", "http2", "h2c", "grpc", "bind ",
 			"ingress", "envoy", "istio", "sidecar", "keepalive", "proxy", "service mesh", "gateway", "idle timeout",
 			"virtualservice", "destinationrule", "peerauthentication", "outlier", "circuit break", "linkerd"}},
@@ -79,6 +80,9 @@ var domains = []domain{
 	{"failover", []string{"readonly", "read only replica", "read only transaction", "not master", "not primary",
 		"notprimary", "no primary", "terminating connection due to administrator command"},
 		[]string{"failover", "switchover", "switch master", "promot", "reboot", "primary", "master", "multi az"}},
+	// File descriptors: a process out of them after its limit was cut.
+	{"file descriptors", []string{"too many open files", "emfile", "file descriptor"},
+		[]string{"nofile", "ulimit", "file descriptor", "limitnofile", "fd limit", "max open files", "open files"}},
 	// A cache that stopped absorbing load: its misses and a stampede on
 	// the origin follow a shorter TTL, a flush or an eviction change.
 	{"cache", []string{"cache miss", "miss ratio", "miss rate", "hit ratio", "hit rate", "thundering herd", "stampede",

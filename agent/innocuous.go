@@ -284,14 +284,35 @@ var (
 	audienceKeys = []string{"audience", "segment", "segments", "target", "targeting", "target_segment", "ring", "cohort"}
 )
 
-// internalOnly: a flag turned on for internal users only. They can break
+// percent finds the percentages a summary gives.
+var percent = regexp.MustCompile(`(\d+(?:\.\d+)?)\s*%`)
+
+// zeroRollout reports whether a flag's summary gives percentages, all of
+// them zero: "percentage rollout 0%", not "rollout 0% -> 50%".
+func zeroRollout(summary string) bool {
+	ps := percent.FindAllStringSubmatch(summary, -1)
+	for _, p := range ps {
+		if strings.Trim(p[1], "0.") != "" {
+			return false
+		}
+	}
+	return len(ps) > 0
+}
+
+// internalOnly: a flag turned on for internal users only, or rolled out
+// to no one (0 %). They can break
 // things too, so it is innocuous by its own account: ranked below the
 // changes that reach customers, still blamed when none is a candidate.
 func internalOnly(i int, sc *scoring) string {
 	if !flagLike(i, sc) {
 		return ""
 	}
-	aud := strings.ToLower(attr(sc.all[i].Event, audienceKeys...))
+	e := sc.all[i].Event
+	if pct := strings.TrimSpace(strings.TrimSuffix(attr(e, "rollout", "percentage", "percent", "rollout_percentage"), "%")); pct == "0" ||
+		zeroRollout(e.Summary) {
+		return says + "its rollout reaches no users (0 %)"
+	}
+	aud := strings.ToLower(attr(e, audienceKeys...))
 	if !slices.Contains(internalAudiences, aud) && sc.summary(i).first(internalIndex) == "" {
 		return ""
 	}

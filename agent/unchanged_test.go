@@ -63,6 +63,12 @@ func TestChangesThatChangedNothing(t *testing.T) {
 		{"a flag for the employees segment", []noctuary.ContextEvent{poolSize,
 			flag("Flag 'new-cart' targeting updated", map[string]string{"flag": "new-cart", "segment": "employees"}), symptom},
 			"cfg", []string{"it targets only internal users"}, nil},
+		{"a flag rolled out to no one", []noctuary.ContextEvent{poolSize,
+			flag("Flag 'bulk-edit' created; percentage rollout 0%", map[string]string{"flag": "bulk-edit"}), symptom},
+			"cfg", []string{"it says its rollout reaches no users (0 %)"}, nil},
+		{"not: a rollout from 0 % to 50 %", []noctuary.ContextEvent{poolSize,
+			flag("Flag 'bulk-edit' rollout 0% -> 50%", map[string]string{"flag": "bulk-edit"}), symptom},
+			"fl", nil, []string{"ranked below"}},
 		{"not: a flag for every user", []noctuary.ContextEvent{poolSize,
 			flag("Flag 'new-cart' turned on for 100% of users", map[string]string{"flag": "new-cart"}), symptom},
 			"fl", nil, []string{"ranked below"}},
@@ -198,6 +204,11 @@ func TestEvidenceMakesCandidates(t *testing.T) {
 		{"not: the service's own anomaly is a symptom, no cause", []noctuary.ContextEvent{
 			event("anom", "checkout", "anomaly", "datadog", "02:12:00", "requests per minute -52% vs forecast", nil)},
 			"", []string{"No change"}, nil},
+		{"a cut file limit for too many open files", []noctuary.ContextEvent{
+			event("ami", "checkout", "ami_rollout", "packer", "02:00:00", "instances replaced (LimitNOFILE=1024, was 65536)", nil),
+			event("cfg", "postgres-main", "config_change", "consul", "02:12:00", "", map[string]string{"key": "gzip_level", "old": "5", "new": "6"}),
+			event("err", "checkout", "log_error_spike", "journald", "02:14:40", "accept4() failed (24: Too many open files)", nil)},
+			"ami", []string{"file descriptors symptoms (too many open files) point at it"}, nil},
 		{"a shorter TTL for cache misses", []noctuary.ContextEvent{
 			event("ttl", "postgres-main", "config_change", "consul", "01:59:00", "", map[string]string{"key": "default_ttl", "old": "300", "new": "5"}),
 			event("fl", "checkout", "feature_flag", "launchdarkly", "02:12:00", "Flag 'eu-banner' turned on", map[string]string{"flag": "eu-banner"}),
