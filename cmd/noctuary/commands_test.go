@@ -43,7 +43,8 @@ func TestDemoCommand(t *testing.T) {
 	if err := demo(context.Background(), e.cfg, &out); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
-	mustContain(t, out.String(), "Noctuary Context", "Hypothesis: Deploy sha=a4f2c1 rolled out 4 minutes before onset", "Rollback to sha=f8b3e22")
+	mustContain(t, out.String(), "Noctuary Context", "Hypothesis: Deploy sha=a4f2c1 rolled out 4 minutes before onset", "Rollback to sha=f8b3e22",
+		"On the dashboard (sign in with NOCTUARY_ADMIN_TOKEN): "+e.url+"/dashboard/incidents/QDEMO")
 }
 
 // TestConfigValidateCommand: exit 0 and a summary for a valid configuration;

@@ -48,6 +48,7 @@ func demo(ctx context.Context, cfg *config.Config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out, note)
+	fmt.Fprintf(out, "\nOn the dashboard (sign in with NOCTUARY_ADMIN_TOKEN): %s/dashboard/incidents/%s\n", d.base, incidentID)
 	return nil
 }
 
