@@ -89,7 +89,7 @@ func renderBlock(w *strings.Builder, raw json.RawMessage) {
 	case "section":
 		section(w, b)
 	case "context":
-		context(w, b.Elements)
+		contextBlock(w, b.Elements)
 	case "actions":
 		w.WriteString(`<div class="sv-block sv-actions">`)
 		for _, e := range b.Elements {
@@ -149,7 +149,7 @@ func section(w *strings.Builder, b block) {
 	w.WriteString(`</div>`)
 }
 
-func context(w *strings.Builder, elems []json.RawMessage) {
+func contextBlock(w *strings.Builder, elems []json.RawMessage) {
 	w.WriteString(`<div class="sv-block sv-context">`)
 	for _, raw := range elems {
 		var e struct {
