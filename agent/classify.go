@@ -85,7 +85,7 @@ var (
 		"replace", "revoke", "associate", "disassociate", "authorize", "add", "patch", "edit", "swap", "promote",
 		"rename", "drop", "reset"}
 	changeKeywords = []string{"deploy", "rollout", "rollback", "release", "config", "flag", "migrat", "scale", "upgrade",
-		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge"}
+		"change", "apply", "applied", "rotat", "restart", "modif", "upsert", "resiz", "updat", "flush", "purge", "reassign"}
 	failureSuffixes = []string{"high", "low", "critical", "exceeded", "reached", "red", "lost", "waiting", "spike",
 		"warning", "firing", "degraded", "stuck", "behind", "invalid", "issue", "left"}
 	failureKeywords = []string{"oom", "crash", "fail", "error", "deadlock", "latency", "timeout", "timedout",
@@ -109,14 +109,23 @@ var (
 var inertSubjects = []string{"dashboard", "alertrule", "silence", "statuspage", "runbook", "annotation", "monitor",
 	"acknowledg", "handover", "handoff", "oncall", "escalat", "reassign", "assigned"}
 
-// inert reports whether the normalised kind k is of an inert subject.
+// inert reports whether the normalised kind k is of an inert subject. A
+// reassignment of partitions, replicas or shards moves data: no
+// responder's.
 func inert(k string) bool {
 	for _, w := range inertSubjects {
-		if strings.Contains(k, w) && !strings.Contains(k, "health"+w) && !strings.Contains(k, "un"+w) {
+		if strings.Contains(k, w) && !strings.Contains(k, "health"+w) && !strings.Contains(k, "un"+w) &&
+			!(w == "reassign" && dataMove(k)) {
 			return true
 		}
 	}
 	return false
+}
+
+func dataMove(k string) bool {
+	return slices.ContainsFunc([]string{"partition", "replica", "shard", "topic", "broker"}, func(w string) bool {
+		return strings.Contains(k, w)
+	})
 }
 
 // NormalizeKind returns kind in lower case with everything but letters and

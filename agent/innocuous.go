@@ -31,7 +31,8 @@ func innocuous(i int, sc *scoring) string {
 // noOpTerms are what plan/apply tools write when nothing changed.
 var noOpTerms = []string{"no changes ", "0 to add 0 to change 0 to destroy", "0 added 0 changed 0 destroyed",
 	"nothing to do ", "infrastructure matches the configuration", "already up to date", "no op ", "noop ", "no diff ",
-	"refresh only ", "dry run ", "dryrun ", "plan only ",
+	"refresh only ", "dry run ", "dryrun ", "plan only ", "no infrastructure changes", "state only ", "state mv ",
+	"state rm ",
 	// Schema migration tools (Flyway, Liquibase, Alembic, Rails, Django)
 	// when no migration was pending.
 	"schema is up to date", "database is up to date", "schema was already up to date", "no migrations were executed",

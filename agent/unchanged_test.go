@@ -96,6 +96,9 @@ func TestChangesThatChangedNothing(t *testing.T) {
 		{"not: a deploy that killed its old pods", []noctuary.ContextEvent{poolSize,
 			deployAt("k", "02:12:00", "checkout 4.2.0 rolled out; old pods killed", map[string]string{"version": "4.2.0"}), symptom},
 			"k", nil, []string{"ranked below"}},
+		{"a terraform state mv", []noctuary.ContextEvent{poolSize,
+			event("tf", "checkout", "terraform_apply", "atlantis", "02:12:00", "terraform state mv: moved module.cache (state only, no infrastructure changes)", nil), symptom},
+			"cfg", []string{"it reported no changes"}, nil},
 		{"a migration tool's validate step", []noctuary.ContextEvent{poolSize,
 			migration("flyway validate: Successfully validated 212 migrations", nil), symptom},
 			"cfg", []string{"it reported no changes"}, nil},
@@ -142,6 +145,9 @@ func TestClassifiedByWhatTheEventSays(t *testing.T) {
 		{e("pod_exec", "exec into checkout-7d9f (bash)", map[string]string{"user": "oncall"}), noctuary.ClassInfo},
 		{e("consumer_group_reset", "Fetch position out of range, resetting offset", nil), noctuary.ClassInfo},
 		{e("RDS-EVENT-0006", "DB instance restarted", nil), noctuary.ClassFailure},
+		{e("partition_reassignment", "Reassignment of 412 partitions started", nil), noctuary.ClassChange},
+		// not: an incident reassigned to a responder
+		{e("incident_reassigned", "reassigned to carol", nil), noctuary.ClassInfo},
 		{e("kernel_log", "nf_conntrack: table full, dropping packet", nil), noctuary.ClassFailure},
 		// not: a kernel's routine line
 		{e("kernel_log", "eth0: link up, 25Gbps full duplex", nil), noctuary.ClassInfo},
