@@ -157,3 +157,34 @@ func acknowledgedAfter(t *testing.T, body []byte, d time.Duration) []byte {
 	out, _ := json.Marshal(v)
 	return out
 }
+
+// TestDriftAtStartUp: through the real Main, a mode changed live is logged
+// as drift at the next start-up; with settings_source: file the file's mode
+// is restored and audited as config:file, and the review shows no drift.
+func TestDriftAtStartUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *config.Config) { c.Services[0].SettingsSource = noctuary.SettingsFile })
+	if status, out := e.do("PUT", "/api/v1/services/checkout/mode", []byte(`{"mode":"action"}`), map[string]string{
+		"Authorization": "Bearer " + testAdminToken, "Content-Type": "application/json"}); status != http.StatusOK {
+		t.Fatalf("PUT mode: %d %v", status, out)
+	}
+	var logs lockedBuffer
+	m := NewMain(e.cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	mustContain(t, logs.String(), `msg="configuration drift: the file and the live settings differ" service=checkout field=mode file=read-only live=action wins=file`)
+	svc, err := m.Store.Service(context.Background(), "checkout")
+	if err != nil || svc.Mode != noctuary.ModeReadOnly {
+		t.Fatalf("checkout after the restart: %+v, %v; want read-only again", svc, err)
+	}
+	entries, err := m.Store.AuditSearch(context.Background(), noctuary.AuditQuery{Actor: noctuary.ActorConfigFile, Service: "checkout"})
+	if err != nil || len(entries) != 1 || entries[0].Action != "service.mode" {
+		t.Fatalf("config:file audit entries: %+v, %v", entries, err)
+	}
+	status, out := e.do("GET", "/api/v1/review", nil, map[string]string{"Authorization": "Bearer " + testAdminToken, "Accept": "application/json"})
+	if status != http.StatusOK || out["settings_drift"] != nil {
+		t.Errorf("review after the restart: %d, settings drift %v; want none", status, out["settings_drift"])
+	}
+}
