@@ -52,7 +52,7 @@ var domains = []domain{
 			"revoke ", "user ", "waf", "firewall", "ruleset", "security group", "network policy", "networkpolicy",
 			"allowlist", "denylist", "managed rule"}},
 	{"rate limit", []string{"429 ", "rate limit", "ratelimit", "throttl", "quota", "too many requests"},
-		[]string{"rate limit", "ratelimit", "quota", "throttl", "burst", "limiter"}},
+		[]string{"rate limit", "ratelimit", "quota", "throttl", "burst", "limiter", "concurren"}},
 	{"schema", []string{"column ", "relation ", "no such table", "unknown column", "undefined column", "undefinedcolumn",
 		"undefined table", "no such column"},
 		[]string{"migration", "migrat", "schema", "alter ", "ddl ", "column", "rename", "drop table"}},
@@ -80,6 +80,10 @@ var domains = []domain{
 	{"failover", []string{"readonly", "read only replica", "read only transaction", "not master", "not primary",
 		"notprimary", "no primary", "terminating connection due to administrator command"},
 		[]string{"failover", "switchover", "switch master", "promot", "reboot", "primary", "master", "multi az"}},
+	// Transaction isolation: serialization failures after the isolation
+	// level was raised.
+	{"isolation", []string{"could not serialize", "serialization failure", "40001 "},
+		[]string{"isolation", "serializable", "repeatable read"}},
 	// File descriptors: a process out of them after its limit was cut.
 	{"file descriptors", []string{"too many open files", "emfile", "file descriptor"},
 		[]string{"nofile", "ulimit", "file descriptor", "limitnofile", "fd limit", "max open files", "open files"}},

@@ -215,6 +215,11 @@ func TestEvidenceMakesCandidates(t *testing.T) {
 			event("cfg", "postgres-main", "config_change", "consul", "02:12:00", "", map[string]string{"key": "gzip_level", "old": "5", "new": "6"}),
 			event("err", "checkout", "log_error_spike", "journald", "02:14:40", "accept4() failed (24: Too many open files)", nil)},
 			"ami", []string{"file descriptors symptoms (too many open files) point at it"}, nil},
+		{"serializable isolation for serialization failures", []noctuary.ContextEvent{
+			event("iso", "postgres-main", "db_parameter_change", "rds", "01:59:00", "", map[string]string{"parameter": "default_transaction_isolation", "old": "read-committed", "new": "serializable"}),
+			event("fl", "checkout", "feature_flag", "launchdarkly", "02:12:00", "Flag 'x' turned on", map[string]string{"flag": "x"}),
+			event("err", "checkout", "log_error_spike", "loki", "02:14:40", "ERROR: could not serialize access due to concurrent update", nil)},
+			"iso", []string{"isolation symptoms (could not serialize) point at it"}, nil},
 		{"a shorter TTL for cache misses", []noctuary.ContextEvent{
 			event("ttl", "postgres-main", "config_change", "consul", "01:59:00", "", map[string]string{"key": "default_ttl", "old": "300", "new": "5"}),
 			event("fl", "checkout", "feature_flag", "launchdarkly", "02:12:00", "Flag 'eu-banner' turned on", map[string]string{"flag": "eu-banner"}),
