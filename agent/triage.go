@@ -69,7 +69,7 @@ func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
 				w.opt.Logger.Warn("queueing the Slack update failed", "incident", ev.Incident.ID, "error", err)
 			}
 		}
-		return nil
+		return w.resolved(ctx, ev, st)
 	}
 	if !known || !svc.Enabled {
 		label := svc.Key

@@ -94,6 +94,8 @@ type WorkerOptions struct {
 	Notifiers Notifiers
 	Mirror    Mirror // nil: no Slack mirror
 	Pauser    Pauser // nil: never paused
+	// Postmortems drafts resolved incidents' postmortems; nil: none.
+	Postmortems Postmortems
 	// LLM is the primary engine; nil means the heuristic alone.
 	LLM        Engine
 	LLMTimeout time.Duration

@@ -40,6 +40,7 @@ type Store interface {
 	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	FirstSlackRequest(ctx context.Context, signature string, ttl time.Duration) (bool, error)
 	SlackThread(ctx context.Context, channel, ts string) (incidentID string, err error)
+	Postmortem(ctx context.Context, incidentID string) (noctuary.Postmortem, error)
 }
 
 // Admin runs the admin operations (one validation and one audit entry per
@@ -89,6 +90,9 @@ type Options struct {
 	Approvals Approvals
 	// Review builds /noctuary review; nil says it is not available.
 	Review Reviewer
+	// Postmortems regenerates postmortem drafts; nil: /noctuary postmortem
+	// says they are not set up.
+	Postmortems Postmortems
 	// ClaimIdle is how long a Slack job stays with a worker (a crash, or a
 	// failure left for retry) before it is tried again (default 30s).
 	ClaimIdle time.Duration

@@ -52,6 +52,7 @@ func commandTable() []command {
 		{"resume", "[service]", "end a pause", true, 0, 1, (*Bot).resume},
 		{"rotate", "<environment>", "replace an environment's PagerDuty key (opens a form)", true, 1, 1, (*Bot).rotate},
 		{"audit", "[service]", "the latest audit entries", true, 0, 1, (*Bot).audit},
+		{"postmortem", "<incident ID>", "write a resolved incident's postmortem draft again and post it in its thread", false, 1, 1, (*Bot).postmortem},
 	}
 }
 

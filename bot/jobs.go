@@ -57,6 +57,8 @@ type job struct {
 	Click    *click                  `json:"click,omitempty"`
 	Outcome  *outcome                `json:"outcome,omitempty"`
 	Mention  *mentionJob             `json:"mention,omitempty"`
+	// Postmortem names a draft to post in the thread.
+	Postmortem *postmortemJob `json:"postmortem,omitempty"`
 }
 
 // click is a button click, as needed to act on it and answer.
@@ -179,6 +181,8 @@ func (b *Bot) handle(ctx context.Context, id string, data []byte) error {
 		return b.showOutcome(ctx, *j.Outcome)
 	case j.Kind == jobMention && j.Mention != nil:
 		return b.answerMention(ctx, *j.Mention)
+	case j.Kind == jobPostmortem && j.Postmortem != nil:
+		return b.postPostmortem(ctx, *j.Postmortem)
 	default:
 		return noctuary.Errorf(noctuary.EInvalid, "unknown Slack job kind %q", j.Kind)
 	}

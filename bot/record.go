@@ -112,13 +112,18 @@ func sameRecord(a, b record) bool {
 	return string(ja) == string(jb)
 }
 
-// say posts text in the message's thread unless the thread was told key.
+// sayOnce posts text in the message's thread unless the thread was told key.
 func (b *Bot) sayOnce(ctx context.Context, r *record, key, text string) error {
+	return b.postOnce(ctx, r, key, slack.MsgOptionText(text, false))
+}
+
+// postOnce posts a message in the thread unless the thread was told key.
+func (b *Bot) postOnce(ctx context.Context, r *record, key string, opts ...slack.MsgOption) error {
 	if slices.Contains(r.Said, key) {
 		return nil
 	}
 	err := b.dir.call(ctx, func() error {
-		_, _, err := b.api.PostMessageContext(ctx, r.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(r.TS))
+		_, _, err := b.api.PostMessageContext(ctx, r.Channel, append(opts, slack.MsgOptionTS(r.TS))...)
 		return err
 	})
 	if err != nil {

@@ -95,6 +95,7 @@ func (s *Server) apiRoutes() {
 	s.admin.GET("/services/:key/actions", s.getActions)
 	s.admin.GET("/audit", s.getAudit)
 	s.admin.GET("/incidents", s.listIncidents)
+	s.admin.GET("/incidents/:id/postmortem", s.getPostmortem)
 	if s.adm == nil {
 		return
 	}

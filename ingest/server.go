@@ -44,6 +44,7 @@ type Store interface {
 	FeedbackPrecision(ctx context.Context, service string) ([]noctuary.WindowPrecision, error)
 	StreamLengths(ctx context.Context) (map[string]int64, error)
 	MarkWebhook(ctx context.Context, integration string, at time.Time) error
+	Postmortem(ctx context.Context, incidentID string) (noctuary.Postmortem, error)
 }
 
 // Token is a bearer token accepted by /v1/events.

@@ -42,16 +42,17 @@ func RenderNote(t noctuary.Triage) string {
 }
 
 // NoteHasTriage reports whether content, a PagerDuty note's text, is a
-// Noctuary triage note carrying triageID in its footer. The worker uses it to
-// post each triage's note exactly once.
+// Noctuary triage note carrying triageID in its footer (or the note of a
+// postmortem draft carrying that ID: RenderPostmortemNote). The worker uses
+// it to post each triage's note exactly once.
 func NoteHasTriage(content, triageID string) bool {
 	if triageID == "" || !strings.HasPrefix(strings.TrimSpace(content), NoteTitle) {
 		return false
 	}
-	want := triageLabel + clean(triageID, maxFooterField)
+	id := clean(triageID, maxFooterField)
 	for line := range strings.Lines(content) {
 		for part := range strings.SplitSeq(strings.TrimSpace(line), footerSep) {
-			if strings.TrimSpace(part) == want {
+			if part = strings.TrimSpace(part); part == triageLabel+id || part == postmortemLabel+id {
 				return true
 			}
 		}

@@ -172,3 +172,7 @@ func stamp(t time.Time) string {
 func dur(d time.Duration) string { return d.Round(time.Second).String() }
 
 func pct(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+func trimSlash(s string) string { return strings.TrimRight(s, "/") }

@@ -45,8 +45,10 @@ func (f Facts) triggeredAt() time.Time {
 	return cmp.Or(f.State.Incident.CreatedAt, f.Triage.Onset)
 }
 
-// Timeline is the incident's timeline in time order (ties keep the order
-// of the incident's course: triggered first, resolved last).
+// Timeline is the incident's timeline in time order, to the second:
+// PagerDuty's times have no finer precision, so within one second the
+// incident's course decides (triggered first, resolved last), then the
+// finer time.
 func (f Facts) Timeline() []noctuary.TimelineEntry {
 	in := f.State.Incident
 	var out []noctuary.TimelineEntry
@@ -76,10 +78,13 @@ func (f Facts) Timeline() []noctuary.TimelineEntry {
 		out = append(out, noctuary.TimelineEntry{At: f.State.ResolvedAt, Kind: noctuary.TimelineResolved, What: "Incident resolved"})
 	}
 	slices.SortStableFunc(out, func(a, b noctuary.TimelineEntry) int {
-		if c := a.At.Compare(b.At); c != 0 {
+		if c := a.At.Truncate(time.Second).Compare(b.At.Truncate(time.Second)); c != 0 {
 			return c
 		}
-		return cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind))
+		if c := cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)); c != 0 {
+			return c
+		}
+		return a.At.Compare(b.At)
 	})
 	return out
 }

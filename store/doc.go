@@ -49,7 +49,10 @@
 //	                                        cited and top signals, counts of the window; < 10 KB),
 //	                                        30 days; an older uncompacted one reads compacted
 //	noctuary:v1:lock:triage:<triage id>     string: lock token, SET NX PX; a lease its holder renews
-//	                                        (renewScript) while the triage runs
+//	                                        (renewScript) while the triage runs; also pm_<…>, a
+//	                                        postmortem draft's lock while it is drafted and delivered
+//	noctuary:v1:postmortem:<incident id>    string: the incident's postmortem draft, noctuary.Postmortem
+//	                                        JSON (its latest revision, Markdown included), 30 days
 //	noctuary:v1:webhook:retry:<stream id>   hash: due (unix ms), refunds, retries: a pending webhook
 //	                                        entry deferred (PagerDuty or Redis unavailable, or its
 //	                                        incident busy), deleted with the entry;
@@ -102,7 +105,8 @@
 //	                                        integration
 //	noctuary:v1:posting:<triage id>         string "1" from just before a triage's note is posted until it is
 //	                                        kept as delivered (or surely not posted): left behind, it makes
-//	                                        the next attempt ask PagerDuty first (posting.go); 7 days
+//	                                        the next attempt ask PagerDuty first (posting.go); 7 days; also
+//	                                        pm_<…>, the note that references a postmortem draft
 //
 // Feedback used to be counted for all time in the hash
 // noctuary:v1:feedback:{<svc>} ("right", "wrong"); it is no longer read or

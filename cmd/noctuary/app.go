@@ -98,10 +98,16 @@ func (m *Main) Run(ctx context.Context) error {
 	for _, p := range dashboard.Paths {
 		srv.Handle(p.Method, p.Path, dash)
 	}
-	slackBot, err := m.newBot(s, adm, pager, rollout)
+	poster := &draftPoster{}
+	drafts, err := m.newPostmortems(ctx, s, pager, adm, poster)
 	if err != nil {
 		return err
 	}
+	slackBot, err := m.newBot(s, adm, pager, rollout, drafts)
+	if err != nil {
+		return err
+	}
+	poster.bot = slackBot
 	var mirror agent.Mirror
 	if slackBot != nil {
 		srv.Handle(http.MethodPost, "/slack/commands", slackBot.CommandsHandler())
@@ -110,7 +116,7 @@ func (m *Main) Run(ctx context.Context) error {
 		srv.Component("slack", slackBot)
 		mirror = slackBot
 	}
-	worker, err := m.newWorker(ctx, s, pager, adm, mirror)
+	worker, err := m.newWorker(ctx, s, pager, adm, mirror, drafts)
 	if err != nil {
 		return err
 	}
@@ -168,7 +174,7 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-func (m *Main) newWorker(ctx context.Context, s *store.Store, pager *pagerDuty, pauser agent.Pauser, mirror agent.Mirror) (*agent.Worker, error) {
+func (m *Main) newWorker(ctx context.Context, s *store.Store, pager *pagerDuty, pauser agent.Pauser, mirror agent.Mirror, drafts agent.Postmortems) (*agent.Worker, error) {
 	cfg := m.Config
 	llm, err := newLLM(ctx, cfg)
 	if err != nil {
@@ -179,6 +185,7 @@ func (m *Main) newWorker(ctx context.Context, s *store.Store, pager *pagerDuty, 
 		Notifiers:      pager,
 		Mirror:         mirror,
 		Pauser:         pauser,
+		Postmortems:    drafts,
 		LLM:            llm,
 		LLMTimeout:     cfg.LLMTimeout,
 		Render:         pd.RenderNote,

@@ -16,7 +16,7 @@ import (
 
 // newBot builds the Slack bot and the approvals behind its buttons; nil when
 // no Slack bot token is configured (Noctuary then posts PagerDuty notes only).
-func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty, rollout bot.Reviewer) (*bot.Bot, error) {
+func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty, rollout bot.Reviewer, drafts bot.Postmortems) (*bot.Bot, error) {
 	cfg := m.Config
 	if cfg.Slack.BotToken.IsZero() {
 		return nil, nil
@@ -33,7 +33,7 @@ func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty, rollou
 	return bot.New(bot.Options{
 		BotToken: cfg.Slack.BotToken, SigningSecret: cfg.Slack.SigningSecret, AppToken: cfg.Slack.AppToken,
 		APIURL: cfg.Slack.APIURL, Admins: cfg.Slack.Admins,
-		Store: s, Admin: adm, Approvals: decisions, Review: rollout, ClaimIdle: cfg.ClaimIdle, Logger: m.Logger,
+		Store: s, Admin: adm, Approvals: decisions, Review: rollout, Postmortems: drafts, ClaimIdle: cfg.ClaimIdle, Logger: m.Logger,
 		Metrics: bot.NewMetrics(m.Registry),
 	})
 }
