@@ -97,12 +97,12 @@ func splitDraft(md string, max int) []string {
 // postmortem answers /noctuary postmortem <incident>: the draft is written
 // again and posted in the incident's thread.
 func (b *Bot) postmortem(ctx context.Context, r request) (string, error) {
-	if b.opt.Postmortems == nil {
-		return "", noctuary.Errorf(noctuary.EInvalid, "Postmortem drafts are not set up in this Noctuary.")
-	}
 	id := r.args[0]
 	if !validIncidentID(id) {
 		return "", noctuary.Errorf(noctuary.EInvalid, "%q is not a PagerDuty incident ID (such as Q1ABC2DEF3GH4I).", clip(id))
+	}
+	if b.opt.Postmortems == nil {
+		return "", noctuary.Errorf(noctuary.EInvalid, "Postmortem drafts are not set up in this Noctuary.")
 	}
 	p, err := b.opt.Postmortems.Regenerate(ctx, id, "slack:"+r.userID)
 	if err != nil {
