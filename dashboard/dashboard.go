@@ -149,7 +149,13 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /dashboard/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/dashboard/incidents", http.StatusSeeOther)
 	})
-	mux.Handle("GET /dashboard/static/", d.static)
+	mux.HandleFunc("GET /dashboard/static/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+			d.renderError(w, r, nil, noctuary.Errorf(noctuary.ENotFound, "There is no file %s.", r.URL.Path))
+			return
+		}
+		d.static.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET /dashboard/static/slackview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		_, _ = w.Write([]byte(d.opt.PreviewCSS))

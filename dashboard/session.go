@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -173,6 +174,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !equal(strings.TrimSpace(r.PostForm.Get("token")), d.opt.AdminToken.Reveal()) {
+		d.opt.Logger.LogAttrs(r.Context(), slog.LevelWarn, "dashboard sign-in refused: not the admin token", slog.String("client", clientIP(r)))
 		select {
 		case <-time.After(d.opt.FailedSignInDelay):
 		case <-r.Context().Done():

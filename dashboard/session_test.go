@@ -158,4 +158,6 @@ func TestSignedInPages(t *testing.T) {
 		}
 	}
 	expect(t, e.get("/dashboard/nowhere"), http.StatusNotFound, "There is no page GET /dashboard/nowhere.")
+	expect(t, e.get("/dashboard/static/"), http.StatusNotFound, "There is no file /dashboard/static/.")
+	expect(t, e.get("/dashboard/static/copy.js"), http.StatusOK, "navigator.clipboard")
 }

@@ -60,7 +60,8 @@
 //	rate:noctuary:v1:ratelimit:<bucket>     string: the GCRA state (theoretical arrival time) of a
 //	                                        PagerDuty key's request budget, or of an ingest token's
 //	                                        event budget (bucket "ingest:<16 hex of the token's
-//	                                        SHA-256>", TakeN), kept by go-redis/redis_rate
+//	                                        SHA-256>", TakeN), or of a client address's dashboard sign-ins
+//	                                        (bucket "dashboard-signin:<address>", Reserve), kept by go-redis/redis_rate
 //	                                        (which adds "rate:"); expires once the bucket is full again
 //	noctuary:v1:ratelimit:<bucket>:blocked  string "1" while the bucket's API asked to wait
 //	                                        (PagerDuty 429 Retry-After), SET PX: no Reserve passes
