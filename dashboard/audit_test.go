@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestAuditEmpty: with no entry the page says where entries come from;
-// with filters that match nothing, how to clear them.
-func TestAuditEmpty(t *testing.T) {
+// TestAuditSignIns: signing in is audited, with the client's address;
+// filters that match nothing say how to clear them.
+func TestAuditSignIns(t *testing.T) {
 	e := start(t, "checkout").signedIn()
-	expect(t, e.get("/dashboard/audit"), http.StatusOK, `id="audit-empty"`, "No audit entries yet")
+	expect(t, e.get("/dashboard/audit"), http.StatusOK, "<td>dashboard.sign_in</td>", "client=127.0.0.1")
 	expect(t, e.get("/dashboard/audit?actor=nobody"), http.StatusOK, `id="audit-empty"`, "clear them")
 }
 
@@ -31,7 +31,7 @@ func TestAuditPage(t *testing.T) {
 
 	x := e.get("/dashboard/audit.ndjson?actor=dashboard:admin")
 	lines := strings.Split(strings.TrimSpace(x.body), "\n")
-	if x.status != http.StatusOK || len(lines) != 2 || !strings.Contains(lines[0], `"action":"service.enable"`) {
+	if x.status != http.StatusOK || len(lines) != 3 || !strings.Contains(lines[0], `"action":"service.enable"`) {
 		t.Errorf("export: %d %q", x.status, x.body)
 	}
 }

@@ -32,6 +32,7 @@ type Store interface {
 	TriageVotes(ctx context.Context, service, triageID string) ([]noctuary.Vote, error)
 	AuditSearch(ctx context.Context, q noctuary.AuditQuery) ([]noctuary.AuditEntry, error)
 	AuditScan(ctx context.Context, q noctuary.AuditQuery, fn func(noctuary.AuditEntry) error) error
+	Audit(ctx context.Context, e noctuary.AuditEntry) (id string, err error)
 	Sessions
 }
 

@@ -42,7 +42,7 @@ func TestAddIntegration(t *testing.T) {
 	}
 	expect(t, e.post("/dashboard/integrations/prod/check", nil), http.StatusOK, `id="check-result"`, "View incidents: <b class=\"ok\">yes</b>")
 
-	want := []string{"dashboard:admin key.rotate ok", "dashboard:admin integration.webhook_secret ok", "dashboard:admin integration.create ok"}
+	want := []string{"dashboard:admin key.rotate ok", "dashboard:admin integration.webhook_secret ok", "dashboard:admin integration.create ok", "dashboard:admin dashboard.sign_in ok"}
 	if got := e.audited(); !slices.Equal(got, want) {
 		t.Errorf("audit: %q, want %q", got, want)
 	}

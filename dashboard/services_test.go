@@ -63,7 +63,7 @@ func TestServiceChanges(t *testing.T) {
 		t.Errorf("service %+v, %v", svc, err)
 	}
 	expect(t, e.post("/dashboard/services/checkout/enabled", url.Values{"enabled": {"false"}}), http.StatusSeeOther)
-	want := []string{"dashboard:admin service.disable ok", "dashboard:admin service.channel ok", "dashboard:admin service.mode ok", "dashboard:admin service.enable ok"}
+	want := []string{"dashboard:admin service.disable ok", "dashboard:admin service.channel ok", "dashboard:admin service.mode ok", "dashboard:admin service.enable ok", "dashboard:admin dashboard.sign_in ok"}
 	if got := e.audited(); !slices.Equal(got, want) {
 		t.Errorf("audit %q, want %q", got, want)
 	}

@@ -187,6 +187,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		d.showSignIn(w, r, noctuary.HTTPStatus(noctuary.ErrorCode(err)), "Signing in is not possible now: the store is unavailable. Try again in a moment.")
 		return
 	}
+	d.audit(r, "dashboard.sign_in")
 	http.SetCookie(w, d.cookie(sessionCookie, s.id, sessionTTL))
 	http.SetCookie(w, d.cookie(signInCookie, "", -1))
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
@@ -198,8 +199,18 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request, s *session) 
 		d.renderError(w, r, s, err)
 		return
 	}
+	d.audit(r, "dashboard.sign_out")
 	http.SetCookie(w, d.cookie(sessionCookie, "", -1))
 	http.Redirect(w, r, "/dashboard/sign-in", http.StatusSeeOther)
+}
+
+// audit records a sign-in or sign-out with the client's address; a failure
+// is only logged (the session itself is in place or gone).
+func (d *Dashboard) audit(r *http.Request, action string) {
+	e := noctuary.AuditEntry{Time: d.opt.Now(), Actor: Actor, Action: action, Result: "ok", Details: map[string]string{"client": clientIP(r)}}
+	if _, err := d.opt.Store.Audit(r.Context(), e); err != nil {
+		d.opt.Logger.LogAttrs(r.Context(), slog.LevelWarn, "the dashboard's audit entry was not written", slog.String("action", action), slog.Any("error", err))
+	}
 }
 
 // clientIP is the address the request came from: the connection's, never

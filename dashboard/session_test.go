@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,10 @@ func TestSignIn(t *testing.T) {
 	expect(t, e.get("/dashboard/integrations"), http.StatusOK, "Add integration")
 	expect(t, e.post("/dashboard/sign-out", nil), http.StatusSeeOther)
 	expect(t, e.get("/dashboard/integrations"), http.StatusSeeOther)
+	want := []string{"dashboard:admin dashboard.sign_out ok", "dashboard:admin dashboard.sign_in ok"}
+	if got := e.audited(); !slices.Equal(got, want) {
+		t.Errorf("audit %q, want %q (a refused sign-in is not audited)", got, want)
+	}
 }
 
 // TestSessionCookieAttributes: the cookie is HttpOnly, SameSite=Strict and
@@ -106,7 +111,7 @@ func TestCSRFRefused(t *testing.T) {
 		p := e.post("/dashboard/integrations", url.Values{"csrf": {token}, "environment": {"prod"}, "type": {"pagerduty"}})
 		expect(t, p, http.StatusForbidden, "security token is missing or stale")
 	}
-	if got := e.audited(); len(got) != 0 {
+	if got := e.audited(); !slices.Equal(got, []string{"dashboard:admin dashboard.sign_in ok"}) {
 		t.Errorf("a refused form changed something: %v", got)
 	}
 }
