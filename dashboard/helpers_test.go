@@ -85,7 +85,7 @@ func start(t *testing.T, services ...string) *env {
 	adm := admin.New(admin.Options{Store: st, Checker: pdKeys{}, Connections: pdKeys{},
 		MasterKey: bytes.Repeat([]byte{7}, admin.MasterKeySize), Logger: slog.New(slog.DiscardHandler)})
 	opt := dashboard.Options{Store: liveStore{Store: st, adm: adm}, Admin: adm, AdminToken: adminToken, PublicURL: publicURL,
-		SlackPreview: preview, PreviewCSS: slackview.CSS, FailedSignInDelay: time.Millisecond, SignInsPerMinute: 60, SignInBurst: 4, Logger: slog.New(slog.DiscardHandler)}
+		SlackPreview: preview, PreviewCSS: slackview.CSS, FailedSignInDelay: time.Millisecond, SignInsPerMinute: 1, SignInBurst: 4, Logger: slog.New(slog.DiscardHandler)}
 	e := &env{t: t, store: st, pd: pdtest.New(t, "pd-token"), client: newClient(t), opt: opt}
 	e.otherReplica()
 	return e
