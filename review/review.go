@@ -72,7 +72,9 @@ func New(opt Options) *Builder {
 // what PagerDuty does not answer is a finding.
 func (b *Builder) Review(ctx context.Context) (noctuary.Review, error) {
 	now := b.opt.Now().UTC()
-	r := noctuary.Review{GeneratedAt: now, Since: now.Add(-b.opt.Period)}
+	// Empty lists, not null, in JSON.
+	r := noctuary.Review{GeneratedAt: now, Since: now.Add(-b.opt.Period), Findings: []noctuary.Finding{}, Settings: []noctuary.Drift{},
+		Subscriptions: []noctuary.SubscriptionCheck{}, Keys: []noctuary.KeyCheck{}, Services: []noctuary.ServiceReview{}}
 	live, err := b.opt.Store.Services(ctx)
 	if err != nil {
 		return r, err
