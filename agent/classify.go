@@ -142,7 +142,8 @@ func NormalizeKind(kind string) string {
 
 // Classify says whether kind is a change, a failure signal or information:
 // by KindClasses first, then by keyword (inert subjects; an alarm, even a
-// CloudWatch "alarm_state_change"; change keywords; failure keywords), and
+// CloudWatch "alarm_state_change", or an alert of any kind
+// ("database_alert") that is not cleared; change keywords; failure keywords), and
 // information when nothing matches.
 func Classify(kind string) noctuary.Class {
 	k := NormalizeKind(kind)
@@ -152,7 +153,7 @@ func Classify(kind string) noctuary.Class {
 	if inert(k) {
 		return noctuary.ClassInfo
 	}
-	if strings.Contains(k, "alarm") {
+	if strings.Contains(k, "alarm") || (strings.Contains(k, "alert") && !cleared(k)) {
 		return noctuary.ClassFailure
 	}
 	for _, r := range keywordRules {
@@ -161,6 +162,9 @@ func Classify(kind string) noctuary.Class {
 				return r.class
 			}
 		}
+	}
+	if lastVerb(kind) {
+		return noctuary.ClassChange
 	}
 	return noctuary.ClassInfo
 }
@@ -229,6 +233,9 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	}
 	if severePrefix.MatchString(e.Summary) || redHealth(e) {
 		return noctuary.ClassFailure
+	}
+	if c, ok := byEnvelope(e); ok {
+		return c
 	}
 	if c, ok := bySummary(e); ok {
 		return c

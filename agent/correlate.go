@@ -141,6 +141,9 @@ type scoring struct {
 	infra        []bool
 	firstInfra   time.Time
 	firstInfraOf map[string]time.Time
+	// firstChangeOf is when each service's earliest change that counts
+	// occurred (see changedBefore).
+	firstChangeOf map[string]time.Time
 	// failText is the words of the title and of every failure, and
 	// failGlued the same without spaces, "" until echoes reads them.
 	failText  text
@@ -159,14 +162,14 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
 		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
 		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
-		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, named: map[string]bool{}}
+		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, firstChangeOf: map[string]time.Time{}, named: map[string]bool{}}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
 		sc.kinds[i] = NormalizeKind(s.Event.Kind)
 		if s.Class == noctuary.ClassFailure {
 			sc.failureTimes = append(sc.failureTimes, s.Event.OccurredAt)
 			at := s.Event.OccurredAt
-			if sc.infra[i] = !at.After(c.Onset) && infrastructure(sc.kinds[i], sc.words(i)); sc.infra[i] {
+			if sc.infra[i] = !at.After(c.Onset) && infrastructure(alertKind(s.Event, sc.kinds[i]), sc.words(i)); sc.infra[i] {
 				if sc.firstInfra.IsZero() || at.Before(sc.firstInfra) {
 					sc.firstInfra = at
 				}
@@ -200,6 +203,9 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		if s.Class == noctuary.ClassChange && !s.Event.OccurredAt.After(c.Onset) {
 			sc.why[i] = innocuous(i, sc)
 			sc.realChange[i] = sc.why[i] == ""
+			if f, ok := sc.firstChangeOf[s.Event.Service]; sc.realChange[i] && !sc.promoted[i] && (!ok || s.Event.OccurredAt.Before(f)) {
+				sc.firstChangeOf[s.Event.Service] = s.Event.OccurredAt
+			}
 		}
 	}
 	for j, o := range all {

@@ -216,11 +216,14 @@ func fullRole(i int, sc *scoring) failureRole {
 	switch {
 	case e.OccurredAt.After(sc.onset):
 		return roleEffect
-	case infrastructure(NormalizeKind(e.Kind), eventText(e)):
-		for _, o := range sc.all {
+	case infrastructure(alertKind(e, NormalizeKind(e.Kind)), eventText(e)):
+		for j, o := range sc.all {
 			if o.Class == noctuary.ClassFailure && o.Event.OccurredAt.Before(e.OccurredAt) &&
 				(o.Event.Service == e.Service || ownEvent(e, sc.svc)) &&
-				infrastructure(NormalizeKind(o.Event.Kind), eventText(o.Event)) {
+				infrastructure(alertKind(o.Event, NormalizeKind(o.Event.Kind)), eventText(o.Event)) {
+				return roleEffect
+			}
+			if sc.realChange[j] && !sc.promoted[j] && o.Event.Service == e.Service && o.Event.OccurredAt.Before(e.OccurredAt) {
 				return roleEffect
 			}
 		}

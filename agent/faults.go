@@ -90,7 +90,7 @@ func roleOf(i int, sc *scoring) failureRole {
 	switch {
 	case e.OccurredAt.After(sc.onset):
 		return roleEffect
-	case sc.infra[i] && sc.infraBefore(i):
+	case sc.infra[i] && (sc.infraBefore(i) || sc.changedBefore(i)):
 		return roleEffect
 	case sc.infra[i]:
 		return roleInfrastructure

@@ -1,0 +1,97 @@
+package agent
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/noctuary/noctuary"
+)
+
+// Structural readings of an event (docs/architecture.md, "Ranking rules"):
+// what its kind's shape, its alert name and its service's history say,
+// rather than which phrases it holds.
+
+// envelopeWords end the kinds that only say an event arrived ("rds_event",
+// "cluster_event", "cloud_status", "sns_notification"): such a kind names
+// no act and no state, so the event is what its summary reports.
+var envelopeWords = []string{"event", "events", "notification", "notice", "message", "status"}
+
+// kindWords splits a kind into its words: "rds_event" is rds, event;
+// "SlotSwap" is slot, swap.
+func kindWords(kind string) []string {
+	return strings.Fields(string(textOf(camelWords(kind))))
+}
+
+// envelope reports whether kind only says that an event arrived.
+func envelope(kind string) bool {
+	w := kindWords(kind)
+	return len(w) > 0 && slices.Contains(envelopeWords, w[len(w)-1])
+}
+
+// byEnvelope classifies an event whose kind is an envelope by its summary:
+// a failure when it reports an infrastructure failure or a bad end, or
+// holds a word that starts with a failure keyword ("degraded", "errors",
+// "failover"); a change when a word starts with a change keyword; else
+// no answer.
+func byEnvelope(e noctuary.ContextEvent) (noctuary.Class, bool) {
+	if !envelope(e.Kind) {
+		return "", false
+	}
+	t := textOf(e.Summary)
+	if t.first(infraIndex) != "" || t.first(terminationIndex) != "" {
+		return noctuary.ClassFailure, true
+	}
+	words := strings.Fields(string(t))
+	starts := func(list []string) bool {
+		return slices.ContainsFunc(words, func(w string) bool {
+			return slices.ContainsFunc(list, func(p string) bool { return strings.HasPrefix(w, p) })
+		})
+	}
+	switch {
+	case starts(failureKeywords):
+		return noctuary.ClassFailure, true
+	case starts(changeKeywords):
+		return noctuary.ClassChange, true
+	}
+	return "", false
+}
+
+// lastVerb reports whether the kind's last word is a mutating verb
+// ("slot_swap", "policy_attach"): the kind names an act done to a thing.
+// A reset is not one: clients reset offsets and connections on their own
+// (an actor makes it an act, see ClassifyEvent).
+func lastVerb(kind string) bool {
+	w := kindWords(kind)
+	return len(w) > 1 && w[len(w)-1] != "reset" && slices.Contains(changePrefixes, w[len(w)-1])
+}
+
+// alertKind is the kind that tells what failure i is: an alert's name
+// (the alertname attribute Alertmanager sends, "VaultSealed") when its kind
+// is only "alert", else its kind.
+func alertKind(e noctuary.ContextEvent, k string) string {
+	if symptomKind(k) {
+		if n := attr(e, "alertname", "alert_name", "alarm_name", "AlarmName", "check"); n != "" {
+			return NormalizeKind(n)
+		}
+	}
+	return k
+}
+
+// clearedWords end an alert: one resolved, recovered or cleared reports
+// no failure.
+var clearedWords = []string{"resolv", "recover", "clear", "closed"}
+
+func cleared(k string) bool {
+	return slices.ContainsFunc(clearedWords, func(w string) bool { return strings.Contains(k, w) })
+}
+
+// changedBefore reports whether a change that counts, of the same service
+// as infrastructure failure i, came before it in the window: the thing
+// that failed had just been changed (a Sentinel's timeout lowered, then
+// its failovers), so the change explains the failure, which is its effect.
+// Information promoted by the failures' domain is no such change.
+func (sc *scoring) changedBefore(i int) bool {
+	e := sc.all[i].Event
+	f, ok := sc.firstChangeOf[e.Service]
+	return ok && f.Before(e.OccurredAt)
+}
