@@ -15,6 +15,7 @@ import (
 // beside the API: / sends to the incidents, which send to the sign-in page;
 // its style sheets are served; the API's routes are untouched.
 func TestDashboardMounted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	b := newFormClient(t, e.url)
 	for _, tt := range []struct {
@@ -40,6 +41,7 @@ func TestDashboardMounted(t *testing.T) {
 // then a signed webhook), a signed-in admin finds the incident on the
 // Incidents page and, on its page, the note posted and the Slack message.
 func TestDashboardShowsATriagedIncident(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	onset := onsetAt()
 	e.sendEvents(seedEvents(onset, "dash-")...)
