@@ -32,6 +32,11 @@ type Store interface {
 	CreateIntegration(ctx context.Context, rec noctuary.IntegrationRecord) error
 	IntegrationRecord(ctx context.Context, id string) (noctuary.IntegrationRecord, error)
 	UpdateIntegrationRecord(ctx context.Context, id string, fn func(*noctuary.IntegrationRecord) error) (noctuary.IntegrationRecord, error)
+	SetCredentialReport(ctx context.Context, integrationID string, r noctuary.CredentialReport) error
+	CredentialReport(ctx context.Context, integrationID string) (*noctuary.CredentialReport, error)
+	SecretSince(ctx context.Context, integrationID, kind, fingerprint string, now time.Time) (time.Time, error)
+	ClaimReminder(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	ReleaseReminder(ctx context.Context, key string) error
 }
 
 // KeyChecker validates a PagerDuty key before it replaces the old one
@@ -46,6 +51,8 @@ type Options struct {
 	Checker KeyChecker
 	// Connections answers "check connection" (optional).
 	Connections ConnectionChecker
+	// Reporter says what a credential may do (optional: no reports).
+	Reporter CredentialReporter
 	// MasterKey (32 bytes, NOCTUARY_MASTER_KEY) encrypts rotated keys; key
 	// rotation is refused without it.
 	MasterKey []byte

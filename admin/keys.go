@@ -33,10 +33,14 @@ func (a *Admin) Keys(ctx context.Context) ([]noctuary.KeyStatus, error) {
 		if !rec.RotatedAt.IsZero() {
 			since = rec.RotatedAt
 		}
-		out = append(out, noctuary.KeyStatus{
+		k := noctuary.KeyStatus{
 			Environment: in.Environment, Integration: in.ID, Age: max(now.Sub(since), 0),
 			RotatedAt: rec.RotatedAt, DueAt: since.Add(a.opt.RotationPeriod), Pending: rec.Pending,
-		})
+		}
+		if err := a.withCredentials(ctx, &k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
 	}
 	slices.SortFunc(out, func(x, y noctuary.KeyStatus) int { return cmp.Compare(x.Environment, y.Environment) })
 	return out, nil
@@ -69,6 +73,10 @@ func (a *Admin) rotate(ctx context.Context, environment string, token noctuary.S
 		return err
 	}
 	details["integration"] = in.ID
+	if in.OAuth != nil {
+		return noctuary.Errorf(noctuary.EInvalid, "integration %s calls PagerDuty with a scoped OAuth app, not a key: "+
+			"rotate the app's client secret in PagerDuty (App Registration) and in the configuration file, then restart", in.ID)
+	}
 	if err := a.opt.Checker.CheckKey(ctx, in, token); err != nil {
 		return noctuary.Wrap(scrub(err, token), noctuary.EInvalid,
 			"PagerDuty did not accept the new key for environment "+environment+"; the current key stays in use")
@@ -77,8 +85,13 @@ func (a *Admin) rotate(ctx context.Context, environment string, token noctuary.S
 	if err != nil {
 		return noctuary.Wrap(err, noctuary.EInvalid, "NOCTUARY_MASTER_KEY must be 32 bytes (base64-encoded)")
 	}
-	_, err = a.opt.Store.RotateKey(ctx, in.ID, sealed)
-	return err
+	if _, err = a.opt.Store.RotateKey(ctx, in.ID, sealed); err != nil {
+		return err
+	}
+	if _, err := a.ReportCredential(ctx, in.ID); err != nil {
+		a.opt.Logger.Warn("the rotated PagerDuty key's report could not be kept", "integration", in.ID, "error", err)
+	}
+	return nil
 }
 
 // scrub returns err's text with token masked, should a checker echo it.

@@ -59,6 +59,7 @@ type job struct {
 	Mention  *mentionJob             `json:"mention,omitempty"`
 	// Postmortem names a draft to post in the thread.
 	Postmortem *postmortemJob `json:"postmortem,omitempty"`
+	DM         *dmJob         `json:"dm,omitempty"`
 }
 
 // click is a button click, as needed to act on it and answer.
@@ -183,6 +184,8 @@ func (b *Bot) handle(ctx context.Context, id string, data []byte) error {
 		return b.answerMention(ctx, *j.Mention)
 	case j.Kind == jobPostmortem && j.Postmortem != nil:
 		return b.postPostmortem(ctx, *j.Postmortem)
+	case j.Kind == jobDM && j.DM != nil:
+		return b.sendDM(ctx, *j.DM)
 	default:
 		return noctuary.Errorf(noctuary.EInvalid, "unknown Slack job kind %q", j.Kind)
 	}

@@ -101,22 +101,51 @@ func (b *Bot) keys(ctx context.Context, _ request) (string, error) {
 	now := b.now()
 	lines := make([]string, 0, len(keys))
 	for _, k := range keys {
-		line := fmt.Sprintf("• `%s` (integration `%s`): key %s old", k.Environment, k.Integration, days(k.Age))
-		if !k.RotatedAt.IsZero() {
+		what := "key"
+		if k.OAuth {
+			what = "OAuth client secret"
+		}
+		line := fmt.Sprintf("• `%s` (integration `%s`): %s %s old", k.Environment, k.Integration, what, days(k.Age))
+		if !k.RotatedAt.IsZero() && !k.OAuth {
 			line += ", rotated " + k.RotatedAt.UTC().Format(time.DateOnly)
 		}
-		if !k.DueAt.IsZero() {
-			line += ", rotation due " + k.DueAt.UTC().Format(time.DateOnly)
-			if now.After(k.DueAt) {
-				line += " (*overdue*)"
-			}
-		}
+		line += dueText(k.DueAt, now)
 		if k.Pending {
 			line += "; a new key is pending until it has worked once"
 		}
-		lines = append(lines, line)
+		lines = append(lines, line+credentialLines(k, now))
 	}
-	return strings.Join(lines, "\n"), nil
+	return blocks.Truncate(strings.Join(lines, "\n"), 3000), nil
+}
+
+// dueText is ", rotation due <date>", marked overdue once due.
+func dueText(due, now time.Time) string {
+	if due.IsZero() {
+		return ""
+	}
+	text := ", rotation due " + due.UTC().Format(time.DateOnly)
+	if !now.Before(due) {
+		text += " (*overdue*)"
+	}
+	return text
+}
+
+// credentialLines says what the credential may do, warns when it has more
+// power than needed, and gives the webhook secret's age.
+func credentialLines(k noctuary.KeyStatus, now time.Time) string {
+	var s strings.Builder
+	if r := k.Credential; r != nil {
+		fmt.Fprintf(&s, "\n    can do: %s (checked %s)", blocks.Escape(r.Summary()), r.CheckedAt.UTC().Format(time.DateOnly))
+		if r.Warning != "" {
+			fmt.Fprintf(&s, "\n    :warning: more power than needed: %s", blocks.Escape(r.Warning))
+		}
+	}
+	for _, c := range k.Secrets {
+		if c.Kind == noctuary.CredentialWebhookSecret {
+			fmt.Fprintf(&s, "\n    webhook signing secret %s old%s", days(c.Age), dueText(c.DueAt, now))
+		}
+	}
+	return s.String()
 }
 
 func days(d time.Duration) string {

@@ -78,6 +78,14 @@
 //	                                        string: the miss's JSON (noctuary.Miss), 90 days
 //	noctuary:v1:apikey:<integration id>     hash: first_seen, rotated_at, current and previous (keys
 //	                                        encrypted by package admin), pending; one per integration
+//	noctuary:v1:credential:report:<integration id>
+//	                                        string: JSON of what its PagerDuty credential may do
+//	                                        (noctuary.CredentialReport), as last checked; one per integration
+//	noctuary:v1:credential:since:<integration id>:<kind>
+//	                                        hash: fp (a SHA-256 prefix of the secret, never the secret),
+//	                                        since (ms): when that secret was first seen; one per secret
+//	noctuary:v1:credential:reminder:<integration id>:<kind>:<since ms>:<week>
+//	                                        string: a rotation reminder was sent that week, SET NX EX 8 days
 //	noctuary:v1:paused                      string "1" while the global kill switch is on
 //	noctuary:v1:slack:jobs                  stream, group "slack": Slack jobs (opaque bytes of package
 //	                                        bot); entries deleted once handled; MAXLEN ~ 100000

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 	"github.com/noctuary/noctuary/dashboard"
@@ -41,6 +42,9 @@ type Main struct {
 	// Now is the clock of credential ages, rotation reminders and OAuth
 	// token renewal (default time.Now).
 	Now func() time.Time
+	// reminderEvery is how often the credentials' ages are measured and
+	// due reminders sent (default reminderEvery).
+	reminderEvery time.Duration
 
 	server *http.Server
 	cancel context.CancelFunc
@@ -53,7 +57,7 @@ func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now, done: make(chan struct{})}
+	return &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now, reminderEvery: reminderEvery, done: make(chan struct{})}
 }
 
 // Run opens the store, applies the configuration file's missing entries,
@@ -109,7 +113,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	poster.bot = slackBot
 	var mirror agent.Mirror
+	var dm admin.DirectMessenger
 	if slackBot != nil {
+		dm = slackBot
 		srv.Handle(http.MethodPost, "/slack/commands", slackBot.CommandsHandler())
 		srv.Handle(http.MethodPost, "/slack/interactions", slackBot.InteractionsHandler())
 		srv.Handle(http.MethodPost, "/slack/events", slackBot.EventsHandler())
@@ -141,6 +147,8 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	g.Go(func() error { return worker.Run(gctx) })
 	g.Go(func() error { return keepSeeded(gctx, s, recoverPeriod, m.Logger) })
+	watch := newCredentialWatch(m.Registry, adm, cfg.Slack.Admins, dm, m.reminderEvery, m.Logger)
+	g.Go(func() error { return watch.run(gctx, s.Integrations) })
 	if slackBot != nil {
 		g.Go(func() error { return slackBot.Run(gctx) })
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,24 +39,29 @@ func (c *testClock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// newClockEnv starts Noctuary like newEnv, its credential clock set to clock.
-func newClockEnv(t *testing.T, clock *testClock, change func(*config.Config)) *env {
+// newClockEnv starts Noctuary like newEnv, its credential clock set to
+// clock, measuring credential ages every reminderRound.
+func newClockEnv(t *testing.T, clock *testClock, logs io.Writer, change func(*config.Config)) *env {
 	t.Helper()
 	e := &env{t: t, pd: pdtest.New(t, testPDToken), redis: storetest.StartRedis(t)}
 	e.cfg = testConfig(e.redis.URL, e.pd.URL)
 	if change != nil {
 		change(e.cfg)
 	}
-	e.main = e.startClock(e.cfg, clock)
+	e.main = e.startClock(e.cfg, clock, logs)
 	e.url = "http://" + e.main.Addr
 	return e
 }
 
-// startClock runs one more Main on cfg with clock (a second replica).
-func (e *env) startClock(cfg *config.Config, clock *testClock) *Main {
+// reminderRound is how often the tests' replicas measure credential ages.
+const reminderRound = 40 * time.Millisecond
+
+// startClock runs one more Main on cfg with clock (a second replica),
+// logging to logs.
+func (e *env) startClock(cfg *config.Config, clock *testClock, logs io.Writer) *Main {
 	e.t.Helper()
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	m.Now = clock.Now
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	m.Now, m.reminderEvery = clock.Now, reminderRound
 	if err := m.Run(context.Background()); err != nil {
 		e.t.Fatalf("Main.Run: %v", err)
 	}
@@ -67,7 +74,8 @@ func TestOAuthAppTokensAreScopedAndRenewedBeforeExpiry(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	id := pdtest.NewIdentity(t, testOAuthClient, testOAuthSecret)
 	id.Now, id.TTL = clock.Now, time.Hour
-	e := newClockEnv(t, clock, func(cfg *config.Config) {
+	logs := &syncBuffer{}
+	e := newClockEnv(t, clock, logs, func(cfg *config.Config) {
 		cfg.Integrations[0].Token = ""
 		cfg.Integrations[0].OAuth = &noctuary.OAuthApp{ClientID: testOAuthClient, ClientSecret: testOAuthSecret,
 			Region: "us", Subdomain: "acme", TokenURL: id.TokenURL()}
@@ -97,5 +105,106 @@ func TestOAuthAppTokensAreScopedAndRenewedBeforeExpiry(t *testing.T) {
 	}
 	if first.From != "noctuary@example.com" || second.From != first.From {
 		t.Errorf("notes from %q and %q, want the integration's From", first.From, second.From)
+	}
+	// At start-up the credential was reported: the scopes granted, no
+	// more power than needed.
+	r, err := e.main.Store.CredentialReport(context.Background(), "default")
+	if err != nil || r == nil {
+		t.Fatalf("credential report %v, %v", r, err)
+	}
+	if r.Kind != "oauth" || strings.Join(r.Scopes, " ") != reqs[0].Scope || r.Warning != "" || len(r.Missing) != 0 {
+		t.Errorf("report %+v, want the app's exact scopes without a warning", r)
+	}
+	mustContain(t, logs.String(), "PagerDuty credential", "kind=oauth")
+	if strings.Contains(logs.String(), testOAuthSecret) || strings.Contains(logs.String(), "pdus+_token") {
+		t.Error("the client secret or a token reached the logs")
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// dms returns the direct messages the fake Slack received: posts to a user.
+func (f *fakeSlack) dms() []slackCall {
+	var out []slackCall
+	for _, p := range f.posts() {
+		if strings.HasPrefix(p.Form.Get("channel"), "U") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// waitDMs waits until n direct messages arrived, then some more rounds of
+// both replicas, and fails unless exactly n did.
+func waitDMs(t *testing.T, f *fakeSlack, n int) []slackCall {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(f.dms()) < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(10 * reminderRound)
+	dms := f.dms()
+	if len(dms) != n {
+		t.Fatalf("%d direct messages, want %d", len(dms), n)
+	}
+	return dms
+}
+
+func TestRotationRemindersOnceAWeekAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	fake := newFakeSlack(t)
+	// The key is first seen now by the store's clock; the credential clock
+	// is 91 days and an hour on, so the key's rotation (90 days) is a day
+	// overdue.
+	clock := &testClock{t: time.Now().Add(91*24*time.Hour + time.Hour)}
+	logs := &syncBuffer{}
+	e := newClockEnv(t, clock, logs, func(cfg *config.Config) {
+		withSlack(fake)(cfg)
+		cfg.Slack.Admins = []string{"U0ADMIN", "U0SECOPS"}
+	})
+	e.startClock(e.cfg, clock, logs) // a second replica
+
+	dms := waitDMs(t, fake, 2)
+	if got := dms[0].Form.Get("channel") + " " + dms[1].Form.Get("channel"); got != "U0ADMIN U0SECOPS" && got != "U0SECOPS U0ADMIN" {
+		t.Errorf("reminded %s, want each admin once", got)
+	}
+	mustContain(t, dms[0].Form.Get("text"), "PagerDuty REST API key of integration `default`", "91 days old", "/noctuary rotate default")
+
+	clock.Add(5 * 24 * time.Hour) // the same week since it fell due: no new reminder
+	waitDMs(t, fake, 2)
+	clock.Add(2 * 24 * time.Hour) // a week later: one more each
+	dms = waitDMs(t, fake, 4)
+	mustContain(t, dms[3].Form.Get("text"), "98 days old")
+
+	if age := e.metric(`noctuary_credential_age_seconds{integration="default",kind="api_key"}`); age < 98*86400 || age > 98*86400+3600 {
+		t.Errorf("api_key age metric = %v s, want 98 days", age)
+	}
+	if age := e.metric(`noctuary_credential_age_seconds{integration="default",kind="webhook_secret"}`); age < 7*86400 || age > 7*86400+1 {
+		t.Errorf("webhook_secret age metric = %v s, want 7 days (first seen at the start)", age)
+	}
+	status, text := e.slashCommand("U0BOB", "keys", testSigningSecret)
+	if status != http.StatusOK {
+		t.Fatalf("keys: %d %q", status, text)
+	}
+	mustContain(t, text, "key 98 days old", "(*overdue*)", "can do: REST API key (works)",
+		":warning: more power than needed", "use a scoped OAuth app", "webhook signing secret 7 days old")
+	if strings.Contains(logs.String(), testPDToken) || strings.Contains(logs.String(), testWebhookKey) {
+		t.Error("a secret reached the logs")
 	}
 }

@@ -24,7 +24,7 @@ import (
 // integrations' secrets opened by the admin.
 func newPagerAdmin(cfg *config.Config, s *store.Store, logger *slog.Logger, metrics *pd.Metrics, now func() time.Time) (*pagerDuty, *admin.Admin, liveStore) {
 	pager := &pagerDuty{store: s, limiter: s, budget: cfg.PagerDutyRateLimit, burst: cfg.PagerDutyBurst, logger: logger, metrics: metrics, now: now}
-	adm := admin.New(admin.Options{Store: s, Checker: pager, Connections: pager, MasterKey: cfg.MasterKey, Logger: logger, Now: now})
+	adm := admin.New(admin.Options{Store: s, Checker: pager, Connections: pager, MasterKey: cfg.MasterKey, Logger: logger, Now: now, Reporter: pager})
 	pager.keys = adm
 	live := liveStore{Store: s, adm: adm}
 	pager.store = live

@@ -34,7 +34,7 @@ func (m *Main) newBot(s *store.Store, adm *admin.Admin, pager *pagerDuty, rollou
 		BotToken: cfg.Slack.BotToken, SigningSecret: cfg.Slack.SigningSecret, AppToken: cfg.Slack.AppToken,
 		APIURL: cfg.Slack.APIURL, Admins: cfg.Slack.Admins,
 		Store: s, Admin: adm, Approvals: decisions, Review: rollout, Postmortems: drafts, ClaimIdle: cfg.ClaimIdle, Logger: m.Logger,
-		Metrics: bot.NewMetrics(m.Registry),
+		Metrics: bot.NewMetrics(m.Registry), Now: m.Now,
 	})
 }
 
