@@ -24,8 +24,9 @@ const DefaultTokenURL = "https://identity.pagerduty.com/oauth/token"
 
 // OAuthScopes are the scopes Noctuary asks a scoped OAuth app's token for,
 // besides the account's: incidents read and write (notes and
-// acknowledgements), services, on-calls and users read (docs/architecture.md, "Safety").
-var OAuthScopes = []string{"incidents.read", "incidents.write", "services.read", "oncalls.read", "users.read"}
+// acknowledgements), services, on-calls and users read, and webhook
+// subscriptions read (the rollout review) (docs/architecture.md, "Safety").
+var OAuthScopes = []string{"incidents.read", "incidents.write", "services.read", "oncalls.read", "users.read", "webhook_subscriptions.read"}
 
 // Token lifetimes: a token is fetched anew renewMargin before it expires
 // (at most a fifth of its lifetime before); a token whose answer gave no

@@ -74,7 +74,7 @@ func TestOAuthRequestsExactScopesAndRenewsBeforeExpiry(t *testing.T) {
 	if len(reqs) != 2 {
 		t.Fatalf("token requests = %d, want 2 (one at start, one 80 s later, before expiry at 100 s)", len(reqs))
 	}
-	want := "as_account-eu.acme incidents.read incidents.write services.read oncalls.read users.read"
+	want := "as_account-eu.acme incidents.read incidents.write services.read oncalls.read users.read webhook_subscriptions.read"
 	for _, r := range reqs {
 		if r.GrantType != "client_credentials" || r.ClientID != testClientID || !r.SecretOK || r.Scope != want {
 			t.Errorf("token request %+v, want client_credentials for %s with scope %q", r, testClientID, want)
@@ -128,7 +128,7 @@ func TestReport(t *testing.T) {
 	}{
 		{"exact", append([]string{account}, OAuthScopes...), "", ""},
 		{"more", append([]string{account, "users.write", "services.write"}, OAuthScopes...), "users.write services.write", ""},
-		{"less", []string{account, "incidents.read"}, "", "incidents.write services.read oncalls.read users.read"},
+		{"less", []string{account, "incidents.read"}, "", "incidents.write services.read oncalls.read users.read webhook_subscriptions.read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +148,7 @@ func TestReport(t *testing.T) {
 
 func TestReportOfAnAppAndOfAKey(t *testing.T) {
 	e := newOAuthEnv(t, testClientSecret)
-	e.id.Grant = "as_account-eu.acme incidents.read incidents.write services.read oncalls.read users.read users.write"
+	e.id.Grant = "as_account-eu.acme incidents.read incidents.write services.read oncalls.read users.read webhook_subscriptions.read users.write"
 	r, err := e.c.Report(context.Background(), e.clock.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -96,7 +96,7 @@ func TestOAuthAppTokensAreScopedAndRenewedBeforeExpiry(t *testing.T) {
 	}
 	for _, r := range reqs {
 		if r.GrantType != "client_credentials" || r.ClientID != testOAuthClient || !r.SecretOK ||
-			r.Scope != "as_account-us.acme incidents.read incidents.write services.read oncalls.read users.read" {
+			r.Scope != "as_account-us.acme incidents.read incidents.write services.read oncalls.read users.read webhook_subscriptions.read" {
 			t.Errorf("token request %+v: want client_credentials with exactly the scopes Noctuary uses", r)
 		}
 	}
