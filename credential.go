@@ -84,5 +84,19 @@ type CredentialAge struct {
 	DueAt time.Time `json:"due_at"`
 }
 
+// What names the secret's kind for people: "PagerDuty key", "OAuth client
+// secret" or "webhook signing secret".
+func (c CredentialAge) What() string {
+	switch c.Kind {
+	case CredentialAPIKey:
+		return "PagerDuty key"
+	case CredentialOAuthSecret:
+		return "OAuth client secret"
+	case CredentialWebhookSecret:
+		return "webhook signing secret"
+	}
+	return strings.ReplaceAll(c.Kind, "_", " ")
+}
+
 // Due reports whether the secret's rotation is due at now.
 func (c CredentialAge) Due(now time.Time) bool { return !now.Before(c.DueAt) }

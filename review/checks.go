@@ -167,7 +167,7 @@ func (b *Builder) keys(ctx context.Context, r *noctuary.Review) error {
 			if sec.Due(now) {
 				due++
 				finding(r, noctuary.FindingKey, k.Integration, "the %s of %s is %d days old, due for rotation since %s",
-					strings.ReplaceAll(sec.Kind, "_", " "), where, days(sec.Age), sec.DueAt.UTC().Format(time.DateOnly))
+					sec.What(), where, days(sec.Age), sec.DueAt.UTC().Format(time.DateOnly))
 			}
 		}
 		if due == 0 && c.Overdue {
