@@ -16,7 +16,7 @@ import (
 // every change that did change something (docs/architecture.md, "Ranking
 // rules"). Each rule returns why, or "".
 var innocuousRules = []func(i int, sc *scoring) string{noOpRun, unchanged, scopeOnly, aborted, undone, rolledBack,
-	offPath, otherEnvironment, autoscaled, internalOnly, rescheduled}
+	offPath, otherEnvironment, autoscaled, internalOnly, rescheduled, responderTool, lifecycleOnly, noPodChange}
 
 // innocuous returns why the change sc.all[i] is innocuous, or "".
 func innocuous(i int, sc *scoring) string {
@@ -90,13 +90,14 @@ var scopes = []struct {
 	{"docs", []string{"docs", "doc", "documentation", "readme", "changelog", "comments", "comment", "typo", "typos"}},
 	{"metrics", []string{"metrics", "metric", "dashboards", "dashboard", "telemetry", "instrumentation"}},
 	{"tests", []string{"tests", "test", "ci", "lint"}},
-	{"monitoring", []string{"alerting rules", "alerting rule", "alert rules", "alert rule", "recording rules", "monitoring", "alerts"}},
+	{"monitoring", []string{"alerting rules", "alerting rule", "alert rules", "alert rule", "recording rules", "monitoring", "alerts", "alerting"}},
+	{"translations", []string{"i18n", "l10n", "translations", "translation", "locales", "localization", "localisation"}},
 	{"tags", []string{"tags", "tag", "labels", "annotations"}},
 }
 
 // conventional matches a conventional commit whose type changes nothing that
 // runs: "docs: …", "test(api): …", "chore(metrics): …".
-var conventional = regexp.MustCompile(`(?i)(?:^|[\s:;,(\[])(docs|test|tests|ci|style)(?:\([^)]*\))?!?:|chore\((docs|metrics|ci|tests?|lint)\)!?:`)
+var conventional = regexp.MustCompile(`(?i)(?:^|[\s:;,(\[])(docs|test|tests|ci|style)(?:\([^)]*\))?!?:|chore\((docs|metrics|ci|tests?|lint|i18n|l10n)\)!?:`)
 
 // conventionalCommit returns conventional's submatches in summary, or nil.
 // Both of its forms end in a colon, so a summary without one is not
@@ -118,7 +119,7 @@ func scopeTerms(words []string) []string {
 }
 
 // scopeKeys are attributes that may name a change's scope.
-var scopeKeys = []string{"scope", "change_type", "type", "category", "changes"}
+var scopeKeys = []string{"scope", "change_type", "type", "category", "changes", "change"}
 
 // scopeOnly: a docs-, metrics- or tests-only change. Its changed files,
 // when listed, decide first: all documentation or tests, innocuous; any
@@ -134,11 +135,14 @@ func scopeOnly(i int, sc *scoring) string {
 		if inertFiles(files) {
 			return "it changed only documentation or test files"
 		}
-		if !allFiles(files, func(p string) bool { return inertFile(p) || metricsFile(p) }) {
+		if allFiles(files, func(p string) bool { return inertFile(p) || dashboardFile(p) }) {
+			return "it changed only dashboards (and documentation or tests)"
+		}
+		if !allFiles(files, func(p string) bool { return inertFile(p) || metricsFile(p) || translationFile(p) }) {
 			return ""
 		}
 	}
-	t, said := sc.summary(i), strings.ToLower(attr(e, scopeKeys...))
+	t, said := sc.summary(i), scopeValue(attr(e, scopeKeys...))
 	for k, s := range scopes {
 		if t.first(scopeIndex[k]) != "" || slices.Contains(s.terms, said) {
 			return saysOnly + s.name
