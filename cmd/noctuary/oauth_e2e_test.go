@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,27 +20,9 @@ const (
 	testOAuthSecret = "oauth-client-SECRET-not-for-logs"
 )
 
-// testClock is a settable clock, shared by the replicas and the fakes.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // newClockEnv starts Noctuary like newEnv, its credential clock set to
 // clock, measuring credential ages every reminderRound.
-func newClockEnv(t *testing.T, clock *testClock, logs io.Writer, change func(*config.Config)) *env {
+func newClockEnv(t *testing.T, clock *storetest.Clock, logs io.Writer, change func(*config.Config)) *env {
 	t.Helper()
 	e := &env{t: t, pd: pdtest.New(t, testPDToken), redis: storetest.StartRedis(t)}
 	e.cfg = testConfig(e.redis.URL, e.pd.URL)
@@ -58,7 +39,7 @@ const reminderRound = 40 * time.Millisecond
 
 // startClock runs one more Main on cfg with clock (a second replica),
 // logging to logs.
-func (e *env) startClock(cfg *config.Config, clock *testClock, logs io.Writer) *Main {
+func (e *env) startClock(cfg *config.Config, clock *storetest.Clock, logs io.Writer) *Main {
 	e.t.Helper()
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	m.Now, m.reminderEvery = clock.Now, reminderRound
@@ -71,10 +52,10 @@ func (e *env) startClock(cfg *config.Config, clock *testClock, logs io.Writer) *
 
 func TestOAuthAppTokensAreScopedAndRenewedBeforeExpiry(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{t: time.Now()}
+	clock := storetest.NewClock(time.Now())
 	id := pdtest.NewIdentity(t, testOAuthClient, testOAuthSecret)
 	id.Now, id.TTL = clock.Now, time.Hour
-	logs := &syncBuffer{}
+	logs := &lockedBuffer{}
 	e := newClockEnv(t, clock, logs, func(cfg *config.Config) {
 		cfg.Integrations[0].Token = ""
 		cfg.Integrations[0].OAuth = &noctuary.OAuthApp{ClientID: testOAuthClient, ClientSecret: testOAuthSecret,
@@ -121,24 +102,6 @@ func TestOAuthAppTokensAreScopedAndRenewedBeforeExpiry(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // dms returns the direct messages the fake Slack received: posts to a user.
 func (f *fakeSlack) dms() []slackCall {
 	var out []slackCall
@@ -172,8 +135,8 @@ func TestRotationRemindersOnceAWeekAcrossReplicas(t *testing.T) {
 	// The key is first seen now by the store's clock; the credential clock
 	// is 91 days and an hour on, so the key's rotation (90 days) is a day
 	// overdue.
-	clock := &testClock{t: time.Now().Add(91*24*time.Hour + time.Hour)}
-	logs := &syncBuffer{}
+	clock := storetest.NewClock(time.Now().Add(91*24*time.Hour + time.Hour))
+	logs := &lockedBuffer{}
 	e := newClockEnv(t, clock, logs, func(cfg *config.Config) {
 		withSlack(fake)(cfg)
 		cfg.Slack.Admins = []string{"U0ADMIN", "U0SECOPS"}
