@@ -185,6 +185,7 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		}
 	}
 	slices.SortFunc(sc.failureTimes, time.Time.Compare)
+	titleNames(sc, inc.Title)
 	sc.symptoms, sc.evidence = symptomTokens(inc, all), evidencedDomains(sc)
 	for i, s := range all {
 		// Information before onset that the failures' domain points at
@@ -192,7 +193,7 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		// handshake errors serves a new chain, whatever the renewal's
 		// routine name. A report of a state (pods pending) is no act.
 		if s.Class == noctuary.ClassInfo && !s.Event.OccurredAt.After(c.Onset) && !inert(sc.kinds[i]) &&
-			!stateReport(sc.kinds[i]) {
+			!stateReport(sc.kinds[i]) && !inertReport(s.Event) {
 			if d, _ := domainMatch(i, sc); d != "" {
 				all[i].Class, sc.promoted[i] = noctuary.ClassChange, true
 			}

@@ -267,10 +267,17 @@ func rescheduled(i int, sc *scoring) string {
 	if t.match([]string{"cron", "schedule "}) == "" || t.match([]string{"schedule "}) == "" {
 		return ""
 	}
-	for _, p := range valuePairs(e, "") {
+	pairs := valuePairs(e, "")
+	for _, p := range pairs {
 		if !strings.Contains(p.stem, "schedule") && !strings.Contains(p.stem, "cron") {
 			return ""
 		}
+	}
+	// A job's schedule given as an attribute is where it runs from, not a
+	// move: only a pair of schedules or a summary that speaks of one says
+	// it moved, and a job that started heavy work moved nothing.
+	if (len(pairs) == 0 && sc.summary(i).match([]string{"schedule"}) == "") || heavyJob(e) {
+		return ""
 	}
 	if t.match(append(alsoChanged, "image", "version", "command")) != "" {
 		return ""

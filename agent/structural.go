@@ -95,3 +95,29 @@ func (sc *scoring) changedBefore(i int) bool {
 	f, ok := sc.firstChangeOf[e.Service]
 	return ok && f.Before(e.OccurredAt)
 }
+
+// titleNames marks the dependencies that the incident's title names ("429
+// from reporting-api", "profile-pg replica lag"): the paging alert says
+// where it failed, as a dependency's failure naming another would (see
+// scoring.named).
+func titleNames(sc *scoring, title string) {
+	t := textOf(title)
+	for _, d := range sc.svc.Dependencies {
+		if d != sc.svc.Key && names(t, d) {
+			sc.named[d] = true
+		}
+	}
+}
+
+// inertReports are the subjects of monitoring tools' information: a
+// dashboard saved, an alert rule or a silence edited.
+var inertReports = []string{"dashboard", "alert rule", "alerting rule", "silence", "runbook", "annotation"}
+
+// inertReport reports whether information e says what a monitoring tool
+// saved: its summary starts with such a subject ("Dashboard 'rate limits'
+// updated"). Such information changed nothing that runs, whatever domain
+// its words share with the failures.
+func inertReport(e noctuary.ContextEvent) bool {
+	t := string(textOf(e.Summary))
+	return slices.ContainsFunc(inertReports, func(r string) bool { return strings.HasPrefix(t, " "+r) })
+}

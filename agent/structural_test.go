@@ -73,3 +73,50 @@ func TestStructuralRoles(t *testing.T) {
 			"fo", []string{"Infrastructure failure"}, nil},
 	})
 }
+
+func TestTitleAndReports(t *testing.T) {
+	namedTitle := func(title string, events ...noctuary.ContextEvent) Result {
+		inc, svc := seedIncident(), seedService()
+		inc.Title = title
+		return Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
+			Correlation: Correlate(inc, seedOnset, events, CorrelateOptions{Service: svc})})
+	}
+	pgChange := event("pg", "postgres-main", "batch_job", "airflow", "02:00:00", "DAG backfill started (UPDATE orders SET x=1, 60M rows)", nil)
+	flagLate := event("fl", "checkout", "feature_flag", "configcat", "02:13:00", "Setting 'darkMode' changed from false to true",
+		map[string]string{"setting": "darkMode", "old": "false", "new": "true"})
+	for _, tt := range []struct {
+		name, title, want string
+		events            []noctuary.ContextEvent
+	}{
+		{"a title that names a dependency points at its change", "checkout: postgres-main replica lag 600s", "pg",
+			[]noctuary.ContextEvent{pgChange, flagLate}},
+		{"not: a title that names no dependency", "checkout: read-your-writes violations", "fl",
+			[]noctuary.ContextEvent{pgChange, flagLate}},
+		{"a dashboard saved is no candidate of the failures' domain", "checkout: 429 from postgres-main", "dep",
+			[]noctuary.ContextEvent{event("dash", "postgres-main", "info", "grafana", "02:00:00", "Dashboard 'rate limits' updated", nil),
+				deployAt("dep", "02:10:00", "checkout deployed", map[string]string{"sha": "b1", "previous_sha": "a0"})}},
+		{"not: information of the domain that is no monitoring edit", "checkout: x509: certificate signed by unknown authority", "ren",
+			[]noctuary.ContextEvent{event("ren", "postgres-main", "info", "cert-manager", "02:10:00", "certificate issued by a new intermediate CA", nil)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := namedTitle(tt.title, tt.events...)
+			if res.Cause == nil || res.Cause.Event.ID != tt.want {
+				t.Errorf("cause = %+v, want %s\n%s\n%+v", res.Cause, tt.want, res.Hypothesis, res.Signals)
+			}
+		})
+	}
+}
+
+func TestJobWithScheduleIsNoReschedule(t *testing.T) {
+	runRankCases(t, []rankCase{
+		{"a CronJob that started heavy work is a change, not a moved schedule", []noctuary.ContextEvent{
+			deployAt("dep", "01:58:00", "checkout deployed", map[string]string{"sha": "b1", "previous_sha": "a0"}),
+			event("job", "postgres-main", "job_started", "kubernetes", "02:13:00", "CronJob created Job vacuum (VACUUM FULL public.sessions)",
+				map[string]string{"cronjob": "pg-vacuum-full", "schedule": "0 3 * * *"}), symptom},
+			"job", nil, []string{"moved a job's schedule"}},
+		{"not: a schedule that moved is still innocuous", []noctuary.ContextEvent{poolSize,
+			event("job", "checkout", "cronjob_updated", "kubernetes", "02:13:00", "CronJob report schedule changed",
+				map[string]string{"old_schedule": "0 3 * * *", "new_schedule": "*/5 * * * *"}), symptom},
+			"cfg", []string{"it says it moved a job's schedule"}, nil},
+	})
+}
