@@ -36,21 +36,21 @@ var domains = []domain{
 			"materialized view", "lock table", "cluster "}},
 	{"memory", []string{"oom", "out of memory", "memory", "heap", "gc pause", "oomkilled"},
 		[]string{"memory", "heap", "xmx", "jvm", "gomemlimit", "limits", "cache size", "buffer", "resources", "maxmemory",
-			"eviction polic", "noeviction"}},
+			"eviction polic", "noeviction", "cgroup"}},
 	{"DNS", []string{"dns", "nxdomain", "no such host", "servfail", "name resolution", "resolve", "lookup "},
 		[]string{"dns", "resolver", "coredns", "route53", "cname", "record ", "records ", "hosted zone", "ndots",
 			"corefile", "autopath", "nodelocaldns", "resolv"}},
 	{"connection pool", []string{"too many connections", "pool exhausted", "connection pool", "max connections",
 		"max_connections", "remaining connection slots", "too many clients", "connection limit", "max number of clients"},
 		[]string{"pool", "max connections", "maxconn", "pgbouncer", "connections", "replica", "scale", "maxclients",
-			"max clients"}},
+			"max clients", "concurren", "threads", "workers"}},
 	{"auth", []string{"401 ", "403 ", "unauthorized", "forbidden", "permission denied", "access denied", "accessdenied",
 		"invalid token", "authentication failed", "expired token", "invalid credentials", "noauth", "wrongpass",
 		"authentication required", "auth failed", "not authorized", "login failed"},
 		[]string{"iam ", "role ", "policy", "rbac", "secret", "credential", "token", "password", "permission",
 			"serviceaccount", "service account", "api key", "oauth", "jwks", "key rotation", "acl ", "setuser", "grant ",
 			"revoke ", "user ", "waf", "firewall", "ruleset", "security group", "network policy", "networkpolicy",
-			"allowlist", "denylist", "managed rule"}},
+			"allowlist", "denylist", "managed rule", "requirepass", "masterauth", "authentication", "auth "}},
 	{"rate limit", []string{"429 ", "rate limit", "ratelimit", "throttl", "quota", "too many requests"},
 		[]string{"rate limit", "ratelimit", "quota", "throttl", "burst", "limiter", "concurren"}},
 	{"schema", []string{"column ", "relation ", "no such table", "unknown column", "undefined column", "undefinedcolumn",
@@ -91,7 +91,16 @@ var domains = []domain{
 	// the origin follow a shorter TTL, a flush or an eviction change.
 	{"cache", []string{"cache miss", "miss ratio", "miss rate", "hit ratio", "hit rate", "thundering herd", "stampede",
 		"cold cache"},
-		[]string{"ttl", "cache", "evict", "purge", "flush", "invalidat"}},
+		[]string{"ttl", "cache", "evict", "purge", "flush", "invalidat", "vcl", "pass ", "bypass", "no store", "nostore"}},
+	// A query plan that changed: sequential scans and slow queries after
+	// an index was dropped or replaced, or statistics were reset.
+	{"query plan", []string{"seq scan", "sequential scan", "full table scan", "slow query", "missing index", "query plan"},
+		[]string{"index", "migrat", "analyze", "statistics", "planner"}},
+	// Serialization: a consumer that cannot decode what a producer now
+	// writes (Avro's magic byte, a protobuf wire type).
+	{"serialization", []string{"magic byte", "serializationexception", "serialization exception", "deserializ",
+		"wire type", "invalid encoding", "decode error", "decoding error"},
+		[]string{"serializ", "avro", "protobuf", "schema registry", "codec", "encoding", "wire format"}},
 	// An API contract: a caller gets "unimplemented" or "unknown method"
 	// when a dependency removed or renamed what it calls.
 	{"API contract", []string{"unimplemented", "unknown method", "method not found", "no such method", "unknown service",

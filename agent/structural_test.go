@@ -75,12 +75,6 @@ func TestStructuralRoles(t *testing.T) {
 }
 
 func TestTitleAndReports(t *testing.T) {
-	namedTitle := func(title string, events ...noctuary.ContextEvent) Result {
-		inc, svc := seedIncident(), seedService()
-		inc.Title = title
-		return Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
-			Correlation: Correlate(inc, seedOnset, events, CorrelateOptions{Service: svc})})
-	}
 	pgChange := event("pg", "postgres-main", "batch_job", "airflow", "02:00:00", "DAG backfill started (UPDATE orders SET x=1, 60M rows)", nil)
 	flagLate := event("fl", "checkout", "feature_flag", "configcat", "02:13:00", "Setting 'darkMode' changed from false to true",
 		map[string]string{"setting": "darkMode", "old": "false", "new": "true"})
@@ -99,7 +93,7 @@ func TestTitleAndReports(t *testing.T) {
 			[]noctuary.ContextEvent{event("ren", "postgres-main", "info", "cert-manager", "02:10:00", "certificate issued by a new intermediate CA", nil)}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := namedTitle(tt.title, tt.events...)
+			res := titled(tt.title, tt.events...)
 			if res.Cause == nil || res.Cause.Event.ID != tt.want {
 				t.Errorf("cause = %+v, want %s\n%s\n%+v", res.Cause, tt.want, res.Hypothesis, res.Signals)
 			}
@@ -119,4 +113,12 @@ func TestJobWithScheduleIsNoReschedule(t *testing.T) {
 				map[string]string{"old_schedule": "0 3 * * *", "new_schedule": "*/5 * * * *"}), symptom},
 			"cfg", []string{"it says it moved a job's schedule"}, nil},
 	})
+}
+
+// titled triages events for the seed service under an incident titled title.
+func titled(title string, events ...noctuary.ContextEvent) Result {
+	inc, svc := seedIncident(), seedService()
+	inc.Title = title
+	return Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
+		Correlation: Correlate(inc, seedOnset, events, CorrelateOptions{Service: svc})})
 }
