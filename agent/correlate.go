@@ -36,6 +36,7 @@ const (
 	maxFailureBoost    = 0.36
 	weightLateFailures = 0.10 // at most: the failures began before the candidate, none after
 	weightNamed        = 0.15 // another service's failures name the candidate's (a dependency)
+	weightUndoneAfter  = 0.15 // a change of the same service after onset undid the candidate
 	weightEcho         = 0.15 // the failures name the setting or flag the candidate changed
 	boostPerSymptom    = 0.05 // per symptom token a change shares
 	maxSymptomBoost    = 0.15
@@ -144,6 +145,8 @@ type scoring struct {
 	// firstChangeOf is when each service's earliest change that counts
 	// occurred (see changedBefore).
 	firstChangeOf map[string]time.Time
+	// lateChanges are each service's changes after onset (see undoneAfter).
+	lateChanges map[string][]int
 	// failText is the words of the title and of every failure, and
 	// failGlued the same without spaces, "" until echoes reads them.
 	failText  text
@@ -162,7 +165,7 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
 		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
 		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
-		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, firstChangeOf: map[string]time.Time{}, named: map[string]bool{}}
+		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, firstChangeOf: map[string]time.Time{}, lateChanges: map[string][]int{}, named: map[string]bool{}}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
 		sc.kinds[i] = NormalizeKind(s.Event.Kind)
@@ -200,6 +203,11 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		}
 	}
 	sc.undo = newUndoIndex(sc)
+	for i, s := range all {
+		if s.Class == noctuary.ClassChange && s.Event.OccurredAt.After(c.Onset) {
+			sc.lateChanges[s.Event.Service] = append(sc.lateChanges[s.Event.Service], i)
+		}
+	}
 	for i, s := range all {
 		if s.Class == noctuary.ClassChange && !s.Event.OccurredAt.After(c.Onset) {
 			sc.why[i] = innocuous(i, sc)
@@ -310,6 +318,9 @@ func (sc *scoring) corroborate(i int, add func(string, float64)) {
 	}
 	if sc.named[s.Event.Service] {
 		add("the failures name "+s.Event.Service, weightNamed)
+	}
+	if at := sc.undoneAfter(i); !at.IsZero() {
+		add("undone after onset, at "+clock(at)+" UTC: the responders' fix", weightUndoneAfter)
 	}
 	if subj := sc.facts[i].subject; s.Class == noctuary.ClassChange && sc.echoes(subj, s.Event.Service) {
 		add("the failures name what it changed ("+noctuary.QuoteName(subj)+")", weightEcho)

@@ -3,6 +3,7 @@ package agent
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/noctuary/noctuary"
 )
@@ -120,4 +121,21 @@ var inertReports = []string{"dashboard", "alert rule", "alerting rule", "silence
 func inertReport(e noctuary.ContextEvent) bool {
 	t := string(textOf(e.Summary))
 	return slices.ContainsFunc(inertReports, func(r string) bool { return strings.HasPrefix(t, " "+r) })
+}
+
+// undoneAfter returns when a change of the same service after onset undid
+// change i (a flag turned off, a deploy back to what i replaced), or the
+// zero time: responders undoing a change to stop an incident is evidence
+// that it caused it. An undo before onset makes i innocuous instead (see
+// undone).
+func (sc *scoring) undoneAfter(i int) time.Time {
+	if sc.all[i].Class != noctuary.ClassChange || sc.promoted[i] {
+		return time.Time{}
+	}
+	for _, j := range sc.lateChanges[sc.all[i].Event.Service] {
+		if reverts(i, j, sc) {
+			return sc.all[j].Event.OccurredAt
+		}
+	}
+	return time.Time{}
 }

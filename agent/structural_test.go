@@ -122,3 +122,22 @@ func titled(title string, events ...noctuary.ContextEvent) Result {
 	return Heuristic(Request{Incident: inc, Service: svc, Onset: seedOnset,
 		Correlation: Correlate(inc, seedOnset, events, CorrelateOptions{Service: svc})})
 }
+
+func TestUndoneAfterOnset(t *testing.T) {
+	flag := func(id, hms, state string, flagName string) noctuary.ContextEvent {
+		return event(id, "checkout", "feature_flag", "launchdarkly", hms, "turned "+state+" the flag '"+flagName+"'",
+			map[string]string{"flag": flagName, "new_state": state})
+	}
+	late := deployAt("late", "02:13:00", "checkout deployed: rename a log field", map[string]string{"sha": "b1", "previous_sha": "a0"})
+	runRankCases(t, []rankCase{
+		{"a flag turned off by responders after onset is the cause", []noctuary.ContextEvent{
+			flag("on", "02:05:00", "on", "express-v2"), late, flag("off", "02:18:00", "off", "express-v2"), symptom},
+			"on", nil, nil},
+		{"not: a different flag turned off after onset", []noctuary.ContextEvent{
+			flag("on", "02:05:00", "on", "express-v2"), late, flag("off", "02:18:00", "off", "dark-mode"), symptom},
+			"late", nil, nil},
+		{"not: undone before onset, it stays innocuous", []noctuary.ContextEvent{
+			flag("on", "02:05:00", "on", "express-v2"), flag("off", "02:08:00", "off", "express-v2"), late, symptom},
+			"late", nil, nil},
+	})
+}
