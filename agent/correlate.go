@@ -217,6 +217,7 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 			}
 		}
 	}
+	sc.demoteFollowers()
 	for j, o := range all {
 		if sc.explains(j) && (!sc.explained || o.Event.OccurredAt.Before(sc.explainedFrom)) {
 			sc.explainedFrom, sc.explained = o.Event.OccurredAt, true

@@ -139,3 +139,38 @@ func (sc *scoring) undoneAfter(i int) time.Time {
 	}
 	return time.Time{}
 }
+
+// demoteFollowers ranks below what the failures' domain promoted (see
+// newScoring) when a change that counts, of the same domain, came before
+// it: a consumer group rebalancing after its poll
+// settings changed follows that change, it does not cause the lag.
+func (sc *scoring) demoteFollowers() {
+	var changes []int
+	for j, s := range sc.all {
+		if sc.realChange[j] && !sc.promoted[j] && s.Class == noctuary.ClassChange {
+			changes = append(changes, j)
+		}
+	}
+	domainOf := map[int]string{}
+	for i := range sc.all {
+		if !sc.promoted[i] {
+			continue
+		}
+		d, _ := domainMatch(i, sc)
+		for _, j := range changes {
+			if !sc.all[j].Event.OccurredAt.Before(sc.all[i].Event.OccurredAt) {
+				continue
+			}
+			dj, ok := domainOf[j]
+			if !ok {
+				dj, _ = domainMatch(j, sc)
+				domainOf[j] = dj
+			}
+			if dj == d {
+				sc.promoted[i], sc.realChange[i] = false, false
+				sc.why[i] = "it follows the " + d + " change at " + clock(sc.all[j].Event.OccurredAt) + " UTC"
+				break
+			}
+		}
+	}
+}

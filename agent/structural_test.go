@@ -141,3 +141,23 @@ func TestUndoneAfterOnset(t *testing.T) {
 			"late", nil, nil},
 	})
 }
+
+func TestPromotedInformationAfterItsDomainsChange(t *testing.T) {
+	rebalance := event("reb", "postgres-main", "info", "kafka", "02:10:00", "Preparing to rebalance group fraud-v2 (consumer left)", nil)
+	for _, tt := range []struct {
+		name, want string
+		change     noctuary.ContextEvent
+	}{
+		{"a rebalance after the consumer's poll settings changed follows that change", "poll",
+			event("poll", "checkout", "config_change", "consul", "02:00:00", "consumer max.poll.records 500 -> 50", nil)},
+		{"not: a change of another domain before it leaves it a candidate", "reb",
+			event("poll", "checkout", "config_change", "consul", "02:00:00", "footer text updated", nil)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := titled("checkout: consumer lag 2M messages", tt.change, rebalance)
+			if res.Cause == nil || res.Cause.Event.ID != tt.want {
+				t.Errorf("cause = %+v, want %s\n%s", res.Cause, tt.want, res.Hypothesis)
+			}
+		})
+	}
+}
