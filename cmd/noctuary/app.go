@@ -45,6 +45,8 @@ type Main struct {
 	// reminderEvery is how often the credentials' ages are measured and
 	// due reminders sent (default reminderEvery).
 	reminderEvery time.Duration
+	// reported is closed once the start-up credential reports are done.
+	reported chan struct{}
 
 	server *http.Server
 	cancel context.CancelFunc
@@ -57,7 +59,8 @@ func NewMain(cfg *config.Config, logger *slog.Logger) *Main {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now, reminderEvery: reminderEvery, done: make(chan struct{})}
+	return &Main{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), Now: time.Now, reminderEvery: reminderEvery,
+		reported: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Run opens the store, applies the configuration file's missing entries,
@@ -148,7 +151,7 @@ func (m *Main) Run(ctx context.Context) error {
 	g.Go(func() error { return worker.Run(gctx) })
 	g.Go(func() error { return keepSeeded(gctx, s, recoverPeriod, m.Logger) })
 	watch := newCredentialWatch(m.Registry, adm, cfg.Slack.Admins, dm, m.reminderEvery, m.Logger)
-	g.Go(func() error { return watch.run(gctx, s.Integrations) })
+	g.Go(func() error { return watch.run(gctx, s.Integrations, m.reported) })
 	if slackBot != nil {
 		g.Go(func() error { return slackBot.Run(gctx) })
 	}

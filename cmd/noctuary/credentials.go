@@ -47,9 +47,9 @@ func newCredentialWatch(reg prometheus.Registerer, adm *admin.Admin, admins []st
 	return &credentialWatch{adm: adm, admins: admins, dm: dm, ages: ages, every: every, log: log}
 }
 
-// run reports every integration's credential, then measures and reminds
-// every w.every until ctx ends.
-func (w *credentialWatch) run(ctx context.Context, integrations func(context.Context) ([]noctuary.Integration, error)) error {
+// run reports every integration's credential, closes reported, then
+// measures and reminds every w.every until ctx ends.
+func (w *credentialWatch) run(ctx context.Context, integrations func(context.Context) ([]noctuary.Integration, error), reported chan struct{}) error {
 	if integs, err := integrations(ctx); err != nil {
 		w.log.Warn("cannot list the integrations to report their credentials", "error", err)
 	} else {
@@ -61,6 +61,7 @@ func (w *credentialWatch) run(ctx context.Context, integrations func(context.Con
 			cancel()
 		}
 	}
+	close(reported)
 	t := time.NewTicker(w.every)
 	defer t.Stop()
 	for {

@@ -178,7 +178,8 @@ func TestEnvironmentWithoutKeyIsNeverWrittenWithAnother(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 
 	for id, fake := range e.fakes {
-		if n := fake.Requests(); n != 0 {
+		// Only the start-up check of each integration's own key (GET /abilities) may reach it.
+		if n := fake.Requests() - fake.KeyChecks(); n != 0 {
 			t.Errorf("%s's PagerDuty received %d requests (%d notes, acks %q)", id, n, len(fake.Notes("")), fake.Acks())
 		}
 	}

@@ -79,7 +79,19 @@ func (e *env) start(cfg *config.Config) *Main {
 		e.t.Fatalf("Main.Run: %v", err)
 	}
 	e.t.Cleanup(func() { _ = m.Close() })
+	waitReported(e.t, m)
 	return m
+}
+
+// waitReported waits for m's start-up credential checks, so that they take
+// none of the failures a test asks of the fake PagerDuty.
+func waitReported(t testing.TB, m *Main) {
+	t.Helper()
+	select {
+	case <-m.reported:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the start-up credential checks did not finish within 30s")
+	}
 }
 
 // do sends a request and returns the status and the decoded JSON body.

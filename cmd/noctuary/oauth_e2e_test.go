@@ -21,10 +21,12 @@ const (
 )
 
 // newClockEnv starts Noctuary like newEnv, its credential clock set to
-// clock, measuring credential ages every reminderRound.
-func newClockEnv(t *testing.T, clock *storetest.Clock, logs io.Writer, change func(*config.Config)) *env {
+// clock, measuring credential ages every reminderRound; authorize, when
+// set, is what the fake PagerDuty accepts.
+func newClockEnv(t *testing.T, clock *storetest.Clock, logs io.Writer, authorize func(string) bool, change func(*config.Config)) *env {
 	t.Helper()
 	e := &env{t: t, pd: pdtest.New(t, testPDToken), redis: storetest.StartRedis(t)}
+	e.pd.Authorize = authorize
 	e.cfg = testConfig(e.redis.URL, e.pd.URL)
 	if change != nil {
 		change(e.cfg)
@@ -47,6 +49,7 @@ func (e *env) startClock(cfg *config.Config, clock *storetest.Clock, logs io.Wri
 		e.t.Fatalf("Main.Run: %v", err)
 	}
 	e.t.Cleanup(func() { _ = m.Close() })
+	waitReported(e.t, m)
 	return m
 }
 
@@ -56,12 +59,11 @@ func TestOAuthAppTokensAreScopedAndRenewedBeforeExpiry(t *testing.T) {
 	id := pdtest.NewIdentity(t, testOAuthClient, testOAuthSecret)
 	id.Now, id.TTL = clock.Now, time.Hour
 	logs := &lockedBuffer{}
-	e := newClockEnv(t, clock, logs, func(cfg *config.Config) {
+	e := newClockEnv(t, clock, logs, id.Authorize, func(cfg *config.Config) {
 		cfg.Integrations[0].Token = ""
 		cfg.Integrations[0].OAuth = &noctuary.OAuthApp{ClientID: testOAuthClient, ClientSecret: testOAuthSecret,
 			Region: "us", Subdomain: "acme", TokenURL: id.TokenURL()}
 	})
-	e.pd.Authorize = id.Authorize
 
 	e.sendWebhook(webhook("EV-OAUTH-1", noctuary.EventIncidentTriggered, "QOAUTH1", "PCHECKOUT", onsetAt()))
 	first := e.waitNotes("QOAUTH1", 1, 15*time.Second)[0]
@@ -137,7 +139,7 @@ func TestRotationRemindersOnceAWeekAcrossReplicas(t *testing.T) {
 	// overdue.
 	clock := storetest.NewClock(time.Now().Add(91*24*time.Hour + time.Hour))
 	logs := &lockedBuffer{}
-	e := newClockEnv(t, clock, logs, func(cfg *config.Config) {
+	e := newClockEnv(t, clock, logs, nil, func(cfg *config.Config) {
 		withSlack(fake)(cfg)
 		cfg.Slack.Admins = []string{"U0ADMIN", "U0SECOPS"}
 	})

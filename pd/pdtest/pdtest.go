@@ -59,6 +59,8 @@ type Server struct {
 	subs     []Subscription    // webhook subscriptions GET /webhook_subscriptions lists
 	noteHook func(Note)
 	requests int
+	// checks counts the requests of GET /abilities (key checks).
+	checks int
 	// limit, when set, is PagerDuty's per-key rate limit (EnforceRate);
 	// limited counts the requests it refused.
 	limit   *rate.Limiter
@@ -166,11 +168,22 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
+// KeyChecks counts the GET /abilities requests received (a key's check, as
+// Noctuary makes at start-up and before a rotation).
+func (s *Server) KeyChecks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checks
+}
+
 // guard checks the API key and the Accept header, and serves canned failures.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.requests++
+		if r.URL.Path == "/abilities" {
+			s.checks++
+		}
 		var fail *Failure
 		if len(s.failures) > 0 {
 			fail = &s.failures[0]
