@@ -27,8 +27,8 @@ func statusWebhook(eventID, eventType, status, incidentID string, created time.T
 // Each PagerDuty note is posted on time, as if Slack were up. Once Slack is
 // back, within two claim idles, each incident has exactly one message in
 // its service's channel, and the first one's thread says, after the
-// message and in this order, that it was acknowledged, then resolved.
-// Nothing is dead-lettered.
+// message and in this order, that it was acknowledged, then resolved, and
+// holds the postmortem draft once. Nothing is dead-lettered.
 func TestSlackOutageNotesOnTimeMirrorCatchesUp(t *testing.T) {
 	t.Parallel()
 	const claimIdle, outage, onTime = 5 * time.Second, 12 * time.Second, 5 * time.Second
@@ -57,8 +57,9 @@ func TestSlackOutageNotesOnTimeMirrorCatchesUp(t *testing.T) {
 	fake.setDown(false)
 	back := time.Now()
 
-	// Each incident's message, and two replies in the first one's thread.
-	waitUntil(t, "the mirror's catch-up", 2*claimIdle+3*time.Second, func() bool { return len(fake.posts()) >= len(ids)+2 })
+	// Each incident's message, and three replies in the first one's thread
+	// (acknowledged, resolved, the postmortem draft).
+	waitUntil(t, "the mirror's catch-up", 2*claimIdle+3*time.Second, func() bool { return len(fake.posts()) >= len(ids)+3 })
 	t.Logf("Slack caught up %s after it came back", time.Since(back).Round(100*time.Millisecond))
 	time.Sleep(time.Second) // anything more would come now
 	// The fake answers the n-th call it records with ts "1700000000.00<n>".
@@ -86,17 +87,26 @@ func TestSlackOutageNotesOnTimeMirrorCatchesUp(t *testing.T) {
 	if len(tsOf) != len(ids) {
 		t.Errorf("messages of %v, want one for each of %v", order, ids)
 	}
-	var thread []string
+	var thread, drafts []string
 	for _, c := range calls {
 		if ts := c.Form.Get("thread_ts"); ts != "" {
 			if ts != tsOf[ids[0]] {
 				t.Errorf("a reply %q in thread %q, want only in %s's (%q)", c.Form.Get("text"), ts, ids[0], tsOf[ids[0]])
 			}
-			thread = append(thread, c.Form.Get("text"))
+			// The postmortem draft is a job of its own, queued on
+			// resolution like "Resolved.": it may come before or after it.
+			if text := c.Form.Get("text"); strings.HasPrefix(text, "Postmortem draft of incident") {
+				drafts = append(drafts, text)
+			} else {
+				thread = append(thread, text)
+			}
 		}
 	}
 	if len(thread) != 2 || !strings.HasPrefix(thread[0], "Acknowledged") || thread[1] != "Resolved." {
 		t.Errorf("%s's thread says %q, want Acknowledged…, then Resolved.", ids[0], thread)
+	}
+	if len(drafts) != 1 {
+		t.Errorf("%s's thread holds %d postmortem drafts %q, want 1", ids[0], len(drafts), drafts)
 	}
 	dead, err := e.redisClient().XLen(context.Background(), "noctuary:v1:slack:jobs:dead").Result()
 	if err != nil || dead != 0 {
