@@ -72,8 +72,13 @@ func TestPostmortemGeminiNarrative(t *testing.T) {
 			if took := time.Since(sent); took > llmTimeout+4*time.Second {
 				t.Errorf("the draft took %s, want within the LLM timeout and a margin", took)
 			}
+			// The draft is marked delivered once its note is posted and its
+			// Slack job queued: just after the note.
 			var p noctuary.Postmortem
-			e.getJSON("/api/v1/incidents/"+id+"/postmortem", &p)
+			waitFor(t, 5*time.Second, "the draft marked delivered", func() bool {
+				e.getJSON("/api/v1/incidents/"+id+"/postmortem", &p)
+				return p.Delivered
+			})
 			if p.Writer != tc.writer || p.NarrativeFallback != tc.fallback || !p.Delivered {
 				t.Errorf("writer %q, fallback %q, delivered %t; want %q, %q", p.Writer, p.NarrativeFallback, p.Delivered, tc.writer, tc.fallback)
 			}
