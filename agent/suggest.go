@@ -34,16 +34,38 @@ func Suggest(res Result, req Request) []noctuary.Suggestion {
 			out = append(out, s)
 		}
 	}
+	// A storm's window holds hundreds of candidates and the list keeps
+	// three: runner-ups are written as they are needed, not all first.
 	var runners []noctuary.Suggestion
-	for _, s := range req.Correlation.Signals {
-		if s.Score >= candidateFloor && (cause == nil || ranksBefore(&s, cause) != 0) {
-			runners = append(runners, runnerUp(s, req.Service))
+	next := 0
+	runner := func(k int) (noctuary.Suggestion, bool) {
+		for ; len(runners) <= k && next < len(req.Correlation.Signals); next++ {
+			if s := &req.Correlation.Signals[next]; s.Score >= candidateFloor && (cause == nil || ranksBefore(s, cause) != 0) {
+				runners = append(runners, runnerUp(*s, req.Service))
+			}
 		}
+		if k < len(runners) {
+			return runners[k], true
+		}
+		return noctuary.Suggestion{}, false
 	}
 	actions := matchingActions(req)
 	// The best of each kind first, so that a matching action is not
 	// crowded out by a long list of runner-ups.
-	for _, s := range slices.Concat(runners[:min(1, len(runners))], actions[:min(1, len(actions))], runners, actions) {
+	if s, ok := runner(0); ok {
+		add(s)
+	}
+	if len(actions) > 0 {
+		add(actions[0])
+	}
+	for k := 0; len(out) < noctuary.MaxSuggestions; k++ {
+		s, ok := runner(k)
+		if !ok {
+			break
+		}
+		add(s)
+	}
+	for _, s := range actions {
 		add(s)
 	}
 	return out
