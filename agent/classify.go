@@ -131,6 +131,9 @@ func dataMove(k string) bool {
 // NormalizeKind returns kind in lower case with everything but letters and
 // digits removed: the form of KindClasses' keys.
 func NormalizeKind(kind string) string {
+	if ascii(kind) {
+		return normalizeASCII(kind)
+	}
 	var b strings.Builder
 	for _, r := range strings.ToLower(kind) {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -138,6 +141,30 @@ func NormalizeKind(kind string) string {
 		}
 	}
 	return b.String()
+}
+
+// normalizeASCII is NormalizeKind of an ASCII kind: kind itself when it is
+// already normal.
+func normalizeASCII(kind string) string {
+	normal := func(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+	k := 0
+	for k < len(kind) && normal(kind[k]) {
+		k++
+	}
+	if k == len(kind) {
+		return kind
+	}
+	b := make([]byte, k, len(kind))
+	copy(b, kind)
+	for ; k < len(kind); k++ {
+		switch c := kind[k]; {
+		case normal(c):
+			b = append(b, c)
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return string(b)
 }
 
 // Classify says whether kind is a change, a failure signal or information:

@@ -78,12 +78,18 @@ func Correlate(inc noctuary.Incident, onset time.Time, events []noctuary.Context
 		opt.After = DefaultAfter
 	}
 	c := Correlation{Onset: onset, From: onset.Add(-opt.Window), To: onset.Add(opt.After)}
-	var in []noctuary.Signal
-	for _, e := range events {
-		if e.OccurredAt.Before(c.From) || e.OccurredAt.After(c.To) {
-			continue
+	inWindow := func(e *noctuary.ContextEvent) bool { return !e.OccurredAt.Before(c.From) && !e.OccurredAt.After(c.To) }
+	n := 0
+	for k := range events {
+		if inWindow(&events[k]) {
+			n++
 		}
-		in = append(in, noctuary.Signal{Event: e, Class: ClassifyEvent(e)})
+	}
+	in := make([]noctuary.Signal, 0, n)
+	for k := range events {
+		if e := &events[k]; inWindow(e) {
+			in = append(in, noctuary.Signal{Event: *e, Class: ClassifyEvent(*e)})
+		}
 	}
 	sc := newScoring(inc, c, opt, in)
 	for i := range in {
@@ -151,6 +157,8 @@ type scoring struct {
 	// failGlued the same without spaces, "" until echoes reads them.
 	failText  text
 	failGlued string
+	// reasons holds the reasons of every signal scored, in order.
+	reasons []string
 	// promoted marks the information that the failures' domain made a
 	// change (see newScoring).
 	promoted []bool
@@ -166,6 +174,10 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
 		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
 		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, firstChangeOf: map[string]time.Time{}, lateChanges: map[string][]int{}, named: map[string]bool{}}
+	deps := make([]nameForms, len(opt.Service.Dependencies))
+	for k, d := range opt.Service.Dependencies {
+		deps[k] = nameFormsOf(d)
+	}
 	for i, s := range all {
 		sc.facts[i] = factsOf(s.Event)
 		sc.kinds[i] = NormalizeKind(s.Event.Kind)
@@ -180,8 +192,8 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 					sc.firstInfraOf[s.Event.Service] = at
 				}
 			}
-			for _, d := range opt.Service.Dependencies {
-				if d != s.Event.Service && !sc.named[d] && names(sc.words(i), d) {
+			for k, d := range opt.Service.Dependencies {
+				if d != s.Event.Service && !sc.named[d] && deps[k].in(sc.words(i)) {
 					sc.named[d] = true
 				}
 			}
@@ -203,6 +215,7 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		}
 	}
 	sc.undo = newUndoIndex(sc)
+	sc.reasons = make([]string, 0, 4*n)
 	for i, s := range all {
 		if s.Class == noctuary.ClassChange && s.Event.OccurredAt.After(c.Onset) {
 			sc.lateChanges[s.Event.Service] = append(sc.lateChanges[s.Event.Service], i)
@@ -259,12 +272,20 @@ func (sc *scoring) failuresAfter(t time.Time) int {
 
 func (sc *scoring) score(i int) {
 	s := &sc.all[i]
+	// The reasons of every signal share one array (sc.reasons).
+	start := len(sc.reasons)
+	defer func() {
+		if n := len(sc.reasons); n > start {
+			s.Reasons = sc.reasons[start:n:n]
+		}
+	}()
 	add := func(reason string, v float64) {
 		if v == 0 {
 			return
 		}
 		s.Score += v
-		s.Reasons = append(s.Reasons, reason+" "+signed(v))
+		var buf [24]byte
+		sc.reasons = append(sc.reasons, reason+" "+string(appendSigned(buf[:0], v)))
 	}
 	before := !s.Event.OccurredAt.After(sc.onset)
 	candidate := false
@@ -394,13 +415,15 @@ func proximity(at, onset time.Time, opt CorrelateOptions) (string, float64) {
 	return d.Round(time.Second).String() + " " + where + " onset", weightProximity * (1 - float64(d)/float64(span))
 }
 
-// signed formats v as fmt's "%+.2f" does: a reason's contribution.
-func signed(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	if s[0] != '-' && s[0] != '+' {
-		s = "+" + s
+// appendSigned appends v to b as fmt's "%+.2f" does: a reason's
+// contribution.
+func appendSigned(b []byte, v float64) []byte {
+	n := len(b)
+	b = strconv.AppendFloat(append(b, '+'), v, 'f', 2, 64)
+	if b[n+1] == '-' || b[n+1] == '+' {
+		b = append(b[:n], b[n+1:]...)
 	}
-	return s
+	return b
 }
 
 func failuresAfter(t time.Time, all []noctuary.Signal) int {

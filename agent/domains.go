@@ -173,10 +173,23 @@ func withoutNames(t text, names ...string) text {
 
 // names reports whether t holds the service name, spaced or glued
 // ("orders mongo", "ordersmongo").
-func names(t text, name string) bool {
+func names(t text, name string) bool { return nameFormsOf(name).in(t) }
+
+// nameForms are a service name as text matches it: spaced (" orders mongo
+// ") and glued (" ordersmongo "); both "" when the name has no words.
+type nameForms struct{ spaced, glued string }
+
+func nameFormsOf(name string) nameForms {
 	nt := strings.TrimSpace(string(textOf(name)))
-	return nt != "" && (strings.Contains(string(t), " "+nt+" ") ||
-		strings.Contains(string(t), " "+strings.ReplaceAll(nt, " ", "")+" "))
+	if nt == "" {
+		return nameForms{}
+	}
+	return nameForms{" " + nt + " ", " " + strings.ReplaceAll(nt, " ", "") + " "}
+}
+
+// in reports whether t holds the name (see names).
+func (f nameForms) in(t text) bool {
+	return f.spaced != "" && (strings.Contains(string(t), f.spaced) || strings.Contains(string(t), f.glued))
 }
 
 // minNameWord is the length from which a word of a service's name is

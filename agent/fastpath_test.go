@@ -255,8 +255,8 @@ func TestSignedLikeFmt(t *testing.T) {
 		vs = append(vs, (r.Float64()-0.5)*3)
 	}
 	for _, v := range vs {
-		if got, want := signed(v), fmt.Sprintf("%+.2f", v); got != want {
-			t.Fatalf("signed(%v) = %q, want %q", v, got, want)
+		if got, want := string(appendSigned(nil, v)), fmt.Sprintf("%+.2f", v); got != want {
+			t.Fatalf("appendSigned(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

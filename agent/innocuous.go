@@ -3,7 +3,6 @@ package agent
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -214,13 +213,19 @@ var releaseStems = []string{"sha", "image", "version", "tag", "revision", "diges
 // new_image), that names what a deploy installs and did not change, or
 // "", "".
 func samePair(e noctuary.ContextEvent) (stem, value string) {
-	for _, ko := range slices.Sorted(maps.Keys(e.Attributes)) {
+	if len(e.Attributes) < 2 {
+		return "", ""
+	}
+	for _, ko := range sortedKeys(e.Attributes) {
 		s, ok := splitMarker(ko, oldMarkers)
 		if !ok || !slices.Contains(releaseStems, s) || strings.TrimSpace(e.Attributes[ko]) == "" {
 			continue
 		}
 		for k, v := range e.Attributes {
-			if ns, ok := splitMarker(k, newMarkers); (k == s || ok && ns == s) && v == e.Attributes[ko] {
+			if v != e.Attributes[ko] {
+				continue
+			}
+			if ns, ok := splitMarker(k, newMarkers); k == s || ok && ns == s {
 				return strings.ReplaceAll(s, "_", " "), v
 			}
 		}

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"maps"
 	"slices"
 	"strings"
 
@@ -31,12 +30,16 @@ func splitMarker(key string, markers []string) (stem string, ok bool) {
 		if k == m {
 			return "", true
 		}
-		for _, sep := range []string{"_", "-", "."} {
-			if s, found := strings.CutPrefix(k, m+sep); found && s != "" {
-				return s, true
+		if len(k) <= len(m)+1 {
+			continue
+		}
+		pre, suf := k[:len(m)] == m, k[len(k)-len(m):] == m
+		for _, sep := range [...]byte{'_', '-', '.'} {
+			if pre && k[len(m)] == sep {
+				return k[len(m)+1:], true
 			}
-			if s, found := strings.CutSuffix(k, sep+m); found && s != "" {
-				return s, true
+			if suf && k[len(k)-len(m)-1] == sep {
+				return k[:len(k)-len(m)-1], true
 			}
 		}
 	}
@@ -48,8 +51,17 @@ func splitMarker(key string, markers []string) (stem string, ok bool) {
 // names an attribute that may not be the new side of a bare-stem pair (the
 // change's identity, already named).
 func valuePairs(e noctuary.ContextEvent, skip string) []valuePair {
+	if len(e.Attributes) == 0 {
+		return nil
+	}
 	valid := func(k string) bool { return ValidTarget("value", e.Attributes[k]) }
-	keys := slices.Sorted(maps.Keys(e.Attributes))
+	keys := sortedKeys(e.Attributes)
+	// newStem[k] is keys[k]'s stem as the new side of a pair; hasNew
+	// whether it is one.
+	newStem, hasNew := make([]string, len(keys)), make([]bool, len(keys))
+	for k, key := range keys {
+		newStem[k], hasNew[k] = splitMarker(key, newMarkers)
+	}
 	var out []valuePair
 	for _, ko := range keys {
 		stem, ok := splitMarker(ko, oldMarkers)
@@ -57,9 +69,9 @@ func valuePairs(e noctuary.ContextEvent, skip string) []valuePair {
 			continue
 		}
 		kn := ""
-		for _, k := range keys {
-			if s, ok := splitMarker(k, newMarkers); ok && s == stem && valid(k) {
-				kn = k
+		for k, key := range keys {
+			if hasNew[k] && newStem[k] == stem && valid(key) {
+				kn = key
 				break
 			}
 		}

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -29,10 +28,23 @@ func eventText(e noctuary.ContextEvent) text {
 	if w := camelTokens(e.Summary); w != "" {
 		parts = append(parts, w)
 	}
-	for _, k := range slices.Sorted(maps.Keys(e.Attributes)) {
+	for _, k := range sortedKeys(e.Attributes) {
 		parts = append(parts, k, e.Attributes[k])
 	}
 	return textOf(parts...)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]string) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func textOf(parts ...string) text {
@@ -40,11 +52,20 @@ func textOf(parts ...string) text {
 	for _, p := range parts {
 		n += len(p) + 1
 	}
-	b := make([]byte, 1, n)
-	b[0] = ' '
+	// space writes one space unless the last byte written is one.
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte(' ')
+	last := byte(' ')
+	space := func() {
+		if last != ' ' {
+			b.WriteByte(' ')
+			last = ' '
+		}
+	}
 	for k, p := range parts {
-		if k > 0 && b[len(b)-1] != ' ' {
-			b = append(b, ' ')
+		if k > 0 {
+			space()
 		}
 		for _, r := range p {
 			if r < utf8.RuneSelf {
@@ -53,25 +74,23 @@ func textOf(parts ...string) text {
 				case 'A' <= r && r <= 'Z':
 					r += 'a' - 'A'
 				default:
-					if b[len(b)-1] != ' ' {
-						b = append(b, ' ')
-					}
+					space()
 					continue
 				}
-				b = append(b, byte(r))
+				b.WriteByte(byte(r))
+				last = byte(r)
 				continue
 			}
 			if r = unicode.ToLower(r); unicode.IsLetter(r) || unicode.IsDigit(r) {
-				b = utf8.AppendRune(b, r)
-			} else if b[len(b)-1] != ' ' {
-				b = append(b, ' ')
+				b.WriteRune(r)
+				last = 0 // the last byte of a multi-byte rune is no space
+			} else {
+				space()
 			}
 		}
 	}
-	if b[len(b)-1] != ' ' {
-		b = append(b, ' ')
-	}
-	return text(b)
+	space()
+	return text(b.String())
 }
 
 // terms is a list of terms (see text.match) indexed by first byte, for
@@ -183,6 +202,9 @@ func attr(e noctuary.ContextEvent, keys ...string) string {
 // camelWords splits CamelCase into words: "NodeClockSkewDetected" is "Node
 // Clock Skew Detected", "OOMKilled" is "OOM Killed".
 func camelWords(s string) string {
+	if !camelCase(s) {
+		return s
+	}
 	r := []rune(s)
 	var b strings.Builder
 	for i, c := range r {
@@ -198,6 +220,9 @@ func camelWords(s string) string {
 // camelTokens is the words of s's CamelCase tokens split ("SslPolicy" is
 // "Ssl Policy"), "" when s has none.
 func camelTokens(s string) string {
+	if !camelCase(s) {
+		return ""
+	}
 	var out []string
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if w := camelWords(f); w != f {
@@ -205,4 +230,21 @@ func camelTokens(s string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// camelCase reports whether s may hold a CamelCase word: it is not all
+// ASCII, or an upper case letter follows a letter or digit. When it is
+// false, camelWords(s) is s and camelTokens(s) is "".
+func camelCase(s string) bool {
+	for k := 0; k < len(s); k++ {
+		switch c := s[k]; {
+		case c >= utf8.RuneSelf:
+			return true
+		case 'A' <= c && c <= 'Z' && k > 0:
+			if p := s[k-1]; 'a' <= p && p <= 'z' || 'A' <= p && p <= 'Z' || '0' <= p && p <= '9' {
+				return true
+			}
+		}
+	}
+	return false
 }

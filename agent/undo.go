@@ -137,13 +137,29 @@ func (x *undoIndex) deployAfter(svc string, t time.Time, sc *scoring) (time.Time
 // foldKey maps s to one string for all the strings strings.EqualFold finds
 // equal to it: each rune becomes the least rune of its case folding orbit.
 func foldKey(s string) string {
+	if ascii(s) {
+		// The least rune of an ASCII letter's orbit is its upper case
+		// (K before the Kelvin sign, S before the long s).
+		return strings.ToUpper(s)
+	}
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range s {
 		m := r
 		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 			m = min(m, f)
 		}
-		b.Write(utf8.AppendRune(nil, m))
+		b.WriteRune(m)
 	}
 	return b.String()
+}
+
+// ascii reports whether s is all ASCII.
+func ascii(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if s[k] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
