@@ -1,6 +1,10 @@
 package agent
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Metrics are the worker's Prometheus metrics.
 type Metrics struct {
@@ -18,7 +22,27 @@ type Metrics struct {
 	// LLMFallbacks counts heuristic hypotheses posted because the LLM
 	// erred, timed out, was rate limited or answered something invalid.
 	LLMFallbacks *prometheus.CounterVec
+	// Phases splits a triage's time by phase (see phaseNames).
+	Phases *prometheus.HistogramVec
 }
+
+// The phases of a triage that Metrics.Phases times: "queue" from webhook
+// accepted to a worker picking the entry up (first deliveries only),
+// "prepare" the incident's state, lock and earlier triage, "slot" the wait
+// for a compute slot, "window" the window read, "correlate" the correlation
+// and heuristic, "save" keeping the triage and queueing its Slack job,
+// "post" the note's posting (the PagerDuty budget's wait included), and
+// "finish" what follows: the delivered triage, audit, acknowledgement.
+const (
+	phaseQueue     = "queue"
+	phasePrepare   = "prepare"
+	phaseSlot      = "slot"
+	phaseWindow    = "window"
+	phaseCorrelate = "correlate"
+	phaseSave      = "save"
+	phasePost      = "post"
+	phaseFinish    = "finish"
+)
 
 // NewMetrics creates the worker's metrics and registers them on reg (nil:
 // not registered).
@@ -49,9 +73,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		LLMFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "noctuary_llm_fallbacks_total", Help: "Heuristic hypotheses posted instead of the LLM's, by reason (error, timeout, rate_limited, invalid).",
 		}, []string{"reason"}),
+		Phases: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "noctuary_triage_phase_seconds", Help: "Time a triage spends in each phase: queue, prepare, slot, window, correlate, save, post, finish.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"phase"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Panics, m.Latency, m.Backlog, m.LLMFallbacks)
+		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Panics, m.Latency, m.Backlog, m.LLMFallbacks, m.Phases)
 	}
 	return m
+}
+
+// phases times one triage's phases, one after the other.
+type phases struct {
+	m  *Metrics
+	at time.Time // when the current phase started
+}
+
+// done observes the current phase as name and starts the next.
+func (p *phases) done(name string) {
+	now := time.Now()
+	p.m.Phases.WithLabelValues(name).Observe(now.Sub(p.at).Seconds())
+	p.at = now
 }

@@ -53,6 +53,7 @@ func (w *Worker) writer(ctx context.Context, svc noctuary.Service) (string, erro
 // handle applies one webhook event: it updates the incident's state, and for a
 // triggered or reopened incident of an enabled service triages it.
 func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
+	ph := &phases{m: w.opt.Metrics, at: time.Now()}
 	svc, err := w.opt.State.ServiceByPagerDutyID(ctx, ev.Incident.Service.ID)
 	known := err == nil
 	if err != nil && noctuary.ErrorCode(err) != noctuary.ENotFound {
@@ -80,7 +81,7 @@ func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
 		w.opt.Logger.Info("incident of a service that is not enabled: no note", "incident", ev.Incident.ID, "service", label)
 		return nil
 	}
-	return w.triage(ctx, ev, svc, st)
+	return w.triage(ctx, ev, svc, st, ph)
 }
 
 // onset is when the incident started: its reopen time for a reopened
@@ -98,7 +99,7 @@ func onset(ev noctuary.WebhookEvent) time.Time {
 	return ev.OccurredAt
 }
 
-func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState) error {
+func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState, ph *phases) error {
 	at := onset(ev)
 	writer, err := w.writer(ctx, svc)
 	if err != nil {
@@ -121,7 +122,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	switch {
 	case err == nil && prev.Undelivered:
 		// An earlier delivery got as far as the note: only posting is left.
-		return w.deliver(ctx, ev, svc, st, prev)
+		return w.deliver(ctx, ev, svc, st, prev, ph)
 	case err == nil && prev.Note != "":
 		w.opt.Metrics.Triages.WithLabelValues("already_done").Inc()
 		return nil
@@ -130,7 +131,8 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return err
 	}
 
-	t, req, err := w.firstHypothesis(ctx, ev, svc, id, writer, at)
+	ph.done(phasePrepare)
+	t, req, err := w.firstHypothesis(ctx, ev, svc, id, writer, at, ph)
 	if err != nil {
 		return err
 	}
@@ -146,7 +148,8 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
 		return err
 	}
-	return w.deliver(ctx, ev, svc, st, t)
+	ph.done(phaseSave)
+	return w.deliver(ctx, ev, svc, st, t, ph)
 }
 
 // firstHypothesis correlates the incident's window and keeps the triage
@@ -155,7 +158,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 // done only once its note is delivered). It holds one of Concurrency slots
 // (or, for a high-urgency incident, of Concurrency more): the CPU-bound part
 // of a triage.
-func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, id, writer string, at time.Time) (noctuary.Triage, Request, error) {
+func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, id, writer string, at time.Time, ph *phases) (noctuary.Triage, Request, error) {
 	var urgent chan struct{}
 	if precedence(ev).Urgent {
 		urgent = w.urgent
@@ -165,16 +168,19 @@ func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, 
 		return noctuary.Triage{}, Request{}, noctuary.Wrap(err, noctuary.EUnavailable, "the triage ended waiting for a free worker")
 	}
 	defer release()
+	ph.done(phaseSlot)
 	events, err := w.opt.State.EventsInWindow(ctx, EventScope(svc), at.Add(-w.opt.Window), at.Add(w.opt.After))
 	if err != nil {
 		return noctuary.Triage{}, Request{}, err
 	}
+	ph.done(phaseWindow)
 	req := NewRequest(ev.Incident, svc, at, events, w.opt.Window, w.opt.After)
 	t := noctuary.Triage{
 		ID: id, Integration: writer, Service: svc.Key, Mode: svc.Mode,
 		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),
 	}
 	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
+	ph.done(phaseCorrelate)
 	return t, req, w.opt.State.SaveTriage(ctx, t)
 }
 
@@ -208,7 +214,7 @@ func precedence(ev noctuary.WebhookEvent) noctuary.Precedence {
 // deliver posts the note of t, a triage kept with its note (unless paused
 // or in dry run), keeps the triage as delivered, audits it, updates the
 // Slack mirror and acknowledges when configured to.
-func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState, t noctuary.Triage) error {
+func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState, t noctuary.Triage, ph *phases) error {
 	paused, err := w.paused(ctx, svc.Key)
 	if err != nil {
 		return err
@@ -233,6 +239,7 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 		if t.NoteID, err = w.post(ctx, n, t, precedence(ev)); err != nil {
 			return err
 		}
+		ph.done(phasePost)
 	}
 	t.Undelivered = false
 	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
@@ -262,6 +269,7 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 			w.autoAck(ctx, n, svc, t)
 		}
 	}
+	ph.done(phaseFinish)
 	return nil
 }
 

@@ -272,6 +272,9 @@ func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
 		w.deadLetter(ctx, log, d, fmt.Sprintf("delivery %d: the earlier ones never finished (the process died handling it)", d.Deliveries))
 		return
 	}
+	if d.Deliveries == 1 && d.Retries == 0 && !d.Event.ReceivedAt.IsZero() {
+		w.opt.Metrics.Phases.WithLabelValues(phaseQueue).Observe(w.opt.Now().Sub(d.Event.ReceivedAt).Seconds())
+	}
 	stop := w.keepEntry(ctx, log, d)
 	err := w.handleSafely(ctx, log, d.Event)
 	stop()

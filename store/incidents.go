@@ -118,7 +118,7 @@ func (s *Store) IncidentState(ctx context.Context, incidentID string) (noctuary.
 
 // SaveTriage stores t, compacted (noctuary.Triage.Compact: its cited
 // signals and the counts of the others), for 30 days and records its ID in
-// its incident's state.
+// its incident's state (unless the state names it already).
 func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
 	if t.ID == "" || t.Incident.ID == "" {
 		return noctuary.Errorf(noctuary.EInvalid, "a triage needs an id and an incident")
@@ -127,8 +127,21 @@ func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
 	if err != nil {
 		return noctuary.Wrap(err, noctuary.EInvalid, "the triage cannot be encoded")
 	}
-	if err := s.rdb.Set(ctx, keyTriage(t.ID), b, triageTTL).Err(); err != nil {
+	// One round trip when the incident already points at t (t saved again:
+	// its Slack job queued, its note written, delivered); the pointer is
+	// then left as it is.
+	var set *redis.StatusCmd
+	var cur *redis.StringCmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.Set(ctx, keyTriage(t.ID), b, triageTTL)
+		cur = p.Get(ctx, keyIncident(t.Incident.ID))
+		return nil
+	})
+	if err := set.Err(); err != nil {
 		return unavailable(err)
+	}
+	if pointsAt(cur, t.ID) {
+		return nil
 	}
 	_, err = updateJSON(ctx, s, keyIncident(t.Incident.ID), incidentTTL, func(st *noctuary.IncidentState, found bool) {
 		if !found {
@@ -145,6 +158,19 @@ func (s *Store) SaveTriage(ctx context.Context, t noctuary.Triage) error {
 		return err
 	}
 	return s.indexIncident(ctx, t.Incident.ID)
+}
+
+// pointsAt says whether cur, an incident's state as read, points at the
+// triage triageID already.
+func pointsAt(cur *redis.StringCmd, triageID string) bool {
+	b, err := cur.Bytes()
+	if err != nil {
+		return false
+	}
+	var st struct {
+		TriageID string `json:"triage_id"`
+	}
+	return json.Unmarshal(b, &st) == nil && st.TriageID == triageID
 }
 
 // Triage returns a stored triage, compacted: one stored before triages

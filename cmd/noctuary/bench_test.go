@@ -195,7 +195,7 @@ func storm(b *testing.B, e *env, rdb *redis.Client, pdIDs []string, rate int, pr
 		}
 		mu.Unlock()
 	})
-	before := measure(b, e, rdb)
+	before, phasesBefore := measure(b, e, rdb), phaseSnapshot(b, e.main.Registry)
 	b.StartTimer()
 	var wg sync.WaitGroup
 	start, interval := time.Now(), time.Second/time.Duration(rate)
@@ -225,6 +225,7 @@ func storm(b *testing.B, e *env, rdb *redis.Client, pdIDs []string, rate int, pr
 	}
 	b.StopTimer()
 	after := measure(b, e, rdb)
+	reportPhases(b, phasesBefore, phaseSnapshot(b, e.main.Registry))
 	mu.Lock()
 	defer mu.Unlock()
 	lat, missing := make([]float64, 0, n), 0
