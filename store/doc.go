@@ -23,7 +23,9 @@
 //	                                        a random base-36 tag when they have no id); score = that
 //	                                        minute's start in ms; a pack is trimmed on write once its
 //	                                        minute is wholly older than now - retention (by the injected
-//	                                        clock); expires one retention after the service's last event
+//	                                        clock; without ids, at a replica's first write of the service
+//	                                        in each minute, upkeep.go); expires one retention (and up to a
+//	                                        minute) after the service's last event
 //	noctuary:v2:events:{<svc>}:ids          zset: event id -> end of its pack's minute (ms); dedupe,
 //	                                        trimmed and expiring with the events
 //	noctuary:v2:events:{<svc>}:log          stream: one entry per write of packs, appended after them

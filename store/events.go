@@ -53,11 +53,14 @@ func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (acc
 	if err != nil {
 		return 0, 0, err
 	}
-	w := eventWrite{bound: msID(now.Add(-s.opt.EventRetention)), ttl: s.opt.EventRetention}
+	w := eventWrite{bound: msID(now.Add(-s.opt.EventRetention)), ttl: s.opt.EventRetention + packSpan}
+	minute := msID(now) / packSpan.Milliseconds()
+	due := s.upkeep.plan(calls, minute)
 	cmds, err := s.runAddEvents(ctx, calls, w)
 	if err != nil {
 		return 0, 0, unavailable(err)
 	}
+	s.upkeep.did(due, minute)
 	for _, c := range cmds {
 		n, _ := c.Int64()
 		accepted += int(n)
@@ -67,14 +70,17 @@ func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (acc
 
 // eventWrite is what every call of one AddEvents shares: the retention
 // bound (ms; events that occurred before it are gone) and the keys'
-// lifetime.
+// lifetime: the retention and a minute, for upkeep (upkeep.go).
 type eventWrite struct {
 	bound int64
 	ttl   time.Duration
 }
 
-// packBound is the score below which a pack is wholly before the bound.
-func (w eventWrite) packBound() int64 { return w.bound - packSpan.Milliseconds() + 1 }
+// packBound is the score below which a pack is wholly before the bound, as
+// an exclusive ZREMRANGEBYSCORE bound.
+func (w eventWrite) packBound() string {
+	return "(" + strconv.FormatInt(w.bound-packSpan.Milliseconds()+1, 10)
+}
 
 // intCmd is the result of a script call or of a ZADD.
 type intCmd interface {
@@ -134,26 +140,33 @@ func (s *Store) pipelineAddEvents(ctx context.Context, calls []eventCall, w even
 }
 
 // queueLogs appends to the event log of each service the span of minutes
-// the calls without ids stored (the script logs those with ids). It comes
-// after their ZADDs, so that a reader of the log finds their packs.
+// the calls without ids stored (the script logs those with ids), and sets
+// its expiry when the service's upkeep is due. It comes after their ZADDs,
+// so that a reader of the log finds their packs.
 func queueLogs(ctx context.Context, p redis.Pipeliner, calls []eventCall, w eventWrite) {
-	written := map[string]span{}
+	type written struct {
+		span
+		upkeep bool
+	}
+	byService := map[string]written{}
 	var order []string
 	for _, c := range calls {
 		if c.args != nil {
 			continue
 		}
-		sp, ok := written[c.service]
+		wr, ok := byService[c.service]
 		if !ok {
-			sp, order = span{c.score, c.score}, append(order, c.service)
+			wr.span, order = span{c.score, c.score}, append(order, c.service)
 		}
-		written[c.service] = span{min(sp.lo, c.score), max(sp.hi, c.score)}
+		byService[c.service] = written{span{min(wr.lo, c.score), max(wr.hi, c.score)}, wr.upkeep || c.upkeep}
 	}
 	for _, svc := range order {
-		sp := written[svc]
-		p.XAdd(ctx, &redis.XAddArgs{Stream: keyEventLog(svc), MaxLen: logLen, Approx: true,
-			Values: []any{"from", sp.lo, "to", sp.hi}})
-		p.PExpire(ctx, keyEventLog(svc), w.ttl)
+		wr, key := byService[svc], keyEventLog(svc)
+		p.XAdd(ctx, &redis.XAddArgs{Stream: key, MaxLen: logLen, Approx: true,
+			Values: []any{"from", wr.lo, "to", wr.hi}})
+		if wr.upkeep {
+			p.PExpire(ctx, key, w.ttl)
+		}
 	}
 }
 
@@ -163,27 +176,31 @@ func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Err
 // occurred in the minute starting at score, all with ids or all without.
 // Without ids, pack is the member, built here; with ids, args holds pairs
 // (event id, event JSON) and the script builds the member from the events
-// it stores.
+// it stores. upkeep: the call also trims the service's events by the
+// retention and sets their expiry (upkeep.go).
 type eventCall struct {
 	service string
 	score   int64
 	n       int
 	pack    []byte
 	args    []any
+	upkeep  bool
 }
 
 // queue adds the call to p: addEventsScript when it has ids to check, else
-// ZADD, the trim by the retention bound and the expiry.
+// ZADD, and the trim by the retention bound and the expiry when upkeep.
 func (c eventCall) queue(ctx context.Context, p redis.Pipeliner, w eventWrite) intCmd {
-	key, packBound := keyEvents(c.service), "("+strconv.FormatInt(w.packBound(), 10)
+	key := keyEvents(c.service)
 	if c.args != nil {
 		idScore := c.score + packSpan.Milliseconds() - 1 // an id lasts as long as its pack
-		args := append([]any{w.bound, packBound, w.ttl.Milliseconds(), c.score, idScore}, c.args...)
+		args := append([]any{w.bound, w.packBound(), w.ttl.Milliseconds(), c.score, idScore}, c.args...)
 		return addEventsScript.EvalSha(ctx, p, []string{key, keyEventIDs(c.service), keyEventLog(c.service)}, args...)
 	}
 	add := p.ZAdd(ctx, key, redis.Z{Score: float64(c.score), Member: append(c.pack, ']')})
-	p.ZRemRangeByScore(ctx, key, "-inf", packBound)
-	p.PExpire(ctx, key, w.ttl)
+	if c.upkeep {
+		p.ZRemRangeByScore(ctx, key, "-inf", w.packBound())
+		p.PExpire(ctx, key, w.ttl)
+	}
 	return packCmd{add, int64(c.n)}
 }
 

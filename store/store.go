@@ -60,6 +60,7 @@ type Store struct {
 	recoveries   *prometheus.CounterVec
 	claimFrom    claimCursor
 	cache        *windowCache // nil: off
+	upkeep       upkeep
 }
 
 // Open connects to the Redis at redisURL (redis:// or rediss://; in
