@@ -44,14 +44,18 @@ type outcome struct {
 // storeBatch stores evs, in one call when they are of one service and few,
 // else in parts run concurrently.
 func (s *Server) storeBatch(ctx context.Context, evs []noctuary.ContextEvent) outcome {
-	parts := splitBatch(evs)
-	if len(parts) == 1 {
+	if len(evs) <= partEvents && oneService(evs) {
 		a, d, err := s.store.AddEvents(ctx, evs)
 		if err != nil {
-			return outcome{notStored: parts[0].indexes, err: err}
+			all := make([]int, len(evs))
+			for i := range all {
+				all[i] = i
+			}
+			return outcome{notStored: all, err: err}
 		}
 		return outcome{accepted: a, duplicates: d}
 	}
+	parts := splitBatch(evs)
 	var g errgroup.Group
 	g.SetLimit(partsInFlight)
 	for i := range parts {
@@ -77,6 +81,16 @@ func (s *Server) storeBatch(ctx context.Context, evs []noctuary.ContextEvent) ou
 		out.duplicates += p.duplicate
 	}
 	return out
+}
+
+// oneService reports whether evs are all of one service.
+func oneService(evs []noctuary.ContextEvent) bool {
+	for i := range evs {
+		if evs[i].Service != evs[0].Service {
+			return false
+		}
+	}
+	return true
 }
 
 // splitBatch groups the indexes of evs by service, in order of first

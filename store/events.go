@@ -214,7 +214,7 @@ func eventCalls(evs []noctuary.ContextEvent) ([]eventCall, error) {
 	}
 	var calls []eventCall
 	open := map[group]int{}               // index in calls of the group's open call
-	data := make([]byte, 0, 320*len(evs)) // the JSON of events with ids
+	var data []byte // the JSON of events with ids
 	for i := range evs {
 		ev := &evs[i]
 		if !noctuary.ValidServiceKey(ev.Service) {
@@ -231,6 +231,9 @@ func eventCalls(evs []noctuary.ContextEvent) ([]eventCall, error) {
 		c.n++
 		var err error
 		if g.withIDs {
+			if data == nil {
+				data = make([]byte, 0, 320*len(evs))
+			}
 			start := len(data)
 			data, err = appendEvent(data, ev)
 			c.args = append(c.args, ev.ID, data[start:len(data):len(data)])
@@ -249,6 +252,7 @@ func eventCalls(evs []noctuary.ContextEvent) ([]eventCall, error) {
 // the ids do), else ','. The JSON array starts at the member's first '['.
 func openPack(pack []byte) []byte {
 	if len(pack) == 0 {
+		pack = make([]byte, 0, 512) // a pack of one event, usually
 		return append(strconv.AppendUint(pack, rand.Uint64()>>16, 36), '[')
 	}
 	return append(pack, ',')
