@@ -172,8 +172,10 @@ func normalizeASCII(kind string) string {
 // CloudWatch "alarm_state_change", or an alert of any kind
 // ("database_alert") that is not cleared; change keywords; failure keywords), and
 // information when nothing matches.
-func Classify(kind string) noctuary.Class {
-	k := NormalizeKind(kind)
+func Classify(kind string) noctuary.Class { return classify(kind, NormalizeKind(kind)) }
+
+// classify is Classify of kind, whose NormalizeKind is k.
+func classify(kind, k string) noctuary.Class {
 	if c, ok := KindClasses[k]; ok {
 		return c
 	}
@@ -235,9 +237,14 @@ var severePrefix = regexp.MustCompile(`^\s*\[?(?i:warning|warn|error|err|fatal|p
 // before and after that differ (a renewal whose issuer changed), or that
 // says a job started heavy work on data (heavyJob), is a change.
 func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
-	c := Classify(e.Kind)
+	return classifyEvent(e, NormalizeKind(e.Kind), "")
+}
+
+// classifyEvent is ClassifyEvent of e, whose kind's NormalizeKind is k and
+// whose eventText is words ("": not computed yet).
+func classifyEvent(e noctuary.ContextEvent, k string, words text) noctuary.Class {
+	c := classify(e.Kind, k)
 	src := strings.ToLower(e.Source)
-	k := NormalizeKind(e.Kind)
 	for _, a := range alertingSources {
 		if strings.Contains(src, a) && !inert(k) {
 			if _, known := KindClasses[k]; !known || c != noctuary.ClassInfo {
@@ -264,14 +271,23 @@ func ClassifyEvent(e noctuary.ContextEvent) noctuary.Class {
 	if c, ok := byEnvelope(e); ok {
 		return c
 	}
-	if c, ok := bySummary(e); ok {
+	if c, ok := bySummary(e, k); ok {
 		return c
 	}
 	_, known := KindClasses[k]
 	if !known && textOf(e.Summary).first(terminationIndex) != "" {
 		return noctuary.ClassFailure
 	}
-	if !inert(k) && (setsValue(e) || heavyJob(e) || (!known && attr(e, actorKeys...) != "" && !readOnly(k))) {
+	if inert(k) {
+		return c
+	}
+	if setsValue(e) {
+		return noctuary.ClassChange
+	}
+	if words == "" {
+		words = eventText(e)
+	}
+	if heavyJob(k, words) || (!known && attr(e, actorKeys...) != "" && !readOnly(k)) {
 		return noctuary.ClassChange
 	}
 	return c
@@ -319,8 +335,7 @@ func readOnly(k string) bool {
 // a Windows event ID: it holds a digit and Classify found nothing) by the
 // words of its summary that KindClasses knows, a failure first: "A
 // Multi-AZ failover … promotion of a standby" reports a failover.
-func bySummary(e noctuary.ContextEvent) (noctuary.Class, bool) {
-	k := NormalizeKind(e.Kind)
+func bySummary(e noctuary.ContextEvent, k string) (noctuary.Class, bool) {
 	if _, known := KindClasses[k]; known || inert(k) {
 		return "", false
 	}
@@ -369,10 +384,10 @@ var (
 		"full scan", "cluster table", "optimize table", "refresh materialized view", "lock table", "create index "}
 )
 
-// heavyJob reports whether e says a job started heavy work on data: its kind
-// or its words name a job that has not ended, and its words name such work.
-func heavyJob(e noctuary.ContextEvent) bool {
-	k, t := NormalizeKind(e.Kind), eventText(e)
+// heavyJob reports whether an event says a job started heavy work on
+// data: its normalised kind k or its words t (eventText) name a job that
+// has not ended, and its words name such work.
+func heavyJob(k string, t text) bool {
 	has := func(words []string) bool {
 		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(k, w) })
 	}

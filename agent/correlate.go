@@ -53,6 +53,9 @@ type CorrelateOptions struct {
 	// those of services with no declared dependency path to it. Zero counts
 	// every event as the service's own.
 	Service noctuary.Service
+	// Memo, when not nil, remembers what the ranking rules read of each
+	// event alone, across correlations (see EventMemo).
+	Memo *EventMemo
 }
 
 // Correlation is the ranked set of events around an incident's onset.
@@ -88,7 +91,7 @@ func Correlate(inc noctuary.Incident, onset time.Time, events []noctuary.Context
 	in := make([]noctuary.Signal, 0, n)
 	for k := range events {
 		if e := &events[k]; inWindow(e) {
-			in = append(in, noctuary.Signal{Event: *e, Class: ClassifyEvent(*e)})
+			in = append(in, noctuary.Signal{Event: *e})
 		}
 	}
 	sc := newScoring(inc, c, opt, in)
@@ -128,14 +131,14 @@ type scoring struct {
 	// changes before onset that are not.
 	why        []string
 	realChange []bool
-	// facts[i] is what undone compares of signal i; undo finds the pairs
-	// it compares.
-	facts []changeFacts
-	undo  undoIndex
-	// kinds[i] is signal i's normalised kind; summaries[i], texts[i] and
-	// domainTexts[i] the text of its summary, its eventText and its
-	// domainWords, "" until a rule reads them.
-	kinds, summaries, texts, domainTexts []string
+	// info[i] is what the rules read of signal i's event alone; undo
+	// finds the pairs of changes that undone compares.
+	info []*eventInfo
+	undo undoIndex
+	// key matches the paging service's name (see domainWords).
+	key nameMatcher
+	// domainTexts[i] is signal i's domainWords, "" until a rule reads it.
+	domainTexts []string
 	// failureTimes are when the failure signals occurred, in order.
 	failureTimes []time.Time
 	// explainedFrom is the earliest signal that explains a failure after
@@ -167,24 +170,26 @@ type scoring struct {
 	named map[string]bool
 }
 
+// newScoring sets the class of each of all (ClassifyEvent, or a change for
+// information that the failures' domain promotes).
 func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all []noctuary.Signal) *scoring {
 	n := len(all)
 	sc := &scoring{title: inc.Title, titleKind: NormalizeKind(inc.Title), titleText: withoutNames(textOf(inc.Title), opt.Service.Key),
-		svc: opt.Service, onset: c.Onset, opt: opt, all: all,
-		why: make([]string, n), realChange: make([]bool, n), facts: make([]changeFacts, n),
-		kinds: make([]string, n), summaries: make([]string, n), texts: make([]string, n), domainTexts: make([]string, n),
+		svc: opt.Service, onset: c.Onset, opt: opt, all: all, info: eventInfos(opt.Memo, all), key: newNameMatcher(opt.Service.Key),
+		why: make([]string, n), realChange: make([]bool, n), domainTexts: make([]string, n),
 		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, firstChangeOf: map[string]time.Time{}, lateChanges: map[string][]int{}, named: map[string]bool{}}
 	deps := make([]nameForms, len(opt.Service.Dependencies))
 	for k, d := range opt.Service.Dependencies {
 		deps[k] = nameFormsOf(d)
 	}
+	for i := range all {
+		all[i].Class = sc.info[i].class
+	}
 	for i, s := range all {
-		sc.facts[i] = factsOf(s.Event)
-		sc.kinds[i] = NormalizeKind(s.Event.Kind)
 		if s.Class == noctuary.ClassFailure {
 			sc.failureTimes = append(sc.failureTimes, s.Event.OccurredAt)
 			at := s.Event.OccurredAt
-			if sc.infra[i] = !at.After(c.Onset) && infrastructure(alertKind(s.Event, sc.kinds[i]), sc.words(i)); sc.infra[i] {
+			if sc.infra[i] = !at.After(c.Onset) && sc.info[i].infra; sc.infra[i] {
 				if sc.firstInfra.IsZero() || at.Before(sc.firstInfra) {
 					sc.firstInfra = at
 				}
@@ -201,14 +206,13 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 	}
 	slices.SortFunc(sc.failureTimes, time.Time.Compare)
 	titleNames(sc, inc.Title)
-	sc.symptoms, sc.evidence = symptomTokens(inc, all), evidencedDomains(sc)
+	sc.symptoms, sc.evidence = sc.symptomTokens(inc), evidencedDomains(sc)
 	for i, s := range all {
 		// Information before onset that the failures' domain points at
 		// changed what fails: a certificate renewed or issued before TLS
 		// handshake errors serves a new chain, whatever the renewal's
 		// routine name. A report of a state (pods pending) is no act.
-		if s.Class == noctuary.ClassInfo && !s.Event.OccurredAt.After(c.Onset) && !inert(sc.kinds[i]) &&
-			!stateReport(sc.kinds[i]) && !inertReport(s.Event) {
+		if s.Class == noctuary.ClassInfo && !s.Event.OccurredAt.After(c.Onset) && sc.info[i].promotable {
 			if d, _ := domainMatch(i, sc); d != "" {
 				all[i].Class, sc.promoted[i] = noctuary.ClassChange, true
 			}
@@ -240,29 +244,29 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 }
 
 // summary is the text of signal i's summary.
-func (sc *scoring) summary(i int) text {
-	if sc.summaries[i] == "" {
-		sc.summaries[i] = string(textOf(sc.all[i].Event.Summary))
-	}
-	return text(sc.summaries[i])
-}
+func (sc *scoring) summary(i int) text { return sc.info[i].summary }
 
 // words is signal i's eventText.
-func (sc *scoring) words(i int) text {
-	if sc.texts[i] == "" {
-		sc.texts[i] = string(eventText(sc.all[i].Event))
-	}
-	return text(sc.texts[i])
-}
+func (sc *scoring) words(i int) text { return sc.info[i].words }
 
 // domainWords is failure i's eventText without the names of its service
 // and of the paging one: "ratelimiter failing" from the api-ratelimit
 // service is no rate limit symptom (see domainMatch for candidates).
 func (sc *scoring) domainWords(i int) text {
 	if sc.domainTexts[i] == "" {
-		sc.domainTexts[i] = string(withoutNames(sc.words(i), sc.all[i].Event.Service, sc.svc.Key))
+		if sc.plainWords(i) {
+			sc.domainTexts[i] = string(sc.words(i))
+		} else {
+			sc.domainTexts[i] = string(withoutNames(sc.words(i), sc.all[i].Event.Service, sc.svc.Key))
+		}
 	}
 	return text(sc.domainTexts[i])
+}
+
+// plainWords reports whether signal i's words hold neither its service's
+// name nor the paging one's: its domainWords are its words.
+func (sc *scoring) plainWords(i int) bool {
+	return !sc.info[i].ownNamed && !sc.key.touches(sc.info[i].words)
 }
 
 // failuresAfter counts the failure signals that occurred after t.
@@ -344,11 +348,11 @@ func (sc *scoring) corroborate(i int, add func(string, float64)) {
 	if at := sc.undoneAfter(i); !at.IsZero() {
 		add("undone after onset, at "+clock(at)+" UTC: the responders' fix", weightUndoneAfter)
 	}
-	if subj := sc.facts[i].subject; s.Class == noctuary.ClassChange && sc.echoes(subj, s.Event.Service) {
+	if subj := sc.info[i].facts.subject; s.Class == noctuary.ClassChange && sc.echoes(subj, s.Event.Service) {
 		add("the failures name what it changed ("+noctuary.QuoteName(subj)+")", weightEcho)
 	}
 	if s.Class == noctuary.ClassChange {
-		if m := symptomMatches(s.Event, sc.symptoms); len(m) > 0 {
+		if m := sc.symptomMatches(i); len(m) > 0 {
 			add("symptom match ("+strings.Join(m, ", ")+")", math.Min(maxSymptomBoost, boostPerSymptom*float64(len(m))))
 		}
 	}

@@ -128,7 +128,11 @@ func evidencedDomains(sc *scoring) [][]int {
 	}
 	add(-1, sc.titleText.groups(domainSymptoms))
 	for i, s := range sc.all {
-		if s.Class == noctuary.ClassFailure {
+		switch {
+		case s.Class != noctuary.ClassFailure:
+		case sc.plainWords(i):
+			add(i, sc.info[i].symptomGroups)
+		default:
 			add(i, sc.domainWords(i).groups(domainSymptoms))
 		}
 	}
@@ -203,7 +207,12 @@ const minNameWord = 6
 // deploy "api-ratelimit:1.44.0 synced" is no rate limit change), but the
 // candidate's own service's is (a change of coredns is a DNS change).
 func domainMatch(i int, sc *scoring) (string, string) {
-	causes := withoutNames(sc.words(i), sc.svc.Key).groups(domainCauses)
+	var causes uint64
+	if sc.key.touches(sc.words(i)) {
+		causes = withoutNames(sc.words(i), sc.svc.Key).groups(domainCauses)
+	} else {
+		causes = sc.info[i].causeGroups()
+	}
 	for d, dom := range domains {
 		if causes&(1<<d) == 0 {
 			continue

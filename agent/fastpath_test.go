@@ -46,7 +46,7 @@ func TestCorrelateFastPathMatchesFull(t *testing.T) {
 			if got, want := conventionalCommit(s.Event.Summary), conventional.FindStringSubmatch(s.Event.Summary); !slices.Equal(got, want) {
 				t.Fatalf("conventionalCommit(%q) = %q, want %q", s.Event.Summary, got, want)
 			}
-			if got, want := symptomMatches(s.Event, sc.symptoms), fullSymptomMatches(s.Event, sc.symptoms); !slices.Equal(got, want) {
+			if got, want := sc.symptomMatches(i), fullSymptomMatches(s.Event, sc.symptoms); s.Class == noctuary.ClassChange && !slices.Equal(got, want) {
 				t.Fatalf("symptomMatches(%+v) = %q, want %q", s.Event, got, want)
 			}
 			if s.Class != noctuary.ClassChange || s.Event.OccurredAt.After(seedOnset) {
@@ -202,7 +202,7 @@ func fullLatestDeploy(ei, ui int, sc *scoring) bool {
 	e, u := sc.all[ei].Event, sc.all[ui].Event
 	for j, s := range sc.all {
 		o := s.Event
-		if s.Class == noctuary.ClassChange && o.Service == e.Service && sc.facts[j].group == groupDeploy &&
+		if s.Class == noctuary.ClassChange && o.Service == e.Service && sc.info[j].facts.group == groupDeploy &&
 			o.OccurredAt.After(e.OccurredAt) && o.OccurredAt.Before(u.OccurredAt) {
 			return false
 		}

@@ -109,7 +109,7 @@ func (sc *scoring) ownSymptom(i int) bool {
 	if !ownEvent(sc.all[i].Event, sc.svc) {
 		return false
 	}
-	k := sc.kinds[i]
+	k := sc.info[i].kind
 	return symptomKind(k) || (len(k) >= minAlertName && strings.Contains(sc.titleKind, k))
 }
 

@@ -14,17 +14,77 @@ import (
 // undone before onset, or cannot reach the paging service: it ranks below
 // every change that did change something (docs/architecture.md, "Ranking
 // rules"). Each rule returns why, or "".
-var innocuousRules = []func(i int, sc *scoring) string{noOpRun, unchanged, scopeOnly, aborted, undone, rolledBack,
-	offPath, otherEnvironment, autoscaled, internalOnly, rescheduled, responderTool, lifecycleOnly, noPodChange}
+// A rule that reads the change alone (its event and eventInfo) is an
+// event rule; the others read the correlation too (the other changes, the
+// paging service).
+var innocuousRules = []innocuousRule{{event: noOpRun}, {event: unchanged}, {event: scopeOnly}, {event: aborted},
+	{context: undone}, {event: rolledBack}, {context: offPath}, {context: otherEnvironment}, {event: autoscaled},
+	{event: internalOnly}, {event: rescheduled}, {event: responderTool}, {event: lifecycleOnly}, {event: noPodChange}}
 
-// innocuous returns why the change sc.all[i] is innocuous, or "".
+// innocuousRule is an event rule or a context rule.
+type innocuousRule struct {
+	event   func(e *noctuary.ContextEvent, x *eventInfo) string
+	context func(i int, sc *scoring) string
+}
+
+// innocuousRuns is how many runs of event rules innocuousRules holds.
+var innocuousRuns = func() int {
+	n := 0
+	for k := range innocuousRules {
+		if startsRun(k) {
+			n++
+		}
+	}
+	return n
+}()
+
+// startsRun reports whether innocuousRules[k] is an event rule that
+// follows no other.
+func startsRun(k int) bool {
+	return innocuousRules[k].event != nil && (k == 0 || innocuousRules[k-1].event == nil)
+}
+
+// innocuous returns why the change sc.all[i] is innocuous, or "": what the
+// first rule that answers says. What each run of event rules says is its
+// eventInfo's (see eventWhys).
 func innocuous(i int, sc *scoring) string {
-	for _, rule := range innocuousRules {
-		if why := rule(i, sc); why != "" {
+	whys := sc.info[i].whys(&sc.all[i].Event)
+	run := 0
+	for k, r := range innocuousRules {
+		why := ""
+		switch {
+		case r.context != nil:
+			why = r.context(i, sc)
+		case startsRun(k):
+			why = whys[run]
+			run++
+		}
+		if why != "" {
 			return why
 		}
 	}
 	return ""
+}
+
+// eventWhys returns what each run of event rules says of change e, up to
+// the first run that answers: what innocuous reads.
+func eventWhys(e *noctuary.ContextEvent, x *eventInfo) []string {
+	out := make([]string, 0, innocuousRuns)
+	for k, r := range innocuousRules {
+		switch {
+		case r.event == nil:
+			continue
+		case startsRun(k):
+			if len(out) > 0 && out[len(out)-1] != "" {
+				return out
+			}
+			out = append(out, "")
+		}
+		if out[len(out)-1] == "" {
+			out[len(out)-1] = r.event(e, x)
+		}
+	}
+	return out
 }
 
 // noOpTerms are what plan/apply tools write when nothing changed.
@@ -58,9 +118,8 @@ var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_
 	"migrations_applied", "applied_migrations", "migrations_executed", "migrations_run", "changesets_applied"}
 
 // noOpRun: a run (terraform, helm, a sync) that reported no changes.
-func noOpRun(i int, sc *scoring) string {
-	e := sc.all[i].Event
-	t := textOf(e.Summary, attr(e, "result", "status", "outcome", "message"))
+func noOpRun(e *noctuary.ContextEvent, _ *eventInfo) string {
+	t := textOf(e.Summary, attr(*e, "result", "status", "outcome", "message"))
 	if m := t.first(noOpIndex); m != "" && !partial(t, m) {
 		return "it reported no changes"
 	}
@@ -128,9 +187,8 @@ var scopeKeys = []string{"scope", "change_type", "type", "category", "changes", 
 // change is still blamed when nothing else is a candidate. Metrics code
 // runs (a label can explode memory), so files of metrics leave it to the
 // change's own account.
-func scopeOnly(i int, sc *scoring) string {
-	e := sc.all[i].Event
-	if files := attr(e, "files", "changed_files", "files_changed", "paths", "changed_paths"); files != "" {
+func scopeOnly(e *noctuary.ContextEvent, x *eventInfo) string {
+	if files := attr(*e, "files", "changed_files", "files_changed", "paths", "changed_paths"); files != "" {
 		if inertFiles(files) {
 			return "it changed only documentation or test files"
 		}
@@ -141,7 +199,7 @@ func scopeOnly(i int, sc *scoring) string {
 			return ""
 		}
 	}
-	t, said := sc.summary(i), scopeValue(attr(e, scopeKeys...))
+	t, said := x.summary, scopeValue(attr(*e, scopeKeys...))
 	for k, s := range scopes {
 		if t.first(scopeIndex[k]) != "" || slices.Contains(s.terms, said) {
 			return saysOnly + s.name
@@ -150,7 +208,7 @@ func scopeOnly(i int, sc *scoring) string {
 	if m := conventionalCommit(e.Summary); m != nil {
 		return saysOnly + strings.ToLower(m[1]+m[2])
 	}
-	if strings.EqualFold(attr(e, "monitoring_only", "docs_only", "metrics_only"), "true") {
+	if strings.EqualFold(attr(*e, "monitoring_only", "docs_only", "metrics_only"), "true") {
 		return saysOnly + "monitoring or docs"
 	}
 	if t.match([]string{"no functional change", "no runtime change", "no code change", "no behavior change", "no behaviour change"}) != "" {
@@ -183,21 +241,21 @@ var alsoChanged = []string{"configmap", "config ", "configuration", "values", "e
 // so it is innocuous by its own account, unless it says or shows that it
 // changed something else (values, config, replicas); a key or flag set to
 // the value it had changed nothing.
-func unchanged(i int, sc *scoring) string {
-	e, f := sc.all[i].Event, &sc.facts[i]
-	if len(valuePairs(e, "")) > 0 || sc.summary(i).match(alsoChanged) != "" {
+func unchanged(e *noctuary.ContextEvent, x *eventInfo) string {
+	f := &x.facts
+	if len(valuePairs(*e, "")) > 0 || x.summary.match(alsoChanged) != "" {
 		return ""
 	}
-	if stem, v := samePair(e); stem != "" {
+	if stem, v := samePair(*e); stem != "" {
 		if ValidTarget("value", v) {
 			return fmt.Sprintf("%sit redeployed the %s it replaced (%s)", says, stem, v)
 		}
 		return fmt.Sprintf("%sit redeployed the %s it replaced", says, stem)
 	}
-	if f.group == groupDeploy && sc.summary(i).first(sameReleaseIndex) != "" {
+	if f.group == groupDeploy && x.summary.first(sameReleaseIndex) != "" {
 		return says + "it redeployed the image that already ran"
 	}
-	if old := attr(e, oldKeys...); f.subject != "" && old != "" && strings.EqualFold(old, f.state) {
+	if old := attr(*e, oldKeys...); f.subject != "" && old != "" && strings.EqualFold(old, f.state) {
 		return fmt.Sprintf("it set %s to the value it already had", noctuary.QuoteName(f.subject))
 	}
 	return ""
@@ -233,10 +291,10 @@ func samePair(e noctuary.ContextEvent) (stem, value string) {
 	return "", ""
 }
 
-// flagLike reports whether change i is of a feature flag, toggle or gate.
-func flagLike(i int, sc *scoring) bool {
-	return sc.facts[i].group == groupFlag || attr(sc.all[i].Event, "flag", "flag_key", "feature_flag", "toggle", "gate") != "" ||
-		slices.ContainsFunc([]string{"toggle", "gate", "split", "experiment"}, func(w string) bool { return strings.Contains(sc.kinds[i], w) })
+// flagLike reports whether change e is of a feature flag, toggle or gate.
+func flagLike(e *noctuary.ContextEvent, x *eventInfo) bool {
+	return x.facts.group == groupFlag || attr(*e, "flag", "flag_key", "feature_flag", "toggle", "gate") != "" ||
+		slices.ContainsFunc([]string{"toggle", "gate", "split", "experiment"}, func(w string) bool { return strings.Contains(x.kind, w) })
 }
 
 // flagKilled are what flag tools write when a flag's kill switch served
@@ -247,14 +305,14 @@ var flagKilled = []string{"killed", "kill switch", "default treatment"}
 // restored it, in one event: the flag is back in a state it ran in before.
 // A deploy rollback is not discounted: an older build can break against
 // what changed since.
-func rolledBack(i int, sc *scoring) string {
-	if !flagLike(i, sc) {
+func rolledBack(e *noctuary.ContextEvent, x *eventInfo) string {
+	if !flagLike(e, x) {
 		return ""
 	}
 	// The flag's own name is no account of what was done to it
 	// ("rollback-guard enabled").
-	t := withoutNames(sc.summary(i), sc.facts[i].subject)
-	act := strings.ToLower(attr(sc.all[i].Event, "action", "operation", "event_type", "type"))
+	t := withoutNames(x.summary, x.facts.subject)
+	act := strings.ToLower(attr(*e, "action", "operation", "event_type", "type"))
 	if t.first(revertIndex) == "" && t.match(flagKilled) == "" && !slices.ContainsFunc(append(revertTerms, "kill"), func(t string) bool {
 		return strings.HasPrefix(act, strings.TrimSpace(t))
 	}) {
@@ -267,12 +325,12 @@ func rolledBack(i int, sc *scoring) string {
 // * *'"), and nothing else about it: what runs is unchanged until the
 // job next runs, so it is innocuous by its own account (a schedule moved
 // to every minute is still blamed when nothing else is a candidate).
-func rescheduled(i int, sc *scoring) string {
-	e, t := sc.all[i].Event, sc.words(i)
+func rescheduled(e *noctuary.ContextEvent, x *eventInfo) string {
+	t := x.words
 	if t.match([]string{"cron", "schedule "}) == "" || t.match([]string{"schedule "}) == "" {
 		return ""
 	}
-	pairs := valuePairs(e, "")
+	pairs := valuePairs(*e, "")
 	for _, p := range pairs {
 		if !strings.Contains(p.stem, "schedule") && !strings.Contains(p.stem, "cron") {
 			return ""
@@ -281,7 +339,7 @@ func rescheduled(i int, sc *scoring) string {
 	// A job's schedule given as an attribute is where it runs from, not a
 	// move: only a pair of schedules or a summary that speaks of one says
 	// it moved, and a job that started heavy work moved nothing.
-	if (len(pairs) == 0 && sc.summary(i).match([]string{"schedule"}) == "") || heavyJob(e) {
+	if (len(pairs) == 0 && x.summary.match([]string{"schedule"}) == "") || heavyJob(x.kind, x.words) {
 		return ""
 	}
 	if t.match(append(alsoChanged, "image", "version", "command")) != "" {
@@ -320,17 +378,16 @@ func zeroRollout(summary string) bool {
 // to no one (0 %). They can break
 // things too, so it is innocuous by its own account: ranked below the
 // changes that reach customers, still blamed when none is a candidate.
-func internalOnly(i int, sc *scoring) string {
-	if !flagLike(i, sc) {
+func internalOnly(e *noctuary.ContextEvent, x *eventInfo) string {
+	if !flagLike(e, x) {
 		return ""
 	}
-	e := sc.all[i].Event
-	if pct := strings.TrimSpace(strings.TrimSuffix(attr(e, "rollout", "percentage", "percent", "rollout_percentage"), "%")); pct == "0" ||
+	if pct := strings.TrimSpace(strings.TrimSuffix(attr(*e, "rollout", "percentage", "percent", "rollout_percentage"), "%")); pct == "0" ||
 		zeroRollout(e.Summary) {
 		return says + "its rollout reaches no users (0 %)"
 	}
-	aud := strings.ToLower(attr(e, audienceKeys...))
-	if !slices.Contains(internalAudiences, aud) && sc.summary(i).first(internalIndex) == "" {
+	aud := strings.ToLower(attr(*e, audienceKeys...))
+	if !slices.Contains(internalAudiences, aud) && x.summary.first(internalIndex) == "" {
 		return ""
 	}
 	return says + "it targets only internal users"
@@ -412,16 +469,15 @@ var (
 )
 
 // aborted: a change whose kind, status or summary says it was aborted.
-func aborted(i int, sc *scoring) string {
-	e := sc.all[i].Event
-	k := sc.kinds[i]
-	status := strings.ToLower(attr(e, "status", "phase", "result", "outcome", "state"))
+func aborted(e *noctuary.ContextEvent, x *eventInfo) string {
+	k := x.kind
+	status := strings.ToLower(attr(*e, "status", "phase", "result", "outcome", "state"))
 	if strings.Contains(k, "abort") || strings.Contains(k, "cancel") || slices.Contains(abortWords, status) ||
-		status == "abort" || status == "terminal" || sc.summary(i).match(notDeployed) != "" || strings.EqualFold(attr(e, "aborted"), "true") || sc.summary(i).first(abortIndex) != "" ||
-		abortedSubject(k, sc.summary(i)) {
+		status == "abort" || status == "terminal" || x.summary.match(notDeployed) != "" || strings.EqualFold(attr(*e, "aborted"), "true") || x.summary.first(abortIndex) != "" ||
+		abortedSubject(k, x.summary) {
 		return "it was aborted"
 	}
-	if t := sc.words(i); t.match([]string{"canary "}) != "" &&
+	if t := x.words; t.match([]string{"canary "}) != "" &&
 		t.match([]string{"failed ", "rolling back", "rolled back", "rollback ", "promotion failed"}) != "" {
 		return "the canary failed and was rolled back"
 	}
@@ -482,9 +538,8 @@ var autoscalerTerms = []string{"autoscal", "hpa ", "horizontalpodautoscaler", "k
 	"scaledupgroup", "scaleddowngroup", "successfulrescale", "above target", "below target"}
 
 // autoscaled: a scaling an autoscaler did on its own.
-func autoscaled(i int, sc *scoring) string {
-	e := sc.all[i].Event
-	if !strings.Contains(sc.kinds[i], "scal") && sc.summary(i).match([]string{"scal"}) == "" {
+func autoscaled(e *noctuary.ContextEvent, x *eventInfo) string {
+	if !strings.Contains(x.kind, "scal") && x.summary.match([]string{"scal"}) == "" {
 		return ""
 	}
 	if textOf(e.Source, e.Kind, e.Summary).first(autoscalerIndex) == "" {
@@ -573,7 +628,7 @@ func factsOf(e noctuary.ContextEvent) changeFacts {
 // says it reverted it, or a deploy goes back to what e replaced, or a
 // rollback follows e as the service's latest deploy.
 func reverts(ei, ui int, sc *scoring) bool {
-	e, fe, fu := sc.all[ei].Event, &sc.facts[ei], &sc.facts[ui]
+	e, fe, fu := sc.all[ei].Event, &sc.info[ei].facts, &sc.info[ui].facts
 	if s := fe.subject; s != "" {
 		if !strings.EqualFold(s, fu.subject) {
 			return false

@@ -1,8 +1,6 @@
 package agent
 
 import (
-	"slices"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -26,13 +24,39 @@ var stopTokens = map[string]bool{
 func tokens(texts ...string) map[string]bool {
 	out := map[string]bool{}
 	for _, t := range texts {
-		for _, w := range strings.FieldsFunc(strings.ToLower(t), notWordRune) {
+		eachWord(t, func(w string) {
 			if significant(w) {
 				out[w] = true
 			}
-		}
+		})
 	}
 	return out
+}
+
+// eachWord calls f with each word of t, in order: each run of letters and
+// digits of t in lower case (strings.FieldsFunc(strings.ToLower(t),
+// notWordRune)).
+func eachWord(t string, f func(w string)) {
+	if !ascii(t) {
+		for _, w := range strings.FieldsFunc(strings.ToLower(t), notWordRune) {
+			f(w)
+		}
+		return
+	}
+	t = strings.ToLower(t)
+	start := -1
+	for k := 0; k <= len(t); k++ {
+		if k < len(t) && ('a' <= t[k] && t[k] <= 'z' || '0' <= t[k] && t[k] <= '9') {
+			if start < 0 {
+				start = k
+			}
+			continue
+		}
+		if start >= 0 {
+			f(t[start:k])
+			start = -1
+		}
+	}
 }
 
 func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
@@ -60,23 +84,29 @@ func symptomTokens(inc noctuary.Incident, signals []noctuary.Signal) map[string]
 	return tokens(texts...)
 }
 
-// symptomMatches returns, sorted, the symptom tokens that a change's summary
-// and attribute values share. The change's own service name does not count:
-// every change of a service names it.
-func symptomMatches(e noctuary.ContextEvent, symptoms map[string]bool) []string {
-	own := tokens(e.Service)
-	var m []string
-	visit := func(t string) {
-		for _, w := range strings.FieldsFunc(strings.ToLower(t), notWordRune) {
-			if symptoms[w] && !own[w] && !slices.Contains(m, w) && significant(w) {
-				m = append(m, w)
+// symptomTokens is symptomTokens(inc, sc.all), of the words each failure's
+// eventInfo holds.
+func (sc *scoring) symptomTokens(inc noctuary.Incident) map[string]bool {
+	out := tokens(inc.Title)
+	for i, s := range sc.all {
+		if s.Class == noctuary.ClassFailure {
+			for _, w := range sc.info[i].symptoms {
+				out[w] = true
 			}
 		}
 	}
-	visit(e.Summary)
-	for _, v := range e.Attributes {
-		visit(v)
+	return out
+}
+
+// symptomMatches returns, sorted, the symptom tokens that change i's
+// summary and attribute values share. The change's own service name does
+// not count: every change of a service names it.
+func (sc *scoring) symptomMatches(i int) []string {
+	var m []string
+	for _, w := range sc.info[i].sharableWords(&sc.all[i].Event) {
+		if sc.symptoms[w] {
+			m = append(m, w)
+		}
 	}
-	sort.Strings(m)
 	return m
 }

@@ -35,6 +35,9 @@ var (
 	// cause terms, a group per domain, to find a text's domains in one
 	// pass; domainSymptomIndex[d] is domains[d]'s symptoms.
 	domainSymptoms, domainCauses, domainSymptomIndex = func() (*terms, *terms, []*terms) {
+		if len(domains) >= 63 {
+			panic("more than 62 domains: eventInfo.causes needs a bit")
+		}
 		var symptoms, causes [][]string
 		var each []*terms
 		for _, d := range domains {

@@ -20,18 +20,30 @@ type text string
 // detected", "SSLHandshakeException ssl handshake exception"), and its
 // attributes (keys and values, in key order).
 func eventText(e noctuary.ContextEvent) text {
-	parts := []string{e.Kind}
-	if w := camelWords(e.Kind); w != e.Kind {
-		parts = append(parts, w)
+	kw, sw := camelWords(e.Kind), camelTokens(e.Summary)
+	n := len(e.Kind) + len(kw) + len(e.Summary) + len(sw) + 8
+	var buf [16]string
+	keys := buf[:0]
+	for k, v := range e.Attributes {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 2
 	}
-	parts = append(parts, e.Summary)
-	if w := camelTokens(e.Summary); w != "" {
-		parts = append(parts, w)
+	slices.Sort(keys)
+	var b textBuilder
+	b.Grow(n)
+	b.add(e.Kind)
+	if kw != e.Kind {
+		b.add(kw)
 	}
-	for _, k := range sortedKeys(e.Attributes) {
-		parts = append(parts, k, e.Attributes[k])
+	b.add(e.Summary)
+	if sw != "" {
+		b.add(sw)
 	}
-	return textOf(parts...)
+	for _, k := range keys {
+		b.add(k)
+		b.add(e.Attributes[k])
+	}
+	return b.text()
 }
 
 // sortedKeys returns m's keys in order.
@@ -52,44 +64,58 @@ func textOf(parts ...string) text {
 	for _, p := range parts {
 		n += len(p) + 1
 	}
-	// space writes one space unless the last byte written is one.
-	var b strings.Builder
+	var b textBuilder
 	b.Grow(n)
-	b.WriteByte(' ')
-	last := byte(' ')
-	space := func() {
-		if last != ' ' {
-			b.WriteByte(' ')
-			last = ' '
-		}
+	for _, p := range parts {
+		b.add(p)
 	}
-	for k, p := range parts {
-		if k > 0 {
-			space()
-		}
-		for _, r := range p {
-			if r < utf8.RuneSelf {
-				switch {
-				case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
-				case 'A' <= r && r <= 'Z':
-					r += 'a' - 'A'
-				default:
-					space()
-					continue
-				}
-				b.WriteByte(byte(r))
-				last = byte(r)
+	return b.text()
+}
+
+// textBuilder builds a text of parts (see textOf).
+type textBuilder struct {
+	strings.Builder
+	// last is the last byte written, 0 before the first.
+	last byte
+}
+
+// space writes one space unless the last byte written is one.
+func (b *textBuilder) space() {
+	if b.last != ' ' {
+		b.WriteByte(' ')
+		b.last = ' '
+	}
+}
+
+// add writes p's words after the words written.
+func (b *textBuilder) add(p string) {
+	b.space()
+	for _, r := range p {
+		if r < utf8.RuneSelf {
+			switch {
+			case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
+			case 'A' <= r && r <= 'Z':
+				r += 'a' - 'A'
+			default:
+				b.space()
 				continue
 			}
-			if r = unicode.ToLower(r); unicode.IsLetter(r) || unicode.IsDigit(r) {
-				b.WriteRune(r)
-				last = 0 // the last byte of a multi-byte rune is no space
-			} else {
-				space()
-			}
+			b.WriteByte(byte(r))
+			b.last = byte(r)
+			continue
+		}
+		if r = unicode.ToLower(r); unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			b.last = 0 // the last byte of a multi-byte rune is no space
+		} else {
+			b.space()
 		}
 	}
-	space()
+}
+
+// text ends the text with a space.
+func (b *textBuilder) text() text {
+	b.space()
 	return text(b.String())
 }
 

@@ -3,6 +3,8 @@ package agent
 import (
 	"slices"
 	"strings"
+
+	"github.com/noctuary/noctuary"
 )
 
 // Changes to what runs beside a service rather than in it (docs/architecture.md,
@@ -69,13 +71,12 @@ var responderSubjects = []string{"escalat", "schedule", "oncall", "rotation", "n
 
 // responderTool: a change made in an incident-response tool to its own
 // configuration.
-func responderTool(i int, sc *scoring) string {
-	e := sc.all[i].Event
+func responderTool(e *noctuary.ContextEvent, _ *eventInfo) string {
 	src := NormalizeKind(e.Source)
 	if !slices.ContainsFunc(responderSources, func(s string) bool { return strings.Contains(src, s) }) {
 		return ""
 	}
-	what := NormalizeKind(e.Summary + " " + attr(e, "object", "resource", "type"))
+	what := NormalizeKind(e.Summary + " " + attr(*e, "object", "resource", "type"))
 	if slices.ContainsFunc(responderSubjects, func(s string) bool { return strings.Contains(what, s) }) {
 		return "it changed " + e.Source + "'s paging configuration, not what runs"
 	}
@@ -89,14 +90,13 @@ var lifecycleActs = []string{"archived", "unarchived", "renamed", "tagged", "unt
 // lifecycleOnly: a flag archived, renamed or tagged. It says so itself;
 // archiving a flag that served a value to some users could still change
 // what they get (the fallback), so it is innocuous by its own account.
-func lifecycleOnly(i int, sc *scoring) string {
-	if !flagLike(i, sc) {
+func lifecycleOnly(e *noctuary.ContextEvent, x *eventInfo) string {
+	if !flagLike(e, x) {
 		return ""
 	}
-	e := sc.all[i].Event
-	act := strings.ToLower(attr(e, "action", "event", "verb", "operation"))
+	act := strings.ToLower(attr(*e, "action", "event", "verb", "operation"))
 	if act == "" {
-		act = string(sc.summary(i).match(lifecycleActs))
+		act = string(x.summary.match(lifecycleActs))
 	}
 	for _, a := range lifecycleActs {
 		if strings.Contains(act, a) {
@@ -109,10 +109,9 @@ func lifecycleOnly(i int, sc *scoring) string {
 // noPodChange: a Kubernetes apply that says it left the pod template
 // alone restarted nothing that runs (an annotation or a label edited), by
 // its own account, unless it says it changed config too.
-func noPodChange(i int, sc *scoring) string {
-	e := sc.all[i].Event
-	v := strings.ToLower(attr(e, "pod_template_changed", "template_changed", "pods_restarted", "rollout_triggered"))
-	if (v == "false" || v == "no" || v == "0") && sc.summary(i).match(alsoChanged) == "" {
+func noPodChange(e *noctuary.ContextEvent, x *eventInfo) string {
+	v := strings.ToLower(attr(*e, "pod_template_changed", "template_changed", "pods_restarted", "rollout_triggered"))
+	if (v == "false" || v == "no" || v == "0") && x.summary.match(alsoChanged) == "" {
 		return says + "it changed no pod template"
 	}
 	return ""

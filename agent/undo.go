@@ -42,7 +42,7 @@ func newUndoIndex(sc *scoring) undoIndex {
 		if s.Class != noctuary.ClassChange {
 			continue
 		}
-		svc, f := s.Event.Service, &sc.facts[j]
+		svc, f := s.Event.Service, &sc.info[j].facts
 		if f.group == groupDeploy {
 			x.deploys[svc] = append(x.deploys[svc], j)
 		}
@@ -81,7 +81,7 @@ func newUndoIndex(sc *scoring) undoIndex {
 // few more. A subject or version that many changes share makes its
 // bucket long: the cost then grows with the bucket, not the window.
 func (x *undoIndex) candidates(i int, sc *scoring) []int {
-	e, f := sc.all[i].Event, &sc.facts[i]
+	e, f := sc.all[i].Event, &sc.info[i].facts
 	svc, at := e.Service, e.OccurredAt
 	var out []int
 	if f.subject != "" {
