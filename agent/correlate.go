@@ -98,13 +98,13 @@ func Correlate(inc noctuary.Incident, onset time.Time, events []noctuary.Context
 	for i := range in {
 		sc.score(i)
 	}
-	// Sort positions, not signals: a signal is large, and a stable sort
-	// moves its elements O(n log n) times.
+	// Sort positions, not signals: a signal is large. Equal signals keep
+	// their order, as a stable sort keeps it.
 	order := make([]int32, len(in))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return ranksBefore(&in[a], &in[b]) })
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(ranksBefore(&in[a], &in[b]), cmp.Compare(a, b)) })
 	c.Signals = make([]noctuary.Signal, len(in))
 	for k, i := range order {
 		c.Signals[k] = in[i]

@@ -24,6 +24,9 @@ type eventInfo struct {
 	// infra marks a failure that is an infrastructure failure by its kind
 	// and words (see infrastructure).
 	infra bool
+	// symptomKind reports whether the kind says how a service misbehaves
+	// rather than why (see symptomKind).
+	symptomKind bool
 	// promotable marks information that the failures' domain may make a
 	// change: no inert subject, no state's report (see newScoring).
 	promotable bool
@@ -50,7 +53,7 @@ func newEventInfo(e *noctuary.ContextEvent, names nameMatcher) *eventInfo {
 	kind, words := NormalizeKind(e.Kind), eventText(*e)
 	x := &eventInfo{class: classifyEvent(*e, kind, words), kind: kind, summary: textOf(e.Summary), words: words,
 		facts: factsOf(*e)}
-	x.ownNamed = names.touches(x.words)
+	x.ownNamed, x.symptomKind = names.touches(x.words), symptomKind(kind)
 	switch x.class {
 	case noctuary.ClassFailure:
 		x.infra = infrastructure(alertKind(*e, kind), x.words)
@@ -168,7 +171,7 @@ func eventInfos(memo *EventMemo, signals []noctuary.Signal) []*eventInfo {
 		hashes = memo.lookup(signals, out)
 	}
 	matchers := map[string]nameMatcher{}
-	missed := false
+	var missed []int
 	for i := range out {
 		if out[i] != nil {
 			continue
@@ -179,10 +182,10 @@ func eventInfos(memo *EventMemo, signals []noctuary.Signal) []*eventInfo {
 			m = newNameMatcher(e.Service)
 			matchers[e.Service] = m
 		}
-		out[i], missed = newEventInfo(e, m), true
+		out[i], missed = newEventInfo(e, m), append(missed, i)
 	}
-	if memo != nil && missed {
-		memo.store(signals, hashes, out)
+	if memo != nil && len(missed) > 0 {
+		memo.store(signals, hashes, out, missed)
 	}
 	return out
 }

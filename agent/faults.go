@@ -65,22 +65,10 @@ var (
 // by its normalised kind k, or by its words (eventText) when its kind is
 // not a symptom.
 func infrastructure(k string, words text) bool {
-	for _, w := range infraKinds {
-		if strings.Contains(k, w) {
-			return true
-		}
-	}
-	return !symptomKind(k) && words.first(infraIndex) != ""
+	return infraKindIndex.within(k) || !symptomKind(k) && words.first(infraIndex) != ""
 }
 
-func symptomKind(k string) bool {
-	for _, w := range symptomKinds {
-		if strings.Contains(k, w) {
-			return true
-		}
-	}
-	return false
-}
+func symptomKind(k string) bool { return symptomKindIndex.within(k) }
 
 // roleOf says what the failure sc.all[i] at or before onset is; failures
 // after onset are effects. A failure is the first when no signal before it
@@ -110,7 +98,7 @@ func (sc *scoring) ownSymptom(i int) bool {
 		return false
 	}
 	k := sc.info[i].kind
-	return symptomKind(k) || (len(k) >= minAlertName && strings.Contains(sc.titleKind, k))
+	return sc.info[i].symptomKind || (len(k) >= minAlertName && strings.Contains(sc.titleKind, k))
 }
 
 // minAlertName is the shortest kind that the title must hold for the

@@ -63,32 +63,38 @@ func (m *EventMemo) lookup(signals []noctuary.Signal, out []*eventInfo) []uint64
 	for i := range signals {
 		hashes[i] = m.hash(&signals[i].Event)
 	}
+	found := make([]*memoEntry, len(signals))
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for i, h := range hashes {
-		e := &signals[i].Event
-		if x, ok := m.cur[h]; ok && sameEvent(&x.event, e) {
-			out[i] = x.info
-		} else if x, ok := m.old[h]; ok && sameEvent(&x.event, e) {
-			out[i] = x.info
+		if x, ok := m.cur[h]; ok {
+			found[i] = x
+		} else if x, ok := m.old[h]; ok {
+			found[i] = x
 			m.put(h, x)
+		}
+	}
+	m.mu.Unlock()
+	// Entries never change: they are compared without the lock.
+	for i, x := range found {
+		if x != nil && sameEvent(&x.event, &signals[i].Event) {
+			out[i] = x.info
 		}
 	}
 	return hashes
 }
 
-// store remembers infos[i] for each signals[i] that lookup did not find.
-func (m *EventMemo) store(signals []noctuary.Signal, hashes []uint64, infos []*eventInfo) {
+// store remembers infos[i] for signals[i], for each i of missed.
+func (m *EventMemo) store(signals []noctuary.Signal, hashes []uint64, infos []*eventInfo, missed []int) {
+	entries := make([]*memoEntry, len(missed))
+	for k, i := range missed {
+		ev := signals[i].Event
+		ev.Attributes = maps.Clone(ev.Attributes)
+		entries[k] = &memoEntry{event: ev, info: infos[i]}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i, h := range hashes {
-		e := &signals[i].Event
-		if x, ok := m.cur[h]; ok && sameEvent(&x.event, e) {
-			continue
-		}
-		ev := *e
-		ev.Attributes = maps.Clone(e.Attributes)
-		m.put(h, &memoEntry{event: ev, info: infos[i]})
+	for k, i := range missed {
+		m.put(hashes[i], entries[k])
 	}
 }
 

@@ -13,6 +13,10 @@ var (
 	sameReleaseIndex = newTerms(sameRelease...)
 	internalIndex    = newTerms(internalTerms...)
 	infraIndex       = newTerms(infraTerms...)
+	// infraKindIndex and symptomKindIndex find infraKinds and symptomKinds
+	// within a normalised kind (terms.within).
+	infraKindIndex   = newTerms(infraKinds...)
+	symptomKindIndex = newTerms(symptomKinds...)
 	// terminationIndex says that a container or a process ended badly.
 	terminationIndex = newTerms(terminationTerms...)
 	// scopeIndex[k] says that a change touched only scopes[k].

@@ -195,6 +195,19 @@ func (t text) first(ts *terms) string {
 	return strings.TrimSpace(ts.list[best])
 }
 
+// within reports whether s holds any of ts's terms anywhere, not only at
+// the start of a word: strings.Contains of each, in one pass.
+func (ts *terms) within(s string) bool {
+	for p := 0; p < len(s); p++ {
+		for _, k := range ts.byFirst[s[p]] {
+			if strings.HasPrefix(s[p:], ts.list[k]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // groups returns the set of groups of ts (bit g for group g) with a term
 // that t holds.
 func (t text) groups(ts *terms) uint64 {
