@@ -105,10 +105,24 @@ func Correlate(inc noctuary.Incident, onset time.Time, events []noctuary.Context
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(ranksBefore(&in[a], &in[b]), cmp.Compare(a, b)) })
-	c.Signals = make([]noctuary.Signal, len(in))
-	for k, i := range order {
-		c.Signals[k] = in[i]
+	// Move each signal to its rank in place, a cycle of the permutation
+	// at a time (done positions are marked -1).
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		first, j := in[i], int32(i)
+		for {
+			from := order[j]
+			order[j] = -1
+			if from == int32(i) {
+				in[j] = first
+				break
+			}
+			in[j], j = in[from], from
+		}
 	}
+	c.Signals = in
 	return c
 }
 

@@ -118,8 +118,11 @@ var countKeys = []string{"add", "change", "destroy", "to_add", "to_change", "to_
 	"migrations_applied", "applied_migrations", "migrations_executed", "migrations_run", "changesets_applied"}
 
 // noOpRun: a run (terraform, helm, a sync) that reported no changes.
-func noOpRun(e *noctuary.ContextEvent, _ *eventInfo) string {
-	t := textOf(e.Summary, attr(*e, "result", "status", "outcome", "message"))
+func noOpRun(e *noctuary.ContextEvent, x *eventInfo) string {
+	t := x.summary
+	if a := attr(*e, "result", "status", "outcome", "message"); a != "" {
+		t = textOf(e.Summary, a)
+	}
 	if m := t.first(noOpIndex); m != "" && !partial(t, m) {
 		return "it reported no changes"
 	}

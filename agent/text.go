@@ -161,11 +161,27 @@ func newTermGroups(lists ...[]string) *terms {
 // matched against many texts, first is faster.
 func (t text) match(terms []string) string {
 	for _, term := range terms {
-		if strings.Contains(string(t), " "+term) {
+		if t.startsWord(term) {
 			return strings.TrimSpace(term)
 		}
 	}
 	return ""
+}
+
+// startsWord reports whether t holds " "+term.
+func (t text) startsWord(term string) bool {
+	s := string(t)
+	for i := 0; i <= len(s); {
+		k := strings.Index(s[i:], term)
+		if k < 0 {
+			return false
+		}
+		if i+k > 0 && s[i+k-1] == ' ' {
+			return true
+		}
+		i += k + 1
+	}
+	return false
 }
 
 // first returns what t.match(ts.list) returns, in one pass over the

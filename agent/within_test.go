@@ -43,3 +43,25 @@ func TestWithinLikeContains(t *testing.T) {
 		}
 	}
 }
+
+// TestStartsWordLikeContains compares text.startsWord(term) with
+// strings.Contains(t, " "+term) on random strings of spaces and a few
+// letters, normalised or not (a new seed each run, logged).
+func TestStartsWordLikeContains(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 6))
+	random := func(n int) string {
+		b := make([]byte, n)
+		for k := range b {
+			b[k] = " ab"[r.IntN(3)]
+		}
+		return string(b)
+	}
+	for range 20000 {
+		s, term := random(r.IntN(12)), random(r.IntN(4))
+		if got, want := text(s).startsWord(term), strings.Contains(s, " "+term); got != want {
+			t.Fatalf("text(%q).startsWord(%q) = %v, want %v", s, term, got, want)
+		}
+	}
+}
