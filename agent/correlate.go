@@ -3,6 +3,7 @@ package agent
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -192,8 +193,11 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 		svc: opt.Service, onset: c.Onset, opt: opt, all: all, info: eventInfos(opt.Memo, all), key: newNameMatcher(opt.Service.Key),
 		why: make([]string, n), realChange: make([]bool, n), domainTexts: make([]string, n),
 		infra: make([]bool, n), promoted: make([]bool, n), firstInfraOf: map[string]time.Time{}, firstChangeOf: map[string]time.Time{}, lateChanges: map[string][]int{}, named: map[string]bool{}}
-	deps := make([]nameForms, len(opt.Service.Dependencies))
-	for k, d := range opt.Service.Dependencies {
+	// The dependencies' names, a copy the eventInfos may keep (see
+	// namesHeld).
+	depNames := slices.Clone(opt.Service.Dependencies)
+	deps := make([]nameForms, len(depNames))
+	for k, d := range depNames {
 		deps[k] = nameFormsOf(d)
 	}
 	for i := range all {
@@ -211,9 +215,17 @@ func newScoring(inc noctuary.Incident, c Correlation, opt CorrelateOptions, all 
 					sc.firstInfraOf[s.Event.Service] = at
 				}
 			}
-			for k, d := range opt.Service.Dependencies {
-				if d != s.Event.Service && !sc.named[d] && deps[k].in(sc.words(i)) {
-					sc.named[d] = true
+			if len(depNames) > 64 {
+				for k, d := range depNames {
+					if d != s.Event.Service && !sc.named[d] && deps[k].in(sc.words(i)) {
+						sc.named[d] = true
+					}
+				}
+			} else {
+				for held := sc.info[i].namesHeld(depNames, deps); held != 0; held &= held - 1 {
+					if d := depNames[bits.TrailingZeros64(held)]; d != s.Event.Service {
+						sc.named[d] = true
+					}
 				}
 			}
 		}
@@ -280,7 +292,7 @@ func (sc *scoring) domainWords(i int) text {
 // plainWords reports whether signal i's words hold neither its service's
 // name nor the paging one's: its domainWords are its words.
 func (sc *scoring) plainWords(i int) bool {
-	return !sc.info[i].ownNamed && !sc.key.touches(sc.info[i].words)
+	return !sc.info[i].ownNamed && !sc.info[i].keyTouches(sc.svc.Key, sc.key)
 }
 
 // failuresAfter counts the failure signals that occurred after t.

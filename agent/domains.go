@@ -208,7 +208,7 @@ const minNameWord = 6
 // candidate's own service's is (a change of coredns is a DNS change).
 func domainMatch(i int, sc *scoring) (string, string) {
 	var causes uint64
-	if sc.key.touches(sc.words(i)) {
+	if sc.info[i].keyTouches(sc.svc.Key, sc.key) {
 		causes = withoutNames(sc.words(i), sc.svc.Key).groups(domainCauses)
 	} else {
 		causes = sc.info[i].causeGroups()

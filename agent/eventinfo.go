@@ -46,6 +46,48 @@ type eventInfo struct {
 	// ownNamed reports whether the words hold the event's service name,
 	// which domainWords removes (see nameMatcher).
 	ownNamed bool
+	// named and keyed are what namesHeld and keyTouches found last.
+	named atomic.Pointer[nameHits]
+	keyed atomic.Pointer[keyTouch]
+}
+
+// nameHits are which of names (bit k for names[k]) words hold.
+type nameHits struct {
+	names []string
+	mask  uint64
+}
+
+// keyTouch is whether a paging service's name touches words.
+type keyTouch struct {
+	key     string
+	touches bool
+}
+
+// namesHeld returns which of names (at most 64, bit k for names[k]) x's
+// words hold (nameForms.in): forms[k] is names[k]'s. names must not change
+// afterwards.
+func (x *eventInfo) namesHeld(names []string, forms []nameForms) uint64 {
+	if p := x.named.Load(); p != nil && slices.Equal(p.names, names) {
+		return p.mask
+	}
+	var mask uint64
+	for k := range names {
+		if forms[k].in(x.words) {
+			mask |= 1 << k
+		}
+	}
+	x.named.Store(&nameHits{names, mask})
+	return mask
+}
+
+// keyTouches returns m.touches(x.words), m matching key.
+func (x *eventInfo) keyTouches(key string, m nameMatcher) bool {
+	if p := x.keyed.Load(); p != nil && p.key == key {
+		return p.touches
+	}
+	t := m.touches(x.words)
+	x.keyed.Store(&keyTouch{key, t})
+	return t
 }
 
 // newEventInfo computes e's eventInfo; names matches its service's name.
