@@ -94,7 +94,7 @@ func (x *eventInfo) keyTouches(key string, m nameMatcher) bool {
 func newEventInfo(e *noctuary.ContextEvent, names nameMatcher) *eventInfo {
 	kind, words := NormalizeKind(e.Kind), eventText(*e)
 	x := &eventInfo{class: classifyEvent(*e, kind, words), kind: kind, summary: textOf(e.Summary), words: words,
-		facts: factsOf(*e)}
+		facts: factsOf(*e, kind)}
 	x.ownNamed, x.symptomKind = names.touches(x.words), symptomKind(kind)
 	switch x.class {
 	case noctuary.ClassFailure:

@@ -588,6 +588,13 @@ var (
 	// versionKeys name what a deploy runs; "previous_" and one of them,
 	// what it replaced.
 	versionKeys = [...]string{"sha", "image", "version", "tag", "revision"}
+	// previousKeys[k] is "previous_" + versionKeys[k].
+	previousKeys = func() (out [len(versionKeys)]string) {
+		for k, name := range versionKeys {
+			out[k] = "previous_" + name
+		}
+		return out
+	}()
 )
 
 // changeFacts is what reverts compares of a change.
@@ -604,8 +611,10 @@ var (
 	stateWord  = regexp.MustCompile(`(?i)\b(enabled|disabled|activated|deactivated|turned on|turned off|switched on|switched off)\b`)
 )
 
-func factsOf(e noctuary.ContextEvent) changeFacts {
-	f := changeFacts{group: groupOf(e.Kind), subject: attr(e, subjectKeys...), state: attr(e, newKeys...)}
+// factsOf returns what reverts compares of change e, whose kind's
+// NormalizeKind is k.
+func factsOf(e noctuary.ContextEvent, k string) changeFacts {
+	f := changeFacts{group: groupOfKind(e.Kind, k), subject: attr(e, subjectKeys...), state: attr(e, newKeys...)}
 	if f.subject == "" && f.group == groupFlag {
 		if m := quotedName.FindStringSubmatch(e.Summary); m != nil {
 			f.subject = m[1]
@@ -620,8 +629,10 @@ func factsOf(e noctuary.ContextEvent) changeFacts {
 			f.state = "disabled"
 		}
 	}
-	for k, name := range versionKeys {
-		f.version[k], f.previous[k] = e.Attributes[name], e.Attributes["previous_"+name]
+	if len(e.Attributes) > 0 {
+		for k, name := range versionKeys {
+			f.version[k], f.previous[k] = e.Attributes[name], e.Attributes[previousKeys[k]]
+		}
 	}
 	return f
 }

@@ -27,8 +27,10 @@ var (
 // identityKeys are attributes that name what a change installed, most specific first.
 var identityKeys = []string{"sha", "version", "image", "tag", "revision", "flag", "key", "migration", "parameter", "setting"}
 
-func groupOf(kind string) changeGroup {
-	k := NormalizeKind(kind)
+func groupOf(kind string) changeGroup { return groupOfKind(kind, NormalizeKind(kind)) }
+
+// groupOfKind is groupOf of kind, whose NormalizeKind is k.
+func groupOfKind(kind, k string) changeGroup {
 	has := func(words ...string) bool {
 		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(k, w) })
 	}

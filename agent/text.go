@@ -246,6 +246,9 @@ func (t text) groups(ts *terms) uint64 {
 // attr returns the value of the first of keys that e's attributes hold,
 // trimmed, or "".
 func attr(e noctuary.ContextEvent, keys ...string) string {
+	if len(e.Attributes) == 0 {
+		return ""
+	}
 	for _, k := range keys {
 		if v := strings.TrimSpace(e.Attributes[k]); v != "" {
 			return v
