@@ -14,6 +14,19 @@ import (
 // urgency) may take: across replicas, low-urgency requests leave it to them.
 const urgentShare = 4 // a quarter
 
+// batchMax bounds how many requests one ask of the shared budget takes, for
+// the asker and the requests of its class (urgent or not) queued behind it;
+// those go in turn without asking again. An ask is for no more than the
+// bucket held after the last one (plus the asker's): while the budget is
+// short, each request asks alone, as a bucket asked for more than it holds
+// spends its fractions of a request. grantTTL is how long such taken
+// requests wait for theirs: any left after it are dropped (a little of the
+// budget unused, never more spent).
+const (
+	batchMax = 32
+	grantTTL = time.Second
+)
+
 // budgetQueue orders one process's requests waiting for a key's shared
 // budget by precedence (noctuary.Precedence): only the first asks the
 // shared budget, so that when it is short the most urgent goes first and
@@ -28,6 +41,61 @@ type budgetQueue struct {
 	delaying bool
 	delayed  int
 	since    time.Time
+	// grants are requests taken from the shared budget and not yet handed
+	// to a waiter, by class (urgent: 1), and when they were taken; left is
+	// how many whole requests the bucket held after the class's last ask.
+	grants   [2]int
+	grantsAt [2]time.Time
+	left     [2]int
+}
+
+// class indexes budgetQueue.grants: 1 for an urgent request, else 0.
+func class(p noctuary.Precedence) int {
+	if p.Urgent {
+		return 1
+	}
+	return 0
+}
+
+// takeGrant hands w one of the requests taken for its class, if any is
+// left and fresh.
+func (q *budgetQueue) takeGrant(w *waiter) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c := class(w.prec)
+	if q.grants[c] == 0 || time.Since(q.grantsAt[c]) > grantTTL {
+		q.grants[c] = 0
+		return false
+	}
+	q.grants[c]--
+	return true
+}
+
+// batch is how many requests w asks the shared budget for: the waiters of
+// its class, w included, at most batchMax and one more than the bucket held
+// after the class's last ask.
+func (q *budgetQueue) batch(w *waiter) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	limit := min(batchMax, q.left[class(w.prec)]+1)
+	n := 0
+	for _, o := range q.waiting {
+		if o.prec.Urgent == w.prec.Urgent {
+			if n++; n == limit {
+				break
+			}
+		}
+	}
+	return max(n, 1)
+}
+
+// taken records an ask of w's class: n requests taken for the waiters
+// behind w (n may be 0), and left the whole requests the bucket still holds.
+func (q *budgetQueue) taken(w *waiter, n, left int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c := class(w.prec)
+	q.grants[c], q.grantsAt[c], q.left[c] = q.grants[c]+n, time.Now(), left
 }
 
 // waiter is one request in the queue; turn is signalled when it is first.
@@ -123,7 +191,9 @@ func (q *budgetQueue) signalFirst() {
 
 // await takes one request from the key's shared budget for a request of
 // precedence p, waiting its turn (most urgent first, then first come) for
-// as long as ctx allows. A wait that would outlive ctx's deadline ends at
+// as long as ctx allows. The first in turn asks for the requests of its
+// class queued behind it too (at most batchMax), so that a queue drains at
+// one ask of Redis per batch rather than per request. A wait that would outlive ctx's deadline ends at
 // once with an EUnavailable error that says how long to wait (and, with
 // notSent, that the call surely wrote nothing). It returns how long it
 // waited.
@@ -148,11 +218,16 @@ func (c *Client) await(ctx context.Context, what string, p noctuary.Precedence, 
 		if !c.queue.first(w) {
 			continue // a more urgent request came in; it asks first
 		}
-		wait, err := c.limiter.Reserve(ctx, c.bucket, c.budget, c.burstFor(p))
+		if c.queue.takeGrant(w) {
+			c.metrics.budgetWaited(p, time.Since(start))
+			return time.Since(start), nil
+		}
+		taken, left, wait, err := c.limiter.ReserveUpTo(ctx, c.bucket, c.budget, c.burstFor(p), c.queue.batch(w))
 		if err != nil {
 			return time.Since(start), noctuary.Wrap(err, noctuary.EUnavailable, "The shared PagerDuty request budget could not be checked.")
 		}
-		if wait <= 0 {
+		if taken > 0 {
+			c.queue.taken(w, taken-1, left)
 			c.metrics.budgetWaited(p, time.Since(start))
 			return time.Since(start), nil
 		}

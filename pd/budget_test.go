@@ -17,16 +17,19 @@ import (
 type gateLimiter struct {
 	mu     sync.Mutex
 	tokens int
+	taking int // ReserveUpTo calls that took requests
 }
 
-func (l *gateLimiter) Reserve(context.Context, string, int, int) (time.Duration, error) {
+func (l *gateLimiter) ReserveUpTo(_ context.Context, _ string, _, _, n int) (int, int, time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.tokens == 0 {
-		return time.Millisecond, nil
+		return 0, 0, time.Millisecond, nil
 	}
-	l.tokens--
-	return 0, nil
+	l.taking++
+	taken := min(n, l.tokens)
+	l.tokens -= taken
+	return taken, l.tokens, 0, nil
 }
 
 func (l *gateLimiter) Block(context.Context, string, time.Duration) error { return nil }

@@ -32,12 +32,12 @@ const (
 
 // Limiter is the request budget shared by every replica (store.Store
 // satisfies it): a token bucket per key that refills perMinute requests a
-// minute and holds burst. Reserve takes one request and returns 0 when it
-// may go now, or takes none and says how long to wait before asking again.
-// Block makes every Reserve of bucket, by every replica, wait for d:
-// PagerDuty answered 429 with Retry-After.
+// minute and holds burst. ReserveUpTo takes up to n requests and returns
+// how many (at least one) and how many whole ones the bucket still holds,
+// or takes none and says how long to wait before asking again. Block makes every ReserveUpTo of bucket, by every replica,
+// wait for d: PagerDuty answered 429 with Retry-After.
 type Limiter interface {
-	Reserve(ctx context.Context, bucket string, perMinute, burst int) (time.Duration, error)
+	ReserveUpTo(ctx context.Context, bucket string, perMinute, burst, n int) (taken, left int, wait time.Duration, err error)
 	Block(ctx context.Context, bucket string, d time.Duration) error
 }
 

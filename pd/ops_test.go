@@ -35,18 +35,19 @@ func (l *fakeLimiter) Block(_ context.Context, bucket string, d time.Duration) e
 	return nil
 }
 
-func (l *fakeLimiter) Reserve(_ context.Context, bucket string, perMinute, burst int) (time.Duration, error) {
+func (l *fakeLimiter) ReserveUpTo(_ context.Context, bucket string, perMinute, burst, _ int) (int, int, time.Duration, error) {
 	l.calls++
 	l.buckets = append(l.buckets, fmt.Sprintf("%s %d %d", bucket, perMinute, burst))
 	if l.err != nil {
-		return 0, l.err
+		return 0, 0, 0, l.err
 	}
-	if len(l.waits) == 0 {
-		return 0, nil
+	if len(l.waits) == 0 || l.waits[0] == 0 {
+		l.waits = l.waits[min(1, len(l.waits)):]
+		return 1, 0, 0, nil
 	}
 	w := l.waits[0]
 	l.waits = l.waits[1:]
-	return w, nil
+	return 0, 0, w, nil
 }
 
 // flakyTransport fails its first round trips like a dropped connection.

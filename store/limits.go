@@ -77,25 +77,41 @@ func (s *Store) renewLease(held context.Context, lose context.CancelFunc, key, t
 // to wait is not taken. A caller asking with a smaller burst than another
 // leaves the difference to it: the bucket is the same.
 func (s *Store) Reserve(ctx context.Context, bucket string, perMinute, burst int) (time.Duration, error) {
-	if perMinute <= 0 || burst <= 0 {
-		return 0, noctuary.Errorf(noctuary.EInvalid, "a request budget needs a positive rate and burst")
+	_, _, wait, err := s.ReserveUpTo(ctx, bucket, perMinute, burst, 1)
+	return wait, err
+}
+
+// ReserveUpTo is Reserve for up to n requests at once: it takes as many as
+// the bucket holds, at most n, and returns how many and how many whole
+// requests it still holds (wait 0), or takes none and returns how long to
+// wait. The bucket holds fractions of a request too: asking for more than
+// it holds takes them, so callers ask for at most what it held last.
+func (s *Store) ReserveUpTo(ctx context.Context, bucket string, perMinute, burst, n int) (taken, left int, wait time.Duration, err error) {
+	if perMinute <= 0 || burst <= 0 || n <= 0 {
+		return 0, 0, 0, noctuary.Errorf(noctuary.EInvalid, "a request budget needs a positive rate, burst and count")
 	}
 	blocked, err := s.rdb.PTTL(ctx, blockedKey(bucket)).Result()
 	if err != nil {
-		return 0, unavailable(err)
+		return 0, 0, 0, unavailable(err)
 	}
 	if blocked > 0 {
-		return blocked, nil
+		return 0, 0, blocked, nil
 	}
 	limit := redis_rate.Limit{Rate: perMinute, Burst: burst, Period: time.Minute}
-	res, err := redis_rate.NewLimiter(s.rdb).Allow(ctx, prefixRateLimit+bucket, limit)
+	lim := redis_rate.NewLimiter(s.rdb)
+	var res *redis_rate.Result
+	if n == 1 {
+		res, err = lim.Allow(ctx, prefixRateLimit+bucket, limit)
+	} else {
+		res, err = lim.AllowAtMost(ctx, prefixRateLimit+bucket, limit, n)
+	}
 	if err != nil {
-		return 0, unavailable(err)
+		return 0, 0, 0, unavailable(err)
 	}
 	if res.Allowed > 0 {
-		return 0, nil
+		return res.Allowed, res.Remaining, 0, nil
 	}
-	return max(res.RetryAfter, time.Millisecond), nil
+	return 0, 0, max(res.RetryAfter, time.Millisecond), nil
 }
 
 // Block stops every Reserve of bucket, by every replica, for d (a relative

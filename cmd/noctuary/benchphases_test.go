@@ -7,7 +7,12 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// phaseStats is noctuary_triage_phase_seconds at one moment: by phase, the
+// phaseFamilies are the histograms reported by phase, with the prefix of
+// their phases' names: the triage's phases, and the PagerDuty budget's wait
+// (part of "post") by urgency.
+var phaseFamilies = map[string]string{"noctuary_triage_phase_seconds": "", "noctuary_pagerduty_budget_wait_seconds": "budget-"}
+
+// phaseStats is phaseFamilies at one moment: by phase, the
 // observations' count, sum and cumulative bucket counts.
 type phaseStats map[string]*dto.Histogram
 
@@ -20,14 +25,13 @@ func phaseSnapshot(b *testing.B, reg prometheus.Gatherer) phaseStats {
 	}
 	out := phaseStats{}
 	for _, mf := range mfs {
-		if mf.GetName() != "noctuary_triage_phase_seconds" {
+		prefix, ok := phaseFamilies[mf.GetName()]
+		if !ok {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "phase" {
-					out[l.GetValue()] = m.GetHistogram()
-				}
+				out[prefix+l.GetValue()] = m.GetHistogram()
 			}
 		}
 	}
