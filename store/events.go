@@ -213,8 +213,8 @@ func eventCalls(evs []noctuary.ContextEvent) ([]eventCall, error) {
 		withIDs bool
 	}
 	var calls []eventCall
-	open := map[group]int{}               // index in calls of the group's open call
-	var data []byte // the JSON of events with ids
+	open := map[group]int{} // index in calls of the group's open call
+	var data []byte         // the JSON of events with ids
 	for i := range evs {
 		ev := &evs[i]
 		if !noctuary.ValidServiceKey(ev.Service) {
