@@ -16,10 +16,10 @@ func EventScope(svc noctuary.Service) []string {
 
 // NewRequest is the request the worker hands the engines for an incident of
 // svc (the paging service) with onset at: events (of EventScope) correlated
-// over window before and after after onset (zero takes the defaults). The
-// evaluation suite builds its requests here too, so it measures what the
+// with opt (its Service is svc; zero Window and After take the defaults).
+// The evaluation suite builds its requests here too, so it measures what the
 // worker does.
-func NewRequest(inc noctuary.Incident, svc noctuary.Service, onset time.Time, events []noctuary.ContextEvent, window, after time.Duration) Request {
-	return Request{Incident: inc, Service: svc, Onset: onset,
-		Correlation: Correlate(inc, onset, events, CorrelateOptions{Window: window, After: after, Service: svc})}
+func NewRequest(inc noctuary.Incident, svc noctuary.Service, onset time.Time, events []noctuary.ContextEvent, opt CorrelateOptions) Request {
+	opt.Service = svc
+	return Request{Incident: inc, Service: svc, Onset: onset, Correlation: Correlate(inc, onset, events, opt)}
 }

@@ -26,7 +26,7 @@ func TestSuggestLazyMatchesEager(t *testing.T) {
 		for _, name := range []string{"restart-pods", "flush-cache", "rollback-deploy", "failover-db"}[:r.IntN(5)] {
 			svc.Actions = append(svc.Actions, noctuary.ActionSpec{Name: name})
 		}
-		req := NewRequest(seedIncident(), svc, seedOnset, denseWindow(seed+uint64(w), 100+r.IntN(400), services, seedOnset), DefaultWindow, DefaultAfter)
+		req := NewRequest(seedIncident(), svc, seedOnset, denseWindow(seed+uint64(w), 100+r.IntN(400), services, seedOnset), CorrelateOptions{Window: DefaultWindow, After: DefaultAfter})
 		res := Heuristic(req)
 		if got, want := Suggest(res, req), eagerSuggest(res, req); !reflect.DeepEqual(got, want) {
 			t.Fatalf("window %d (%d signals): Suggest = %+v, want %+v", w, len(req.Correlation.Signals), got, want)

@@ -174,7 +174,7 @@ func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, 
 		return noctuary.Triage{}, Request{}, err
 	}
 	ph.done(phaseWindow)
-	req := NewRequest(ev.Incident, svc, at, events, w.opt.Window, w.opt.After)
+	req := NewRequest(ev.Incident, svc, at, events, CorrelateOptions{Window: w.opt.Window, After: w.opt.After, Memo: w.opt.Memo})
 	t := noctuary.Triage{
 		ID: id, Integration: writer, Service: svc.Key, Mode: svc.Mode,
 		Incident: ev.Incident, Onset: at, CreatedAt: w.opt.Now().UTC(),

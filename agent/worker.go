@@ -113,15 +113,18 @@ type WorkerOptions struct {
 	LLMConcurrency int
 	Window         time.Duration // correlation window before onset, default 30m
 	After          time.Duration // how far after onset events count, default 5m
-	ClaimIdle      time.Duration // reclaim entries pending this long, default 90s
-	MaxDeliveries  int64         // dead-letter a permanent failure on this delivery, default 5
-	RetryBase      time.Duration // first wait after a transient failure, doubling on each, default 5s
-	RetryMax       time.Duration // longest wait after a transient failure (unless PagerDuty asks longer), default 5m
-	Block          time.Duration // how long one read waits (and shutdown, at most), default 1s
-	Grace          time.Duration // how long in-flight triages may finish at shutdown, default 20s
-	Metrics        *Metrics
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Memo remembers what correlation reads of each event across triages
+	// (a storm triages the same windows again); nil: none.
+	Memo          *EventMemo
+	ClaimIdle     time.Duration // reclaim entries pending this long, default 90s
+	MaxDeliveries int64         // dead-letter a permanent failure on this delivery, default 5
+	RetryBase     time.Duration // first wait after a transient failure, doubling on each, default 5s
+	RetryMax      time.Duration // longest wait after a transient failure (unless PagerDuty asks longer), default 5m
+	Block         time.Duration // how long one read waits (and shutdown, at most), default 1s
+	Grace         time.Duration // how long in-flight triages may finish at shutdown, default 20s
+	Metrics       *Metrics
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // Worker consumes verified webhooks and triages incidents of enabled services.

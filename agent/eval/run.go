@@ -83,7 +83,7 @@ func (s *Scenario) Request(now time.Time) agent.Request {
 	svc := s.config()
 	inc := noctuary.Incident{ID: "EVAL-" + s.Name, Title: s.Incident.Title, Status: "triggered",
 		Urgency: s.Incident.Urgency, CreatedAt: onset, Service: noctuary.Reference{ID: svc.Key, Summary: svc.Key}}
-	return agent.NewRequest(inc, svc, onset, s.scoped(svc, onset), 0, 0)
+	return agent.NewRequest(inc, svc, onset, s.scoped(svc, onset), agent.CorrelateOptions{})
 }
 
 // config is the incident's service as the configuration would declare it.

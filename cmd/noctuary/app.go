@@ -204,11 +204,26 @@ func (m *Main) newWorker(ctx context.Context, s *store.Store, pager *pagerDuty, 
 		Concurrency:    cfg.TriageConcurrency,
 		LLMConcurrency: cfg.LLMConcurrency,
 		Window:         cfg.CorrelationWindow,
+		Memo:           eventMemo(cfg.CorrelationMemoEvents, m.Registry),
 		ClaimIdle:      cfg.ClaimIdle,
 		Grace:          cfg.ShutdownGrace,
 		Metrics:        agent.NewMetrics(m.Registry),
 		Logger:         m.Logger,
 	}), nil
+}
+
+// eventMemo is the worker's EventMemo of size events, nil (none) for 0,
+// with the gauge noctuary_correlation_memo_events of what it holds.
+func eventMemo(size int, reg prometheus.Registerer) *agent.EventMemo {
+	if size == 0 {
+		return nil
+	}
+	memo := agent.NewEventMemo(size)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "noctuary_correlation_memo_events",
+		Help: "Events whose ranking facts this process remembers across triages (about 1.3 KB each), at most NOCTUARY_CORRELATION_MEMO_EVENTS.",
+	}, func() float64 { return float64(memo.Len()) }))
+	return memo
 }
 
 // consumerName names this process in the consumer group: host, pid and a

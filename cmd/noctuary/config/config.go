@@ -57,6 +57,9 @@ type Config struct {
 	TriageConcurrency int
 	// LLMConcurrency bounds the LLM calls in flight per process.
 	LLMConcurrency int
+	// CorrelationMemoEvents bounds the events whose ranking facts a process
+	// remembers across triages (about 1.3 KB each); 0 turns the memo off.
+	CorrelationMemoEvents int
 	// ClaimIdle is how long a webhook entry may stay pending (its worker
 	// died) before another worker reclaims it.
 	ClaimIdle time.Duration
@@ -112,14 +115,15 @@ func Default() *Config {
 			Alertmanager: AlertmanagerSource{ServiceLabel: "service"},
 			Kubernetes:   KubernetesSource{ServiceLabel: "app.kubernetes.io/name"},
 		},
-		LLMTimeout:        10 * time.Second,
-		ApprovalTTL:       30 * time.Minute,
-		CorrelationWindow: 30 * time.Minute,
-		EventRetention:    72 * time.Hour,
-		TriageConcurrency: 4,
-		LLMConcurrency:    8,
-		ClaimIdle:         90 * time.Second,
-		ShutdownGrace:     20 * time.Second,
+		LLMTimeout:            10 * time.Second,
+		ApprovalTTL:           30 * time.Minute,
+		CorrelationWindow:     30 * time.Minute,
+		EventRetention:        72 * time.Hour,
+		TriageConcurrency:     4,
+		LLMConcurrency:        8,
+		CorrelationMemoEvents: 100_000, // agent.DefaultMemoEvents (TestMemoDefault)
+		ClaimIdle:             90 * time.Second,
+		ShutdownGrace:         20 * time.Second,
 	}
 }
 

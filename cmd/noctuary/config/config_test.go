@@ -108,12 +108,13 @@ func TestEverySettingFromEnvironment(t *testing.T) {
 		"NOCTUARY_SLACK_API_URL": "http://slack.test/api", "NOCTUARY_GEMINI_API_KEY": "gk", "NOCTUARY_GEMINI_MODEL": "m",
 		"NOCTUARY_GEMINI_BASE_URL": "http://gemini.test", "NOCTUARY_LLM_TIMEOUT": "2s", "NOCTUARY_INGEST_TOKENS": " a, ,b ",
 		"NOCTUARY_TRIAGE_CONCURRENCY": "256", "NOCTUARY_APPROVAL_TTL": "1h", "NOCTUARY_CORRELATION_WINDOW": "2h",
-		"NOCTUARY_EVENT_RETENTION":      "24h",
-		"NOCTUARY_CLAIM_IDLE":           "2m",
-		"NOCTUARY_SHUTDOWN_GRACE":       "5s",
-		"NOCTUARY_PAGERDUTY_RATE_LIMIT": "480",
-		"NOCTUARY_INGEST_RATE_LIMIT":    "50",
-		"NOCTUARY_INGEST_BURST":         "700",
+		"NOCTUARY_EVENT_RETENTION":         "24h",
+		"NOCTUARY_CLAIM_IDLE":              "2m",
+		"NOCTUARY_SHUTDOWN_GRACE":          "5s",
+		"NOCTUARY_PAGERDUTY_RATE_LIMIT":    "480",
+		"NOCTUARY_INGEST_RATE_LIMIT":       "50",
+		"NOCTUARY_INGEST_BURST":            "700",
+		"NOCTUARY_CORRELATION_MEMO_EVENTS": "0",
 	}
 	cfg, err := Parse(nil, "", env(vars))
 	if err != nil {
@@ -129,6 +130,7 @@ func TestEverySettingFromEnvironment(t *testing.T) {
 		Gemini:       Gemini{APIKey: "gk", Model: "m", BaseURL: "http://gemini.test"},
 		LLMTimeout:   2 * time.Second, ApprovalTTL: time.Hour, CorrelationWindow: 2 * time.Hour, EventRetention: 24 * time.Hour, ClaimIdle: 2 * time.Minute, ShutdownGrace: 5 * time.Second, PagerDutyRateLimit: 480,
 		TriageConcurrency: 256, LLMConcurrency: 8, Sources: Default().Sources, IngestRateLimit: 50, IngestBurst: 700,
+		CorrelationMemoEvents: 0,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %#v\nwant %#v", cfg, want)

@@ -61,6 +61,7 @@ var settingsTable = []setting{
 	{"ingest_tokens", func(l *loader, v string) string { l.envTokens = v; return "" }},
 	{"triage_concurrency", count(1, 256, "triages", "", func(c *Config) *int { return &c.TriageConcurrency })},
 	{"llm_concurrency", count(1, 256, "LLM calls", "", func(c *Config) *int { return &c.LLMConcurrency })},
+	{"correlation_memo_events", count(0, 10_000_000, "events", " (0 turns the memo off)", func(c *Config) *int { return &c.CorrelationMemoEvents })},
 	{"approval_ttl", duration(func(c *Config) *time.Duration { return &c.ApprovalTTL })},
 	{"correlation_window", duration(func(c *Config) *time.Duration { return &c.CorrelationWindow })},
 	{"event_retention", duration(func(c *Config) *time.Duration { return &c.EventRetention })},

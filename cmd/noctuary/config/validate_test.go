@@ -50,6 +50,8 @@ func TestSettingProblems(t *testing.T) {
 			[]string{`NOCTUARY_PAGERDUTY_RATE_LIMIT: "0" is not a number of requests per minute from 1 to 100000 (PagerDuty allows 960 per key)`}},
 		{"retention shorter than the window", "", map[string]string{"NOCTUARY_EVENT_RETENTION": "10m", "NOCTUARY_CORRELATION_WINDOW": "45m"},
 			[]string{`NOCTUARY_EVENT_RETENTION: 10m0s is shorter than NOCTUARY_CORRELATION_WINDOW (45m0s): events would be gone before incidents look for them; keep at least the window`}},
+		{"memo negative", "", map[string]string{"NOCTUARY_CORRELATION_MEMO_EVENTS": "-1"},
+			[]string{`NOCTUARY_CORRELATION_MEMO_EVENTS: "-1" is not a number of events from 0 to 10000000 (0 turns the memo off)`}},
 		{"concurrency too high", "", map[string]string{"NOCTUARY_TRIAGE_CONCURRENCY": "257"},
 			[]string{`NOCTUARY_TRIAGE_CONCURRENCY: "257" is not a number of triages from 1 to 256`}},
 		{"concurrency not a number", "", map[string]string{"NOCTUARY_TRIAGE_CONCURRENCY": "four"},
