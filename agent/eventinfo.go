@@ -21,6 +21,9 @@ type eventInfo struct {
 	// summary is the text of the summary; words the eventText.
 	summary, words text
 	facts          changeFacts
+	// env is the non-production environment a change or information
+	// names (nonProductionOf), or "".
+	env string
 	// infra marks a failure that is an infrastructure failure by its kind
 	// and words (see infrastructure).
 	infra bool
@@ -103,6 +106,9 @@ func newEventInfo(e *noctuary.ContextEvent, names nameMatcher) *eventInfo {
 		x.symptomGroups = x.words.groups(domainSymptoms)
 	case noctuary.ClassInfo:
 		x.promotable = !inert(kind) && !stateReport(kind) && !inertReport(*e)
+		x.env = nonProductionOf(e, x.summary)
+	case noctuary.ClassChange:
+		x.env = nonProductionOf(e, x.summary)
 	}
 	return x
 }

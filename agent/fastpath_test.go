@@ -241,8 +241,8 @@ func fullRole(i int, sc *scoring) failureRole {
 
 // allTerms are the indexed term lists of the ranking rules.
 func allTerms() []*terms {
-	return slices.Concat([]*terms{noOpIndex, abortIndex, autoscalerIndex, revertIndex, infraIndex},
-		scopeIndex, nonProductionIndex, domainSymptomIndex)
+	return slices.Concat([]*terms{noOpIndex, abortIndex, autoscalerIndex, revertIndex, infraIndex, nonProductionIndex},
+		scopeIndex, domainSymptomIndex)
 }
 
 // TestSignedLikeFmt compares signed with fmt's "%+.2f" on random

@@ -3,6 +3,7 @@ package agent
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"regexp"
 	"slices"
 	"strings"
@@ -517,21 +518,26 @@ var nonProduction = []string{"staging", "stage", "stg", "dev", "development", "t
 // otherEnvironment: a change that names a non-production environment other
 // than the paging service's, by attribute or as "in staging".
 func otherEnvironment(i int, sc *scoring) string {
-	e := sc.all[i].Event
-	env := strings.ToLower(attr(e, "environment", "env", "stage", "tier"))
-	if env == "" {
-		t := sc.summary(i)
-		for k, n := range nonProduction {
-			if t.first(nonProductionIndex[k]) != "" {
-				env = n
-				break
-			}
-		}
-	}
-	if !slices.Contains(nonProduction, env) || strings.EqualFold(env, sc.svc.Environment) {
+	env := sc.info[i].env
+	if env == "" || strings.EqualFold(env, sc.svc.Environment) {
 		return ""
 	}
 	return fmt.Sprintf("it was made in %s, not where %s runs", env, cmp.Or(sc.svc.Key, "the service"))
+}
+
+// nonProductionOf returns the non-production environment e names, by
+// attribute or in its summary t ("in staging"), or "".
+func nonProductionOf(e *noctuary.ContextEvent, t text) string {
+	env := strings.ToLower(attr(*e, "environment", "env", "stage", "tier"))
+	if env == "" {
+		if g := t.groups(nonProductionIndex); g != 0 {
+			env = nonProduction[bits.TrailingZeros64(g)]
+		}
+	}
+	if !slices.Contains(nonProduction, env) {
+		return ""
+	}
+	return env
 }
 
 // autoscalerTerms name autoscalers, whose scaling follows load rather than

@@ -27,13 +27,13 @@ var (
 		}
 		return out
 	}()
-	// nonProductionIndex[k] says "in staging" for nonProduction[k].
-	nonProductionIndex = func() []*terms {
-		out := make([]*terms, len(nonProduction))
+	// nonProductionIndex's group k says "in staging" for nonProduction[k].
+	nonProductionIndex = func() *terms {
+		out := make([][]string, len(nonProduction))
 		for k, n := range nonProduction {
-			out[k] = newTerms("in "+n+" ", "to "+n+" ", n+" environment", n+" only ")
+			out[k] = []string{"in " + n + " ", "to " + n + " ", n + " environment", n + " only "}
 		}
-		return out
+		return newTermGroups(out...)
 	}()
 	// domainSymptoms and domainCauses hold every domain's symptom and
 	// cause terms, a group per domain, to find a text's domains in one
