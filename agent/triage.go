@@ -155,10 +155,21 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 // firstHypothesis correlates the incident's window and keeps the triage
 // with the heuristic's hypothesis, at once and without its note, so that
 // the Slack message's buttons work while the LLM thinks (a triage counts as
-// done only once its note is delivered). It holds one of Concurrency slots
-// (or, for a high-urgency incident, of Concurrency more): the CPU-bound part
-// of a triage.
+// done only once its note is delivered).
 func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, id, writer string, at time.Time, ph *phases) (noctuary.Triage, Request, error) {
+	t, req, err := w.correlate(ctx, ev, svc, id, writer, at, ph)
+	if err != nil {
+		return noctuary.Triage{}, Request{}, err
+	}
+	return t, req, w.opt.State.SaveTriage(ctx, t)
+}
+
+// correlate reads the incident's window and writes the heuristic's
+// hypothesis, holding one of Concurrency slots (or, for a high-urgency
+// incident, of Concurrency more) for this CPU-bound part of a triage only:
+// saving it waits on Redis, as posting waits on PagerDuty, with the slot
+// free for another triage.
+func (w *Worker) correlate(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, id, writer string, at time.Time, ph *phases) (noctuary.Triage, Request, error) {
 	var urgent chan struct{}
 	if precedence(ev).Urgent {
 		urgent = w.urgent
@@ -181,7 +192,7 @@ func (w *Worker) firstHypothesis(ctx context.Context, ev noctuary.WebhookEvent, 
 	}
 	t = withResult(t, Hypothesize(ctx, nil, req, w.opt.LLMTimeout))
 	ph.done(phaseCorrelate)
-	return t, req, w.opt.State.SaveTriage(ctx, t)
+	return t, req, nil
 }
 
 // askLLM asks the LLM for a hypothesis, on one of LLMConcurrency slots: a
