@@ -35,13 +35,25 @@ func benchServer(b *testing.B, h http.Handler) (string, *http.Client) {
 // benchIngest serves the ingest server over a real redis-server.
 func benchIngest(b *testing.B) (string, *http.Client) {
 	b.Helper()
+	return benchIngestLimited(b, false)
+}
+
+// benchIngestLimited is benchIngest with, when limited, the ingest rate
+// limit on as in production (one script call per request), at a rate the
+// benchmark never reaches.
+func benchIngestLimited(b *testing.B, limited bool) (string, *http.Client) {
+	b.Helper()
 	rs := storetest.StartRedis(b)
 	st, err := store.Open(context.Background(), rs.URL, store.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = st.Close() })
-	return benchServer(b, ingest.New(serverOptions(st)).Handler())
+	opt := serverOptions(st)
+	if limited {
+		opt.RateLimit = ingest.RateLimit{Limiter: st, PerSecond: 1 << 30, Burst: 1 << 30}
+	}
+	return benchServer(b, ingest.New(opt).Handler())
 }
 
 // post sends body and reports a failure unless the answer is 202.
@@ -89,6 +101,14 @@ func singleEvent() []byte {
 
 func BenchmarkSingleEvent(b *testing.B) {
 	url, client := benchIngest(b)
+	body := singleEvent()
+	runParallel(b, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
+}
+
+// BenchmarkSingleEventRateLimited is BenchmarkSingleEvent with the rate
+// limit on, as it is by default in production.
+func BenchmarkSingleEventRateLimited(b *testing.B) {
+	url, client := benchIngestLimited(b, true)
 	body := singleEvent()
 	runParallel(b, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
 }

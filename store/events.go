@@ -56,7 +56,7 @@ func (s *Store) AddEvents(ctx context.Context, evs []noctuary.ContextEvent) (acc
 	w := eventWrite{bound: msID(now.Add(-s.opt.EventRetention)), ttl: s.opt.EventRetention + packSpan}
 	minute := msID(now) / packSpan.Milliseconds()
 	due := s.upkeep.plan(calls, minute)
-	cmds, err := s.runAddEvents(ctx, calls, w)
+	cmds, err := s.commitAddEvents(ctx, calls, w)
 	if err != nil {
 		return 0, 0, unavailable(err)
 	}
@@ -102,11 +102,17 @@ func (c packCmd) Int64() (int64, error) {
 	return c.n, nil
 }
 
-// runAddEvents pipelines the calls. A NOSCRIPT answer (Redis restarted, or
-// its script cache was flushed) means those script calls did nothing: the
-// script is loaded and they run again.
+// runAddEvents pipelines the calls.
 func (s *Store) runAddEvents(ctx context.Context, calls []eventCall, w eventWrite) ([]intCmd, error) {
 	cmds, err := s.pipelineAddEvents(ctx, calls, w)
+	return s.retryNoScript(ctx, calls, w, cmds, err)
+}
+
+// retryNoScript returns the results cmds and err of calls, after running
+// again those answered NOSCRIPT when err is: that answer (Redis restarted,
+// or its script cache was flushed) means those script calls did nothing, so
+// the script is loaded and they run again.
+func (s *Store) retryNoScript(ctx context.Context, calls []eventCall, w eventWrite, cmds []intCmd, err error) ([]intCmd, error) {
 	if !isNoScript(err) {
 		return cmds, err
 	}
@@ -128,15 +134,23 @@ func (s *Store) runAddEvents(ctx context.Context, calls []eventCall, w eventWrit
 }
 
 func (s *Store) pipelineAddEvents(ctx context.Context, calls []eventCall, w eventWrite) ([]intCmd, error) {
-	cmds := make([]intCmd, len(calls))
+	var cmds []intCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, c := range calls {
-			cmds[i] = c.queue(ctx, p, w)
-		}
-		queueLogs(ctx, p, calls, w)
+		cmds = queueAddEvents(ctx, p, calls, w)
 		return nil
 	})
 	return cmds, err
+}
+
+// queueAddEvents adds the calls to p, then their logs, and returns the
+// calls' results.
+func queueAddEvents(ctx context.Context, p redis.Pipeliner, calls []eventCall, w eventWrite) []intCmd {
+	cmds := make([]intCmd, len(calls))
+	for i, c := range calls {
+		cmds[i] = c.queue(ctx, p, w)
+	}
+	queueLogs(ctx, p, calls, w)
+	return cmds
 }
 
 // queueLogs appends to the event log of each service the span of minutes

@@ -61,6 +61,7 @@ type Store struct {
 	claimFrom    claimCursor
 	cache        *windowCache // nil: off
 	upkeep       upkeep
+	group        groupCommit
 }
 
 // Open connects to the Redis at redisURL (redis:// or rediss://; in

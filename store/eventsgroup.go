@@ -1,0 +1,186 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	// groupEvents is the most events a write may hold to join a group
+	// commit; larger writes send their own pipeline, so that a small write
+	// never waits behind a large one.
+	groupEvents = 16
+	// groupWrites bounds the writes one group commit sends.
+	groupWrites = 64
+)
+
+// groupCommit sends the small event writes of concurrent callers as one
+// pipeline, one round trip instead of one each: the Redis round trip is
+// most of a single event's cost (docs/performance.md). While one group's
+// pipeline is in flight, writes that come wait; when it is answered, the
+// first of them sends the next group, of all that wait when it runs (at
+// most groupWrites). A write alone is sent at once, without waiting. Each write
+// gets its own commands' results: it fails when one of its commands failed,
+// never because another write's did, or when the group's log commands
+// failed (one XADD per service for the whole group, after every ZADD), and
+// a pipeline that fails as a whole fails every write in it. Nothing runs in the background: the writers
+// themselves send the pipelines.
+type groupCommit struct {
+	mu      sync.Mutex
+	busy    bool // a group's pipeline is being sent
+	waiting []*groupWrite
+}
+
+// groupWrite is one AddEvents' calls and, once its group was sent, their
+// results.
+type groupWrite struct {
+	ctx   context.Context
+	calls []eventCall
+	w     eventWrite
+	cmds  []intCmd
+	err   error
+	// lead: this write sends the next group.
+	lead bool
+	done chan struct{}
+}
+
+// join returns the group gw must send: itself alone when no group is in
+// flight, else, after waiting, the writes waiting when it was made leader
+// and ran (itself first), or nil when another writer sent gw and its
+// results are set. A leader takes the group when it runs, not when it is
+// made leader, so that writes that come meanwhile join it.
+func (g *groupCommit) join(gw *groupWrite) []*groupWrite {
+	g.mu.Lock()
+	if !g.busy {
+		g.busy = true
+		g.mu.Unlock()
+		return []*groupWrite{gw}
+	}
+	gw.done = make(chan struct{})
+	g.waiting = append(g.waiting, gw)
+	g.mu.Unlock()
+	// Not ctx.Done(): this write may have to lead the next group. The wait
+	// is bounded by two pipelines, each bounded by its context and the
+	// client's timeouts.
+	<-gw.done
+	if !gw.lead {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := min(len(g.waiting), groupWrites) // g.waiting[0] is gw
+	group := g.waiting[:n:n]
+	if g.waiting = g.waiting[n:]; len(g.waiting) == 0 {
+		g.waiting = nil
+	}
+	return group
+}
+
+// finish makes the first waiting write the next leader, then wakes the
+// writes of group, whose leader is group[0].
+func (g *groupCommit) finish(group []*groupWrite) {
+	g.mu.Lock()
+	var next *groupWrite
+	if len(g.waiting) > 0 {
+		next = g.waiting[0]
+	}
+	g.busy = next != nil
+	g.mu.Unlock()
+	if next != nil {
+		next.lead = true
+		close(next.done)
+	}
+	for _, gw := range group[1:] {
+		close(gw.done)
+	}
+}
+
+// commitAddEvents runs calls as runAddEvents does, in a group commit when
+// they hold few events.
+func (s *Store) commitAddEvents(ctx context.Context, calls []eventCall, w eventWrite) ([]intCmd, error) {
+	n := 0
+	for _, c := range calls {
+		n += c.n
+	}
+	if n > groupEvents {
+		return s.runAddEvents(ctx, calls, w)
+	}
+	gw := &groupWrite{ctx: ctx, calls: calls, w: w}
+	if group := s.group.join(gw); group != nil {
+		s.sendGroup(group)
+	}
+	return gw.cmds, gw.err
+}
+
+// sendGroup sends the writes of group as one pipeline, sets each write's
+// results, and hands on to the next group. A write whose context ended
+// while it waited is not sent.
+func (s *Store) sendGroup(group []*groupWrite) {
+	defer s.group.finish(group)
+	live := make([]*groupWrite, 0, len(group))
+	for _, gw := range group {
+		if gw.err = gw.ctx.Err(); gw.err == nil {
+			live = append(live, gw)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := groupContext(live)
+	defer cancel()
+	spans := make([][2]int, len(live))
+	var calls []eventCall // of every write, for their logs
+	logs := 0             // index of the first log command
+	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, gw := range live {
+			start := p.Len()
+			gw.cmds = make([]intCmd, len(gw.calls))
+			for j, c := range gw.calls {
+				gw.cmds[j] = c.queue(ctx, p, gw.w)
+			}
+			spans[i] = [2]int{start, p.Len()}
+			calls = append(calls, gw.calls...)
+		}
+		logs = p.Len()
+		queueLogs(ctx, p, calls, live[0].w)
+		return nil
+	})
+	logErr := firstErr(cmds[logs:])
+	for i, gw := range live {
+		gw.err = cmp.Or(firstErr(cmds[spans[i][0]:spans[i][1]]), logErr)
+		gw.cmds, gw.err = s.retryNoScript(ctx, gw.calls, gw.w, gw.cmds, gw.err)
+	}
+}
+
+// groupContext is the context of a group's pipeline: not ended by any one
+// writer leaving (a write that was sent is answered to its writer, who may
+// be gone), and with the latest of the writers' deadlines when they all
+// have one.
+func groupContext(group []*groupWrite) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(group[0].ctx)
+	var latest time.Time
+	for _, gw := range group {
+		d, ok := gw.ctx.Deadline()
+		if !ok {
+			return ctx, func() {}
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	return context.WithDeadline(ctx, latest)
+}
+
+// firstErr returns the first error among cmds.
+func firstErr(cmds []redis.Cmder) error {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

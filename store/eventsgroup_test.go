@@ -1,0 +1,221 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/store"
+	"github.com/noctuary/noctuary/store/storetest"
+)
+
+// TestGroupCommit: small writes that wait while a group is in flight are
+// sent as one pipeline (one log XADD per service for all of them), and each
+// gets its own result: a write whose key is broken fails alone, a write
+// whose context ended while it waited is not stored, the others are.
+func TestGroupCommit(t *testing.T) {
+	clk := storetest.NewClock(t0)
+	ss, rdb := replicas(t, 1, store.Options{}, clk)
+	s, ctx := ss[0], context.Background()
+	at := t0.Add(-time.Minute)
+	// A key of the wrong type: its ZADD fails with WRONGTYPE.
+	must0(t, rdb.Set(ctx, "noctuary:v2:events:{broken}", "x", 0).Err())
+
+	type write struct {
+		ev       noctuary.ContextEvent
+		canceled bool
+		ok       bool
+	}
+	writes := []write{
+		{ev: event("broken", "", "deploy", at)},
+		{ev: event("gone", "", "deploy", at), canceled: true},
+		{ev: event("payments", "p1", "deploy", at), ok: true},
+	}
+	for i := range 6 {
+		writes = append(writes, write{ev: event("checkout", "", fmt.Sprint("deploy-", i), at), ok: true})
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	waiting, release := store.HoldGroupCommit(s)
+	xadds, zadds := commandCalls(t, rdb, "xadd"), commandCalls(t, rdb, "zadd")
+	errs := make([]error, len(writes))
+	var wg sync.WaitGroup
+	for i, w := range writes {
+		wg.Go(func() {
+			wctx := ctx
+			if w.canceled {
+				wctx = canceled
+			}
+			var acc int
+			acc, _, errs[i] = s.AddEvents(wctx, []noctuary.ContextEvent{w.ev})
+			if errs[i] == nil && acc != 1 {
+				errs[i] = fmt.Errorf("accepted %d", acc)
+			}
+		})
+	}
+	for waiting() < len(writes) {
+		runtime.Gosched()
+	}
+	cancel()
+	release()
+	wg.Wait()
+
+	for i, w := range writes {
+		if got := errs[i] == nil; got != w.ok {
+			t.Errorf("write %d (%s): error %v, want success %v", i, w.ev.Service, errs[i], w.ok)
+		}
+	}
+	if !errors.Is(errs[1], context.Canceled) {
+		t.Errorf("the canceled write's error = %v, want context.Canceled", errs[1])
+	}
+	// One log XADD per service for the group (broken, checkout) and the
+	// script's for payments: 3, not one per write (8). One ZADD per write
+	// sent and two in the script: 9 (the canceled write is not sent).
+	if n := commandCalls(t, rdb, "xadd") - xadds; n != 3 {
+		t.Errorf("%d XADDs for the group, want 3", n)
+	}
+	if n := commandCalls(t, rdb, "zadd") - zadds; n != 9 {
+		t.Errorf("%d ZADDs for the group, want 9", n)
+	}
+	for svc, want := range map[string]int{"checkout": 6, "payments": 1, "gone": 0} {
+		got := must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{svc}, at, at))
+		if len(got) != want {
+			t.Errorf("%s holds %d events, want %d", svc, len(got), want)
+		}
+	}
+}
+
+// TestAddEventsConcurrent: many single-event writers at once (grouped as
+// they come) each get their own count, and every event is stored once.
+func TestAddEventsConcurrent(t *testing.T) {
+	const writers, each = 16, 25
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx, at := context.Background(), t0.Add(-time.Minute)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					id := ""
+					if i%2 == 0 {
+						id = fmt.Sprintf("w%d-%d", w, i)
+					}
+					ev := event(fmt.Sprint("svc", w%3), id, fmt.Sprintf("k%d-%d", w, i), at)
+					// Every id twice: the second is a duplicate.
+					evs := []noctuary.ContextEvent{ev}
+					acc, dup, err := s.AddEvents(ctx, evs)
+					if err != nil || acc != 1 || dup != 0 {
+						t.Errorf("AddEvents = %d, %d, %v; want 1, 0", acc, dup, err)
+					}
+					if id == "" {
+						continue
+					}
+					if acc, dup, err = s.AddEvents(ctx, evs); err != nil || acc != 0 || dup != 1 {
+						t.Errorf("AddEvents again = %d, %d, %v; want 0, 1", acc, dup, err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		got := must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{"svc0", "svc1", "svc2"}, at, at))
+		kinds := map[string]int{}
+		for _, ev := range got {
+			kinds[ev.Kind]++
+		}
+		if len(got) != writers*each || len(kinds) != writers*each {
+			t.Errorf("stored %d events of %d kinds, want %d once each", len(got), len(kinds), writers*each)
+		}
+	})
+}
+
+// TestAddEventsGroupAcrossKill: concurrent single-event writers across a
+// Redis SIGKILL and restart (every write on disk before its answer): each
+// write either succeeds, and its event is there after the restart, or fails
+// as unavailable. Nothing acknowledged is lost.
+func TestAddEventsGroupAcrossKill(t *testing.T) {
+	const writers = 8
+	aof := storetest.StartAOF(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, aof.URL, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	at := time.Now().Add(-time.Minute)
+
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	failed := 0
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := ""
+				if i%2 == 0 {
+					id = fmt.Sprintf("w%d-%d", w, i)
+				}
+				kind := fmt.Sprintf("k%d-%d", w, i)
+				_, _, err := s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", id, kind, at)})
+				mu.Lock()
+				if err == nil {
+					acked[kind] = true
+				} else {
+					failed++
+					if noctuary.ErrorCode(err) != noctuary.EUnavailable {
+						t.Errorf("AddEvents during the outage: %v, want code unavailable", err)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	progress := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked), failed
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				close(stop)
+				wg.Wait()
+				t.Fatalf("no %s within 20 s", what)
+			}
+		}
+	}
+	waitFor("writes before the kill", func() bool { n, _ := progress(); return n > 200 })
+	aof.Kill()
+	waitFor("failed write during the outage", func() bool { _, f := progress(); return f > 0 })
+	aof.Start()
+	before, _ := progress()
+	waitFor("writes after the restart", func() bool { n, _ := progress(); return n > before+200 })
+	close(stop)
+	wg.Wait()
+
+	got := must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{"checkout"}, at, at))
+	stored := map[string]bool{}
+	for _, ev := range got {
+		stored[ev.Kind] = true
+	}
+	lost := 0
+	for kind := range acked {
+		if !stored[kind] {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d acknowledged events are not stored after the restart", lost, len(acked))
+	}
+	t.Logf("%d writes acknowledged, %d failed during the outage", len(acked), failed)
+}
