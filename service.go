@@ -41,6 +41,11 @@ type Integration struct {
 	// Token is the PagerDuty REST API key; empty without OAuth means dry run
 	// (notes logged and kept in Redis only).
 	Token Secret `json:"token"`
+	// ExtraTokens are more REST API keys of the same account, used besides
+	// Token: PagerDuty's request limit is per key, so each adds a key's
+	// budget. Only the configuration sets them (never an OAuth
+	// integration's); they are not stored and not rotated by Noctuary.
+	ExtraTokens []Secret `json:"extra_tokens,omitempty"`
 	// WebhookSecrets are the accepted webhook signing secrets: the current one
 	// first, then any still valid during a rotation.
 	WebhookSecrets []Secret `json:"webhook_secrets"`

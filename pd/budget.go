@@ -2,8 +2,6 @@ package pd
 
 import (
 	"container/heap"
-	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -27,11 +25,12 @@ const (
 	grantTTL = time.Second
 )
 
-// budgetQueue orders one process's requests waiting for a key's shared
-// budget by precedence (noctuary.Precedence): only the first asks the
+// budgetQueue orders one process's requests waiting for an integration's
+// shared budget by precedence (noctuary.Precedence): only the first asks the
 // shared budget, so that when it is short the most urgent goes first and
-// the others keep their order. It logs once when the budget starts
-// delaying requests and once when it has caught up.
+// the others keep their order. With several keys, the first asks each key's
+// budget in turn, from a rotating start, until one has room. It logs once
+// when the budget starts delaying requests and once when it has caught up.
 type budgetQueue struct {
 	mu      sync.Mutex
 	waiting waiters
@@ -41,15 +40,23 @@ type budgetQueue struct {
 	delaying bool
 	delayed  int
 	since    time.Time
-	// grants are requests taken from the shared budget and not yet handed
-	// to a waiter, by class (urgent: 1), and when they were taken; left is
-	// how many whole requests the bucket held after the class's last ask.
+	// pools are the requests taken from each key's shared budget and not
+	// yet handed to a waiter (Client.keys' order); next is the key the
+	// next ask starts from.
+	pools []pool
+	next  int
+}
+
+// pool is what the asks of one key's budget left, by class (urgent: 1):
+// requests taken and not yet handed to a waiter, when they were taken, and
+// how many whole requests the bucket held after the class's last ask.
+type pool struct {
 	grants   [2]int
 	grantsAt [2]time.Time
 	left     [2]int
 }
 
-// class indexes budgetQueue.grants: 1 for an urgent request, else 0.
+// class indexes pool's arrays: 1 for an urgent request, else 0.
 func class(p noctuary.Precedence) int {
 	if p.Urgent {
 		return 1
@@ -57,30 +64,57 @@ func class(p noctuary.Precedence) int {
 	return 0
 }
 
-// takeGrant hands w one of the requests taken for its class, if any is
-// left and fresh.
-func (q *budgetQueue) takeGrant(w *waiter) bool {
+// takeGrant hands w one of the requests taken for its class from key's
+// budget (anyKey: any key's), if one is left and fresh, and returns the
+// key's index; -1 when there is none.
+func (q *budgetQueue) takeGrant(w *waiter, key int) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	c := class(w.prec)
-	if q.grants[c] == 0 || time.Since(q.grantsAt[c]) > grantTTL {
-		q.grants[c] = 0
-		return false
+	for k := range q.pools {
+		p := &q.pools[k]
+		if p.grants[c] > 0 && time.Since(p.grantsAt[c]) > grantTTL {
+			p.grants[c] = 0
+		}
+		if p.grants[c] > 0 && (key == anyKey || key == k) {
+			p.grants[c]--
+			return k
+		}
 	}
-	q.grants[c]--
-	return true
+	return -1
 }
 
-// batch is how many requests w asks the shared budget for: the waiters of
-// its class, w included, at most batchMax and one more than the bucket held
-// after the class's last ask.
-func (q *budgetQueue) batch(w *waiter) int {
+// order returns the keys a first waiter asks, in turn: key alone, or
+// (anyKey) every key from the rotating start, which moves on by one.
+func (q *budgetQueue) order(key int) []int {
+	if key != anyKey {
+		return []int{key}
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	limit := min(batchMax, q.left[class(w.prec)]+1)
+	n := len(q.pools)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = (q.next + i) % n
+	}
+	q.next = (q.next + 1) % n
+	return out
+}
+
+// batch is how many requests w asks key's budget for: the waiters of its
+// class, w included, at most batchMax and one more than the bucket held
+// after the class's last ask of that key. A waiter bound to one key asks
+// for itself alone.
+func (q *budgetQueue) batch(w *waiter, key int) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if w.key != anyKey {
+		return 1
+	}
+	limit := min(batchMax, q.pools[key].left[class(w.prec)]+1)
 	n := 0
 	for _, o := range q.waiting {
-		if o.prec.Urgent == w.prec.Urgent {
+		if o.prec.Urgent == w.prec.Urgent && o.key == anyKey {
 			if n++; n == limit {
 				break
 			}
@@ -89,22 +123,28 @@ func (q *budgetQueue) batch(w *waiter) int {
 	return max(n, 1)
 }
 
-// taken records an ask of w's class: n requests taken for the waiters
-// behind w (n may be 0), and left the whole requests the bucket still holds.
-func (q *budgetQueue) taken(w *waiter, n, left int) {
+// taken records an ask of key's budget by w's class: n requests taken for
+// the waiters behind w (n may be 0), and left the whole requests the
+// bucket still holds.
+func (q *budgetQueue) taken(w *waiter, key, n, left int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	c := class(w.prec)
-	q.grants[c], q.grantsAt[c], q.left[c] = q.grants[c]+n, time.Now(), left
+	p, c := &q.pools[key], class(w.prec)
+	p.grants[c], p.grantsAt[c], p.left[c] = p.grants[c]+n, time.Now(), left
 }
 
 // waiter is one request in the queue; turn is signalled when it is first.
+// key is the key it must go with (CheckKey), anyKey for any.
 type waiter struct {
 	prec  noctuary.Precedence
+	key   int
 	seq   uint64
 	index int
 	turn  chan struct{}
 }
+
+// anyKey lets a request go with whichever key has room.
+const anyKey = -1
 
 // waiters is a heap of waiters, the first by precedence, then by arrival.
 type waiters []*waiter
@@ -133,12 +173,13 @@ func (w *waiters) Pop() any {
 	return v
 }
 
-// join queues a request, signalling it at once if it is first.
-func (q *budgetQueue) join(p noctuary.Precedence) *waiter {
+// join queues a request that goes with key (anyKey: any), signalling it at
+// once if it is first.
+func (q *budgetQueue) join(p noctuary.Precedence, key int) *waiter {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.seq++
-	w := &waiter{prec: p, seq: q.seq, turn: make(chan struct{}, 1)}
+	w := &waiter{prec: p, key: key, seq: q.seq, turn: make(chan struct{}, 1)}
 	heap.Push(&q.waiting, w)
 	q.signalFirst()
 	return w
@@ -187,74 +228,4 @@ func (q *budgetQueue) signalFirst() {
 	case q.waiting[0].turn <- struct{}{}:
 	default:
 	}
-}
-
-// await takes one request from the key's shared budget for a request of
-// precedence p, waiting its turn (most urgent first, then first come) for
-// as long as ctx allows. The first in turn asks for the requests of its
-// class queued behind it too (at most batchMax), so that a queue drains at
-// one ask of Redis per batch rather than per request. A wait that would outlive ctx's deadline ends at
-// once with an EUnavailable error that says how long to wait (and, with
-// notSent, that the call surely wrote nothing). It returns how long it
-// waited.
-func (c *Client) await(ctx context.Context, what string, p noctuary.Precedence, notSent bool) (time.Duration, error) {
-	if c.limiter == nil {
-		return 0, nil
-	}
-	start, delayed := time.Now(), false
-	w := c.queue.join(p)
-	defer func() {
-		if caughtUp, n, since := c.queue.leave(w); caughtUp {
-			c.log.Info("the PagerDuty request budget caught up: requests go at once again", "integration", c.integration,
-				"delayed", n, "for", time.Since(since).Round(time.Second))
-		}
-	}()
-	for {
-		select {
-		case <-w.turn:
-		case <-ctx.Done():
-			return time.Since(start), c.cancelled(ctx, what)
-		}
-		if !c.queue.first(w) {
-			continue // a more urgent request came in; it asks first
-		}
-		if c.queue.takeGrant(w) {
-			c.metrics.budgetWaited(p, time.Since(start))
-			return time.Since(start), nil
-		}
-		taken, left, wait, err := c.limiter.ReserveUpTo(ctx, c.bucket, c.budget, c.burstFor(p), c.queue.batch(w))
-		if err != nil {
-			return time.Since(start), noctuary.Wrap(err, noctuary.EUnavailable, "The shared PagerDuty request budget could not be checked.")
-		}
-		if taken > 0 {
-			c.queue.taken(w, taken-1, left)
-			c.metrics.budgetWaited(p, time.Since(start))
-			return time.Since(start), nil
-		}
-		if pastDeadline(ctx, wait) {
-			return time.Since(start), noctuary.Wrap(&RetryableError{RetryAfter: wait, Err: errBudgetSpent, notSent: notSent}, noctuary.EUnavailable, fmt.Sprintf(
-				"The PagerDuty request budget of integration %q is spent; retry in %s.", c.integration, roundWait(wait)))
-		}
-		if !delayed && c.queue.delay() {
-			c.log.Warn("the PagerDuty request budget is spent: requests wait, most urgent first", "integration", c.integration,
-				"requests_per_minute", c.budget, "burst", c.burst, "wait", roundWait(wait))
-		}
-		delayed = true
-		if err := c.sleep(ctx, wait); err != nil {
-			return time.Since(start), c.cancelled(ctx, what)
-		}
-		select { // ask again: still first unless someone more urgent came
-		case w.turn <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// burstFor is the part of the key's burst a request of precedence p may
-// take: all of it when urgent, else all but the urgent share.
-func (c *Client) burstFor(p noctuary.Precedence) int {
-	if p.Urgent {
-		return c.burst
-	}
-	return max(c.burst-c.burst/urgentShare, 1)
 }

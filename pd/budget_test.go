@@ -68,7 +68,7 @@ func TestBudgetGoesToTheMostUrgentFirst(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, r := range reqs {
 		wg.Go(func() {
-			if _, err := c.await(context.Background(), r.name, r.prec, true); err != nil {
+			if _, _, err := c.await(context.Background(), r.name, r.prec, anyKey, true); err != nil {
 				t.Error(err)
 			}
 			mu.Lock()

@@ -33,7 +33,7 @@ func TestBudgetQueueDrainsInBatches(t *testing.T) {
 			name, prec = fmt.Sprintf("high-%d", i-20), noctuary.Precedence{Urgent: true, Since: t0.Add(time.Duration(i) * time.Second)}
 		}
 		wg.Go(func() {
-			if _, err := c.await(context.Background(), name, prec, true); err != nil {
+			if _, _, err := c.await(context.Background(), name, prec, anyKey, true); err != nil {
 				t.Error(err)
 			}
 			mu.Lock()

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/PagerDuty/go-pagerduty"
+
 	"github.com/noctuary/noctuary"
 )
 
@@ -16,15 +18,26 @@ var errBudgetSpent = errors.New("shared request budget spent")
 // effect after all (the request reached PagerDuty but the answer was lost).
 type landedFunc func(ctx context.Context) (bool, error)
 
+// sendFunc makes one HTTP request through api, the go-pagerduty client of
+// the key whose budget it was granted.
+type sendFunc func(ctx context.Context, api *pagerduty.Client) error
+
 // call runs fn until it succeeds, fails for good, or the call has spent
 // MaxAttempts or MaxWait. fn must make exactly one HTTP request through
-// c.api, so that each attempt draws once from the shared budget. The first
-// attempt waits its turn for the budget (precedence p) as long as ctx
-// allows; from then on the call is bounded by MaxWait. When landed is set
-// and an attempt failed ambiguously (transport error or 5xx), it is asked
-// before the next attempt, so that a write is not repeated.
-func (c *Client) call(ctx context.Context, what string, p noctuary.Precedence, fn func(context.Context) error, landed landedFunc) error {
-	if _, err := c.await(ctx, what, p, true); err != nil {
+// the api it is given, so that each attempt draws once from the shared
+// budget of that key; each attempt goes with whichever key had room. The
+// first attempt waits its turn for the budget (precedence p) as long as
+// ctx allows; from then on the call is bounded by MaxWait. When landed is
+// set and an attempt failed ambiguously (transport error or 5xx), it is
+// asked before the next attempt, so that a write is not repeated.
+func (c *Client) call(ctx context.Context, what string, p noctuary.Precedence, fn sendFunc, landed landedFunc) error {
+	return c.callKey(ctx, what, p, anyKey, fn, landed)
+}
+
+// callKey is call with every attempt sent with key (anyKey: any).
+func (c *Client) callKey(ctx context.Context, what string, p noctuary.Precedence, key int, fn sendFunc, landed landedFunc) error {
+	k, _, err := c.await(ctx, what, p, key, true)
+	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.maxWait)
@@ -37,17 +50,18 @@ func (c *Client) call(ctx context.Context, what string, p noctuary.Precedence, f
 			}
 		}
 		if attempt > 1 {
-			if _, err := c.await(ctx, what, p, !reached); err != nil {
+			if k, _, err = c.await(ctx, what, p, key, !reached); err != nil {
 				return err
 			}
 		}
-		re, err := c.attempt(ctx, what, fn)
+		api := c.keys[k].api
+		re, err := c.attempt(ctx, what, func(ctx context.Context) error { return fn(ctx, api) })
 		if re == nil {
 			return err
 		}
 		reached = reached || re.StatusCode != http.StatusTooManyRequests
 		re.notSent = !reached
-		c.block(ctx, re)
+		c.block(ctx, c.keys[k].bucket, re)
 		if re.RetryAfter <= 0 {
 			re.RetryAfter = c.backoff(attempt)
 		}
@@ -87,13 +101,14 @@ func (c *Client) attempt(ctx context.Context, what string, fn func(context.Conte
 	return re, nil
 }
 
-// block holds every request with this client's key, on every replica, for
+// block holds every request with the key of bucket, on every replica, for
 // as long as PagerDuty's 429 asked: its limit is per key, not per incident.
-func (c *Client) block(ctx context.Context, re *RetryableError) {
+// The client's other keys go on.
+func (c *Client) block(ctx context.Context, bucket string, re *RetryableError) {
 	if c.limiter == nil || re.StatusCode != http.StatusTooManyRequests || re.RetryAfter <= 0 {
 		return
 	}
-	if err := c.limiter.Block(ctx, c.bucket, re.RetryAfter); err != nil {
+	if err := c.limiter.Block(ctx, bucket, re.RetryAfter); err != nil {
 		c.log.Warn("cannot hold the other PagerDuty requests of this key; only this one waits",
 			"integration", c.integration, "wait", re.RetryAfter, "error", err)
 	}

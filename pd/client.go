@@ -73,13 +73,15 @@ type ClientOptions struct {
 // notes, on-calls, users and abilities, and writes only notes and
 // acknowledgements. It is safe for concurrent use.
 type Client struct {
-	api *pagerduty.Client
+	// keys are the integration's REST API keys (Token, then ExtraTokens),
+	// or its OAuth app: each request goes with the one whose budget had
+	// room.
+	keys []apiKey
 	// base is the REST base, for the calls go-pagerduty does not wrap.
 	base        string
 	integration string
 	from        string
 	inbound     bool
-	bucket      string
 	limiter     Limiter
 	log         *slog.Logger
 	maxAttempts int
@@ -97,13 +99,24 @@ type Client struct {
 	jitter func(d time.Duration) time.Duration
 }
 
+// apiKey is one credential of a Client: the go-pagerduty client that sends
+// with it and the name of its shared budget.
+type apiKey struct {
+	api    *pagerduty.Client
+	bucket string
+}
+
 // NewClient returns the client of integ, talking to integ.APIURL (default
 // DefaultAPIURL) with its scoped OAuth app's tokens when integ.OAuth is set,
-// else with integ.Token, and acting as integ.From. No credential is an
-// EInvalid error: dry run is the caller's decision.
+// else with integ.Token and integ.ExtraTokens (each its own budget), and
+// acting as integ.From. No credential is an EInvalid error: dry run is the
+// caller's decision.
 func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 	if !integ.HasCredential() {
 		return nil, noctuary.Errorf(noctuary.EInvalid, "Integration %q has no PagerDuty API key or OAuth app; without one its notes are only logged (dry run).", integ.ID)
+	}
+	if len(integ.ExtraTokens) > 0 && (integ.OAuth != nil || integ.Token.IsZero()) {
+		return nil, noctuary.Errorf(noctuary.EInvalid, "Integration %q has extra PagerDuty API keys without a main key (pagerduty_token); an OAuth app takes none.", integ.ID)
 	}
 	base, err := apiBase(integ.APIURL)
 	if err != nil {
@@ -114,12 +127,10 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 		hc = &http.Client{Timeout: defaultHTTPTimeout}
 	}
 	c := &Client{
-		api:         pagerduty.NewClient(integ.Token.Reveal(), pagerduty.WithAPIEndpoint(base)),
 		base:        base,
 		integration: integ.ID,
 		from:        integ.From,
 		inbound:     integ.Direction == noctuary.DirectionInbound,
-		bucket:      budgetBucket(integ.Token),
 		limiter:     opt.Limiter,
 		log:         opt.Logger,
 		maxAttempts: opt.MaxAttempts,
@@ -135,9 +146,16 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 			now = time.Now
 		}
 		c.tokens = newAppTokens(*integ.OAuth, hc, now)
-		c.bucket = oauthBucket(*integ.OAuth)
+		c.keys = []apiKey{{api: pagerduty.NewClient("", pagerduty.WithAPIEndpoint(base)), bucket: oauthBucket(*integ.OAuth)}}
+	} else {
+		for _, t := range append([]noctuary.Secret{integ.Token}, integ.ExtraTokens...) {
+			c.keys = append(c.keys, apiKey{api: pagerduty.NewClient(t.Reveal(), pagerduty.WithAPIEndpoint(base)), bucket: budgetBucket(t)})
+		}
 	}
-	c.api.HTTPClient = capturingDoer{base: hc, metrics: opt.Metrics, tokens: c.tokens}
+	for _, k := range c.keys {
+		k.api.HTTPClient = capturingDoer{base: hc, metrics: opt.Metrics, tokens: c.tokens}
+	}
+	c.queue.pools = make([]pool, len(c.keys))
 	if c.log == nil {
 		c.log = slog.Default()
 	}

@@ -18,8 +18,8 @@ import (
 // returned too.
 func (c *Client) CheckConnection(ctx context.Context) (noctuary.ConnectionCheck, error) {
 	var check noctuary.ConnectionCheck
-	err := c.call(ctx, "list incidents", urgent, func(ctx context.Context) error {
-		_, err := c.api.ListIncidentsWithContext(ctx, pagerduty.ListIncidentsOptions{Limit: 1})
+	err := c.call(ctx, "list incidents", urgent, func(ctx context.Context, api *pagerduty.Client) error {
+		_, err := api.ListIncidentsWithContext(ctx, pagerduty.ListIncidentsOptions{Limit: 1})
 		return err
 	}, nil)
 	switch noctuary.ErrorCode(err) {
@@ -49,8 +49,8 @@ func (c *Client) noteWriter(ctx context.Context) (string, error) {
 		return "The integration has no from email: PagerDuty writes notes as the user with that email; set one.", nil
 	}
 	var users []pagerduty.User
-	err := c.call(ctx, "find the from user", urgent, func(ctx context.Context) error {
-		res, err := c.api.ListUsersWithContext(ctx, pagerduty.ListUsersOptions{Query: c.from})
+	err := c.call(ctx, "find the from user", urgent, func(ctx context.Context, api *pagerduty.Client) error {
+		res, err := api.ListUsersWithContext(ctx, pagerduty.ListUsersOptions{Query: c.from})
 		if err == nil {
 			users = res.Users
 		}

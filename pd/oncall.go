@@ -25,8 +25,8 @@ func (c *Client) OnCallEmails(ctx context.Context, escalationPolicyID string) ([
 		Limit:               onCallPageSize,
 	}
 	var resp *pagerduty.ListOnCallsResponse
-	err := c.call(ctx, "list the on-calls of escalation policy "+escalationPolicyID, urgent, func(ctx context.Context) (err error) {
-		resp, err = c.api.ListOnCallsWithContext(ctx, opts)
+	err := c.call(ctx, "list the on-calls of escalation policy "+escalationPolicyID, urgent, func(ctx context.Context, api *pagerduty.Client) (err error) {
+		resp, err = api.ListOnCallsWithContext(ctx, opts)
 		return err
 	}, nil)
 	if err != nil {
@@ -62,8 +62,8 @@ func (c *Client) userEmail(ctx context.Context, u pagerduty.User, seen map[strin
 		return u.Email, nil
 	}
 	var full *pagerduty.User
-	err := c.call(ctx, "read user "+u.ID, urgent, func(ctx context.Context) (err error) {
-		full, err = c.api.GetUserWithContext(ctx, u.ID, pagerduty.GetUserOptions{})
+	err := c.call(ctx, "read user "+u.ID, urgent, func(ctx context.Context, api *pagerduty.Client) (err error) {
+		full, err = api.GetUserWithContext(ctx, u.ID, pagerduty.GetUserOptions{})
 		return err
 	}, nil)
 	if err != nil {

@@ -2,6 +2,7 @@ package pd
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -44,8 +45,8 @@ func (c *Client) addNote(ctx context.Context, incidentID, content string, p noct
 	}
 	var noteID string
 	note := pagerduty.IncidentNote{Content: content, User: pagerduty.APIObject{Summary: c.from}}
-	post := func(ctx context.Context) error {
-		n, err := c.api.CreateIncidentNoteWithContext(ctx, incidentID, note)
+	post := func(ctx context.Context, api *pagerduty.Client) error {
+		n, err := api.CreateIncidentNoteWithContext(ctx, incidentID, note)
 		if err == nil {
 			noteID = n.ID
 		}
@@ -75,8 +76,8 @@ func (c *Client) notes(ctx context.Context, incidentID string, p noctuary.Preced
 		return nil, err
 	}
 	var raw []pagerduty.IncidentNote
-	err := c.call(ctx, "list the notes of incident "+incidentID, p, func(ctx context.Context) (err error) {
-		raw, err = c.api.ListIncidentNotesWithContext(ctx, incidentID)
+	err := c.call(ctx, "list the notes of incident "+incidentID, p, func(ctx context.Context, api *pagerduty.Client) (err error) {
+		raw, err = api.ListIncidentNotesWithContext(ctx, incidentID)
 		return err
 	}, nil)
 	if err != nil {
@@ -96,9 +97,9 @@ func (c *Client) Acknowledge(ctx context.Context, incidentID string) error {
 	if err := c.checkWrite("acknowledge", incidentID); err != nil {
 		return err
 	}
-	err := c.call(ctx, "acknowledge incident "+incidentID, urgent, func(ctx context.Context) error {
+	err := c.call(ctx, "acknowledge incident "+incidentID, urgent, func(ctx context.Context, api *pagerduty.Client) error {
 		opts := []pagerduty.ManageIncidentsOptions{{ID: incidentID, Status: "acknowledged"}}
-		_, err := c.api.ManageIncidentsWithContext(ctx, c.from, opts)
+		_, err := api.ManageIncidentsWithContext(ctx, c.from, opts)
 		return err
 	}, nil)
 	if pdErrorCode(err) == pdAlreadyAcknowledged {
@@ -114,8 +115,8 @@ func (c *Client) Incident(ctx context.Context, incidentID string) (noctuary.Inci
 		return noctuary.Incident{}, err
 	}
 	var in *pagerduty.Incident
-	err := c.call(ctx, "read incident "+incidentID, urgent, func(ctx context.Context) (err error) {
-		in, err = c.api.GetIncidentWithContext(ctx, incidentID)
+	err := c.call(ctx, "read incident "+incidentID, urgent, func(ctx context.Context, api *pagerduty.Client) (err error) {
+		in, err = api.GetIncidentWithContext(ctx, incidentID)
 		return err
 	}, nil)
 	if err != nil {
@@ -129,14 +130,32 @@ func (c *Client) Incident(ctx context.Context, incidentID string) (noctuary.Inci
 	}, nil
 }
 
-// CheckKey makes a cheap authenticated request (GET /abilities) to check that
-// the integration's key is valid, e.g. before a rotation takes it. A rejected
-// key gives EUnauthorized.
+// CheckKey makes a cheap authenticated request (GET /abilities) with each of
+// the integration's keys, the main one then the extra ones, to check that
+// it is valid, e.g. before a rotation takes it. A rejected key gives
+// EUnauthorized; with extra keys, the message says which key it was.
 func (c *Client) CheckKey(ctx context.Context) error {
-	return c.call(ctx, "check the API key", urgent, func(ctx context.Context) error {
-		_, err := c.api.ListAbilitiesWithContext(ctx)
-		return err
-	}, nil)
+	for k := range c.keys {
+		err := c.callKey(ctx, "check the API key", urgent, k, func(ctx context.Context, api *pagerduty.Client) error {
+			_, err := api.ListAbilitiesWithContext(ctx)
+			return err
+		}, nil)
+		if err != nil && len(c.keys) > 1 {
+			return noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(k)+": "+noctuary.ErrorMessage(err))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keyName names the client's key k for people, never by its value.
+func keyName(k int) string {
+	if k == 0 {
+		return "The main PagerDuty key"
+	}
+	return fmt.Sprintf("Extra PagerDuty key %d of pagerduty_extra_tokens", k)
 }
 
 // checkWrite refuses writes that this integration may not make.

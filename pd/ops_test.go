@@ -361,12 +361,12 @@ func TestOnlyNotesAndAcknowledgementsAreWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.api.CreateIncidentWithContext(context.Background(), "a@b.c", &pagerduty.CreateIncidentOptions{Title: "x"})
+	_, err = c.keys[0].api.CreateIncidentWithContext(context.Background(), "a@b.c", &pagerduty.CreateIncidentOptions{Title: "x"})
 	if err == nil || hits.Load() != 0 {
 		t.Fatalf("creating an incident: err %v, %d requests reached PagerDuty", err, hits.Load())
 	}
-	err = c.call(context.Background(), "create an incident", urgent, func(ctx context.Context) error {
-		_, err := c.api.CreateIncidentWithContext(ctx, "a@b.c", &pagerduty.CreateIncidentOptions{Title: "x"})
+	err = c.call(context.Background(), "create an incident", urgent, func(ctx context.Context, api *pagerduty.Client) error {
+		_, err := api.CreateIncidentWithContext(ctx, "a@b.c", &pagerduty.CreateIncidentOptions{Title: "x"})
 		return err
 	}, nil)
 	if noctuary.ErrorCode(err) != noctuary.EForbidden || hits.Load() != 0 {

@@ -30,8 +30,8 @@ func (c *Client) Report(ctx context.Context, now time.Time) (noctuary.Credential
 		}
 		return noctuary.CredentialReport{Kind: "api_key", Warning: apiKeyWarning, CheckedAt: now}, nil
 	}
-	err := c.call(ctx, "list incidents", urgent, func(ctx context.Context) error {
-		_, err := c.api.ListIncidentsWithContext(ctx, pagerduty.ListIncidentsOptions{Limit: 1})
+	err := c.call(ctx, "list incidents", urgent, func(ctx context.Context, api *pagerduty.Client) error {
+		_, err := api.ListIncidentsWithContext(ctx, pagerduty.ListIncidentsOptions{Limit: 1})
 		return err
 	}, nil)
 	if err != nil {

@@ -44,8 +44,8 @@ func (c *Client) WebhookSubscriptions(ctx context.Context) ([]noctuary.WebhookSu
 	var out []noctuary.WebhookSubscription
 	for offset := 0; ; offset += subscriptionPage {
 		var page subscriptionList
-		err := c.call(ctx, "list webhook subscriptions", review, func(ctx context.Context) error {
-			return c.getJSON(ctx, fmt.Sprintf("/webhook_subscriptions?limit=%d&offset=%d", subscriptionPage, offset), &page)
+		err := c.call(ctx, "list webhook subscriptions", review, func(ctx context.Context, api *pagerduty.Client) error {
+			return c.getJSON(ctx, api, fmt.Sprintf("/webhook_subscriptions?limit=%d&offset=%d", subscriptionPage, offset), &page)
 		}, nil)
 		if err != nil {
 			return nil, err
@@ -61,15 +61,15 @@ func (c *Client) WebhookSubscriptions(ctx context.Context) ([]noctuary.WebhookSu
 	}
 }
 
-// getJSON GETs path (below the API base) with the key and decodes the JSON
+// getJSON GETs path (below the API base) with api and decodes the JSON
 // answer into v; an answer other than 2xx is a pagerduty.APIError, as
 // go-pagerduty's own calls return.
-func (c *Client) getJSON(ctx context.Context, path string, v any) error {
+func (c *Client) getJSON(ctx context.Context, api *pagerduty.Client, path string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := c.api.Do(req, true)
+	resp, err := api.Do(req, true)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func TestLiveIntegrations(t *testing.T) {
 	storetest.EachKind(t, t0, opt, func(t *testing.T, s *store.Store, clk *storetest.Clock) {
 		ctx := context.Background()
 		rec := noctuary.IntegrationRecord{Integration: noctuary.Integration{ID: "staging", Environment: "staging", Direction: noctuary.DirectionInbound,
-			Token: "leaked", WebhookSecrets: []noctuary.Secret{"leaked"}}}
+			Token: "leaked", ExtraTokens: []noctuary.Secret{"leaked"}, WebhookSecrets: []noctuary.Secret{"leaked"}}}
 		if err := s.CreateIntegration(ctx, rec); err != nil {
 			t.Fatal(err)
 		}

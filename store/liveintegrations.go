@@ -64,7 +64,7 @@ func (s *Store) IntegrationRecord(ctx context.Context, id string) (noctuary.Inte
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return rec, noctuary.Wrap(err, noctuary.EInternal, "a stored integration is corrupt")
 	}
-	rec.Integration.Token, rec.Integration.WebhookSecrets = "", nil // kept sealed, apart
+	withoutSecrets(&rec.Integration) // kept sealed, apart
 	return rec, nil
 }
 
@@ -138,7 +138,8 @@ func liveRecords(h map[string]string, err error) (map[string]noctuary.Integratio
 	for id, v := range h {
 		var rec noctuary.IntegrationRecord
 		if json.Unmarshal([]byte(v), &rec) == nil {
-			rec.Integration.ID, rec.Integration.Token, rec.Integration.WebhookSecrets = id, "", nil
+			rec.Integration.ID = id
+			withoutSecrets(&rec.Integration)
 			out[id] = rec
 		}
 	}
@@ -148,6 +149,13 @@ func liveRecords(h map[string]string, err error) (map[string]noctuary.Integratio
 // encodeRecord is rec's JSON without the integration's clear secrets (a
 // Secret encodes as "[redacted]"): they are kept sealed, apart.
 func encodeRecord(rec noctuary.IntegrationRecord) ([]byte, error) {
-	rec.Integration.Token, rec.Integration.WebhookSecrets = "", nil
+	withoutSecrets(&rec.Integration)
 	return json.Marshal(rec)
+}
+
+// withoutSecrets clears in's clear secrets: its PagerDuty keys (a live
+// integration has no extra keys: only the configuration sets them) and
+// webhook secrets. Stored, each would read back as "[redacted]".
+func withoutSecrets(in *noctuary.Integration) {
+	in.Token, in.ExtraTokens, in.WebhookSecrets = "", nil, nil
 }

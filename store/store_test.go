@@ -122,12 +122,12 @@ func TestClosedEmbeddedIsUnavailable(t *testing.T) {
 
 func TestIntegrations(t *testing.T) {
 	prod := noctuary.Integration{ID: "prod", Environment: "production", Direction: noctuary.DirectionBidirectional,
-		Token: "pd-token", WebhookSecrets: []noctuary.Secret{"whsec"}, From: "bot@example.com"}
+		Token: "pd-token", ExtraTokens: []noctuary.Secret{"pd-token-2"}, WebhookSecrets: []noctuary.Secret{"whsec"}, From: "bot@example.com"}
 	opt := store.Options{Integrations: []noctuary.Integration{prod}}
 	eachKind(t, opt, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
 		got := must[noctuary.Integration](t)(s.Integration(ctx, "prod"))
-		if got.Token.Reveal() != "pd-token" || got.From != "bot@example.com" {
+		if got.Token.Reveal() != "pd-token" || len(got.ExtraTokens) != 1 || got.ExtraTokens[0].Reveal() != "pd-token-2" || got.From != "bot@example.com" {
 			t.Errorf("Integration = %+v", got)
 		}
 		got = must[noctuary.Integration](t)(s.IntegrationForEnvironment(ctx, "production"))
@@ -160,7 +160,7 @@ func TestNoSecretInRedis(t *testing.T) {
 	ctx := context.Background()
 	srv := storetest.StartRedis(t)
 	prod := noctuary.Integration{ID: "prod", Environment: "production", Direction: noctuary.DirectionInbound,
-		Token: "pd-token-xyz", WebhookSecrets: []noctuary.Secret{"whsec-xyz"}, APIURL: "https://pd.example"}
+		Token: "pd-token-xyz", ExtraTokens: []noctuary.Secret{"pd-extra-xyz"}, WebhookSecrets: []noctuary.Secret{"whsec-xyz"}, APIURL: "https://pd.example"}
 	actions := map[string][]noctuary.ActionSpec{"checkout": {{Name: "rollback", Webhook: "https://a.example", Secret: "act-secret-xyz"}}}
 	s, err := store.Open(ctx, srv.URL, store.Options{Integrations: []noctuary.Integration{prod}, Actions: actions, Logger: discard()})
 	if err != nil {
@@ -179,7 +179,7 @@ func TestNoSecretInRedis(t *testing.T) {
 	}
 	for _, k := range must[[]string](t)(rdb.Keys(ctx, "*").Result()) {
 		v := dumpKey(ctx, t, rdb, k)
-		for _, secret := range []string{"pd-token-xyz", "whsec-xyz", "act-secret-xyz"} {
+		for _, secret := range []string{"pd-token-xyz", "pd-extra-xyz", "whsec-xyz", "act-secret-xyz"} {
 			if strings.Contains(v, secret) {
 				t.Errorf("key %s holds a secret", k)
 			}

@@ -135,10 +135,14 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 	return err
 }
 
-// client returns a cached client for the integration and key, or for its
-// OAuth app (whose client keeps its token).
+// client returns a cached client for the integration and key (with the
+// integration's extra keys), or for its OAuth app (whose client keeps its
+// token).
 func (p *pagerDuty) client(integ noctuary.Integration, token noctuary.Secret) (*pd.Client, error) {
 	secret := "key:" + token.Reveal()
+	for _, extra := range integ.ExtraTokens {
+		secret += "\x00" + extra.Reveal()
+	}
 	if app := integ.OAuth; app != nil {
 		secret = "oauth:" + app.ClientID + "\x00" + app.ClientSecret.Reveal() + "\x00" + app.AccountScope() + "\x00" + app.TokenURL
 	}

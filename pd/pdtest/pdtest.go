@@ -43,7 +43,7 @@ type User struct {
 // Server is the fake PagerDuty API.
 type Server struct {
 	*httptest.Server
-	// Token is the API key the fake accepts.
+	// Token is the API key the fake accepts (AddToken accepts more).
 	Token string
 	// Authorize, when set before the first request, decides instead of
 	// Token whether an Authorization header is accepted (e.g. an OAuth
@@ -61,10 +61,14 @@ type Server struct {
 	requests int
 	// checks counts the requests of GET /abilities (key checks).
 	checks int
-	// limit, when set, is PagerDuty's per-key rate limit (EnforceRate);
-	// limited counts the requests it refused.
-	limit   *rate.Limiter
-	limited int
+	// extra are more API keys the fake accepts (AddToken).
+	extra map[string]bool
+	// perMinute, when set, is PagerDuty's per-key rate limit (EnforceRate),
+	// enforced by limits, one a key (Authorization header); limited counts
+	// the requests it refused.
+	perMinute int
+	limits    map[string]*rate.Limiter
+	limited   int
 }
 
 // New starts a fake PagerDuty that accepts token; it is closed at cleanup.
@@ -102,13 +106,39 @@ func (s *Server) FailNext(f ...Failure) {
 	s.failures = append(s.failures, f...)
 }
 
-// EnforceRate makes the fake refuse requests beyond perMinute a minute with
-// 429 (Retry-After: 1), as a token bucket that refills perMinute a minute
-// and holds a minute's worth: PagerDuty's limit of 960 per key.
+// EnforceRate makes the fake refuse requests beyond perMinute a minute per
+// API key with 429 (Retry-After: 1), as a token bucket per key that
+// refills perMinute a minute and holds a minute's worth: PagerDuty's limit
+// of 960 per key.
 func (s *Server) EnforceRate(perMinute int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.limit = rate.NewLimiter(rate.Limit(float64(perMinute)/60), perMinute)
+	s.perMinute, s.limits = perMinute, map[string]*rate.Limiter{}
+}
+
+// AddToken makes the fake accept one more API key, as another REST API key
+// of the same account.
+func (s *Server) AddToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.extra == nil {
+		s.extra = map[string]bool{}
+	}
+	s.extra["Token token="+token] = true
+}
+
+// limit returns the rate limit of the key of header, nil when none is
+// enforced. s.mu must be held.
+func (s *Server) limit(header string) *rate.Limiter {
+	if s.perMinute == 0 {
+		return nil
+	}
+	l := s.limits[header]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(float64(s.perMinute)/60), s.perMinute)
+		s.limits[header] = l
+	}
+	return l
 }
 
 // Limited counts the requests refused by EnforceRate's limit.
@@ -189,7 +219,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			fail = &s.failures[0]
 			s.failures = s.failures[1:]
 		}
-		if fail == nil && s.limit != nil && !s.limit.Allow() {
+		if lim := s.limit(r.Header.Get("Authorization")); fail == nil && lim != nil && !lim.Allow() {
 			s.limited++
 			fail = &Failure{Status: http.StatusTooManyRequests, RetryAfter: "1"}
 		}
@@ -217,7 +247,9 @@ func (s *Server) authorized(header string) bool {
 	if s.Authorize != nil {
 		return s.Authorize(header)
 	}
-	return header == "Token token="+s.Token
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return header == "Token token="+s.Token || s.extra[header]
 }
 
 func writeError(w http.ResponseWriter, status, code int, message string) {
