@@ -61,7 +61,13 @@ func testConfig(redisURL, pdURL string) *config.Config {
 // newEnv starts Noctuary on a real redis-server with a fake PagerDuty.
 func newEnv(t testing.TB, change func(*config.Config)) *env {
 	t.Helper()
-	e := &env{t: t, pd: pdtest.New(t, testPDToken), redis: storetest.StartRedis(t)}
+	return newEnvWith(t, pdtest.New(t, testPDToken), change)
+}
+
+// newEnvWith is newEnv with the fake PagerDuty pd, set up by the caller.
+func newEnvWith(t testing.TB, pd *pdtest.Server, change func(*config.Config)) *env {
+	t.Helper()
+	e := &env{t: t, pd: pd, redis: storetest.StartRedis(t)}
 	e.cfg = testConfig(e.redis.URL, e.pd.URL)
 	if change != nil {
 		change(e.cfg)

@@ -39,7 +39,7 @@ func TestStormUrgentFirstUnderTheBudget(t *testing.T) {
 	// Onsets are whole seconds: begin the storm after the second Redis was
 	// seeded in, or its first notes would be checked for as if older.
 	time.Sleep(time.Second)
-	sent := e.sendStorm()
+	sent := e.sendStorm(stormIncidents)
 
 	deadline := time.Now().Add(3 * time.Minute)
 	for len(e.pd.Notes("")) < stormIncidents && time.Now().Before(deadline) {
@@ -101,14 +101,14 @@ func TestStormUrgentFirstUnderTheBudget(t *testing.T) {
 // came back: it reached Noctuary somewhere in between.
 type delivery struct{ began, accepted time.Time }
 
-// sendStorm sends the storm's webhooks at stormRate a second, each from its
-// own goroutine as PagerDuty would, and returns each one's delivery.
-func (e *env) sendStorm() []delivery {
-	sent := make([]delivery, stormIncidents)
+// sendStorm sends n webhooks of the storm at stormRate a second, each from
+// its own goroutine as PagerDuty would, and returns each one's delivery.
+func (e *env) sendStorm(n int) []delivery {
+	sent := make([]delivery, n)
 	tick := time.NewTicker(time.Second / stormRate)
 	defer tick.Stop()
 	var wg sync.WaitGroup
-	for i := range stormIncidents {
+	for i := range n {
 		<-tick.C
 		wg.Go(func() {
 			urgency := "low"

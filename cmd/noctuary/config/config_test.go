@@ -230,7 +230,8 @@ func TestNoSecretInOutputOrErrors(t *testing.T) {
 		"NOCTUARY_PAGERDUTY_WEBHOOK_SECRET": "S3CRET-webhook", "NOCTUARY_SLACK_BOT_TOKEN": "S3CRET-bot",
 		"NOCTUARY_SLACK_SIGNING_SECRET": "S3CRET-signing", "NOCTUARY_SLACK_APP_TOKEN": "S3CRET-app",
 		"NOCTUARY_GEMINI_API_KEY": "S3CRET-gemini", "NOCTUARY_INGEST_TOKENS": "S3CRET-ingest,S3CRET-ingest",
-		"ACTION_SECRET": "S3CRET-action", "FILE_TOKEN": "S3CRET-file",
+		"NOCTUARY_PAGERDUTY_EXTRA_TOKENS": "S3CRET-extra1, S3CRET-extra2",
+		"ACTION_SECRET":                   "S3CRET-action", "FILE_TOKEN": "S3CRET-file",
 	}
 	file := `services:
   - key: a

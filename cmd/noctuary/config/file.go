@@ -24,14 +24,16 @@ type rawFile struct {
 }
 
 type rawIntegration struct {
-	ID             text         `yaml:"id"`
-	Environment    text         `yaml:"environment"`
-	Direction      text         `yaml:"direction"`
-	PagerDutyToken text         `yaml:"pagerduty_token"`
-	WebhookSecret  text         `yaml:"webhook_secret"`
-	From           text         `yaml:"from"`
-	APIURL         text         `yaml:"api_url"`
-	OAuth          at[rawOAuth] `yaml:"oauth"`
+	ID             text `yaml:"id"`
+	Environment    text `yaml:"environment"`
+	Direction      text `yaml:"direction"`
+	PagerDutyToken text `yaml:"pagerduty_token"`
+	// PagerDutyExtraTokens are more REST API keys, each its own budget.
+	PagerDutyExtraTokens []text       `yaml:"pagerduty_extra_tokens"`
+	WebhookSecret        text         `yaml:"webhook_secret"`
+	From                 text         `yaml:"from"`
+	APIURL               text         `yaml:"api_url"`
+	OAuth                at[rawOAuth] `yaml:"oauth"`
 }
 
 // rawOAuth is an integration's scoped OAuth app.

@@ -15,6 +15,7 @@ type owners struct{ ids, envs map[string]string }
 func (l *loader) defaultIntegration() {
 	const secretVar, tokenVar, fromVar = "NOCTUARY_PAGERDUTY_WEBHOOK_SECRET", "NOCTUARY_PAGERDUTY_TOKEN", "NOCTUARY_PAGERDUTY_FROM"
 	hasOAuth := l.pdOAuth != (rawOAuth{})
+	extras := l.envExtraTokens(hasOAuth)
 	if l.pdWebhookSecret.IsZero() {
 		if !l.pdToken.IsZero() || hasOAuth {
 			l.add("%s is set but %s is not; the integration %q needs its webhook secret", cmp.Or(l.pdOAuthVar(), tokenVar), secretVar, noctuary.DefaultIntegration)
@@ -39,6 +40,7 @@ func (l *loader) defaultIntegration() {
 		Environment:    noctuary.DefaultIntegration,
 		Direction:      noctuary.DirectionBidirectional,
 		Token:          l.pdToken,
+		ExtraTokens:    extras,
 		WebhookSecrets: []noctuary.Secret{l.pdWebhookSecret},
 		From:           l.pdFrom,
 		APIURL:         l.cfg.PagerDutyAPIURL,
@@ -82,6 +84,7 @@ func (l *loader) integration(r at[rawIntegration], seen owners) (noctuary.Integr
 	} else if s := l.str(r.V.WebhookSecret); s != "" {
 		in.WebhookSecrets = []noctuary.Secret{noctuary.Secret(s)}
 	}
+	in.ExtraTokens = l.fileExtraTokens(r, in.Token, r.V.OAuth.Line != 0)
 	if r.V.OAuth.Line != 0 {
 		in.OAuth = l.oauthApp(r.V.OAuth.V, func(format string, args ...any) {
 			l.at(r.V.OAuth.Line, "oauth: "+format, args...)

@@ -19,6 +19,8 @@ type loader struct {
 	// Values that become the integration "default" and the unscoped ingest
 	// tokens once every setting is known.
 	pdToken, pdWebhookSecret noctuary.Secret
+	pdExtraTokens            string // NOCTUARY_PAGERDUTY_EXTRA_TOKENS, comma separated
+	pdExtraFrom              string // its label in problems
 	pdFrom                   string
 	pdOAuth                  rawOAuth // from NOCTUARY_PAGERDUTY_OAUTH_*
 	envTokens                string

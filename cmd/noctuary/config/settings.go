@@ -43,6 +43,7 @@ var settingsTable = []setting{
 	{"ingest_rate_limit", count(0, 1000000, "events a second", " (0 turns the limit off)", func(c *Config) *int { return &c.IngestRateLimit })},
 	{"ingest_burst", count(1, 10000000, "events", "", func(c *Config) *int { return &c.IngestBurst })},
 	{"pagerduty_token", secret(func(l *loader) *noctuary.Secret { return &l.pdToken })},
+	{"pagerduty_extra_tokens", func(l *loader, v string) string { l.pdExtraTokens = v; return "" }},
 	{"pagerduty_webhook_secret", secret(func(l *loader) *noctuary.Secret { return &l.pdWebhookSecret })},
 	{"pagerduty_from", func(l *loader, v string) string { l.pdFrom = v; return email(v) }},
 	{"pagerduty_oauth_client_id", oauthField(func(o *rawOAuth) *text { return &o.ClientID })},
@@ -80,8 +81,11 @@ func (l *loader) settings(file map[string]text) {
 		if p := s.apply(l, v); p != "" {
 			l.add("%s: %s", label, p)
 		}
-		if s.name == "ingest_tokens" {
+		switch s.name {
+		case "ingest_tokens":
 			l.envTokensFrom = where
+		case "pagerduty_extra_tokens":
+			l.pdExtraFrom = label
 		}
 	}
 	l.unknownSettings(file)

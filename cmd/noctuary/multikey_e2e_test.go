@@ -1,0 +1,108 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/pd/pdtest"
+)
+
+// A storm with two keys (issue 10), smaller than the one-key storm: 300
+// incidents at 50 a second, against a per-key limit lowered to 480 a
+// minute so that the budget, not the sending, sets the pace.
+const (
+	twoKeyIncidents = 300
+	twoKeyPerMinute = 480
+	twoKeyBurst     = 20
+	testPDToken2    = "pd-test-token-2"
+)
+
+// TestStormDrainsAtTwiceTheRateWithTwoKeys: the integration lists a second
+// REST API key (pagerduty_extra_tokens) and the fake PagerDuty enforces its
+// limit per key as a token bucket, answering 429 beyond it. Through the
+// real Main, the storm drains at about twice one key's rate, with no 429,
+// every incident noted exactly once for about one request, the notes
+// spread over both keys, and high-urgency notes well ahead of the rest. The
+// start-up credential check checked each key.
+// It takes about 20 s (one key would take about 36 s), so it runs in
+// parallel with the package's other tests.
+func TestStormDrainsAtTwiceTheRateWithTwoKeys(t *testing.T) {
+	t.Parallel()
+	fake := pdtest.New(t, testPDToken)
+	fake.AddToken(testPDToken2)
+	fake.EnforceRate(twoKeyPerMinute)
+	e := newEnvWith(t, fake, func(cfg *config.Config) {
+		cfg.ClaimIdle = 30 * time.Second // entries wait for the budget; nobody died
+		cfg.PagerDutyRateLimit, cfg.PagerDutyBurst = twoKeyPerMinute, twoKeyBurst
+		cfg.Integrations[0].ExtraTokens = []noctuary.Secret{testPDToken2}
+	})
+	if n := fake.KeyChecks(); n != 2 {
+		t.Errorf("the start-up credential check asked PagerDuty %d times, want once with each key", n)
+	}
+	time.Sleep(time.Second) // onsets are whole seconds (see TestStormUrgentFirstUnderTheBudget)
+	checks := fake.Requests()
+	sent := e.sendStorm(twoKeyIncidents)
+
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(fake.Notes("")) < twoKeyIncidents && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.waitPendingZero(10 * time.Second)
+	notes := fake.Notes("")
+	if fake.Limited() != 0 {
+		t.Errorf("PagerDuty refused %d requests with 429", fake.Limited())
+	}
+	perIncident, byKey := map[string]int{}, map[string]int{}
+	for _, n := range notes {
+		perIncident[n.IncidentID]++
+		byKey[n.Auth]++
+	}
+	var high, low []time.Duration
+	for i, d := range sent {
+		if n := perIncident[stormIncident(i)]; n != 1 {
+			t.Fatalf("incident %s has %d notes, want exactly 1 (%d notes in all)", stormIncident(i), n, len(notes))
+		}
+		at := noteOf(notes, stormIncident(i)).CreatedAt.Sub(d.began)
+		if i%stormHighEvery == 0 {
+			high = append(high, at)
+		} else {
+			low = append(low, at)
+		}
+	}
+	perNote := float64(fake.Requests()-checks) / float64(len(notes))
+	drained := lastNote(notes).Sub(sent[0].began)
+	// Each key's bucket starts with its burst, of which low urgency may
+	// take three quarters; the rest goes at the keys' rate.
+	lowBurst := twoKeyBurst * 3 / 4
+	pace := func(keys int) time.Duration {
+		return time.Duration(float64(twoKeyIncidents-keys*lowBurst) / float64(keys*twoKeyPerMinute) * float64(time.Minute))
+	}
+	first, second := byKey["Token token="+testPDToken], byKey["Token token="+testPDToken2]
+	t.Logf("%d notes (%d with the first key, %d with the second), %.3f PagerDuty requests a note, drained in %s (two keys' pace %s, one key's %s); high urgency p50 %s p99 %s; low urgency p50 %s p99 %s",
+		len(notes), first, second, perNote, drained.Round(100*time.Millisecond), pace(2).Round(100*time.Millisecond), pace(1).Round(100*time.Millisecond),
+		percentile(high, 50), percentile(high, 99), percentile(low, 50), percentile(low, 99))
+	if perNote > 1.05 {
+		t.Errorf("%.3f PagerDuty requests a note, want at most 1.05", perNote)
+	}
+	if first < len(notes)*2/5 || second < len(notes)*2/5 {
+		t.Errorf("notes by key %d and %d: want them spread over both", first, second)
+	}
+	if drained > pace(2)+pace(2)/2 || drained >= pace(1) {
+		t.Errorf("drained in %s, want about two keys' pace (%s), well under one key's (%s)", drained, pace(2), pace(1))
+	}
+	if hp, lp := percentile(high, 99), percentile(low, 50); hp > lp/2 {
+		t.Errorf("high-urgency p99 %s is not well ahead of low-urgency p50 %s: urgent notes must go first", hp, lp)
+	}
+}
+
+// noteOf is the first note of incident id among notes.
+func noteOf(notes []pdtest.Note, id string) pdtest.Note {
+	for _, n := range notes {
+		if n.IncidentID == id {
+			return n
+		}
+	}
+	return pdtest.Note{}
+}
