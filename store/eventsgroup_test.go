@@ -58,8 +58,11 @@ func TestGroupCommit(t *testing.T) {
 			}
 		})
 	}
-	for waiting() < len(writes) {
-		runtime.Gosched()
+	for deadline := time.Now().Add(10 * time.Second); waiting() < len(writes); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			release()
+			t.Fatalf("%d calls wait for the group, want %d: some did not join it", waiting(), len(writes))
+		}
 	}
 	cancel()
 	release()
