@@ -1,6 +1,7 @@
 package noctuary
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,6 +42,9 @@ const (
 type CredentialReport struct {
 	// Kind is "oauth" (a scoped OAuth app) or "api_key" (a REST API key).
 	Kind string `json:"kind"`
+	// Keys is how many REST API keys were checked (the main one and any
+	// extra ones), each with one request; 0 for an OAuth app.
+	Keys int `json:"keys,omitempty"`
 	// Scopes are the scopes PagerDuty granted the app's token.
 	Scopes []string `json:"scopes,omitempty"`
 	// Excess are granted scopes Noctuary does not use.
@@ -66,6 +70,9 @@ func (r CredentialReport) Summary() string {
 			s += "; missing " + strings.Join(r.Missing, " ")
 		}
 		return s
+	}
+	if r.Keys > 1 {
+		return strconv.Itoa(r.Keys) + " REST API keys (each works)"
 	}
 	return "REST API key (works)"
 }

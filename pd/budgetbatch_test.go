@@ -14,9 +14,9 @@ import (
 
 // TestBudgetQueueDrainsInBatches: 2 urgent and 20 low-urgency requests wait
 // for a spent budget. When 12 requests free up, exactly 12 go, the urgent
-// ones first and the others in order of arrival, in two asks of the shared
-// budget per class rather than one per request; the other 10 go when the
-// budget frees up again.
+// ones and the first 10 low-urgency ones in order of arrival, in two asks
+// of the shared budget per class rather than one per request; the other 10
+// go when the budget frees up again.
 func TestBudgetQueueDrainsInBatches(t *testing.T) {
 	lim := &gateLimiter{}
 	c, err := NewClient(noctuary.Integration{ID: "prod", Token: testToken, From: testFrom}, ClientOptions{Limiter: lim, Logger: slog.New(slog.DiscardHandler)})
@@ -50,15 +50,14 @@ func TestBudgetQueueDrainsInBatches(t *testing.T) {
 	lim.mu.Lock()
 	asks := lim.taking
 	lim.mu.Unlock()
-	mu.Lock()
-	first := slices.Clone(order)
-	mu.Unlock()
-	want := []string{"high-0", "high-1"}
-	for i := range 10 {
-		want = append(want, fmt.Sprintf("low-%02d", i))
+	// Who went is read from who still waits: a request that went notes its
+	// turn only after the next one may have gone.
+	var want []noctuary.Precedence
+	for i := 10; i < 20; i++ {
+		want = append(want, noctuary.Precedence{Since: t0.Add(time.Duration(i) * time.Second)})
 	}
-	if !slices.Equal(first, want) {
-		t.Fatalf("went %v, want %v", first, want)
+	if got := waitingPrecs(c); !slices.Equal(got, want) {
+		t.Fatalf("still waiting %v, want the last 10 low-urgency requests %v", got, want)
 	}
 	// Each class's first ask is for one request (what the bucket holds is
 	// not known yet), its next for what it then held.
@@ -70,6 +69,24 @@ func TestBudgetQueueDrainsInBatches(t *testing.T) {
 	if len(order) != 22 {
 		t.Fatalf("%d went, want 22", len(order))
 	}
+}
+
+// waitingPrecs returns the precedence of each request waiting in c's
+// queue, by Since.
+func waitingPrecs(c *Client) []noctuary.Precedence {
+	c.queue.mu.Lock()
+	defer c.queue.mu.Unlock()
+	out := make([]noctuary.Precedence, 0, len(c.queue.waiting))
+	for _, w := range c.queue.waiting {
+		out = append(out, w.prec)
+	}
+	return bySince(out)
+}
+
+// bySince sorts ps by Since, in place, and returns it.
+func bySince(ps []noctuary.Precedence) []noctuary.Precedence {
+	slices.SortFunc(ps, func(a, b noctuary.Precedence) int { return a.Since.Compare(b.Since) })
+	return ps
 }
 
 // waitFor polls cond for up to 5 s.

@@ -56,7 +56,7 @@ type ClientOptions struct {
 	// first request waits its turn for the budget as long as the call's
 	// context allows.
 	MaxWait time.Duration
-	// RequestsPerMinute is the key's budget shared by every replica
+	// RequestsPerMinute is each key's budget shared by every replica
 	// (default DefaultRequestsPerMinute, PagerDuty's limit).
 	RequestsPerMinute int
 	// Burst is how many of them may go at once after a quiet spell

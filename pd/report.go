@@ -19,16 +19,16 @@ var apiKeyWarning = "A PagerDuty REST API key reaches every object of the accoun
 // Report says what the integration's credential may do, checked with one
 // cheap request. An OAuth app's token is fetched, and its granted scopes are
 // compared with OAuthScopes; then one incident is listed (incidents.read).
-// A REST API key is checked with GET /abilities; PagerDuty does not say
-// whether a key is read-only or full access, so any key is reported as
-// having more power than needed. A credential PagerDuty refuses comes back
-// as an error.
+// REST API keys are checked with GET /abilities, each key once (Keys);
+// PagerDuty does not say whether a key is read-only or full access, so any
+// key is reported as having more power than needed. A credential PagerDuty
+// refuses comes back as an error.
 func (c *Client) Report(ctx context.Context, now time.Time) (noctuary.CredentialReport, error) {
 	if c.tokens == nil {
 		if err := c.CheckKey(ctx); err != nil {
 			return noctuary.CredentialReport{}, err
 		}
-		return noctuary.CredentialReport{Kind: "api_key", Warning: apiKeyWarning, CheckedAt: now}, nil
+		return noctuary.CredentialReport{Kind: "api_key", Keys: len(c.keys), Warning: apiKeyWarning, CheckedAt: now}, nil
 	}
 	err := c.call(ctx, "list incidents", urgent, func(ctx context.Context, api *pagerduty.Client) error {
 		_, err := api.ListIncidentsWithContext(ctx, pagerduty.ListIncidentsOptions{Limit: 1})
