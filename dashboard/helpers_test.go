@@ -75,7 +75,14 @@ func (l liveStore) Integration(ctx context.Context, id string) (noctuary.Integra
 // slackview over a fresh store holding the services named.
 func start(t *testing.T, services ...string) *env {
 	t.Helper()
-	st := storetest.Open(t, "redis", store.Options{})
+	return startWith(t, store.Options{}, services...)
+}
+
+// startWith is start over a store opened with opt (e.g. the configuration
+// file's integrations).
+func startWith(t *testing.T, opt store.Options, services ...string) *env {
+	t.Helper()
+	st := storetest.Open(t, "redis", opt)
 	for _, key := range services {
 		svc := noctuary.Service{Key: key, Environment: "prod", PagerDutyServiceIDs: []string{"P" + strings.ToUpper(key)}, Mode: noctuary.ModeReadOnly}
 		if err := st.PutService(context.Background(), svc); err != nil {
@@ -84,9 +91,9 @@ func start(t *testing.T, services ...string) *env {
 	}
 	adm := admin.New(admin.Options{Store: st, Checker: pdKeys{}, Connections: pdKeys{},
 		MasterKey: bytes.Repeat([]byte{7}, admin.MasterKeySize), Logger: slog.New(slog.DiscardHandler)})
-	opt := dashboard.Options{Store: liveStore{Store: st, adm: adm}, Admin: adm, AdminToken: adminToken, PublicURL: publicURL,
+	dopt := dashboard.Options{Store: liveStore{Store: st, adm: adm}, Admin: adm, AdminToken: adminToken, PublicURL: publicURL,
 		SlackPreview: preview, PreviewCSS: slackview.CSS, FailedSignInDelay: time.Millisecond, SignInsPerMinute: 1, SignInBurst: 4, Logger: slog.New(slog.DiscardHandler)}
-	e := &env{t: t, store: st, pd: pdtest.New(t, "pd-token"), client: newClient(t), opt: opt}
+	e := &env{t: t, store: st, pd: pdtest.New(t, "pd-token"), client: newClient(t), opt: dopt}
 	e.otherReplica()
 	return e
 }

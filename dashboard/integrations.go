@@ -37,7 +37,10 @@ type integrationRow struct {
 	WebhookSecretSet bool
 	// TokenSet: a PagerDuty key is set (in the file, or rotated in live).
 	TokenSet bool
-	Key      *noctuary.KeyStatus
+	// ExtraKeys counts the extra PagerDuty keys the file lists (never
+	// shown): each adds a key's request budget.
+	ExtraKeys int
+	Key       *noctuary.KeyStatus
 	// LastWebhook is when its last signed webhook arrived; zero for never.
 	LastWebhook time.Time
 }
@@ -100,7 +103,7 @@ func (d *Dashboard) integrationRows(ctx context.Context) ([]integrationRow, erro
 		}
 		row := integrationRow{ID: in.ID, Environment: in.Environment, Direction: in.Direction, From: in.From, APIURL: in.APIURL,
 			WebhookURL: d.publicURL + "/webhooks/pagerduty/" + in.ID, Live: live, WebhookSecretSet: len(in.WebhookSecrets) > 0,
-			TokenSet: !in.Token.IsZero(), LastWebhook: seen[in.ID]}
+			TokenSet: !in.Token.IsZero(), ExtraKeys: len(in.ExtraTokens), LastWebhook: seen[in.ID]}
 		for i := range keys {
 			if keys[i].Integration == in.ID {
 				row.Key = &keys[i]

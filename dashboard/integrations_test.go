@@ -7,6 +7,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/store"
 )
 
 // TestIntegrationsEmpty: with no integration the page says what to do.
@@ -45,6 +48,19 @@ func TestAddIntegration(t *testing.T) {
 	want := []string{"dashboard:admin key.rotate ok", "dashboard:admin integration.webhook_secret ok", "dashboard:admin integration.create ok", "dashboard:admin dashboard.sign_in ok"}
 	if got := e.audited(); !slices.Equal(got, want) {
 		t.Errorf("audit: %q, want %q", got, want)
+	}
+}
+
+// TestExtraKeysCountedNeverShown: a configured integration's extra
+// PagerDuty keys are counted on the page, never shown.
+func TestExtraKeysCountedNeverShown(t *testing.T) {
+	prod := noctuary.Integration{ID: "prod", Environment: "prod", Direction: noctuary.DirectionBidirectional, Token: "pd-key-main",
+		ExtraTokens: []noctuary.Secret{"pd-key-two", "pd-key-three"}, WebhookSecrets: []noctuary.Secret{"whsec"}}
+	e := startWith(t, store.Options{Integrations: []noctuary.Integration{prod}}).signedIn()
+	p := e.get("/dashboard/integrations")
+	expect(t, p, http.StatusOK, "and 2 extra key(s) from the configuration file")
+	if p.has("pd-key-") {
+		t.Error("the page shows a key")
 	}
 }
 

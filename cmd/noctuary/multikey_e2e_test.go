@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +109,27 @@ func noteOf(notes []pdtest.Note, id string) pdtest.Note {
 		}
 	}
 	return pdtest.Note{}
+}
+
+// TestRotationChecksTheNewMainKeyAlone: rotating the main key of an
+// integration that also has an extra key (one PagerDuty refuses) checks the
+// new key alone, since a rotation replaces only it; the admin API never
+// shows either key.
+func TestRotationChecksTheNewMainKeyAlone(t *testing.T) {
+	t.Parallel()
+	fake := pdtest.New(t, testPDToken)
+	fake.AddToken("pd-rotated-key")
+	e := newEnvWith(t, fake, func(cfg *config.Config) {
+		cfg.MasterKey = bytes.Repeat([]byte{9}, 32)
+		cfg.Integrations[0].ExtraTokens = []noctuary.Secret{testPDToken2}
+	})
+	admin := map[string]string{"Authorization": "Bearer " + testAdminToken, "Content-Type": "application/json", "X-Noctuary-Actor": "alice@example.com"}
+	if status, out := e.do("PUT", "/api/v1/integrations/default/token", []byte(`{"token":"pd-rotated-key"}`), admin); status != http.StatusOK {
+		t.Fatalf("rotating the main key: %d %v, want 200", status, out)
+	}
+	status, out := e.do("GET", "/api/v1/integrations", nil, admin)
+	listed, _ := json.Marshal(out)
+	if status != http.StatusOK || strings.Contains(string(listed), testPDToken2) || strings.Contains(string(listed), "pd-rotated-key") {
+		t.Errorf("GET /api/v1/integrations: %d %s; want 200 and no key", status, listed)
+	}
 }

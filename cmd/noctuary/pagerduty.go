@@ -84,8 +84,11 @@ func (p *pagerDuty) OnCallEmails(ctx context.Context, integrationID, escalationP
 	return emails, err
 }
 
-// CheckKey validates a new key against PagerDuty before a rotation.
+// CheckKey validates a new key against PagerDuty before a rotation. It
+// checks that key alone: a rotation replaces only the main key, and the
+// report that follows it checks the extra keys.
 func (p *pagerDuty) CheckKey(ctx context.Context, integ noctuary.Integration, token noctuary.Secret) error {
+	integ.ExtraTokens = nil
 	c, err := p.client(integ, token)
 	if err != nil {
 		return err
