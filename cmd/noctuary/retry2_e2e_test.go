@@ -26,8 +26,18 @@ func TestRetryAfterHoldsTheWholeKey(t *testing.T) {
 	before := e.pd.Requests()
 	e.pd.FailNext(pdtest.Failure{Status: http.StatusTooManyRequests, RetryAfter: strconv.Itoa(int(retryAfter / time.Second))})
 	e.sendWebhook(webhook("EV-RK1", noctuary.EventIncidentTriggered, "QRK1", "PCHECKOUT", at))
-	waitUntil(t, "the 429", 10*time.Second, func() bool { return e.pd.Requests() > before })
+	// refused is the last moment the 429 had not been answered yet: the
+	// Retry-After runs from a moment after it, so every bound below holds
+	// however late the poll sees the 429.
 	refused := time.Now()
+	waitUntil(t, "the 429", 10*time.Second, func() bool {
+		now := time.Now()
+		if e.pd.Requests() > before {
+			return true
+		}
+		refused = now
+		return false
+	})
 	// The baseline is the refused request alone, taken before anything else
 	// is awaited, so that a retry at any point of the window is seen.
 	baseline := before + 1
