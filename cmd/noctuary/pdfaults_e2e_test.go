@@ -39,6 +39,9 @@ func newPDPhases(t *testing.T, limited, failing, retryAfter time.Duration, hangs
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		phase, proxy := p.phase()
 		switch phase {
+		case "before":
+			// Main's start-up checks, before begin: no fault counted.
+			pdError(w, http.StatusServiceUnavailable, 2000, "Not started")
 		case "limited":
 			w.Header().Set("Retry-After", strconv.Itoa(int(p.retryAfter/time.Second)))
 			pdError(w, http.StatusTooManyRequests, 2020, "Rate Limit Exceeded")
@@ -71,6 +74,9 @@ func (p *pdPhases) begin(t *testing.T, target string) {
 func (p *pdPhases) phase() (string, *httputil.ReverseProxy) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.proxy == nil {
+		return "before", nil
+	}
 	since := time.Since(p.start)
 	phase := "passed"
 	switch {
