@@ -111,7 +111,8 @@ func (s *Store) runAddEvents(ctx context.Context, calls []eventCall, w eventWrit
 // retryNoScript returns the results cmds and err of calls, after running
 // again those answered NOSCRIPT when err is: that answer (Redis restarted,
 // or its script cache was flushed) means those script calls did nothing, so
-// the script is loaded and they run again.
+// the script is loaded and they run again. The error returned is then the
+// retry's, or that of any other command that failed.
 func (s *Store) retryNoScript(ctx context.Context, calls []eventCall, w eventWrite, cmds []intCmd, err error) ([]intCmd, error) {
 	if !isNoScript(err) {
 		return cmds, err
@@ -127,10 +128,13 @@ func (s *Store) retryNoScript(ctx context.Context, calls []eventCall, w eventWri
 		}
 	}
 	retried, err := s.pipelineAddEvents(ctx, again, w)
+	if err != nil {
+		return nil, err
+	}
 	for j, i := range at {
 		cmds[i] = retried[j]
 	}
-	return cmds, err
+	return cmds, firstErr(cmds)
 }
 
 func (s *Store) pipelineAddEvents(ctx context.Context, calls []eventCall, w eventWrite) ([]intCmd, error) {

@@ -135,7 +135,7 @@ func (s *Store) sendGroup(group []*groupWrite) {
 	spans := make([][2]int, len(live))
 	var calls []eventCall // of every write, for their logs
 	logs := 0             // index of the first log command
-	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, gw := range live {
 			start := p.Len()
 			gw.cmds = make([]intCmd, len(gw.calls))
@@ -149,10 +149,19 @@ func (s *Store) sendGroup(group []*groupWrite) {
 		queueLogs(ctx, p, calls, live[0].w)
 		return nil
 	})
+	if err != nil && firstErr(cmds) == nil {
+		// Nothing was sent: go-redis sets no error on the commands when
+		// the pipeline failed for want of a connection with a Redis error
+		// (WRONGPASS, LOADING while connecting).
+		for _, gw := range live {
+			gw.cmds, gw.err = nil, err
+		}
+		return
+	}
 	logErr := firstErr(cmds[logs:])
 	for i, gw := range live {
-		gw.err = cmp.Or(firstErr(cmds[spans[i][0]:spans[i][1]]), logErr)
-		gw.cmds, gw.err = s.retryNoScript(ctx, gw.calls, gw.w, gw.cmds, gw.err)
+		gw.cmds, gw.err = s.retryNoScript(ctx, gw.calls, gw.w, gw.cmds, firstErr(cmds[spans[i][0]:spans[i][1]]))
+		gw.err = cmp.Or(gw.err, logErr)
 	}
 }
 
@@ -176,7 +185,7 @@ func groupContext(group []*groupWrite) (context.Context, context.CancelFunc) {
 }
 
 // firstErr returns the first error among cmds.
-func firstErr(cmds []redis.Cmder) error {
+func firstErr[C interface{ Err() error }](cmds []C) error {
 	for _, c := range cmds {
 		if err := c.Err(); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/store"
 	"github.com/noctuary/noctuary/store/storetest"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestGroupCommit: small writes that wait while a group is in flight are
@@ -221,4 +223,56 @@ func TestAddEventsGroupAcrossKill(t *testing.T) {
 		t.Errorf("%d of %d acknowledged events are not stored after the restart", lost, len(acked))
 	}
 	t.Logf("%d writes acknowledged, %d failed during the outage", len(acked), failed)
+}
+
+// TestAddEventsFailsWhenNotSent: a write whose pipeline never reached Redis
+// fails, even when go-redis sets no error on its commands: a Redis error
+// answered while connecting (here WRONGPASS, after the password changed and
+// the connections were closed; LOADING after a restart is another) is
+// returned by the pipeline alone. Nothing unstored is acknowledged.
+func TestAddEventsFailsWhenNotSent(t *testing.T) {
+	srv := storetest.StartRedis(t)
+	ctx := context.Background()
+	admin := redis.NewClient(must[*redis.Options](t)(redis.ParseURL(srv.URL)))
+	t.Cleanup(func() { _ = admin.Close() })
+	must0(t, admin.ConfigSet(ctx, "requirepass", "first").Err())
+	url := strings.Replace(srv.URL, "redis://", "redis://:first@", 1)
+	s, err := store.Open(ctx, url, store.Options{Now: storetest.NewClock(t0).Now, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	at := t0.Add(-time.Minute)
+	must0(t, admin.ConfigSet(ctx, "requirepass", "second").Err())
+	must0(t, admin.ClientKillByFilter(ctx, "TYPE", "normal", "SKIPME", "yes").Err())
+	for i, id := range []string{"", "with-id"} {
+		acc, _, err := s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", id, fmt.Sprint("deploy-", i), at)})
+		if noctuary.ErrorCode(err) != noctuary.EUnavailable {
+			t.Errorf("AddEvents %d without a connection = %d, %v; want code unavailable", i, acc, err)
+		}
+	}
+	if n := admin.ZCard(ctx, "noctuary:v2:events:{checkout}").Val(); n != 0 {
+		t.Errorf("%d packs stored, want 0", n)
+	}
+}
+
+// TestAddEventsNoScriptKeepsOtherErrors: when a write's script call is
+// answered NOSCRIPT (the script cache was flushed) and another of its
+// commands failed, the script call runs again but the write still fails:
+// the failed command's events are not stored, and must not be counted as
+// duplicates of a successful write.
+func TestAddEventsNoScriptKeepsOtherErrors(t *testing.T) {
+	clk := storetest.NewClock(t0)
+	ss, rdb := replicas(t, 1, store.Options{}, clk)
+	s, ctx := ss[0], context.Background()
+	at := t0.Add(-time.Minute)
+	must0(t, rdb.Set(ctx, "noctuary:v2:events:{broken}", "x", 0).Err())
+	must0(t, rdb.ScriptFlush(ctx).Err())
+	// The script call (payments, with an id) comes first, the failing ZADD
+	// (broken) second.
+	evs := []noctuary.ContextEvent{event("payments", "p1", "deploy", at), event("broken", "", "deploy", at)}
+	acc, dup, err := s.AddEvents(ctx, evs)
+	if noctuary.ErrorCode(err) != noctuary.EUnavailable {
+		t.Errorf("AddEvents = %d accepted, %d duplicates, %v; want code unavailable", acc, dup, err)
+	}
 }
