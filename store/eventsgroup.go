@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -25,9 +26,9 @@ const (
 // first of them sends the next group, of all that wait when it runs (at
 // most groupWrites). A write alone is sent at once, without waiting. Each write
 // gets its own commands' results: it fails when one of its commands failed,
-// never because another write's did, or when the group's log commands
-// failed (one XADD per service for the whole group, after every ZADD), and
-// a pipeline that fails as a whole fails every write in it. Nothing runs in the background: the writers
+// never because another write's did, or when the log command of one of its
+// services failed (one XADD per service for the whole group, after every
+// ZADD), and a pipeline that fails as a whole fails every write in it. Nothing runs in the background: the writers
 // themselves send the pipelines.
 type groupCommit struct {
 	mu      sync.Mutex
@@ -158,11 +159,31 @@ func (s *Store) sendGroup(group []*groupWrite) {
 		}
 		return
 	}
-	logErr := firstErr(cmds[logs:])
+	logErrs := logErrors(cmds[logs:])
 	for i, gw := range live {
 		gw.cmds, gw.err = s.retryNoScript(ctx, gw.calls, gw.w, gw.cmds, firstErr(cmds[spans[i][0]:spans[i][1]]))
-		gw.err = cmp.Or(gw.err, logErr)
+		for _, c := range gw.calls {
+			if len(logErrs) > 0 && gw.err == nil && c.args == nil { // script calls log themselves
+				gw.err = logErrs[keyEventLog(c.service)]
+			}
+		}
 	}
+}
+
+// logErrors returns the first error of the log commands cmds (queueLogs')
+// by their key, nil when none failed.
+func logErrors(cmds []redis.Cmder) map[string]error {
+	var out map[string]error
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			if out == nil {
+				out = map[string]error{}
+			}
+			key := fmt.Sprint(c.Args()[1])
+			out[key] = cmp.Or(out[key], err)
+		}
+	}
+	return out
 }
 
 // groupContext is the context of a group's pipeline: not ended by any one

@@ -276,3 +276,39 @@ func TestAddEventsNoScriptKeepsOtherErrors(t *testing.T) {
 		t.Errorf("AddEvents = %d accepted, %d duplicates, %v; want code unavailable", acc, dup, err)
 	}
 }
+
+// TestGroupCommitLogErrorsPerService: when the log XADD of one service of
+// a group fails (in a Redis Cluster, its shard may be down), only the
+// writes to that service fail: the others are stored and logged, and
+// failing them would have their clients send them again (a second copy of
+// events without ids).
+func TestGroupCommitLogErrorsPerService(t *testing.T) {
+	clk := storetest.NewClock(t0)
+	ss, rdb := replicas(t, 1, store.Options{}, clk)
+	s, ctx := ss[0], context.Background()
+	at := t0.Add(-time.Minute)
+	// A log of the wrong type: its XADD fails with WRONGTYPE.
+	must0(t, rdb.Set(ctx, "noctuary:v2:events:{unlogged}:log", "x", 0).Err())
+	services := []string{"unlogged", "checkout", "checkout", "payments"}
+	waiting, release := store.HoldGroupCommit(s)
+	errs := make([]error, len(services))
+	var wg sync.WaitGroup
+	for i, svc := range services {
+		wg.Go(func() {
+			_, _, errs[i] = s.AddEvents(ctx, []noctuary.ContextEvent{event(svc, "", fmt.Sprint("deploy-", i), at)})
+		})
+	}
+	for deadline := time.Now().Add(10 * time.Second); waiting() < len(services); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			release()
+			t.Fatalf("%d calls wait for the group, want %d: some did not join it", waiting(), len(services))
+		}
+	}
+	release()
+	wg.Wait()
+	for i, svc := range services {
+		if got, want := errs[i] != nil, svc == "unlogged"; got != want {
+			t.Errorf("write %d (%s): error %v, want failure %v", i, svc, errs[i], want)
+		}
+	}
+}
