@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -125,6 +126,8 @@ func (s *Store) sendGroup(group []*groupWrite) {
 	live := make([]*groupWrite, 0, len(group))
 	for _, gw := range group {
 		if gw.err = gw.ctx.Err(); gw.err == nil {
+			// Until its results are read: a panic leaves it failed.
+			gw.err = errNotSent
 			live = append(live, gw)
 		}
 	}
@@ -185,6 +188,9 @@ func logErrors(cmds []redis.Cmder) map[string]error {
 	}
 	return out
 }
+
+// errNotSent is the error of a write whose group's sending panicked.
+var errNotSent = errors.New("the write's pipeline was not sent")
 
 // groupContext is the context of a group's pipeline: not ended by any one
 // writer leaving (a write that was sent is answered to its writer, who may

@@ -312,3 +312,44 @@ func TestGroupCommitLogErrorsPerService(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCommitPanicAcknowledgesNothing: when sending a group panics,
+// its leader's caller gets the panic and every other write of the group
+// fails: none was sent, none is acknowledged, and none waits forever.
+func TestGroupCommitPanicAcknowledgesNothing(t *testing.T) {
+	clk := storetest.NewClock(t0)
+	ss, _ := replicas(t, 1, store.Options{}, clk)
+	s, ctx := ss[0], context.Background()
+	at := t0.Add(-time.Minute)
+	const writes = 3
+	waiting, release := store.HoldGroupCommit(s)
+	errs, panicked := make([]error, writes), make([]bool, writes)
+	var wg sync.WaitGroup
+	for i := range writes {
+		wg.Go(func() {
+			defer func() { panicked[i] = recover() != nil }()
+			_, _, errs[i] = s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", "", fmt.Sprint("deploy-", i), at)})
+		})
+	}
+	for deadline := time.Now().Add(10 * time.Second); waiting() < writes; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			release()
+			t.Fatalf("%d calls wait for the group, want %d: some did not join it", waiting(), writes)
+		}
+	}
+	store.PanicInNextPipeline(s)
+	release()
+	wg.Wait()
+	n := 0
+	for i := range writes {
+		switch {
+		case panicked[i]:
+			n++
+		case errs[i] == nil:
+			t.Errorf("write %d was acknowledged, though its group was never sent", i)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d writers got the panic, want 1 (the group's leader)", n)
+	}
+}
