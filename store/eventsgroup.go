@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,16 +46,17 @@ type groupWrite struct {
 	w     eventWrite
 	cmds  []intCmd
 	err   error
-	// lead: this write sends the next group.
+	// lead: this write sends the next group (set with groupCommit.mu held).
 	lead bool
 	done chan struct{}
 }
 
 // join returns the group gw must send: itself alone when no group is in
 // flight, else, after waiting, the writes waiting when it was made leader
-// and ran (itself first), or nil when another writer sent gw and its
-// results are set. A leader takes the group when it runs, not when it is
-// made leader, so that writes that come meanwhile join it.
+// and ran (itself first), or nil when another writer sent gw, or gw left
+// when its context ended, and its results are set. A leader takes the
+// group when it runs, not when it is made leader, so that writes that come
+// meanwhile join it.
 func (g *groupCommit) join(gw *groupWrite) []*groupWrite {
 	g.mu.Lock()
 	if !g.busy {
@@ -65,10 +67,15 @@ func (g *groupCommit) join(gw *groupWrite) []*groupWrite {
 	gw.done = make(chan struct{})
 	g.waiting = append(g.waiting, gw)
 	g.mu.Unlock()
-	// Not ctx.Done(): this write may have to lead the next group. The wait
-	// is bounded by two pipelines, each bounded by its context and the
-	// client's timeouts.
-	<-gw.done
+	select {
+	case <-gw.done:
+	case <-gw.ctx.Done():
+		if g.leave(gw) {
+			gw.err = gw.ctx.Err()
+			return nil
+		}
+		<-gw.done // in a group being sent, or made leader: it must lead
+	}
 	if !gw.lead {
 		return nil
 	}
@@ -82,6 +89,21 @@ func (g *groupCommit) join(gw *groupWrite) []*groupWrite {
 	return group
 }
 
+// leave takes gw out of the waiting writes, unless it was taken into a
+// group or made leader, and reports whether it did.
+func (g *groupCommit) leave(gw *groupWrite) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := slices.Index(g.waiting, gw)
+	if i < 0 || gw.lead {
+		return false
+	}
+	if g.waiting = slices.Delete(g.waiting, i, i+1); len(g.waiting) == 0 {
+		g.waiting = nil
+	}
+	return true
+}
+
 // finish makes the first waiting write the next leader, then wakes the
 // writes of group, whose leader is group[0].
 func (g *groupCommit) finish(group []*groupWrite) {
@@ -89,11 +111,11 @@ func (g *groupCommit) finish(group []*groupWrite) {
 	var next *groupWrite
 	if len(g.waiting) > 0 {
 		next = g.waiting[0]
+		next.lead = true
 	}
 	g.busy = next != nil
 	g.mu.Unlock()
 	if next != nil {
-		next.lead = true
 		close(next.done)
 	}
 	for _, gw := range group[1:] {

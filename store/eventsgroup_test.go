@@ -353,3 +353,101 @@ func TestGroupCommitPanicAcknowledgesNothing(t *testing.T) {
 		t.Errorf("%d writers got the panic, want 1 (the group's leader)", n)
 	}
 }
+
+// TestGroupCommitWaiterLeavesWhenCanceled: a write waiting for a group
+// returns as soon as its context ends, without waiting for the group in
+// flight (more than 64 waiters wait more than two pipelines), and is not
+// sent; the others are.
+func TestGroupCommitWaiterLeavesWhenCanceled(t *testing.T) {
+	clk := storetest.NewClock(t0)
+	ss, _ := replicas(t, 1, store.Options{}, clk)
+	s, ctx := ss[0], context.Background()
+	at := t0.Add(-time.Minute)
+	waiting, release := store.HoldGroupCommit(s)
+	canceled, cancel := context.WithCancel(ctx)
+	left := make(chan error, 1)
+	var kept error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, _, err := s.AddEvents(canceled, []noctuary.ContextEvent{event("gone", "", "deploy", at)})
+		left <- err
+	})
+	wg.Go(func() {
+		_, _, kept = s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", "", "deploy", at)})
+	})
+	for deadline := time.Now().Add(10 * time.Second); waiting() < 2; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			release()
+			t.Fatalf("%d calls wait for the group, want 2", waiting())
+		}
+	}
+	cancel()
+	for deadline := time.Now().Add(10 * time.Second); waiting() > 1; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			release()
+			wg.Wait()
+			t.Fatalf("%d calls wait for the group after one's context ended, want 1", waiting())
+		}
+	}
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Errorf("the canceled write's error = %v, want context.Canceled", err)
+	}
+	release()
+	wg.Wait()
+	if kept != nil {
+		t.Errorf("the other write failed: %v", kept)
+	}
+	for svc, want := range map[string]int{"checkout": 1, "gone": 0} {
+		if got := must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{svc}, at, at)); len(got) != want {
+			t.Errorf("%s holds %d events, want %d", svc, len(got), want)
+		}
+	}
+}
+
+// TestGroupCommitCanceledWriters: concurrent writers, a third of whose
+// contexts end at once as they write (leaving the queue, or ending while
+// made leader): every write returns, succeeds or fails with its context's
+// error (a write not canceled succeeds), and each acknowledged event is
+// stored once.
+func TestGroupCommitCanceledWriters(t *testing.T) {
+	const writers, each = 16, 40
+	clk := storetest.NewClock(t0)
+	ss, _ := replicas(t, 1, store.Options{}, clk)
+	s, ctx := ss[0], context.Background()
+	at := t0.Add(-time.Minute)
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				kind := fmt.Sprintf("k%d-%d", w, i)
+				wctx, cancel := context.WithCancel(ctx)
+				canceled := (w+i)%3 == 0
+				if canceled {
+					go cancel()
+				}
+				_, _, err := s.AddEvents(wctx, []noctuary.ContextEvent{event("checkout", "", kind, at)})
+				cancel()
+				switch {
+				case err == nil:
+					mu.Lock()
+					acked[kind] = true
+					mu.Unlock()
+				case !canceled || !errors.Is(err, context.Canceled):
+					t.Errorf("write %s (canceled %v): %v", kind, canceled, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	stored := map[string]int{}
+	for _, ev := range must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{"checkout"}, at, at)) {
+		stored[ev.Kind]++
+	}
+	for kind := range acked {
+		if stored[kind] != 1 {
+			t.Errorf("acknowledged %s is stored %d times, want 1", kind, stored[kind])
+		}
+	}
+}
