@@ -130,6 +130,11 @@ func benchEnv(b *testing.B, change func(*config.Config)) *env {
 // A note still missing counts as later than any that came (p99 +Inf).
 func runRates(b *testing.B, e *env, pdIDs []string) {
 	rdb := e.rawRedis()
+	// An incident whose onset (PagerDuty's created_at, whole seconds)
+	// precedes the store's seeding has its note checked before it is
+	// posted (Redis may have lost its marker): two requests. The dense
+	// shape stores its events within the second Main started in.
+	time.Sleep(time.Until(e.started.Add(time.Second)))
 	for _, rate := range []int{50, 200} {
 		ok := b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) {
 			for i := range b.N {

@@ -32,6 +32,8 @@ type env struct {
 	pd    *pdtest.Server
 	redis *storetest.Server
 	cfg   *config.Config
+	// started is when the first Main had started (its store seeded).
+	started time.Time
 }
 
 // testConfig is a configuration with the integration "default" pointing at
@@ -73,7 +75,7 @@ func newEnvWith(t testing.TB, pd *pdtest.Server, change func(*config.Config)) *e
 		change(e.cfg)
 	}
 	e.main = e.start(e.cfg)
-	e.url = "http://" + e.main.Addr
+	e.url, e.started = "http://"+e.main.Addr, time.Now()
 	return e
 }
 
