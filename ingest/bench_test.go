@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -79,9 +81,32 @@ func post(b *testing.B, client *http.Client, url, contentType string, body []byt
 	return true
 }
 
-// runParallel posts body() from several goroutines and reports events/s.
+// runParallel posts body() from 4 goroutines per CPU and reports events/s.
 func runParallel(b *testing.B, client *http.Client, url, contentType string, perRequest int, body func() []byte) {
-	b.SetParallelism(4)
+	runClients(b, 4, client, url, contentType, perRequest, body)
+}
+
+// singleClients are the numbers of goroutines per CPU that post single
+// events: 4 (8 clients on 2 CPUs) leaves a request's Redis round trip
+// unhidden, the process using about one CPU of two; 32 (64 clients)
+// saturates the CPUs, so that the ratio to bare Gin compares cost, as a
+// server with many senders sees it.
+var singleClients = []int{4, 32}
+
+// runSingle runs one sub-benchmark of single-event requests per
+// singleClients, named by its number of clients.
+func runSingle(b *testing.B, url string, client *http.Client) {
+	body := singleEvent()
+	for _, per := range singleClients {
+		b.Run(fmt.Sprintf("clients=%d", per*runtime.GOMAXPROCS(0)), func(b *testing.B) {
+			runClients(b, per, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
+		})
+	}
+}
+
+// runClients posts body() from per goroutines per CPU and reports events/s.
+func runClients(b *testing.B, per int, client *http.Client, url, contentType string, perRequest int, body func() []byte) {
+	b.SetParallelism(per)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -101,16 +126,14 @@ func singleEvent() []byte {
 
 func BenchmarkSingleEvent(b *testing.B) {
 	url, client := benchIngest(b)
-	body := singleEvent()
-	runParallel(b, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
+	runSingle(b, url, client)
 }
 
 // BenchmarkSingleEventRateLimited is BenchmarkSingleEvent with the rate
 // limit on, as it is by default in production.
 func BenchmarkSingleEventRateLimited(b *testing.B) {
 	url, client := benchIngestLimited(b, true)
-	body := singleEvent()
-	runParallel(b, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
+	runSingle(b, url, client)
 }
 
 // BenchmarkBareGinDecode is the yardstick of BenchmarkSingleEvent: a bare Gin
@@ -127,8 +150,7 @@ func BenchmarkBareGinDecode(b *testing.B) {
 		c.Data(http.StatusAccepted, "application/json", []byte(`{"accepted":1,"duplicates":0}`))
 	})
 	url, client := benchServer(b, e)
-	body := singleEvent()
-	runParallel(b, client, url+"/v1/events", "application/json", 1, func() []byte { return body })
+	runSingle(b, url, client)
 }
 
 const batchSize = 500

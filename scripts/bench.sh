@@ -31,12 +31,14 @@ go test -run '^$' -bench . -skip TriageLatency -benchtime "$BENCHTIME" -timeout 
 # Each triage run sends 5–10 s of incidents and waits for every note: once is enough.
 go test -run '^$' -bench TriageLatency -benchtime 1x -timeout 20m ./cmd/noctuary/ 2>&1 | filter || status=1
 
-echo "== single-event ingest vs bare Gin decode (target ≥ 0.5 ×)"
+echo "== single-event ingest vs bare Gin decode (target ≥ 0.5 ×), by number of clients"
 rate() { awk -v name="$1" '$1 ~ "^"name"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == "events/s") print $i }' "$out" | tail -1; }
-single=$(rate BenchmarkSingleEvent); gin=$(rate BenchmarkBareGinDecode)
-if [ -n "$single" ] && [ -n "$gin" ]; then
-	awk -v s="$single" -v g="$gin" 'BEGIN { printf "%.0f / %.0f requests/s = %.2f ×\n", s, g, s / g }'
-else
-	echo "missing: BenchmarkSingleEvent or BenchmarkBareGinDecode did not report"
-fi
+for clients in $(awk -F'clients=' '/^BenchmarkSingleEvent\/clients=/ { split($2, a, "-"); print a[1] }' "$out" | sort -un); do
+	single=$(rate "BenchmarkSingleEvent/clients=$clients"); gin=$(rate "BenchmarkBareGinDecode/clients=$clients")
+	if [ -n "$single" ] && [ -n "$gin" ]; then
+		awk -v c="$clients" -v s="$single" -v g="$gin" 'BEGIN { printf "%d clients: %.0f / %.0f requests/s = %.2f ×\n", c, s, g, s / g }'
+	else
+		echo "$clients clients: missing: BenchmarkSingleEvent or BenchmarkBareGinDecode did not report"
+	fi
+done
 exit $status
