@@ -50,10 +50,13 @@ type budgetQueue struct {
 // pool is what the asks of one key's budget left, by class (urgent: 1):
 // requests taken and not yet handed to a waiter, when they were taken, and
 // how many whole requests the bucket held after the class's last ask.
+// outUntil is when a key PagerDuty refused comes back into rotation
+// (Client.takeOut).
 type pool struct {
 	grants   [2]int
 	grantsAt [2]time.Time
 	left     [2]int
+	outUntil time.Time
 }
 
 // class indexes pool's arrays: 1 for an urgent request, else 0.
@@ -76,7 +79,7 @@ func (q *budgetQueue) takeGrant(w *waiter, key int) int {
 		if p.grants[c] > 0 && time.Since(p.grantsAt[c]) > grantTTL {
 			p.grants[c] = 0
 		}
-		if p.grants[c] > 0 && (key == anyKey || key == k) {
+		if p.grants[c] > 0 && (key == k || key == anyKey && !time.Now().Before(p.outUntil)) {
 			p.grants[c]--
 			return k
 		}
@@ -85,20 +88,42 @@ func (q *budgetQueue) takeGrant(w *waiter, key int) int {
 }
 
 // order returns the keys a first waiter asks, in turn: key alone, or
-// (anyKey) every key from the rotating start, which moves on by one.
+// (anyKey) every key in rotation from the rotating start, which moves on
+// by one. The main key (0) is never out of rotation, so there is one.
 func (q *budgetQueue) order(key int) []int {
 	if key != anyKey {
 		return []int{key}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n := len(q.pools)
-	out := make([]int, n)
-	for i := range out {
-		out[i] = (q.next + i) % n
+	n, now := len(q.pools), time.Now()
+	out := make([]int, 0, n)
+	for i := range n {
+		if k := (q.next + i) % n; !now.Before(q.pools[k].outUntil) {
+			out = append(out, k)
+		}
 	}
 	q.next = (q.next + 1) % n
 	return out
+}
+
+// takeOut takes key out of rotation until until, dropping the requests
+// taken from its budget and not yet handed out. It reports whether the key
+// was in rotation.
+func (q *budgetQueue) takeOut(key int, until time.Time) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	p := &q.pools[key]
+	wasIn := !time.Now().Before(p.outUntil)
+	p.outUntil, p.grants = until, [2]int{}
+	return wasIn
+}
+
+// putBack puts key back into rotation.
+func (q *budgetQueue) putBack(key int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.pools[key].outUntil = time.Time{}
 }
 
 // batch is how many requests w asks key's budget for: the waiters of its

@@ -54,8 +54,7 @@ func (c *Client) callKey(ctx context.Context, what string, p noctuary.Precedence
 				return err
 			}
 		}
-		api := c.keys[k].api
-		re, err := c.attempt(ctx, what, func(ctx context.Context) error { return fn(ctx, api) })
+		re, err := c.send(ctx, what, p, key, &k, !reached, fn)
 		if re == nil {
 			return err
 		}
@@ -76,6 +75,64 @@ func (c *Client) callKey(ctx context.Context, what string, p noctuary.Precedence
 		}
 		ambiguous = re.StatusCode == 0 || re.StatusCode >= 500
 	}
+}
+
+// send makes one attempt with key *k. When PagerDuty refuses an extra key
+// (401/403: it did nothing) it takes that key out of rotation and, if the
+// call may go with any key, sends at once with another (await, drawing from
+// that key's budget), until one is not refused; *k is the key that
+// answered. The main key is never taken out: its refusal is final, so that
+// the caller can fall back from a freshly rotated main key (and does not
+// confirm one PagerDuty refuses); with extra keys, its error says which key.
+func (c *Client) send(ctx context.Context, what string, p noctuary.Precedence, key int, k *int, notSent bool, fn sendFunc) (*RetryableError, error) {
+	for {
+		api := c.keys[*k].api
+		re, err := c.attempt(ctx, what, func(ctx context.Context) error { return fn(ctx, api) })
+		status := refusedStatus(err)
+		if re != nil || status == 0 || len(c.keys) == 1 {
+			return re, err
+		}
+		if *k == 0 {
+			if key == anyKey {
+				err = noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(0)+": "+noctuary.ErrorMessage(err))
+			}
+			return nil, err
+		}
+		c.takeOut(*k, status)
+		if key != anyKey {
+			return nil, err
+		}
+		if *k, _, err = c.await(ctx, what, p, key, notSent); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// keyOutFor is how long an extra key PagerDuty refused stays out of
+// rotation, unless the credential report (CheckKey) finds it works sooner.
+// A refused key is most often revoked or mistyped, and fixing it in
+// pagerduty_extra_tokens makes a new client; a few minutes let a key whose
+// refusal was PagerDuty's passing fault come back without a restart, at the
+// cost of one refused request per key and process each time.
+const keyOutFor = 5 * time.Minute
+
+// takeOut takes the extra key k, which PagerDuty refused with status, out of
+// rotation for keyOutFor, and says so once.
+func (c *Client) takeOut(k, status int) {
+	if c.queue.takeOut(k, time.Now().Add(keyOutFor)) {
+		c.log.Warn("PagerDuty refused a key: requests go with the integration's other keys; fix or remove it in pagerduty_extra_tokens (NOCTUARY_PAGERDUTY_EXTRA_TOKENS)",
+			"key", fmt.Sprintf("extra PagerDuty key %d of integration %s", k, c.integration), "status", status, "out_for", keyOutFor)
+	}
+}
+
+// refusedStatus returns 401 or 403 when PagerDuty refused the request's key
+// (it did nothing), else 0.
+func refusedStatus(err error) int {
+	var apiErr pagerduty.APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden) {
+		return apiErr.StatusCode
+	}
+	return 0
 }
 
 // attempt runs fn once. It returns a *RetryableError (with the wait before

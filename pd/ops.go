@@ -133,13 +133,17 @@ func (c *Client) Incident(ctx context.Context, incidentID string) (noctuary.Inci
 // CheckKey makes a cheap authenticated request (GET /abilities) with each of
 // the integration's keys, the main one then the extra ones, to check that
 // it is valid, e.g. before a rotation takes it. A rejected key gives
-// EUnauthorized; with extra keys, the message says which key it was.
+// EUnauthorized; with extra keys, the message says which key it was. An
+// extra key that works is back in rotation, one refused is taken out.
 func (c *Client) CheckKey(ctx context.Context) error {
 	for k := range c.keys {
 		err := c.callKey(ctx, "check the API key", urgent, k, func(ctx context.Context, api *pagerduty.Client) error {
 			_, err := api.ListAbilitiesWithContext(ctx)
 			return err
 		}, nil)
+		if err == nil {
+			c.queue.putBack(k)
+		}
 		if err != nil && len(c.keys) > 1 {
 			return noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(k)+": "+noctuary.ErrorMessage(err))
 		}

@@ -1,0 +1,71 @@
+package pd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/pd/pdtest"
+)
+
+// TestRefusedExtraKeyLeavesRotation: PagerDuty does not know the
+// integration's extra key. Each of 10 notes is still posted, exactly once,
+// with the main key: the one request the extra key was refused (401) is
+// sent again at once with the main key, and the extra key is out of
+// rotation from then on. One warning names the key by its place, never by
+// its value, and says where to fix it.
+func TestRefusedExtraKeyLeavesRotation(t *testing.T) {
+	srv := pdtest.New(t, testToken)
+	c, _ := newTwoKeyClient(t, srv, 600, 100)
+	var logs bytes.Buffer
+	c.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 10 {
+		if _, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i)); err != nil {
+			t.Fatalf("note %d: %v", i, err)
+		}
+	}
+	notes := srv.Notes("Q1")
+	seen := map[string]bool{}
+	for _, n := range notes {
+		if seen[n.Content] || n.Auth != "Token token="+testToken {
+			t.Errorf("note %q posted again or with another key than the main one (%s)", n.Content, n.Auth)
+		}
+		seen[n.Content] = true
+	}
+	if len(notes) != 10 || srv.Requests() != 11 {
+		t.Errorf("%d notes posted in %d requests; want 10 in 11 (one refused)", len(notes), srv.Requests())
+	}
+	out := logs.String()
+	if n := strings.Count(out, "pagerduty_extra_tokens"); n != 1 || !strings.Contains(out, "extra PagerDuty key 1 of integration prod") {
+		t.Errorf("want one warning naming extra PagerDuty key 1 of integration prod and pagerduty_extra_tokens, got %d:\n%s", n, out)
+	}
+	if strings.Contains(out, secondToken) || strings.Contains(out, testToken) {
+		t.Errorf("a key reached the log:\n%s", out)
+	}
+}
+
+// TestEveryKeyRefused: PagerDuty knows neither key; every note fails for
+// good (EUnauthorized, as with one key, so that a freshly rotated main key
+// falls back to the previous one), naming the main key, and none is posted.
+func TestEveryKeyRefused(t *testing.T) {
+	srv := pdtest.New(t, "u+pd-UNKNOWN-0000000000000000")
+	c, _ := newTwoKeyClient(t, srv, 600, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 4 {
+		_, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i))
+		if noctuary.ErrorCode(err) != noctuary.EUnauthorized || !strings.Contains(noctuary.ErrorMessage(err), "The main PagerDuty key") {
+			t.Fatalf("note %d: got %v; want EUnauthorized naming the main key", i, err)
+		}
+	}
+	if n := len(srv.Notes("Q1")); n != 0 || srv.Requests() != 5 {
+		t.Errorf("%d notes posted in %d requests; want none in 5 (the extra key once, the main key each time)", n, srv.Requests())
+	}
+}
