@@ -67,19 +67,19 @@ func class(p noctuary.Precedence) int {
 	return 0
 }
 
-// takeGrant hands w one of the requests taken for its class from key's
-// budget (anyKey: any key's), if one is left and fresh, and returns the
+// takeGrant hands w one of the requests taken for its class from the
+// budget of a key in rotation, if one is left and fresh, and returns the
 // key's index; -1 when there is none.
-func (q *budgetQueue) takeGrant(w *waiter, key int) int {
+func (q *budgetQueue) takeGrant(w *waiter) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	c := class(w.prec)
+	c, now := class(w.prec), time.Now()
 	for k := range q.pools {
 		p := &q.pools[k]
-		if p.grants[c] > 0 && time.Since(p.grantsAt[c]) > grantTTL {
+		if p.grants[c] > 0 && now.Sub(p.grantsAt[c]) > grantTTL {
 			p.grants[c] = 0
 		}
-		if p.grants[c] > 0 && (key == k || key == anyKey && !time.Now().Before(p.outUntil)) {
+		if p.grants[c] > 0 && !now.Before(p.outUntil) {
 			p.grants[c]--
 			return k
 		}
@@ -87,13 +87,10 @@ func (q *budgetQueue) takeGrant(w *waiter, key int) int {
 	return -1
 }
 
-// order returns the keys a first waiter asks, in turn: key alone, or
-// (anyKey) every key in rotation from the rotating start, which moves on
-// by one. The main key (0) is never out of rotation, so there is one.
-func (q *budgetQueue) order(key int) []int {
-	if key != anyKey {
-		return []int{key}
-	}
+// order returns the keys a first waiter asks, in turn: every key in
+// rotation from the rotating start, which moves on by one. The main key
+// (0) is never out of rotation, so there is one.
+func (q *budgetQueue) order() []int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n, now := len(q.pools), time.Now()
@@ -128,18 +125,14 @@ func (q *budgetQueue) putBack(key int) {
 
 // batch is how many requests w asks key's budget for: the waiters of its
 // class, w included, at most batchMax and one more than the bucket held
-// after the class's last ask of that key. A waiter bound to one key asks
-// for itself alone.
+// after the class's last ask of that key.
 func (q *budgetQueue) batch(w *waiter, key int) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if w.key != anyKey {
-		return 1
-	}
 	limit := min(batchMax, q.pools[key].left[class(w.prec)]+1)
 	n := 0
 	for _, o := range q.waiting {
-		if o.prec.Urgent == w.prec.Urgent && o.key == anyKey {
+		if o.prec.Urgent == w.prec.Urgent {
 			if n++; n == limit {
 				break
 			}
@@ -159,10 +152,8 @@ func (q *budgetQueue) taken(w *waiter, key, n, left int) {
 }
 
 // waiter is one request in the queue; turn is signalled when it is first.
-// key is the key it must go with (CheckKey), anyKey for any.
 type waiter struct {
 	prec  noctuary.Precedence
-	key   int
 	seq   uint64
 	index int
 	turn  chan struct{}
@@ -198,13 +189,13 @@ func (w *waiters) Pop() any {
 	return v
 }
 
-// join queues a request that goes with key (anyKey: any), signalling it at
-// once if it is first.
-func (q *budgetQueue) join(p noctuary.Precedence, key int) *waiter {
+// join queues a request that may go with any key, signalling it at once
+// if it is first.
+func (q *budgetQueue) join(p noctuary.Precedence) *waiter {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.seq++
-	w := &waiter{prec: p, key: key, seq: q.seq, turn: make(chan struct{}, 1)}
+	w := &waiter{prec: p, seq: q.seq, turn: make(chan struct{}, 1)}
 	heap.Push(&q.waiting, w)
 	q.signalFirst()
 	return w

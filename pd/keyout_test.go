@@ -69,3 +69,49 @@ func TestEveryKeyRefused(t *testing.T) {
 		t.Errorf("%d notes posted in %d requests; want none in 5 (the extra key once, the main key each time)", n, srv.Requests())
 	}
 }
+
+// TestSpentKeyTiedRequestHoldsNoOne: a request tied to the second key
+// (CheckKey's), whose budget is spent, waits; three notes that may go with
+// any key go meanwhile with the first, which has room, instead of waiting
+// behind it.
+func TestSpentKeyTiedRequestHoldsNoOne(t *testing.T) {
+	srv := pdtest.New(t, testToken)
+	srv.AddToken(secondToken)
+	c, st := newTwoKeyClient(t, srv, 1, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if taken, _, _, err := st.ReserveUpTo(ctx, c.keys[1].bucket, 1, 4, 4); err != nil || taken != 4 {
+		t.Fatalf("spending the second key: took %d, %v", taken, err)
+	}
+	sleeping := make(chan time.Duration, 8)
+	c.sleep = func(ctx context.Context, d time.Duration) error {
+		sleeping <- d
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	tiedCtx, stopTied := context.WithCancel(context.Background()) // no deadline: it waits
+	defer stopTied()
+	tied := make(chan error, 1)
+	go func() {
+		_, _, err := c.await(tiedCtx, "check the API key", urgent, 1, true)
+		tied <- err
+	}()
+	select { // the tied request waits for its key
+	case <-sleeping:
+	case err := <-tied:
+		t.Fatalf("the tied request did not wait: %v", err)
+	case <-ctx.Done():
+		t.Fatal("the tied request never waited")
+	}
+	noteCtx, cancelNotes := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelNotes()
+	for i := range 3 {
+		if k, _, err := c.await(noteCtx, "a note", noctuary.Precedence{}, anyKey, true); err != nil || k != 0 {
+			t.Errorf("note %d: key %d, %v; want the first key at once", i, k, err)
+		}
+	}
+	stopTied()
+	if err := <-tied; noctuary.ErrorCode(err) != noctuary.EUnavailable {
+		t.Errorf("the tied request: %v; want it cancelled (unavailable)", err)
+	}
+}
