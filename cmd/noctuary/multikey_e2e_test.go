@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -131,5 +132,32 @@ func TestRotationChecksTheNewMainKeyAlone(t *testing.T) {
 	listed, _ := json.Marshal(out)
 	if status != http.StatusOK || strings.Contains(string(listed), testPDToken2) || strings.Contains(string(listed), "pd-rotated-key") {
 		t.Errorf("GET /api/v1/integrations: %d %s; want 200 and no key", status, listed)
+	}
+}
+
+// TestRefusedExtraKeyFailsNoNote: PagerDuty refuses the integration's extra
+// key (revoked). Through the real Main, with deliveries reclaimed only after
+// 30 s, each of 6 incidents still gets its note, exactly once, with the
+// main key, within 10 s: no note fails on the refused key and waits to be
+// delivered again.
+func TestRefusedExtraKeyFailsNoNote(t *testing.T) {
+	t.Parallel()
+	fake := pdtest.New(t, testPDToken)
+	e := newEnvWith(t, fake, func(cfg *config.Config) {
+		cfg.ClaimIdle = 30 * time.Second
+		cfg.Integrations[0].ExtraTokens = []noctuary.Secret{testPDToken2}
+	})
+	time.Sleep(time.Second) // onsets are whole seconds (see TestStormUrgentFirstUnderTheBudget)
+	for i := range 6 {
+		e.sendWebhook(webhook(fmt.Sprintf("EV-REFUSED-%d", i), noctuary.EventIncidentTriggered, stormIncident(i), "PCHECKOUT", time.Now().UTC()))
+	}
+	for i := range 6 {
+		e.waitNotes(stormIncident(i), 1, 10*time.Second)
+	}
+	e.waitPendingZero(10 * time.Second)
+	for i := range 6 {
+		if notes := fake.Notes(stormIncident(i)); len(notes) != 1 || notes[0].Auth != "Token token="+testPDToken {
+			t.Errorf("incident %s: notes %+v; want one, with the main key", stormIncident(i), notes)
+		}
 	}
 }
