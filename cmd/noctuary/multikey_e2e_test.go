@@ -161,3 +161,35 @@ func TestRefusedExtraKeyFailsNoNote(t *testing.T) {
 		}
 	}
 }
+
+// TestRotatedKeyConfirmedOnlyByItself: the main key is rotated, then
+// PagerDuty refuses it (revoked). While the rotation is unconfirmed, notes
+// go with the rotated key alone and fall back to the previous one, so no
+// note that the extra key could carry confirms the refused key: every
+// incident gets its note within 10 s, none waits for a redelivery (30 s).
+func TestRotatedKeyConfirmedOnlyByItself(t *testing.T) {
+	t.Parallel()
+	fake := pdtest.New(t, testPDToken)
+	fake.AddToken(testPDToken2)
+	fake.AddToken("pd-rotated-key")
+	e := newEnvWith(t, fake, func(cfg *config.Config) {
+		cfg.MasterKey = bytes.Repeat([]byte{9}, 32)
+		cfg.ClaimIdle = 30 * time.Second
+		cfg.Integrations[0].ExtraTokens = []noctuary.Secret{testPDToken2}
+	})
+	admin := map[string]string{"Authorization": "Bearer " + testAdminToken, "Content-Type": "application/json", "X-Noctuary-Actor": "alice@example.com"}
+	if status, out := e.do("PUT", "/api/v1/integrations/default/token", []byte(`{"token":"pd-rotated-key"}`), admin); status != http.StatusOK {
+		t.Fatalf("rotating the main key: %d %v, want 200", status, out)
+	}
+	fake.RemoveToken("pd-rotated-key")
+	time.Sleep(time.Second) // onsets are whole seconds (see TestStormUrgentFirstUnderTheBudget)
+	for i := range 6 {
+		e.sendWebhook(webhook(fmt.Sprintf("EV-ROTREF-%d", i), noctuary.EventIncidentTriggered, stormIncident(i), "PCHECKOUT", time.Now().UTC()))
+		e.waitNotes(stormIncident(i), 1, 10*time.Second)
+	}
+	for i := range 6 {
+		if notes := fake.Notes(stormIncident(i)); len(notes) != 1 || notes[0].Auth == "Token token=pd-rotated-key" {
+			t.Errorf("incident %s: notes %+v; want one, not with the refused rotated key", stormIncident(i), notes)
+		}
+	}
+}

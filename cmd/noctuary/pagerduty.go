@@ -113,6 +113,13 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 	if err != nil {
 		return err
 	}
+	if len(integ.ExtraTokens) > 0 && integ.OAuth == nil {
+		// Until a rotated main key has worked once, calls go with it
+		// alone: one that an extra key answered would confirm it unseen.
+		if _, pending, ferr := p.keys.FallbackToken(ctx, integrationID); ferr != nil || pending {
+			integ.ExtraTokens = nil
+		}
+	}
 	c, err := p.client(integ, token)
 	if err != nil {
 		return err

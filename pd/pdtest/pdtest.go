@@ -127,6 +127,14 @@ func (s *Server) AddToken(token string) {
 	s.extra["Token token="+token] = true
 }
 
+// RemoveToken makes the fake refuse a key AddToken added, as PagerDuty
+// refuses a revoked key.
+func (s *Server) RemoveToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.extra, "Token token="+token)
+}
+
 // limit returns the rate limit of the key of header, nil when none is
 // enforced. s.mu must be held.
 func (s *Server) limit(header string) *rate.Limiter {
