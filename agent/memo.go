@@ -11,9 +11,11 @@ import (
 )
 
 // DefaultMemoEvents is the number of events an EventMemo made for a
-// process remembers: 80 services' dense windows (1,250 events each), about
-// 130 MB at the 1.3 KB an event of BenchmarkCorrelateDense's takes.
-const DefaultMemoEvents = 100_000
+// process remembers: 40 services' dense windows (1,250 events each), about
+// 70 MB at the 1.4 KB an event of BenchmarkCorrelateDense's takes (heap in
+// use, measured); with the window cache's 60 MB it fits a 512 MiB
+// container with the garbage collector's room.
+const DefaultMemoEvents = 50_000
 
 // EventMemo remembers, across correlations, what the ranking rules read of
 // each event alone (its class, its texts, the facts of a change, what the

@@ -133,6 +133,12 @@ func TestInvariantsCatch(t *testing.T) {
 			r.container().SecurityContext.SeccompProfile = nil
 		}},
 		{"no memory limit", "limits", func(r *rendered) { delete(r.container().Resources.Limits, corev1.ResourceMemory) }},
+		{"memory limit raised alone", "GOMEMLIMIT", func(r *rendered) {
+			r.container().Resources.Limits[corev1.ResourceMemory] = resource.MustParse("4Gi")
+		}},
+		{"no GOMEMLIMIT", "GOMEMLIMIT", func(r *rendered) {
+			r.container().Env = slices.DeleteFunc(r.container().Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" })
+		}},
 		{"secret in env", "NOCTUARY_ADMIN_TOKEN", func(r *rendered) {
 			env := r.container().Env
 			for i := range env {
@@ -361,7 +367,31 @@ func resourceProblems(c *corev1.Container) []string {
 			p = append(p, fmt.Sprintf("container: %s request %s must be positive and at most its limit %s", name, req.String(), lim.String()))
 		}
 	}
-	return p
+	return append(p, memLimitProblems(c)...)
+}
+
+// memLimitProblems: GOMEMLIMIT is set to 70–95 % of the memory limit, so
+// that the Go collector works harder before the kernel kills the process
+// (the correlation memo and the window cache hold up to ≈ 130 MB).
+func memLimitProblems(c *corev1.Container) []string {
+	lim, ok := c.Resources.Limits[corev1.ResourceMemory]
+	if !ok {
+		return nil
+	}
+	for _, e := range c.Env {
+		if e.Name != "GOMEMLIMIT" {
+			continue
+		}
+		q, err := resource.ParseQuantity(strings.TrimSuffix(e.Value, "B"))
+		if err != nil {
+			return []string{fmt.Sprintf("env GOMEMLIMIT %q: want a size such as 460MiB", e.Value)}
+		}
+		if r := float64(q.Value()) / float64(lim.Value()); r < 0.7 || r > 0.95 {
+			return []string{fmt.Sprintf("env GOMEMLIMIT %s is %.0f %% of the memory limit %s: want 70–95 %%", e.Value, 100*r, lim.String())}
+		}
+		return nil
+	}
+	return []string{"container: want env GOMEMLIMIT at 70–95 % of the memory limit"}
 }
 
 // envProblems: secrets come from secretKeyRef, never literal values; the

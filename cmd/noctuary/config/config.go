@@ -121,7 +121,7 @@ func Default() *Config {
 		EventRetention:        72 * time.Hour,
 		TriageConcurrency:     4,
 		LLMConcurrency:        8,
-		CorrelationMemoEvents: 100_000, // agent.DefaultMemoEvents (TestMemoDefault)
+		CorrelationMemoEvents: 50_000, // agent.DefaultMemoEvents (TestMemoDefault)
 		ClaimIdle:             90 * time.Second,
 		ShutdownGrace:         20 * time.Second,
 	}
