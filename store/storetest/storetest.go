@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,7 +149,10 @@ func (s *Server) waitReady() error {
 	for {
 		err := ping(s.Addr)
 		if err == nil {
-			return nil
+			// Another test's server may have taken the port between
+			// freePort and this one's bind (this one then exits): PONG
+			// alone does not say whose it is.
+			return s.ours()
 		}
 		select {
 		case <-s.exited:
@@ -160,6 +164,38 @@ func (s *Server) waitReady() error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// ours reports an error unless the server answering on s.Addr is the
+// process s started (INFO server's process_id).
+func (s *Server) ours() error {
+	c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := io.WriteString(c, "INFO server\r\n"); err != nil {
+		return err
+	}
+	r := bufio.NewReader(c)
+	head, err := r.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(head, "$")))
+	if err != nil {
+		return fmt.Errorf("unexpected reply %q to INFO server", head)
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return err
+	}
+	want := "process_id:" + strconv.Itoa(s.cmd.Process.Pid) + "\r\n"
+	if !strings.Contains(string(body), want) {
+		return fmt.Errorf("%s is served by another redis-server than the one started (pid %d)", s.Addr, s.cmd.Process.Pid)
+	}
+	return nil
 }
 
 // ping sends an inline PING and expects +PONG.
