@@ -82,6 +82,25 @@ func BenchmarkAddEvents500(b *testing.B) {
 	}
 }
 
+// BenchmarkAddEventsSingle stores one event a call, without an ID, from 8
+// concurrent callers (4 per CPU on 2): the small writes that share group
+// commits (eventsgroup.go), without HTTP around them.
+func BenchmarkAddEventsSingle(b *testing.B) {
+	s, _ := openBench(b, storetest.NewClock(t0), time.Hour)
+	b.SetParallelism(4)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ev := []noctuary.ContextEvent{benchEvent("checkout", "", t0)}
+		for pb.Next() {
+			if _, _, err := s.AddEvents(context.Background(), ev); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
 func benchBatch(n int) []noctuary.ContextEvent {
 	evs := make([]noctuary.ContextEvent, n)
 	for i := range evs {

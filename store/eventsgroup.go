@@ -19,14 +19,20 @@ const (
 	groupEvents = 16
 	// groupWrites bounds the writes one group commit sends.
 	groupWrites = 64
+	// groupLanes is the most group pipelines in flight at once. A second
+	// one is sent while the first awaits its answer (docs/performance.md),
+	// and a connection that stalls holds its own group only: the small
+	// writes behind it go in the other lane.
+	groupLanes = 2
 )
 
 // groupCommit sends the small event writes of concurrent callers as one
 // pipeline, one round trip instead of one each: the Redis round trip is
-// most of a single event's cost (docs/performance.md). While one group's
-// pipeline is in flight, writes that come wait; when it is answered, the
-// first of them sends the next group, of all that wait when it runs (at
-// most groupWrites). A write alone is sent at once, without waiting. Each write
+// most of a single event's cost (docs/performance.md). While groupLanes
+// groups' pipelines are in flight, writes that come wait; when one is
+// answered, the first of them sends the next group, of all that wait when
+// it runs (at most groupWrites). A write that finds a lane free is sent at
+// once, without waiting. Each write
 // gets its own commands' results: it fails when one of its commands failed,
 // never because another write's did, or when the log command of one of its
 // services failed (one XADD per service for the whole group, after every
@@ -34,7 +40,7 @@ const (
 // themselves send the pipelines.
 type groupCommit struct {
 	mu      sync.Mutex
-	busy    bool // a group's pipeline is being sent
+	sending int // groups' pipelines being sent, at most groupLanes
 	waiting []*groupWrite
 }
 
@@ -51,16 +57,16 @@ type groupWrite struct {
 	done chan struct{}
 }
 
-// join returns the group gw must send: itself alone when no group is in
-// flight, else, after waiting, the writes waiting when it was made leader
-// and ran (itself first), or nil when another writer sent gw, or gw left
+// join returns the group gw must send: itself alone when a lane is free,
+// else, after waiting, itself and the writes waiting when it was made
+// leader and ran, or nil when another writer sent gw, or gw left
 // when its context ended, and its results are set. A leader takes the
 // group when it runs, not when it is made leader, so that writes that come
 // meanwhile join it.
 func (g *groupCommit) join(gw *groupWrite) []*groupWrite {
 	g.mu.Lock()
-	if !g.busy {
-		g.busy = true
+	if g.sending < groupLanes {
+		g.sending++
 		g.mu.Unlock()
 		return []*groupWrite{gw}
 	}
@@ -81,12 +87,17 @@ func (g *groupCommit) join(gw *groupWrite) []*groupWrite {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	n := min(len(g.waiting), groupWrites) // g.waiting[0] is gw
-	group := g.waiting[:n:n]
+	n := min(len(g.waiting), groupWrites-1)
+	group := append([]*groupWrite{gw}, g.waiting[:n]...)
+	g.take(n)
+	return group
+}
+
+// take removes the first n waiting writes; g.mu is held.
+func (g *groupCommit) take(n int) {
 	if g.waiting = g.waiting[n:]; len(g.waiting) == 0 {
 		g.waiting = nil
 	}
-	return group
 }
 
 // leave takes gw out of the waiting writes, unless it was taken into a
@@ -95,7 +106,7 @@ func (g *groupCommit) leave(gw *groupWrite) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	i := slices.Index(g.waiting, gw)
-	if i < 0 || gw.lead {
+	if i < 0 {
 		return false
 	}
 	if g.waiting = slices.Delete(g.waiting, i, i+1); len(g.waiting) == 0 {
@@ -104,16 +115,19 @@ func (g *groupCommit) leave(gw *groupWrite) bool {
 	return true
 }
 
-// finish makes the first waiting write the next leader, then wakes the
-// writes of group, whose leader is group[0].
+// finish hands the lane of group, whose leader is group[0], to the first
+// waiting write, made the next leader (or frees it when none waits), then
+// wakes the writes of group.
 func (g *groupCommit) finish(group []*groupWrite) {
 	g.mu.Lock()
 	var next *groupWrite
 	if len(g.waiting) > 0 {
 		next = g.waiting[0]
 		next.lead = true
+		g.take(1)
+	} else {
+		g.sending--
 	}
-	g.busy = next != nil
 	g.mu.Unlock()
 	if next != nil {
 		close(next.done)

@@ -17,15 +17,21 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// groupStore opens a store on a redis-server of its own, with the clock at
+// t0, and returns it, a client of that server and a time for events in its
+// retention.
+func groupStore(t *testing.T) (*store.Store, *redis.Client, time.Time) {
+	ss, rdb := replicas(t, 1, store.Options{}, storetest.NewClock(t0))
+	return ss[0], rdb, t0.Add(-time.Minute)
+}
+
 // TestGroupCommit: small writes that wait while a group is in flight are
 // sent as one pipeline (one log XADD per service for all of them), and each
 // gets its own result: a write whose key is broken fails alone, a write
 // whose context ended while it waited is not stored, the others are.
 func TestGroupCommit(t *testing.T) {
-	clk := storetest.NewClock(t0)
-	ss, rdb := replicas(t, 1, store.Options{}, clk)
-	s, ctx := ss[0], context.Background()
-	at := t0.Add(-time.Minute)
+	s, rdb, at := groupStore(t)
+	ctx := context.Background()
 	// A key of the wrong type: its ZADD fails with WRONGTYPE.
 	must0(t, rdb.Set(ctx, "noctuary:v2:events:{broken}", "x", 0).Err())
 
@@ -262,10 +268,8 @@ func TestAddEventsFailsWhenNotSent(t *testing.T) {
 // the failed command's events are not stored, and must not be counted as
 // duplicates of a successful write.
 func TestAddEventsNoScriptKeepsOtherErrors(t *testing.T) {
-	clk := storetest.NewClock(t0)
-	ss, rdb := replicas(t, 1, store.Options{}, clk)
-	s, ctx := ss[0], context.Background()
-	at := t0.Add(-time.Minute)
+	s, rdb, at := groupStore(t)
+	ctx := context.Background()
 	must0(t, rdb.Set(ctx, "noctuary:v2:events:{broken}", "x", 0).Err())
 	must0(t, rdb.ScriptFlush(ctx).Err())
 	// The script call (payments, with an id) comes first, the failing ZADD
@@ -283,10 +287,8 @@ func TestAddEventsNoScriptKeepsOtherErrors(t *testing.T) {
 // failing them would have their clients send them again (a second copy of
 // events without ids).
 func TestGroupCommitLogErrorsPerService(t *testing.T) {
-	clk := storetest.NewClock(t0)
-	ss, rdb := replicas(t, 1, store.Options{}, clk)
-	s, ctx := ss[0], context.Background()
-	at := t0.Add(-time.Minute)
+	s, rdb, at := groupStore(t)
+	ctx := context.Background()
 	// A log of the wrong type: its XADD fails with WRONGTYPE.
 	must0(t, rdb.Set(ctx, "noctuary:v2:events:{unlogged}:log", "x", 0).Err())
 	services := []string{"unlogged", "checkout", "checkout", "payments"}
@@ -317,10 +319,8 @@ func TestGroupCommitLogErrorsPerService(t *testing.T) {
 // its leader's caller gets the panic and every other write of the group
 // fails: none was sent, none is acknowledged, and none waits forever.
 func TestGroupCommitPanicAcknowledgesNothing(t *testing.T) {
-	clk := storetest.NewClock(t0)
-	ss, _ := replicas(t, 1, store.Options{}, clk)
-	s, ctx := ss[0], context.Background()
-	at := t0.Add(-time.Minute)
+	s, _, at := groupStore(t)
+	ctx := context.Background()
 	const writes = 3
 	waiting, release := store.HoldGroupCommit(s)
 	errs, panicked := make([]error, writes), make([]bool, writes)
@@ -354,15 +354,49 @@ func TestGroupCommitPanicAcknowledgesNothing(t *testing.T) {
 	}
 }
 
+// TestGroupCommitStalledLane: while one group's pipeline stalls, small
+// writes go on in the other lane, and the stalled write is stored once its
+// pipeline goes.
+func TestGroupCommitStalledLane(t *testing.T) {
+	s, _, at := groupStore(t)
+	ctx := context.Background()
+	stalled, release := store.StallNextPipeline(s)
+	defer release()
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := s.AddEvents(ctx, []noctuary.ContextEvent{event("checkout", "", "stalled", at)})
+		first <- err
+	}()
+	<-stalled
+	for i := range 20 { // one at a time: each is a group of its own in the free lane
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, _, err := s.AddEvents(wctx, []noctuary.ContextEvent{event("checkout", "", fmt.Sprint("deploy-", i), at)})
+		cancel()
+		if err != nil {
+			t.Fatalf("write %d while a lane stalls: %v", i, err)
+		}
+	}
+	select {
+	case err := <-first:
+		t.Fatalf("the stalled write returned (%v) before its pipeline went", err)
+	default:
+	}
+	release()
+	if err := <-first; err != nil {
+		t.Fatalf("the stalled write, released: %v", err)
+	}
+	if got := must[[]noctuary.ContextEvent](t)(s.EventsInWindow(ctx, []string{"checkout"}, at, at)); len(got) != 21 {
+		t.Errorf("checkout holds %d events, want 21", len(got))
+	}
+}
+
 // TestGroupCommitWaiterLeavesWhenCanceled: a write waiting for a group
 // returns as soon as its context ends, without waiting for the group in
 // flight (more than 64 waiters wait more than two pipelines), and is not
 // sent; the others are.
 func TestGroupCommitWaiterLeavesWhenCanceled(t *testing.T) {
-	clk := storetest.NewClock(t0)
-	ss, _ := replicas(t, 1, store.Options{}, clk)
-	s, ctx := ss[0], context.Background()
-	at := t0.Add(-time.Minute)
+	s, _, at := groupStore(t)
+	ctx := context.Background()
 	waiting, release := store.HoldGroupCommit(s)
 	canceled, cancel := context.WithCancel(ctx)
 	left := make(chan error, 1)
@@ -411,10 +445,8 @@ func TestGroupCommitWaiterLeavesWhenCanceled(t *testing.T) {
 // stored once.
 func TestGroupCommitCanceledWriters(t *testing.T) {
 	const writers, each = 16, 40
-	clk := storetest.NewClock(t0)
-	ss, _ := replicas(t, 1, store.Options{}, clk)
-	s, ctx := ss[0], context.Background()
-	at := t0.Add(-time.Minute)
+	s, _, at := groupStore(t)
+	ctx := context.Background()
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	var wg sync.WaitGroup
