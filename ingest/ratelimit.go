@@ -61,7 +61,7 @@ func (s *Server) takeBudget(c *gin.Context, tok *tokenEntry, n int) bool {
 			n, s.limit.Burst, s.limit.Burst))
 		return false
 	}
-	wait, err := s.limit.Limiter.TakeN(c.Request.Context(), tok.bucket(), n, s.limit.PerSecond, s.limit.Burst)
+	wait, err := s.ahead.take(c.Request.Context(), s.limit, tok.bucket(), n)
 	if err != nil {
 		s.fail(c, noctuary.Wrap(err, noctuary.EUnavailable, "The rate limit could not be checked; nothing was stored, retry later."))
 		return false

@@ -100,6 +100,7 @@ type Server struct {
 	services  *serviceCache
 	metrics   *metrics
 	limit     RateLimit
+	ahead     budgetAhead
 	limited   *prometheus.CounterVec
 	// registry gets the components' gauges; components are what /readyz
 	// reports besides the store.
