@@ -78,23 +78,26 @@ func (c *Client) callKey(ctx context.Context, what string, p noctuary.Precedence
 }
 
 // send makes one attempt with key *k. When PagerDuty refuses an extra key
-// (401/403: it did nothing) it takes that key out of rotation and, if the
-// call may go with any key, sends at once with another (await, drawing from
-// that key's budget), until one is not refused; *k is the key that
-// answered. The main key is never taken out: its refusal is final, so that
-// the caller can fall back from a freshly rotated main key (and does not
-// confirm one PagerDuty refuses); with extra keys, its error says which key.
+// itself (keyRefused: it did nothing) it takes that key out of rotation and,
+// if the call may go with any key, sends at once with another (await,
+// drawing from that key's budget), until one is not refused; *k is the key
+// that answered. The main key is never taken out: its refusal is final, so
+// that the caller can fall back from a freshly rotated main key (and does
+// not confirm one PagerDuty refuses). A 403 for want of a permission (the
+// key's user may not act on this incident) is final with any key and sets
+// none aside: the key is valid. With extra keys, the error of a 401 or 403
+// says which key it was.
 func (c *Client) send(ctx context.Context, what string, p noctuary.Precedence, key int, k *int, notSent bool, fn sendFunc) (*RetryableError, error) {
 	for {
 		api := c.keys[*k].api
 		re, err := c.attempt(ctx, what, func(ctx context.Context) error { return fn(ctx, api) })
-		status := refusedStatus(err)
-		if re != nil || status == 0 || len(c.keys) == 1 {
+		status := apiStatus(err)
+		if re != nil || len(c.keys) == 1 || (status != http.StatusUnauthorized && status != http.StatusForbidden) {
 			return re, err
 		}
-		if *k == 0 {
+		if *k == 0 || !keyRefused(err) {
 			if key == anyKey {
-				err = noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(0)+": "+noctuary.ErrorMessage(err))
+				err = noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(*k)+": "+noctuary.ErrorMessage(err))
 			}
 			return nil, err
 		}
@@ -125,14 +128,28 @@ func (c *Client) takeOut(k, status int) {
 	}
 }
 
-// refusedStatus returns 401 or 403 when PagerDuty refused the request's key
-// (it did nothing), else 0.
-func refusedStatus(err error) int {
+// apiStatus returns the HTTP status of PagerDuty's answer in err's chain, 0
+// if none.
+func apiStatus(err error) int {
 	var apiErr pagerduty.APIError
-	if errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden) {
+	if errors.As(err, &apiErr) {
 		return apiErr.StatusCode
 	}
 	return 0
+}
+
+// pdAuthenticationFailed is PagerDuty's error code for a key it does not
+// accept ("Authentication failed").
+const pdAuthenticationFailed = 2006
+
+// keyRefused reports whether PagerDuty refused the request's key itself:
+// 401 (REST API docs, Errors: no or wrong credentials), or error 2006
+// whatever the status. A 403 otherwise (2010 Access Denied, 2018, 1018) says
+// the key's user may not do this to this resource (or a read-only key may
+// not write): the key is valid, and a key of a user with the same rights
+// would be refused alike.
+func keyRefused(err error) bool {
+	return apiStatus(err) == http.StatusUnauthorized || pdErrorCode(err) == pdAuthenticationFailed
 }
 
 // attempt runs fn once. It returns a *RetryableError (with the wait before

@@ -198,6 +198,8 @@ func TestFinalErrorsAreNotRetried(t *testing.T) {
 	}{
 		{"401 unauthorized", 401, `{"error":{"message":"Unauthorized","code":2006}}`, noctuary.EUnauthorized},
 		{"403 forbidden", 403, `{"error":{"message":"Access Denied","code":2010}}`, noctuary.EForbidden},
+		{"403 authentication failed", 403, `{"error":{"message":"Authentication failed","code":2006}}`, noctuary.EUnauthorized},
+		{"403 lost access", 403, `{"error":{"message":"Access Denied: You may have lost access to this incident if it has been resolved","code":2018}}`, noctuary.EForbidden},
 		{"404 not found", 404, `{"error":{"message":"Not Found","code":2100}}`, noctuary.ENotFound},
 		{"400 invalid", 400, `{"error":{"message":"Invalid Input Provided","code":2001}}`, noctuary.EInvalid},
 		{"409 conflict", 409, `{"error":{"message":"Conflict"}}`, noctuary.EInvalid},

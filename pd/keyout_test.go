@@ -115,3 +115,45 @@ func TestSpentKeyTiedRequestHoldsNoOne(t *testing.T) {
 		t.Errorf("the tied request: %v; want it cancelled (unavailable)", err)
 	}
 }
+
+// TestForbiddenNoteKeepsKeys: the keys' user may not add notes to QTEAM (a
+// team it cannot see): PagerDuty answers 403, Access Denied, whatever the
+// key. Each of 4 notes to it fails at once, in one request, as forbidden
+// (not unauthorized: a rotated main key does not fall back), naming the key
+// that asked; no key is set aside, so the 4 notes to Q1 that follow go with
+// both keys, and nothing is logged about a refused key.
+func TestForbiddenNoteKeepsKeys(t *testing.T) {
+	srv := pdtest.New(t, testToken)
+	srv.AddToken(secondToken)
+	srv.Hide("QTEAM")
+	c, _ := newTwoKeyClient(t, srv, 600, 100)
+	var logs bytes.Buffer
+	c.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 4 {
+		_, err := c.AddNote(ctx, "QTEAM", fmt.Sprintf("hidden %d", i))
+		if msg := noctuary.ErrorMessage(err); noctuary.ErrorCode(err) != noctuary.EForbidden ||
+			!strings.Contains(msg, "PagerDuty key") || !strings.Contains(msg, "(403)") {
+			t.Fatalf("note %d to QTEAM: got %v; want forbidden (403), naming the key", i, err)
+		}
+	}
+	if srv.Requests() != 4 {
+		t.Errorf("4 forbidden notes took %d requests; want 4 (none sent again with another key)", srv.Requests())
+	}
+	for i := range 4 {
+		if _, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i)); err != nil {
+			t.Fatalf("note %d to Q1: %v", i, err)
+		}
+	}
+	byKey := map[string]int{}
+	for _, n := range srv.Notes("Q1") {
+		byKey[n.Auth]++
+	}
+	if byKey["Token token="+testToken] == 0 || byKey["Token token="+secondToken] == 0 {
+		t.Errorf("notes to Q1 by key %v; want both keys in rotation", byKey)
+	}
+	if strings.Contains(logs.String(), "refused a key") {
+		t.Errorf("a key was set aside for a forbidden note:\n%s", logs.String())
+	}
+}

@@ -202,9 +202,9 @@ func (c *Client) classify(what string, err error, cp *capture) (*RetryableError,
 // apiError maps a final (non-retryable) PagerDuty error to a domain error.
 func (c *Client) apiError(what string, e pagerduty.APIError) error {
 	switch {
-	case e.StatusCode == http.StatusUnauthorized:
+	case keyRefused(e):
 		return noctuary.Wrap(e, noctuary.EUnauthorized, fmt.Sprintf(
-			"PagerDuty rejected the API key of integration %q (401) trying to %s; check or rotate the key.", c.integration, what))
+			"PagerDuty rejected the API key of integration %q (%d) trying to %s; check or rotate the key.", c.integration, e.StatusCode, what))
 	case e.StatusCode == http.StatusForbidden:
 		return noctuary.Wrap(e, noctuary.EForbidden, fmt.Sprintf(
 			"PagerDuty refused to %s for integration %q (403): the key, or the From user %q, lacks the permission.", what, c.integration, c.from))

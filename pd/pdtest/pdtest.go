@@ -69,6 +69,8 @@ type Server struct {
 	perMinute int
 	limits    map[string]*rate.Limiter
 	limited   int
+	// hidden are the incidents the keys' user may not add notes to (Hide).
+	hidden map[string]bool
 }
 
 // New starts a fake PagerDuty that accepts token; it is closed at cleanup.
@@ -133,6 +135,28 @@ func (s *Server) RemoveToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.extra, "Token token="+token)
+}
+
+// Hide makes the incident one that the keys' user may not add notes to (an
+// incident of a team it cannot see): a note to it is answered 403 with
+// PagerDuty's error 2010 (Access Denied), whatever the key.
+func (s *Server) Hide(incidentID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hidden == nil {
+		s.hidden = map[string]bool{}
+	}
+	s.hidden[incidentID] = true
+}
+
+// forbidden reports whether the request adds a note to an incident Hide
+// hid.
+func (s *Server) forbidden(r *http.Request) bool {
+	rest, ok := strings.CutSuffix(r.URL.Path, "/notes")
+	id, _ := strings.CutPrefix(rest, "/incidents/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ok && r.Method == http.MethodPost && s.hidden[id]
 }
 
 // limit returns the rate limit of the key of header, nil when none is
@@ -234,6 +258,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		s.mu.Unlock()
 		if !s.authorized(r.Header.Get("Authorization")) {
 			writeError(w, http.StatusUnauthorized, 2006, "Unauthorized")
+			return
+		}
+		if fail == nil && s.forbidden(r) {
+			writeError(w, http.StatusForbidden, 2010, "Access Denied")
 			return
 		}
 		if fail != nil {
