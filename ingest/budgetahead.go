@@ -34,6 +34,7 @@ type budgetAhead struct {
 // reserve is one token bucket's events taken ahead on this replica.
 type reserve struct {
 	left   int       // events taken and not yet spent
+	taking int       // events being taken ahead, not yet answered
 	extra  int       // events the next take adds beyond its request's
 	filled time.Time // when left was last refilled
 }
@@ -61,37 +62,42 @@ func (a *budgetAhead) take(ctx context.Context, limit RateLimit, bucket string, 
 	case since < aheadFast:
 		r.extra = min(max(1, 2*r.extra), most)
 	}
-	extra := min(r.extra, most)
+	// What is held and being taken stays within most, however many
+	// requests find the reserve short at once.
+	extra := max(0, min(r.extra, most-r.left-r.taking))
+	r.taking += extra
 	a.mu.Unlock()
 	if extra > 0 {
 		wait, err := limit.Limiter.TakeN(ctx, bucket, n+extra, limit.PerSecond, limit.Burst)
+		a.settle(bucket, extra, wait, err, now)
 		if err != nil || wait <= 0 {
-			if err == nil {
-				a.refill(bucket, extra, now)
-			}
 			return wait, err
 		}
 		// Short of the extra events: take the request's own, exactly.
-		a.refill(bucket, 0, now)
 	}
 	wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
-	if err == nil && wait <= 0 && extra == 0 {
-		a.refill(bucket, 0, now)
+	if extra == 0 {
+		a.settle(bucket, 0, wait, err, now)
 	}
 	return wait, err
 }
 
-// refill adds extra events to bucket's reserve, taken at now. A zero extra
-// after a refused take also stops taking ahead until the token is busy
-// again.
-func (a *budgetAhead) refill(bucket string, extra int, now time.Time) {
+// settle records the answer (wait, err) to a take, at now, of a request's
+// events and extra events ahead: taken, they fill the reserve; refused,
+// the bucket stops taking ahead until the token is busy again.
+func (a *budgetAhead) settle(bucket string, extra int, wait time.Duration, err error, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := a.bucket(bucket)
-	r.left += extra
-	r.filled = now
-	if extra == 0 {
+	r.taking -= extra
+	switch {
+	case err != nil:
+	case wait <= 0:
+		r.left += extra
+		r.filled = now
+	case extra > 0:
 		r.extra = 0
+		r.filled = now
 	}
 }
 
