@@ -62,7 +62,7 @@ type ClientOptions struct {
 	// Burst is how many of them may go at once after a quiet spell
 	// (default half of RequestsPerMinute).
 	Burst int
-	// Metrics, when set, count every request by operation and status.
+	// Metrics, when set, count every request by operation, status and key.
 	Metrics *Metrics
 	// Now is the clock that says when an OAuth app token is due for
 	// renewal (default time.Now).
@@ -152,8 +152,8 @@ func NewClient(integ noctuary.Integration, opt ClientOptions) (*Client, error) {
 			c.keys = append(c.keys, apiKey{api: pagerduty.NewClient(t.Reveal(), pagerduty.WithAPIEndpoint(base)), bucket: budgetBucket(t)})
 		}
 	}
-	for _, k := range c.keys {
-		k.api.HTTPClient = capturingDoer{base: hc, metrics: opt.Metrics, tokens: c.tokens}
+	for i, k := range c.keys {
+		k.api.HTTPClient = capturingDoer{base: hc, metrics: opt.Metrics, key: keyLabel(i, c.tokens != nil), tokens: c.tokens}
 	}
 	c.queue.pools = make([]pool, len(c.keys))
 	if c.log == nil {

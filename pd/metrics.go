@@ -15,8 +15,9 @@ import (
 // once per process (NewMetrics registers them).
 type Metrics struct {
 	// Requests counts requests by operation (method and path template, such
-	// as "POST /incidents/{id}/notes") and status class: 2xx, 3xx, 4xx, 429,
-	// 5xx, error (no answer) or refused (a write Noctuary never makes).
+	// as "POST /incidents/{id}/notes"), status class (2xx, 3xx, 4xx, 429,
+	// 5xx, error: no answer, or refused: a write Noctuary never makes) and
+	// the key it went with, by its place (keyLabel).
 	Requests *prometheus.CounterVec
 	// BudgetWait is how long requests waited for their key's shared
 	// budget, by the urgency of what they were for.
@@ -28,8 +29,8 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "noctuary_pagerduty_requests_total",
-		Help: "PagerDuty REST API requests, by operation and status class (2xx, 4xx, 429, 5xx, error, refused).",
-	}, []string{"op", "status"}),
+		Help: "PagerDuty REST API requests, by operation, status class (2xx, 4xx, 429, 5xx, error, refused) and key (main, extra-1, ..., oauth).",
+	}, []string{"op", "status", "key"}),
 		BudgetWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "noctuary_pagerduty_budget_wait_seconds",
 			Help:    "How long PagerDuty requests waited for their key's shared request budget, by urgency (high, low).",
@@ -51,12 +52,32 @@ func (m *Metrics) budgetWaited(p noctuary.Precedence, d time.Duration) {
 	m.BudgetWait.WithLabelValues(p.Urgency()).Observe(d.Seconds())
 }
 
-// observe counts one request; m may be nil.
-func (m *Metrics) observe(req *http.Request, resp *http.Response, refused bool) {
+// observe counts one request sent with the key labelled key; m may be nil.
+func (m *Metrics) observe(req *http.Request, key string, resp *http.Response, refused bool) {
 	if m == nil {
 		return
 	}
-	m.Requests.WithLabelValues(operation(req), statusClass(resp, refused)).Inc()
+	m.Requests.WithLabelValues(operation(req), statusClass(resp, refused), key).Inc()
+}
+
+// labelledExtraKeys is how many extra keys have a label of their own; later
+// ones share "extra-more", so that a long list of keys adds few series.
+const labelledExtraKeys = 9
+
+// keyLabel names a client's key k for metrics by its place in the
+// configuration, never by anything derived from its value: "main" (0),
+// "extra-1" for the first of pagerduty_extra_tokens, and so on; "oauth"
+// for an OAuth app.
+func keyLabel(k int, oauth bool) string {
+	switch {
+	case oauth:
+		return "oauth"
+	case k == 0:
+		return "main"
+	case k > labelledExtraKeys:
+		return "extra-more"
+	}
+	return "extra-" + strconv.Itoa(k)
 }
 
 // operation is the request's method and path, with IDs replaced by {id}

@@ -90,6 +90,8 @@ type capture struct {
 type capturingDoer struct {
 	base    *http.Client
 	metrics *Metrics
+	// key labels the requests' metrics (keyLabel).
+	key string
 	// tokens, when set, authorises each request with the OAuth app's
 	// current bearer token.
 	tokens *appTokens
@@ -108,7 +110,7 @@ func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
 		if captured {
 			cp.refused = true
 		}
-		d.metrics.observe(req, nil, true)
+		d.metrics.observe(req, d.key, nil, true)
 		return nil, fmt.Errorf("%w: refused %s %s", errWriteRefused, req.Method, req.URL.Path)
 	}
 	if d.tokens != nil {
@@ -122,7 +124,7 @@ func (d capturingDoer) Do(req *http.Request) (*http.Response, error) {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := d.base.Do(req)
-	d.metrics.observe(req, resp, false)
+	d.metrics.observe(req, d.key, resp, false)
 	if d.tokens != nil && resp != nil && resp.StatusCode == http.StatusUnauthorized {
 		d.tokens.forget()
 	}
