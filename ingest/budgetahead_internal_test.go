@@ -66,3 +66,37 @@ func TestBudgetAheadHeldAtMost(t *testing.T) {
 		t.Errorf("%d clients at once: %d events held ahead, %d being taken; want at most %d held, none being taken", clients, r.left, r.taking, most)
 	}
 }
+
+// TestBudgetAheadHeldWhateverTheSizes: a busy token whose requests are
+// larger than its reserve holds no more ahead than one reserve (1/20 of a
+// second's rate, at most 64) however its requests' sizes vary; before
+// 0bf7573 each such request kept what the reserve held and added to it,
+// up to a request's events plus 64 (127 after batches of 100).
+func TestBudgetAheadHeldWhateverTheSizes(t *testing.T) {
+	st := storetest.Open(t, "redis", store.Options{})
+	for _, tc := range []struct {
+		name      string
+		perSecond int
+		sizes     []int
+	}{
+		{"batches over the reserve", 100_000, []int{100}},
+		{"growing batches", 100_000, []int{10, 70, 130, 190, 250, 310}},
+		{"mixed sizes at the default rate", 1000, []int{1, 1, 40, 1, 90, 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			limit := RateLimit{Limiter: st, PerSecond: tc.perSecond, Burst: 1_000_000}
+			most := min(aheadMax, tc.perSecond/aheadShare)
+			bucket := "ingest:sizes:" + tc.name
+			var a budgetAhead
+			for i := range 60 {
+				n := tc.sizes[i%len(tc.sizes)]
+				if wait, err := a.take(context.Background(), limit, bucket, n); err != nil || wait > 0 {
+					t.Fatalf("take %d: wait %v, %v", n, wait, err)
+				}
+				if r := a.buckets[bucket]; r.left > most {
+					t.Fatalf("after a request of %d events, %d held ahead, more than %d", n, r.left, most)
+				}
+			}
+		})
+	}
+}
