@@ -20,6 +20,9 @@ var t0 = storetest.Epoch(2026, 11, 23, 2, 0, 0)
 type checker struct{ valid map[noctuary.Secret]bool }
 
 func (c checker) CheckKey(_ context.Context, _ noctuary.Integration, token noctuary.Secret) error {
+	if token == downToken { // as pd answers when PagerDuty is unreachable, 5xx or 429 past its retries
+		return noctuary.Errorf(noctuary.EUnavailable, "PagerDuty did not accept the request to check the API key after 4 attempt(s); retry in 2s.")
+	}
 	if !c.valid[token] {
 		return noctuary.Errorf(noctuary.EUnauthorized, "PagerDuty answered 401 for key %s", token.Reveal())
 	}

@@ -77,7 +77,10 @@ func (a *Admin) rotate(ctx context.Context, environment string, token noctuary.S
 		return noctuary.Errorf(noctuary.EInvalid, "integration %s calls PagerDuty with a scoped OAuth app, not a key: "+
 			"rotate the app's client secret in PagerDuty (App Registration) and in the configuration file, then restart", in.ID)
 	}
-	if err := a.opt.Checker.CheckKey(ctx, in, token); err != nil {
+	if err := a.opt.Checker.CheckKey(ctx, in, token); noctuary.ErrorCode(err) == noctuary.EUnavailable {
+		return noctuary.Wrap(scrub(err, token), noctuary.EUnavailable, "PagerDuty did not answer the check of the new key for environment "+
+			environment+" (unreachable, failing or rate limited); the current key stays in use.")
+	} else if err != nil {
 		return noctuary.Wrap(scrub(err, token), noctuary.EInvalid,
 			"PagerDuty did not accept the new key for environment "+environment+"; the current key stays in use")
 	}

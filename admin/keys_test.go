@@ -16,6 +16,7 @@ const (
 	newToken   = noctuary.Secret("new-token-do-not-leak")
 	newerToken = noctuary.Secret("newer-token-do-not-leak")
 	badToken   = noctuary.Secret("bad-token-do-not-leak")
+	downToken  = noctuary.Secret("down-token-do-not-leak")
 )
 
 func rotationOptions() admin.Options {
@@ -57,6 +58,8 @@ func TestRotateKeyRefusals(t *testing.T) {
 			"key rotation needs NOCTUARY_MASTER_KEY (32 random bytes, base64) to store keys encrypted"},
 		{"key refused by PagerDuty", rotationOptions(), "prod", badToken, noctuary.EInvalid,
 			"PagerDuty did not accept the new key for environment prod; the current key stays in use"},
+		{"PagerDuty unreachable", rotationOptions(), "prod", downToken, noctuary.EUnavailable,
+			"PagerDuty did not answer the check of the new key for environment prod (unreachable, failing or rate limited); the current key stays in use."},
 		{"empty key", rotationOptions(), "prod", " ", noctuary.EInvalid, "the new PagerDuty key is empty"},
 		{"unknown environment", rotationOptions(), "qa", newToken, noctuary.ENotFound, `no PagerDuty integration is configured for environment "qa"`},
 		{"no checker", admin.Options{MasterKey: masterKey}, "prod", newToken, noctuary.EInvalid, "key rotation needs a PagerDuty key checker; none is configured"},
