@@ -64,7 +64,7 @@ func bindJSON(c *gin.Context, v any) error {
 	case errors.Is(err, io.EOF):
 		return noctuary.Errorf(noctuary.EInvalid, "The body is empty; send a JSON object.")
 	case err != nil:
-		return noctuary.Errorf(noctuary.EInvalid, "The body is not the JSON object this route takes (%s).", err)
+		return bodyError(err, v)
 	case dec.More():
 		return noctuary.Errorf(noctuary.EInvalid, "The body holds more than one JSON value; send one object.")
 	}

@@ -107,6 +107,10 @@ func TestAdminAPIServiceInvalidInput(t *testing.T) {
 		{"empty body", http.MethodPut, "/services/checkout/mode", "", nil, 400, "invalid", "The body is empty; send a JSON object.", false},
 		{"not JSON", http.MethodPut, "/services/checkout/mode", "mode=action", nil, 400, "invalid", "The body is not the JSON object this route takes", false},
 		{"unknown field", http.MethodPut, "/services/checkout/mode", `{"mode":"action","force":true}`, nil, 400, "invalid", `unknown field "force"`, false},
+		{"an array", http.MethodPut, "/services/checkout/enabled", `[{"enabled":true}]`, nil, 400, "invalid", "The body is not the JSON object this route takes: it is an array.", false},
+		{"enabled not a boolean", http.MethodPut, "/services/checkout/enabled", `{"enabled":"yes"}`, nil, 400, "invalid", `The body is not the JSON object this route takes: "enabled" must be true or false, not a string.`, false},
+		{"dependencies not a list", http.MethodPut, "/services/checkout/dependencies", `{"dependencies":"postgres-main"}`, nil, 400, "invalid", `"dependencies" must be a list of strings, not a string.`, false},
+		{"a dependency not a string", http.MethodPut, "/services/checkout/dependencies", `{"dependencies":[1]}`, nil, 400, "invalid", `"dependencies" must be a list of strings, not a number.`, false},
 		{"two objects", http.MethodPut, "/services/checkout/mode", `{"mode":"action"}{"mode":"read-only"}`, nil, 400, "invalid", "more than one JSON value", false},
 		{"too large", http.MethodPut, "/services/checkout/dependencies", `{"dependencies":["` + strings.Repeat("a", 70<<10) + `"]}`, nil, 413, "too_large", "The body is larger than 64 KiB.", false},
 		{"bad mode", http.MethodPut, "/services/checkout/mode", `{"mode":"yolo"}`, nil, 400, "invalid", `"yolo" is not a mode: use read-only or action`, false},
@@ -137,8 +141,8 @@ func TestAdminAPIServiceInvalidInput(t *testing.T) {
 			}
 			r := do(t, tt.method, e.url+"/api/v1"+tt.path, []byte(tt.body), h)
 			check(t, r, tt.status, tt.code)
-			if msg, _ := r.body["error"].(string); !strings.Contains(msg, tt.msg) {
-				t.Errorf("error = %q, want it to hold %q", msg, tt.msg)
+			if msg, _ := r.body["error"].(string); !strings.Contains(msg, tt.msg) || strings.Contains(msg, "Go ") || strings.Contains(msg, "json: ") {
+				t.Errorf("error = %q, want it to hold %q and no Go names", msg, tt.msg)
 			}
 			lines := auditLines(t, e.store)
 			if got := len(lines) - before; tt.audited && (got != 1 || !strings.HasSuffix(lines[0], " "+tt.code)) || !tt.audited && got != 0 {
