@@ -48,7 +48,7 @@ func (a *Admin) Keys(ctx context.Context) ([]noctuary.KeyStatus, error) {
 
 // RotateKey replaces the PagerDuty key of environment by newToken, once
 // PagerDuty has accepted it. The key is stored encrypted with the master
-// key; the previous one stays available (FallbackToken) until the new one
+// key; the previous one stays available (Tokens) until the new one
 // has worked once (ConfirmToken). The rotation is audited, never the key.
 func (a *Admin) RotateKey(ctx context.Context, actor, environment string, newToken noctuary.Secret) error {
 	details := map[string]string{"environment": environment}
@@ -105,26 +105,27 @@ func scrub(err error, token noctuary.Secret) error {
 // Token returns the PagerDuty key that integration integrationID should use
 // now: the rotated one if any, else the configured one.
 func (a *Admin) Token(ctx context.Context, integrationID string) (noctuary.Secret, error) {
-	in, rec, err := a.keyRecord(ctx, integrationID)
-	if err != nil || rec.Current == nil {
-		return in.Token, err
-	}
-	return a.open(integrationID, rec.Current)
+	current, _, _, err := a.Tokens(ctx, integrationID)
+	return current, err
 }
 
-// FallbackToken returns the key used before an unconfirmed rotation, and
-// true, so that a caller whose call with Token failed can retry with it; it
-// returns false when there is no unconfirmed rotation.
-func (a *Admin) FallbackToken(ctx context.Context, integrationID string) (noctuary.Secret, bool, error) {
+// Tokens returns, from one read of the key record, the key Token returns
+// and, while a rotation awaits its confirmation (pending: the rotated key
+// has not worked yet), the key used before it, so that a caller whose call
+// PagerDuty refused with the rotated key can retry with the previous one.
+func (a *Admin) Tokens(ctx context.Context, integrationID string) (current, previous noctuary.Secret, pending bool, err error) {
 	in, rec, err := a.keyRecord(ctx, integrationID)
-	if err != nil || !rec.Pending {
-		return "", false, err
+	if err != nil || rec.Current == nil {
+		return in.Token, "", false, err
 	}
-	if rec.Previous == nil {
-		return in.Token, true, nil
+	if current, err = a.open(integrationID, rec.Current); err != nil || !rec.Pending {
+		return current, "", false, err
 	}
-	tok, err := a.open(integrationID, rec.Previous)
-	return tok, err == nil, err
+	previous = in.Token
+	if rec.Previous != nil {
+		previous, err = a.open(integrationID, rec.Previous)
+	}
+	return current, previous, err == nil, err
 }
 
 // ConfirmToken records that the key Token returned has worked; the previous

@@ -86,8 +86,8 @@ func TestRotateKeyRefusals(t *testing.T) {
 func TestRotateKeyKeepsTheOldKeyUntilTheNewOneWorked(t *testing.T) {
 	eachKind(t, rotationOptions(), func(t *testing.T, e env) {
 		ctx := context.Background()
-		if _, ok, err := e.FallbackToken(ctx, "prod"); ok || err != nil {
-			t.Fatalf("FallbackToken before rotation = %v, %v", ok, err)
+		if _, _, pending, err := e.Tokens(ctx, "prod"); pending || err != nil {
+			t.Fatalf("Tokens before rotation: pending %v, %v", pending, err)
 		}
 		rotate := func(tok noctuary.Secret, wantFallback noctuary.Secret) {
 			t.Helper()
@@ -97,9 +97,9 @@ func TestRotateKeyKeepsTheOldKeyUntilTheNewOneWorked(t *testing.T) {
 			if got := must[noctuary.Secret](t)(e.Token(ctx, "prod")); got != tok {
 				t.Error("Token does not return the rotated key")
 			}
-			got, ok, err := e.FallbackToken(ctx, "prod")
-			if err != nil || !ok || got != wantFallback {
-				t.Errorf("FallbackToken = %v, %v; want the previous key", ok, err)
+			current, previous, pending, err := e.Tokens(ctx, "prod")
+			if err != nil || !pending || current != tok || previous != wantFallback {
+				t.Errorf("Tokens: pending %v, %v; want the rotated key, pending, and the previous key", pending, err)
 			}
 		}
 		rotate(newToken, configToken)
@@ -107,8 +107,8 @@ func TestRotateKeyKeepsTheOldKeyUntilTheNewOneWorked(t *testing.T) {
 		if err := e.ConfirmToken(ctx, "prod"); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok, _ := e.FallbackToken(ctx, "prod"); ok {
-			t.Error("FallbackToken after ConfirmToken")
+		if current, previous, pending, _ := e.Tokens(ctx, "prod"); pending || current != newerToken || previous != "" {
+			t.Error("Tokens after ConfirmToken: still pending, or not the confirmed key alone")
 		}
 		must[struct{}](t)(struct{}{}, e.ConfirmToken(ctx, "prod")) // nothing to confirm: not audited
 		rotate(newToken, newerToken)

@@ -28,9 +28,15 @@ type integrations interface {
 // (admin.Admin), with the previous one as a fallback until the new one has
 // worked once.
 type keySource interface {
-	Token(ctx context.Context, integrationID string) (noctuary.Secret, error)
-	FallbackToken(ctx context.Context, integrationID string) (noctuary.Secret, bool, error)
+	Tokens(ctx context.Context, integrationID string) (current, previous noctuary.Secret, pending bool, err error)
 	ConfirmToken(ctx context.Context, integrationID string) error
+}
+
+// keyInUse is what keySource.Tokens says of an integration's key, read
+// once a call.
+type keyInUse struct {
+	current, previous noctuary.Secret
+	pending           bool
 }
 
 // pagerDuty gives each integration PagerDuty clients scoped to its own key
@@ -54,8 +60,8 @@ type pagerDuty struct {
 // Notifier returns the integration's note writer, or nil (dry run: notes are
 // logged and kept) when it has no PagerDuty key or is inbound-only.
 func (p *pagerDuty) Notifier(ctx context.Context, integrationID string) (agent.Notifier, error) {
-	integ, token, err := p.current(ctx, integrationID)
-	if err != nil || (token.IsZero() && integ.OAuth == nil) || integ.Direction == noctuary.DirectionInbound {
+	integ, key, err := p.current(ctx, integrationID)
+	if err != nil || (key.current.IsZero() && integ.OAuth == nil) || integ.Direction == noctuary.DirectionInbound {
 		return nil, err
 	}
 	return notifier{p: p, integration: integrationID}, nil
@@ -96,31 +102,34 @@ func (p *pagerDuty) CheckKey(ctx context.Context, integ noctuary.Integration, to
 	return c.CheckKey(ctx)
 }
 
-func (p *pagerDuty) current(ctx context.Context, integrationID string) (noctuary.Integration, noctuary.Secret, error) {
+// current returns the integration and its key, from one read of the key
+// record.
+func (p *pagerDuty) current(ctx context.Context, integrationID string) (noctuary.Integration, keyInUse, error) {
 	integ, err := p.store.Integration(ctx, integrationID)
 	if err != nil {
-		return integ, "", err
+		return integ, keyInUse{}, err
 	}
-	token, err := p.keys.Token(ctx, integrationID)
-	return integ, token, err
+	var k keyInUse
+	k.current, k.previous, k.pending, err = p.keys.Tokens(ctx, integrationID)
+	return integ, k, err
 }
 
 // do runs call with the integration's current key. When a freshly rotated
 // key is refused, it retries with the previous one; when it works, the
-// rotation is confirmed.
+// rotation is confirmed. The key record is read once, before the call: the
+// previous key to fall back to is the one the rotation that call's key
+// came from replaced.
 func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.Client) error) error {
-	integ, token, err := p.current(ctx, integrationID)
+	integ, key, err := p.current(ctx, integrationID)
 	if err != nil {
 		return err
 	}
-	if len(integ.ExtraTokens) > 0 && integ.OAuth == nil {
+	if key.pending {
 		// Until a rotated main key has worked once, calls go with it
 		// alone: one that an extra key answered would confirm it unseen.
-		if _, pending, ferr := p.keys.FallbackToken(ctx, integrationID); ferr != nil || pending {
-			integ.ExtraTokens = nil
-		}
+		integ.ExtraTokens = nil
 	}
-	c, err := p.client(integ, token)
+	c, err := p.client(integ, key.current)
 	if err != nil {
 		return err
 	}
@@ -129,9 +138,9 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 		return err
 	}
 	if noctuary.ErrorCode(err) == noctuary.EUnauthorized {
-		if old, ok, ferr := p.keys.FallbackToken(ctx, integrationID); ferr == nil && ok {
+		if key.pending {
 			p.logger.Warn("the rotated PagerDuty key was refused; using the previous key", "integration", integrationID)
-			if c, cerr := p.client(integ, old); cerr == nil {
+			if c, cerr := p.client(integ, key.previous); cerr == nil {
 				return call(c)
 			}
 		}
