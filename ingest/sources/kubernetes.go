@@ -135,7 +135,7 @@ func kubeItems(body []byte) ([]json.RawMessage, error) {
 	case len(body) == 0:
 		return nil, noctuary.Errorf(noctuary.EInvalid, "The body is empty: send a Kubernetes Event, an EventList or an array of Events.")
 	case body[0] == '[':
-		if err := decodeJSON(body, "array of Kubernetes Events", &items); err != nil {
+		if err := decodeJSON(body, "Kubernetes Event array", &items); err != nil {
 			return nil, err
 		}
 	case body[0] == '{':

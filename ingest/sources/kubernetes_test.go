@@ -84,7 +84,7 @@ func TestKubernetesMalformed(t *testing.T) {
 		{"empty", ``, "The body is empty"},
 		{"not JSON", `reason=BackOff`, "The body is not JSON"},
 		{"broken object", `{"kind":"Event"`, "not a valid Kubernetes Event or EventList payload"},
-		{"broken array", `[{"kind":"Event"},`, "not a valid array of Kubernetes Events payload"},
+		{"broken array", `[{"kind":"Event"},`, "The body is not a valid Kubernetes Event array payload: invalid JSON at byte"},
 		{"empty list", `{"kind":"EventList","items":[]}`, "holds no Events"},
 		{"empty array", `[]`, "holds no Events"},
 		{"a Pod", `{"kind":"Pod","metadata":{"name":"p"}}`, "Event 0 is a Pod, not an Event"},
