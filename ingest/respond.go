@@ -42,7 +42,7 @@ func (s *Server) logFault(c *gin.Context, err error) {
 	case noctuary.EInternal:
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "request failed", slog.String("route", c.FullPath()), slog.Any("error", err))
 	case noctuary.EUnavailable:
-		s.log.LogAttrs(c.Request.Context(), slog.LevelWarn, "store unavailable", slog.String("route", c.FullPath()), slog.Any("error", err))
+		s.log.LogAttrs(c.Request.Context(), slog.LevelWarn, "answered 503: a dependency is unavailable", slog.String("route", c.FullPath()), slog.Any("error", err))
 	}
 }
 
