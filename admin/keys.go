@@ -129,8 +129,9 @@ func (a *Admin) Tokens(ctx context.Context, integrationID string) (current, prev
 }
 
 // ConfirmToken records that the key Token returned has worked; the previous
-// key is then forgotten. Call it after each successful PagerDuty call: it
-// costs one Redis round trip and audits only an actual confirmation.
+// key is then forgotten. Call it after a successful PagerDuty call with a
+// key Tokens said was pending: it costs one Redis round trip and audits
+// only an actual confirmation.
 func (a *Admin) ConfirmToken(ctx context.Context, integrationID string) error {
 	confirmed, err := a.opt.Store.ConfirmKey(ctx, integrationID)
 	if err != nil || !confirmed {

@@ -117,8 +117,9 @@ func (p *pagerDuty) current(ctx context.Context, integrationID string) (noctuary
 // do runs call with the integration's current key. When a freshly rotated
 // key is refused, it retries with the previous one; when it works, the
 // rotation is confirmed. The key record is read once, before the call: the
-// previous key to fall back to is the one the rotation that call's key
-// came from replaced.
+// previous key to fall back to is the one the rotation of the call's key
+// replaced, and a call whose key was not a pending rotation's confirms
+// nothing (not even a rotation made meanwhile, whose key it did not use).
 func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.Client) error) error {
 	integ, key, err := p.current(ctx, integrationID)
 	if err != nil {
@@ -146,7 +147,7 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 		}
 		return err
 	}
-	if err == nil {
+	if err == nil && key.pending { // confirm only the rotated key this call used
 		if cerr := p.keys.ConfirmToken(ctx, integrationID); cerr != nil {
 			p.logger.Warn("recording that the PagerDuty key works failed", "integration", integrationID, "error", cerr)
 		}

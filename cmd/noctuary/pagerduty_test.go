@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store"
@@ -26,23 +28,9 @@ import (
 // (inside the key record's script) 10 times (20 before).
 func TestKeyRecordReadOncePerCall(t *testing.T) {
 	const notes = 10
-	srv := storetest.StartRedis(t)
 	fake := pdtest.New(t, testPDToken)
 	fake.AddToken(testPDToken2)
-	integ := noctuary.Integration{ID: "default", Environment: "prod", Direction: noctuary.DirectionBidirectional,
-		Token: testPDToken, ExtraTokens: []noctuary.Secret{testPDToken2}, From: "noctuary@example.com", APIURL: fake.URL}
-	st, err := store.Open(context.Background(), srv.URL, store.Options{Integrations: []noctuary.Integration{integ}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	pager, _, _ := newPagerAdmin(&config.Config{PagerDutyRateLimit: 960}, st, slog.New(slog.DiscardHandler), nil, time.Now)
-	opt, err := redis.ParseURL(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { _ = rdb.Close() })
+	pager, _, rdb := newPagerOnRedis(t, fake)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := pager.AddNote(ctx, "default", "Q1", "first"); err != nil { // the key record's first_seen, the scripts loaded
@@ -63,6 +51,30 @@ func TestKeyRecordReadOncePerCall(t *testing.T) {
 	}
 }
 
+// newPagerOnRedis returns the PagerDuty client factory and admin of the
+// integration "default" (environment prod, with an extra key) talking to
+// fake, with a store on a fresh redis-server, and a client of that server.
+func newPagerOnRedis(t *testing.T, fake *pdtest.Server) (*pagerDuty, *admin.Admin, *redis.Client) {
+	t.Helper()
+	srv := storetest.StartRedis(t)
+	integ := noctuary.Integration{ID: "default", Environment: "prod", Direction: noctuary.DirectionBidirectional,
+		Token: testPDToken, ExtraTokens: []noctuary.Secret{testPDToken2}, From: "noctuary@example.com", APIURL: fake.URL}
+	st, err := store.Open(context.Background(), srv.URL, store.Options{Integrations: []noctuary.Integration{integ}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	cfg := &config.Config{PagerDutyRateLimit: 960, MasterKey: bytes.Repeat([]byte{9}, 32)}
+	pager, adm, _ := newPagerAdmin(cfg, st, slog.New(slog.DiscardHandler), nil, time.Now)
+	opt, err := redis.ParseURL(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { _ = rdb.Close() })
+	return pager, adm, rdb
+}
+
 // commandStats returns how many times Redis ran each command since its
 // last CONFIG RESETSTAT (INFO commandstats; commands a script runs count
 // too), INFO and CONFIG RESETSTAT left out.
@@ -80,4 +92,59 @@ func commandStats(t *testing.T, rdb *redis.Client) map[string]int {
 		}
 	}
 	return out
+}
+
+// TestRotationDuringCallNotConfirmedByIt: the main key is rotated while a
+// note is on its way with the old key (as by another replica, between the
+// note's read of the key record and PagerDuty's answer). The note's success
+// does not confirm the rotated key, which it did not use: the rotation
+// stays pending, with the old key to fall back to, until a note goes with
+// the rotated key and confirms it. And a call that found no
+// rotation pending confirms nothing: with 10 notes, Redis runs 2 scripts a
+// call (the key record, the budget), not 3.
+func TestRotationDuringCallNotConfirmedByIt(t *testing.T) {
+	fake := pdtest.New(t, testPDToken)
+	fake.AddToken(testPDToken2)
+	fake.AddToken("pd-rotated-key")
+	pager, adm, rdb := newPagerOnRedis(t, fake)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := pager.AddNote(ctx, "default", "Q1", "first"); err != nil { // the key record's first_seen, the scripts loaded
+		t.Fatal(err)
+	}
+	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if err := pager.AddNote(ctx, "default", "Q1", fmt.Sprintf("note %d", i)); err != nil {
+			t.Fatalf("note %d: %v", i, err)
+		}
+	}
+	if n := commandStats(t, rdb)["evalsha"]; n != 20 {
+		t.Errorf("Redis ran %d scripts for 10 notes; want 20 (no confirmation without a pending rotation)", n)
+	}
+	rotated := make(chan error, 1)
+	fake.OnNote(func(pdtest.Note) {
+		fake.OnNote(nil)
+		rotated <- adm.RotateKey(ctx, "alice@example.com", "prod", "pd-rotated-key")
+	})
+	if err := pager.AddNote(ctx, "default", "Q2", "during the rotation"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-rotated; err != nil {
+		t.Fatalf("rotating: %v", err)
+	}
+	current, previous, pending, err := adm.Tokens(ctx, "default")
+	if err != nil || current != "pd-rotated-key" || previous != testPDToken || !pending {
+		t.Errorf("after a note that went with the old key: pending %v, %v; want the rotation pending, the old key its fallback", pending, err)
+	}
+	if err := pager.AddNote(ctx, "default", "Q3", "with the rotated key"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, pending, err := adm.Tokens(ctx, "default"); pending || err != nil {
+		t.Errorf("after a note with the rotated key: pending %v, %v; want it confirmed", pending, err)
+	}
+	if notes := fake.Notes("Q3"); len(notes) != 1 || notes[0].Auth != "Token token=pd-rotated-key" {
+		t.Errorf("notes of Q3 %+v; want one, with the rotated key", notes)
+	}
 }
