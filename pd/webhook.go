@@ -105,7 +105,7 @@ func fillEvent(ev *noctuary.WebhookEvent, w *wireEvent) error {
 		return err
 	}
 	if !validID(ev.Incident.ID) {
-		return noctuary.Errorf(noctuary.EInvalid, "The %s webhook event %q carries no valid incident id.", ev.Type, ev.ID)
+		return noctuary.Errorf(noctuary.EInvalid, "The %s webhook event %q carries no valid incident id: PagerDuty sends it as data.id with data.type \"incident\", or as data.incident.id.", ev.Type, ev.ID)
 	}
 	return nil
 }

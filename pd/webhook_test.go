@@ -102,6 +102,22 @@ func TestParseWebhook(t *testing.T) {
 	}
 }
 
+// TestParseWebhookSaysWhereTheIncidentGoes: an incident event without a
+// usable incident says where PagerDuty puts one, since an id alone (without
+// data.type "incident") is not read.
+func TestParseWebhookSaysWhereTheIncidentGoes(t *testing.T) {
+	for _, body := range []string{
+		`{"event":{"id":"01X","event_type":"incident.triggered","data":{"id":"Q1"}}}`,
+		`{"event":{"id":"01X","event_type":"incident.triggered"}}`,
+	} {
+		_, _, err := ParseWebhook([]byte(body), "prod", time.Unix(0, 0))
+		want := `The incident.triggered webhook event "01X" carries no valid incident id: PagerDuty sends it as data.id with data.type "incident", or as data.incident.id.`
+		if msg := noctuary.ErrorMessage(err); msg != want {
+			t.Errorf("%s: error %q, want %q", body, msg, want)
+		}
+	}
+}
+
 // FuzzParseWebhook checks that no body panics and that every kept event can
 // be queued and triaged: it has an event ID, a kept type and a valid incident ID.
 func FuzzParseWebhook(f *testing.F) {
