@@ -20,12 +20,16 @@ const (
 )
 
 // budgetAhead takes a busy token's budget a few events ahead of its
-// requests, so that a token sending many small requests costs one Redis
-// call a reserve, not one a request. Events taken ahead are spent from the
-// shared budget when they are taken, so the limit is never looser than
-// without them; at most what one replica holds goes unused when the token
-// stops sending. A token that sends slowly takes nothing ahead: each
-// request takes exactly its events, as without a reserve.
+// requests, so that a token sending many small requests near its limit
+// costs one Redis call a reserve, not one a request. Events taken ahead are
+// spent from the shared budget when they are taken, and a reserve expires
+// before the shared budget could have refilled past what it holds, so the
+// limit is never looser than without reserves, over any span of time: a
+// reserve held while the budget refilled to its burst would be on top of
+// it. A reserve is therefore taken only when the budget is at least one
+// reserve below its burst: a token well below its limit, and one that sends
+// slowly, take exactly their events, as without a reserve. At most what one
+// replica holds goes unused when the token stops sending.
 type budgetAhead struct {
 	mu      sync.Mutex
 	buckets map[string]*reserve
@@ -34,9 +38,12 @@ type budgetAhead struct {
 // reserve is one token bucket's events taken ahead on this replica.
 type reserve struct {
 	left   int       // events taken and not yet spent
-	taking int       // events being taken ahead, not yet answered
+	until  time.Time // when left expires
+	taking bool      // a take ahead is in flight
 	extra  int       // events the next take adds beyond its request's
 	filled time.Time // when left was last refilled
+	level  int       // events the shared budget held after the last take,
+	seen   time.Time // taken at seen
 }
 
 // take spends n events of bucket's budget under limit: from the reserve when
@@ -46,58 +53,85 @@ type reserve struct {
 func (a *budgetAhead) take(ctx context.Context, limit RateLimit, bucket string, n int) (time.Duration, error) {
 	most := min(aheadMax, limit.PerSecond/aheadShare, limit.Burst-n)
 	if most <= 0 {
-		return limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
+		_, wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
+		return wait, err
 	}
+	now := time.Now()
 	a.mu.Lock()
 	r := a.bucket(bucket)
+	if !now.Before(r.until) {
+		r.left = 0
+	}
 	if r.left >= n {
 		r.left -= n
 		a.mu.Unlock()
 		return 0, nil
 	}
-	now := time.Now()
+	extra, held := r.plan(limit, most, now), 0
+	if extra > 0 { // the request spends what is left, and the reserve is new
+		held, r.left, r.taking = r.left, 0, true
+	}
+	a.mu.Unlock()
+	if extra > 0 {
+		left, wait, err := limit.Limiter.TakeN(ctx, bucket, n-held+extra, limit.PerSecond, limit.Burst)
+		a.settle(limit, bucket, extra, held, left, wait, err, now)
+		if err != nil || wait <= 0 {
+			return wait, err
+		}
+		// Short of the extra events: take the request's own, exactly.
+	}
+	left, wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
+	a.settle(limit, bucket, 0, 0, left, wait, err, now)
+	return wait, err
+}
+
+// plan returns the events to take ahead at now, at most most: none while
+// another take ahead is in flight, or when the shared budget may be less
+// than one reserve below its burst; a.mu is held.
+func (r *reserve) plan(limit RateLimit, most int, now time.Time) int {
 	switch since := now.Sub(r.filled); {
 	case r.filled.IsZero() || since > aheadSlow:
 		r.extra /= 2
 	case since < aheadFast:
 		r.extra = min(max(1, 2*r.extra), most)
 	}
-	// What is held and being taken stays within most, however many
-	// requests find the reserve short at once.
-	extra := max(0, min(r.extra, most-r.left-r.taking))
-	r.taking += extra
-	a.mu.Unlock()
-	if extra > 0 {
-		wait, err := limit.Limiter.TakeN(ctx, bucket, n+extra, limit.PerSecond, limit.Burst)
-		a.settle(bucket, extra, wait, err, now)
-		if err != nil || wait <= 0 {
-			return wait, err
-		}
-		// Short of the extra events: take the request's own, exactly.
+	refilled := float64(limit.PerSecond) * now.Sub(r.seen).Seconds()
+	if r.taking || r.seen.IsZero() || float64(r.level)+refilled > float64(limit.Burst-most) {
+		return 0
 	}
-	wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
-	if extra == 0 {
-		a.settle(bucket, 0, wait, err, now)
-	}
-	return wait, err
+	return min(r.extra, most)
 }
 
-// settle records the answer (wait, err) to a take, at now, of a request's
-// events and extra events ahead: taken, they fill the reserve; refused,
-// the bucket stops taking ahead until the token is busy again.
-func (a *budgetAhead) settle(bucket string, extra int, wait time.Duration, err error, now time.Time) {
+// settle records the answer to a take at now of a request's events, less
+// held of the reserve, and extra events ahead: the budget held left after
+// it. Taken, the extra events are the reserve, until the budget could have
+// refilled past them; refused, the bucket stops taking ahead until the
+// token is busy again, and the reserve gets back what the request held.
+func (a *budgetAhead) settle(limit RateLimit, bucket string, extra, held, left int, wait time.Duration, err error, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := a.bucket(bucket)
-	r.taking -= extra
+	if extra > 0 {
+		r.taking = false
+	}
 	switch {
 	case err != nil:
-	case wait <= 0:
-		r.left += extra
-		r.filled = now
-	case extra > 0:
-		r.extra = 0
-		r.filled = now
+		r.left += held
+	case wait > 0:
+		r.left += held
+		if extra > 0 {
+			r.extra, r.filled = 0, now
+		}
+	default:
+		r.level, r.seen = left, now
+		if extra == 0 {
+			r.filled = now
+			return
+		}
+		// The budget holds less than left+1: with the reserve, it could
+		// exceed its burst only once refilled by the rest.
+		r.left, r.filled = extra, now
+		r.until = now.Add(time.Duration(limit.Burst-left-1-extra) * time.Second / time.Duration(limit.PerSecond))
 	}
 }
 

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -11,40 +12,46 @@ import (
 )
 
 // gate lets calls through to a limiter once k of them wait, so that they
-// run at once.
+// run at once, and counts the units they took.
 type gate struct {
 	Limiter
 	k       int
 	mu      sync.Mutex
 	arrived int
+	taken   int
 	open    chan struct{}
 }
 
-func (g *gate) TakeN(ctx context.Context, bucket string, n, perSecond, burst int) (time.Duration, error) {
+func (g *gate) TakeN(ctx context.Context, bucket string, n, perSecond, burst int) (int, time.Duration, error) {
 	g.mu.Lock()
 	if g.arrived++; g.arrived == g.k {
 		close(g.open)
 	}
 	g.mu.Unlock()
 	<-g.open
-	return g.Limiter.TakeN(ctx, bucket, n, perSecond, burst)
+	left, wait, err := g.Limiter.TakeN(ctx, bucket, n, perSecond, burst)
+	if err == nil && wait <= 0 {
+		g.mu.Lock()
+		g.taken += n
+		g.mu.Unlock()
+	}
+	return left, wait, err
 }
 
 // TestBudgetAheadHeldAtMost: requests that find a busy token's reserve
 // short at once take ahead together no more than one reserve (1/20 of a
 // second's rate), not one each: what a replica holds ahead is at most
-// that, however many requests it serves at once.
+// that, however many requests it serves at once, and every event taken
+// from the shared budget is a request's or held.
 func TestBudgetAheadHeldAtMost(t *testing.T) {
-	srv := storetest.StartRedis(t)
-	st, err := store.Open(context.Background(), srv.URL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	limit := RateLimit{Limiter: st, PerSecond: 1000, Burst: 20000}
+	st := openLimiter(t)
+	limit := RateLimit{Limiter: st, PerSecond: 1000, Burst: 2000}
 	const bucket, most, clients = "ingest:held", 1000 / aheadShare, 8
 	var a budgetAhead
 	ctx := context.Background()
+	if _, wait, err := st.TakeN(ctx, bucket, 1500, limit.PerSecond, limit.Burst); err != nil || wait > 0 {
+		t.Fatalf("take: wait %v, %v", wait, err) // near the limit: a reserve may be taken
+	}
 	for a.bucket(bucket).extra < most { // busy: the reserve grows to most
 		if wait, err := a.take(ctx, limit, bucket, 1); err != nil || wait > 0 {
 			t.Fatalf("take: wait %v, %v", wait, err)
@@ -52,7 +59,8 @@ func TestBudgetAheadHeldAtMost(t *testing.T) {
 		a.buckets[bucket].filled = time.Now() // each reserve used up at once
 	}
 	a.buckets[bucket].left = 0
-	limit.Limiter = &gate{Limiter: st, k: clients, open: make(chan struct{})}
+	g := &gate{Limiter: st, k: clients, open: make(chan struct{})}
+	limit.Limiter = g
 	var wg sync.WaitGroup
 	for range clients {
 		wg.Go(func() {
@@ -62,8 +70,56 @@ func TestBudgetAheadHeldAtMost(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if r := a.buckets[bucket]; r.left > most || r.left < 0 || r.taking != 0 {
-		t.Errorf("%d clients at once: %d events held ahead, %d being taken; want at most %d held, none being taken", clients, r.left, r.taking, most)
+	if r := a.buckets[bucket]; r.left > most || r.left < 0 || r.taking {
+		t.Errorf("%d clients at once: %d events held ahead, one being taken: %v; want at most %d held, none being taken", clients, r.left, r.taking, most)
+	}
+	if r := a.buckets[bucket]; g.taken != clients+r.left {
+		t.Errorf("%d events taken from the shared budget for %d requests, %d held: the rest is lost", g.taken, clients, r.left)
+	}
+}
+
+// openLimiter opens a store on a redis-server of its own.
+func openLimiter(t *testing.T) *store.Store {
+	t.Helper()
+	srv := storetest.StartRedis(t)
+	st, err := store.Open(context.Background(), srv.URL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// TestBudgetAheadNoBurstBeyond: a token that held events ahead when it went
+// quiet sends at once, once its budget refilled, no more than the burst
+// (and what the rate adds while it sends), as without a reserve: events
+// held ahead while the shared budget refilled past them would be on top.
+func TestBudgetAheadNoBurstBeyond(t *testing.T) {
+	limit := RateLimit{Limiter: openLimiter(t), PerSecond: 1000, Burst: 200}
+	const bucket = "ingest:quiet"
+	var a budgetAhead
+	ctx := context.Background()
+	take := func() bool {
+		wait, err := a.take(ctx, limit, bucket, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wait <= 0
+	}
+	for i := 0; i < 100 || a.buckets[bucket].left < 20; i++ { // busy, holding some ahead
+		if i == 190 || !take() {
+			t.Fatalf("after %d events, %d held ahead: want some 20 held", i, a.buckets[bucket].left)
+		}
+	}
+	// Quiet: the shared budget refills whole.
+	time.Sleep(time.Duration(limit.Burst+50) * time.Second / time.Duration(limit.PerSecond))
+	start, sent := time.Now(), 0
+	for take() {
+		sent++
+	}
+	elapsed := time.Since(start)
+	if most := limit.Burst + int(math.Ceil(float64(limit.PerSecond)*elapsed.Seconds())); sent > most {
+		t.Errorf("%d events at once in %v after a quiet spell, more than the burst and the rate allow (%d)", sent, elapsed, most)
 	}
 }
 

@@ -63,23 +63,32 @@ func scriptCalls(t *testing.T, rdb *redis.Client) int {
 	return n
 }
 
-// TestBudgetAheadFewerCalls: a token sending single events fast takes its
-// budget ahead, in reserves, so Redis runs far fewer limit checks than
-// there are requests, and every event is stored; a token sending slowly
-// (a rate below 20 a second, here 1) takes exactly its events each time.
+// TestBudgetAheadFewerCalls: a token near its limit sending single events
+// fast takes its budget ahead, in reserves, so Redis runs far fewer limit
+// checks than there are requests, and every event is stored; the same
+// token well below its limit (its budget full), and a token sending slowly
+// (a rate below 20 a second, here 1), take exactly their events each time.
 func TestBudgetAheadFewerCalls(t *testing.T) {
 	st, rdb := limitedRedis(t)
-	e := limited(t, st, 1000, 20000)
-	resetStats(t, rdb)
-	const requests = 200
-	for range requests {
-		check(t, postEvents(t, e, tokenAll, "application/json", eventJSON("", "checkout")), 202, "")
+	e := limited(t, st, 1000, 2000)
+	const requests, before = 200, 1500
+	sendSingle := func(n int) (checks int) {
+		resetStats(t, rdb)
+		for range n {
+			check(t, postEvents(t, e, tokenAll, "application/json", eventJSON("", "checkout")), 202, "")
+		}
+		return scriptCalls(t, rdb)
 	}
-	if n := len(storedEvents(t, st, "checkout")); n != requests {
-		t.Errorf("%d events stored, want %d", n, requests)
+	sendSingle(1) // loads the limit's script
+	if n := sendSingle(10); n != 10 {
+		t.Errorf("%d limit checks for 10 events with the budget full, want one each", n)
 	}
-	if n := scriptCalls(t, rdb); n > requests/4 {
+	check(t, postEvents(t, e, tokenAll, "application/json", events(before)), 202, "")
+	if n := sendSingle(requests); n > requests/4 {
 		t.Errorf("%d limit checks for %d single events, want at most %d: the budget is not taken ahead", n, requests, requests/4)
+	}
+	if n, want := len(storedEvents(t, st, "checkout")), 11+before+requests; n != want {
+		t.Errorf("%d events stored, want %d", n, want)
 	}
 
 	slow := limited(t, st, 1, 20000)
