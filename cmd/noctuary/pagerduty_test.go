@@ -53,8 +53,9 @@ func TestKeyRecordReadOncePerCall(t *testing.T) {
 
 // newPagerOnRedis returns the PagerDuty client factory and admin of the
 // integration "default" (environment prod, with an extra key) talking to
-// fake, with a store on a fresh redis-server, and a client of that server.
-func newPagerOnRedis(t *testing.T, fake *pdtest.Server) (*pagerDuty, *admin.Admin, *redis.Client) {
+// fake, with a store on a fresh redis-server (a budget of 10,000 requests
+// a second a key, so that it holds no caller), and a client of that server.
+func newPagerOnRedis(t testing.TB, fake *pdtest.Server) (*pagerDuty, *admin.Admin, *redis.Client) {
 	t.Helper()
 	srv := storetest.StartRedis(t)
 	integ := noctuary.Integration{ID: "default", Environment: "prod", Direction: noctuary.DirectionBidirectional,
@@ -64,7 +65,7 @@ func newPagerOnRedis(t *testing.T, fake *pdtest.Server) (*pagerDuty, *admin.Admi
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	cfg := &config.Config{PagerDutyRateLimit: 960, MasterKey: bytes.Repeat([]byte{9}, 32)}
+	cfg := &config.Config{PagerDutyRateLimit: 600_000, MasterKey: bytes.Repeat([]byte{9}, 32)}
 	pager, adm, _ := newPagerAdmin(cfg, st, slog.New(slog.DiscardHandler), nil, time.Now)
 	opt, err := redis.ParseURL(srv.URL)
 	if err != nil {
@@ -146,5 +147,20 @@ func TestRotationDuringCallNotConfirmedByIt(t *testing.T) {
 	}
 	if notes := fake.Notes("Q3"); len(notes) != 1 || notes[0].Auth != "Token token=pd-rotated-key" {
 		t.Errorf("notes of Q3 %+v; want one, with the rotated key", notes)
+	}
+}
+
+// BenchmarkAddNoteExtraKey: one caller posts notes through the PagerDuty
+// client factory of an integration with an extra key (fake PagerDuty, real
+// redis-server): the Redis round trips of a call besides the request's.
+func BenchmarkAddNoteExtraKey(b *testing.B) {
+	fake := pdtest.New(b, testPDToken)
+	fake.AddToken(testPDToken2)
+	pager, _, _ := newPagerOnRedis(b, fake)
+	ctx := context.Background()
+	for b.Loop() {
+		if err := pager.AddNote(ctx, "default", "Q1", "note"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
