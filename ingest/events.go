@@ -82,8 +82,12 @@ func (s *Server) bearer(c *gin.Context) (*tokenEntry, error) {
 	return s.tokens.match(c.Request)
 }
 
-// readLimited reads the request's body, at most MaxEventsBody bytes.
+// readLimited reads the request's body, at most MaxEventsBody bytes. A
+// compressed body is refused with a sentence naming it, not read as JSON.
 func readLimited(c *gin.Context) (string, error) {
+	if enc := c.GetHeader("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return "", noctuary.Errorf(noctuary.EInvalid, "The body is compressed (Content-Encoding: %s); send it uncompressed, as JSON.", truncate(enc, 40))
+	}
 	if c.Request.ContentLength > MaxEventsBody {
 		return "", noctuary.Errorf(noctuary.ETooLarge, "The body is larger than %d MiB; send smaller batches.", MaxEventsBody>>20)
 	}
