@@ -20,16 +20,14 @@ const (
 )
 
 // budgetAhead takes a busy token's budget a few events ahead of its
-// requests, so that a token sending many small requests near its limit
-// costs one Redis call a reserve, not one a request. Events taken ahead are
-// spent from the shared budget when they are taken, and a reserve expires
-// before the shared budget could have refilled past what it holds, so the
-// limit is never looser than without reserves, over any span of time: a
-// reserve held while the budget refilled to its burst would be on top of
-// it. A reserve is therefore taken only when the budget is at least one
-// reserve below its burst: a token well below its limit, and one that sends
-// slowly, take exactly their events, as without a reserve. At most what one
-// replica holds goes unused when the token stops sending.
+// requests, so that a token sending many small requests costs one Redis
+// call a reserve, not one a request. Events taken ahead are spent from the
+// shared budget when they are taken, so a token never sends more than its
+// rate over time; what the replicas hold ahead (at most one reserve each)
+// is the only excess, in a burst after a quiet spell: the shared budget
+// refills to its burst while they hold it. A token whose requests come
+// slowly takes exactly its events, as without a reserve. What one replica
+// holds goes unused when the token stops sending.
 type budgetAhead struct {
 	mu      sync.Mutex
 	buckets map[string]*reserve
@@ -38,12 +36,9 @@ type budgetAhead struct {
 // reserve is one token bucket's events taken ahead on this replica.
 type reserve struct {
 	left   int       // events taken and not yet spent
-	until  time.Time // when left expires
 	taking bool      // a take ahead is in flight
 	extra  int       // events the next take adds beyond its request's
-	filled time.Time // when left was last refilled
-	level  int       // events the shared budget held after the last take,
-	seen   time.Time // taken at seen
+	filled time.Time // when the bucket last took from the shared budget
 }
 
 // take spends n events of bucket's budget under limit: from the reserve when
@@ -53,61 +48,55 @@ type reserve struct {
 func (a *budgetAhead) take(ctx context.Context, limit RateLimit, bucket string, n int) (time.Duration, error) {
 	most := min(aheadMax, limit.PerSecond/aheadShare, limit.Burst-n)
 	if most <= 0 {
-		_, wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
-		return wait, err
+		return limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
 	}
 	now := time.Now()
 	a.mu.Lock()
 	r := a.bucket(bucket)
-	if !now.Before(r.until) {
-		r.left = 0
-	}
 	if r.left >= n {
 		r.left -= n
 		a.mu.Unlock()
 		return 0, nil
 	}
-	extra, held := r.plan(limit, most, now), 0
+	extra, held := r.plan(most, now), 0
 	if extra > 0 { // the request spends what is left, and the reserve is new
 		held, r.left, r.taking = r.left, 0, true
 	}
 	a.mu.Unlock()
 	if extra > 0 {
-		left, wait, err := limit.Limiter.TakeN(ctx, bucket, n-held+extra, limit.PerSecond, limit.Burst)
-		a.settle(limit, bucket, extra, held, left, wait, err, now)
+		wait, err := limit.Limiter.TakeN(ctx, bucket, n-held+extra, limit.PerSecond, limit.Burst)
+		a.settle(bucket, extra, held, wait, err, now)
 		if err != nil || wait <= 0 {
 			return wait, err
 		}
 		// Short of the extra events: take the request's own, exactly.
 	}
-	left, wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
-	a.settle(limit, bucket, 0, 0, left, wait, err, now)
+	wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
+	a.settle(bucket, 0, 0, wait, err, now)
 	return wait, err
 }
 
 // plan returns the events to take ahead at now, at most most: none while
-// another take ahead is in flight, or when the shared budget may be less
-// than one reserve below its burst; a.mu is held.
-func (r *reserve) plan(limit RateLimit, most int, now time.Time) int {
+// another take ahead is in flight, so that a replica holds one reserve at
+// most; a.mu is held.
+func (r *reserve) plan(most int, now time.Time) int {
 	switch since := now.Sub(r.filled); {
 	case r.filled.IsZero() || since > aheadSlow:
 		r.extra /= 2
 	case since < aheadFast:
 		r.extra = min(max(1, 2*r.extra), most)
 	}
-	refilled := float64(limit.PerSecond) * now.Sub(r.seen).Seconds()
-	if r.taking || r.seen.IsZero() || float64(r.level)+refilled > float64(limit.Burst-most) {
+	if r.taking {
 		return 0
 	}
 	return min(r.extra, most)
 }
 
 // settle records the answer to a take at now of a request's events, less
-// held of the reserve, and extra events ahead: the budget held left after
-// it. Taken, the extra events are the reserve, until the budget could have
-// refilled past them; refused, the bucket stops taking ahead until the
-// token is busy again, and the reserve gets back what the request held.
-func (a *budgetAhead) settle(limit RateLimit, bucket string, extra, held, left int, wait time.Duration, err error, now time.Time) {
+// held of the reserve, and extra events ahead. Taken, the extra events are
+// the reserve; refused, the reserve gets back what the request held, and a
+// refused take ahead stops taking ahead until the token is busy again.
+func (a *budgetAhead) settle(bucket string, extra, held int, wait time.Duration, err error, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := a.bucket(bucket)
@@ -123,15 +112,8 @@ func (a *budgetAhead) settle(limit RateLimit, bucket string, extra, held, left i
 			r.extra, r.filled = 0, now
 		}
 	default:
-		r.level, r.seen = left, now
-		if extra == 0 {
-			r.filled = now
-			return
-		}
-		// The budget holds less than left+1: with the reserve, it could
-		// exceed its burst only once refilled by the rest.
-		r.left, r.filled = extra, now
-		r.until = now.Add(time.Duration(limit.Burst-left-1-extra) * time.Second / time.Duration(limit.PerSecond))
+		r.left += extra // 0 while taking: no other request adds to it
+		r.filled = now
 	}
 }
 

@@ -17,10 +17,9 @@ import (
 // *store.Store satisfies it.
 type Limiter interface {
 	// TakeN takes n units from bucket, refilled perSecond a second and
-	// holding at most burst. When they were taken, it returns how many the
-	// bucket held after (left) and no wait; otherwise how long to wait
-	// (nothing is taken then).
-	TakeN(ctx context.Context, bucket string, n, perSecond, burst int) (left int, wait time.Duration, err error)
+	// holding at most burst; it returns 0 when they were taken, otherwise
+	// how long to wait (nothing is taken then).
+	TakeN(ctx context.Context, bucket string, n, perSecond, burst int) (time.Duration, error)
 }
 
 // RateLimit is the budget of each ingest token on /v1/events and the bearer
