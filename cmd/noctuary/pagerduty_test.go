@@ -30,15 +30,7 @@ func TestKeyRecordReadOncePerCall(t *testing.T) {
 	const notes = 10
 	fake := pdtest.New(t, testPDToken)
 	fake.AddToken(testPDToken2)
-	pager, _, rdb := newPagerOnRedis(t, fake)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := pager.AddNote(ctx, "default", "Q1", "first"); err != nil { // the key record's first_seen, the scripts loaded
-		t.Fatal(err)
-	}
-	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
+	pager, _, rdb, ctx := warmPager(t, fake)
 	for i := range notes {
 		if err := pager.AddNote(ctx, "default", "Q1", fmt.Sprintf("note %d", i)); err != nil {
 			t.Fatalf("note %d: %v", i, err)
@@ -76,6 +68,23 @@ func newPagerOnRedis(t testing.TB, fake *pdtest.Server) (*pagerDuty, *admin.Admi
 	return pager, adm, rdb
 }
 
+// warmPager is newPagerOnRedis with one note posted (the key record's
+// first_seen set, the scripts loaded) and Redis's command statistics reset
+// after it, and a context for the test's calls.
+func warmPager(t *testing.T, fake *pdtest.Server) (*pagerDuty, *admin.Admin, *redis.Client, context.Context) {
+	t.Helper()
+	pager, adm, rdb := newPagerOnRedis(t, fake)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	if err := pager.AddNote(ctx, "default", "Q1", "first"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return pager, adm, rdb, ctx
+}
+
 // commandStats returns how many times Redis ran each command since its
 // last CONFIG RESETSTAT (INFO commandstats; commands a script runs count
 // too), INFO and CONFIG RESETSTAT left out.
@@ -107,15 +116,7 @@ func TestRotationDuringCallNotConfirmedByIt(t *testing.T) {
 	fake := pdtest.New(t, testPDToken)
 	fake.AddToken(testPDToken2)
 	fake.AddToken("pd-rotated-key")
-	pager, adm, rdb := newPagerOnRedis(t, fake)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := pager.AddNote(ctx, "default", "Q1", "first"); err != nil { // the key record's first_seen, the scripts loaded
-		t.Fatal(err)
-	}
-	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
-		t.Fatal(err)
-	}
+	pager, adm, rdb, ctx := warmPager(t, fake)
 	for i := range 10 {
 		if err := pager.AddNote(ctx, "default", "Q1", fmt.Sprintf("note %d", i)); err != nil {
 			t.Fatalf("note %d: %v", i, err)
