@@ -28,7 +28,7 @@ type Store interface {
 	IntegrationForEnvironment(ctx context.Context, env string) (noctuary.Integration, error)
 	KeyRecord(ctx context.Context, integrationID string) (noctuary.KeyRecord, error)
 	RotateKey(ctx context.Context, integrationID string, ciphertext []byte) (noctuary.KeyRecord, error)
-	ConfirmKey(ctx context.Context, integrationID string) (bool, error)
+	ConfirmKey(ctx context.Context, integrationID string, ciphertext []byte) (bool, error)
 	CreateIntegration(ctx context.Context, rec noctuary.IntegrationRecord) error
 	IntegrationRecord(ctx context.Context, id string) (noctuary.IntegrationRecord, error)
 	UpdateIntegrationRecord(ctx context.Context, id string, fn func(*noctuary.IntegrationRecord) error) (noctuary.IntegrationRecord, error)

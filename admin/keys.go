@@ -128,12 +128,20 @@ func (a *Admin) Tokens(ctx context.Context, integrationID string) (current, prev
 	return current, previous, err == nil, err
 }
 
-// ConfirmToken records that the key Token returned has worked; the previous
-// key is then forgotten. Call it after a successful PagerDuty call with a
-// key Tokens said was pending: it costs one Redis round trip and audits
-// only an actual confirmation.
-func (a *Admin) ConfirmToken(ctx context.Context, integrationID string) error {
-	confirmed, err := a.opt.Store.ConfirmKey(ctx, integrationID)
+// ConfirmToken records that used, the key Tokens returned as pending, has
+// worked; the previous key is then forgotten. Call it after a successful
+// PagerDuty call with that key. A rotation made since (another key now
+// current) is not confirmed: it reads the key record once more and costs
+// one more Redis round trip, and audits only an actual confirmation.
+func (a *Admin) ConfirmToken(ctx context.Context, integrationID string, used noctuary.Secret) error {
+	_, rec, err := a.keyRecord(ctx, integrationID)
+	if err != nil || !rec.Pending || rec.Current == nil {
+		return err
+	}
+	if current, err := a.open(integrationID, rec.Current); err != nil || current != used {
+		return err
+	}
+	confirmed, err := a.opt.Store.ConfirmKey(ctx, integrationID, rec.Current)
 	if err != nil || !confirmed {
 		return err
 	}

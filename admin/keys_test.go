@@ -103,14 +103,18 @@ func TestRotateKeyKeepsTheOldKeyUntilTheNewOneWorked(t *testing.T) {
 			}
 		}
 		rotate(newToken, configToken)
-		rotate(newerToken, configToken) // newToken never worked: the configured key stays the fallback
-		if err := e.ConfirmToken(ctx, "prod"); err != nil {
+		rotate(newerToken, configToken)                                      // newToken never worked: the configured key stays the fallback
+		must[struct{}](t)(struct{}{}, e.ConfirmToken(ctx, "prod", newToken)) // rotated since: not confirmed, not audited
+		if _, _, pending, _ := e.Tokens(ctx, "prod"); !pending {
+			t.Error("ConfirmToken with a key rotated away confirmed the current one")
+		}
+		if err := e.ConfirmToken(ctx, "prod", newerToken); err != nil {
 			t.Fatal(err)
 		}
 		if current, previous, pending, _ := e.Tokens(ctx, "prod"); pending || current != newerToken || previous != "" {
 			t.Error("Tokens after ConfirmToken: still pending, or not the confirmed key alone")
 		}
-		must[struct{}](t)(struct{}{}, e.ConfirmToken(ctx, "prod")) // nothing to confirm: not audited
+		must[struct{}](t)(struct{}{}, e.ConfirmToken(ctx, "prod", newerToken)) // nothing to confirm: not audited
 		rotate(newToken, newerToken)
 		if got := must[noctuary.Secret](t)(e.Token(ctx, "default")); got != "default-token" {
 			t.Error("another integration's token changed")

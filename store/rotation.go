@@ -42,10 +42,12 @@ redis.call('HSET', KEYS[1], 'current', ARGV[1], 'rotated_at', ARGV[2], 'pending'
 return redis.call('HGETALL', KEYS[1])
 `)
 
-// confirmScript marks the current key as working and forgets the previous.
-// KEYS[1] the record. Returns 1 when a pending key was confirmed.
+// confirmScript marks the current key as working and forgets the previous,
+// if the current key is still the one that worked.
+// KEYS[1] the record; ARGV[1] the ciphertext of the key that worked.
+// Returns 1 when a pending key was confirmed.
 var confirmScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'pending') ~= '1' then return 0 end
+if redis.call('HGET', KEYS[1], 'pending') ~= '1' or redis.call('HGET', KEYS[1], 'current') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'pending', '0')
 redis.call('HDEL', KEYS[1], 'previous')
 return 1
@@ -87,9 +89,11 @@ func (s *Store) RotateKey(ctx context.Context, integrationID string, ciphertext 
 }
 
 // ConfirmKey marks the integration's current key as having worked, and
-// forgets the previous one. It reports whether a pending key was confirmed.
-func (s *Store) ConfirmKey(ctx context.Context, integrationID string) (bool, error) {
-	n, err := confirmScript.Run(ctx, s.rdb, []string{keyAPIKey(integrationID)}).Int()
+// forgets the previous one, if the current key is still ciphertext (the
+// key that worked: a rotation since is not confirmed by it). It reports
+// whether a pending key was confirmed.
+func (s *Store) ConfirmKey(ctx context.Context, integrationID string, ciphertext []byte) (bool, error) {
+	n, err := confirmScript.Run(ctx, s.rdb, []string{keyAPIKey(integrationID)}, ciphertext).Int()
 	if err != nil {
 		return false, unavailable(err)
 	}

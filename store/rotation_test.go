@@ -23,20 +23,22 @@ func TestKeyRotation(t *testing.T) {
 			t.Errorf("first_seen moved to %v", rec.FirstSeen)
 		}
 		steps := []struct {
-			rotate  string // "" = confirm
-			want    noctuary.KeyRecord
-			confirm bool
+			rotate    string // "" = confirm
+			confirm   string // the key that worked
+			want      noctuary.KeyRecord
+			confirmed bool
 		}{
 			{rotate: "k1\x00\xff", want: noctuary.KeyRecord{Current: []byte("k1\x00\xff"), Pending: true}},
-			{rotate: "k2", want: noctuary.KeyRecord{Current: []byte("k2"), Pending: true}}, // previous stays the configured key
-			{want: noctuary.KeyRecord{Current: []byte("k2")}, confirm: true},
+			{rotate: "k2", want: noctuary.KeyRecord{Current: []byte("k2"), Pending: true}},          // previous stays the configured key
+			{confirm: "k1\x00\xff", want: noctuary.KeyRecord{Current: []byte("k2"), Pending: true}}, // rotated since: not confirmed
+			{confirm: "k2", want: noctuary.KeyRecord{Current: []byte("k2")}, confirmed: true},
 			{rotate: "k3", want: noctuary.KeyRecord{Current: []byte("k3"), Previous: []byte("k2"), Pending: true}},
-			{want: noctuary.KeyRecord{Current: []byte("k3")}, confirm: true},
+			{confirm: "k3", want: noctuary.KeyRecord{Current: []byte("k3")}, confirmed: true},
 		}
 		for i, st := range steps {
 			if st.rotate != "" {
 				must[noctuary.KeyRecord](t)(s.RotateKey(ctx, "prod", []byte(st.rotate)))
-			} else if ok := must[bool](t)(s.ConfirmKey(ctx, "prod")); ok != st.confirm {
+			} else if ok := must[bool](t)(s.ConfirmKey(ctx, "prod", []byte(st.confirm))); ok != st.confirmed {
 				t.Errorf("step %d: ConfirmKey = %v", i, ok)
 			}
 			got := must[noctuary.KeyRecord](t)(s.KeyRecord(ctx, "prod"))
@@ -45,7 +47,7 @@ func TestKeyRotation(t *testing.T) {
 				t.Errorf("step %d: %+v\nwant %+v", i, got, st.want)
 			}
 		}
-		if ok := must[bool](t)(s.ConfirmKey(ctx, "prod")); ok {
+		if ok := must[bool](t)(s.ConfirmKey(ctx, "prod", []byte("k3"))); ok {
 			t.Error("ConfirmKey confirmed twice")
 		}
 		_, err := s.RotateKey(ctx, "prod", nil)

@@ -29,7 +29,7 @@ type integrations interface {
 // worked once.
 type keySource interface {
 	Tokens(ctx context.Context, integrationID string) (current, previous noctuary.Secret, pending bool, err error)
-	ConfirmToken(ctx context.Context, integrationID string) error
+	ConfirmToken(ctx context.Context, integrationID string, used noctuary.Secret) error
 }
 
 // keyInUse is what keySource.Tokens says of an integration's key, read
@@ -118,8 +118,9 @@ func (p *pagerDuty) current(ctx context.Context, integrationID string) (noctuary
 // key is refused, it retries with the previous one; when it works, the
 // rotation is confirmed. The key record is read once, before the call: the
 // previous key to fall back to is the one the rotation of the call's key
-// replaced, and a call whose key was not a pending rotation's confirms
-// nothing (not even a rotation made meanwhile, whose key it did not use).
+// replaced, and a call confirms only the pending rotation whose key it
+// used: not a rotation made meanwhile (whose key it did not use), whether
+// its own key was a pending rotation's or not.
 func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.Client) error) error {
 	integ, key, err := p.current(ctx, integrationID)
 	if err != nil {
@@ -148,7 +149,7 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 		return err
 	}
 	if err == nil && key.pending { // confirm only the rotated key this call used
-		if cerr := p.keys.ConfirmToken(ctx, integrationID); cerr != nil {
+		if cerr := p.keys.ConfirmToken(ctx, integrationID, key.current); cerr != nil {
 			p.logger.Warn("recording that the PagerDuty key works failed", "integration", integrationID, "error", cerr)
 		}
 	}

@@ -151,6 +151,43 @@ func TestRotationDuringCallNotConfirmedByIt(t *testing.T) {
 	}
 }
 
+// TestSecondRotationDuringCallNotConfirmedByIt: the main key is rotated
+// while a rotation is pending and a note is on its way with its key (as by
+// another replica). The note, which went with the first rotated key,
+// does not confirm the second one it never used: when PagerDuty then
+// refuses the second key, notes still go with the last confirmed key.
+func TestSecondRotationDuringCallNotConfirmedByIt(t *testing.T) {
+	fake := pdtest.New(t, testPDToken)
+	fake.AddToken("pd-rotated-key")
+	fake.AddToken("pd-rotated-again")
+	pager, adm, _, ctx := warmPager(t, fake)
+	if err := adm.RotateKey(ctx, "alice@example.com", "prod", "pd-rotated-key"); err != nil {
+		t.Fatal(err)
+	}
+	rotated := make(chan error, 1)
+	fake.OnNote(func(pdtest.Note) {
+		fake.OnNote(nil)
+		rotated <- adm.RotateKey(ctx, "alice@example.com", "prod", "pd-rotated-again")
+	})
+	if err := pager.AddNote(ctx, "default", "Q2", "during the second rotation"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-rotated; err != nil {
+		t.Fatalf("rotating: %v", err)
+	}
+	current, previous, pending, err := adm.Tokens(ctx, "default")
+	if err != nil || current != "pd-rotated-again" || previous != testPDToken || !pending {
+		t.Errorf("after a note with the first rotated key: pending %v, %v; want the second rotation pending, the configured key its fallback", pending, err)
+	}
+	fake.RemoveToken("pd-rotated-again")
+	if err := pager.AddNote(ctx, "default", "Q3", "the second rotated key refused"); err != nil {
+		t.Fatalf("a note once PagerDuty refuses the unconfirmed key: %v; want it posted with the configured key", err)
+	}
+	if notes := fake.Notes("Q3"); len(notes) != 1 || notes[0].Auth != "Token token="+testPDToken {
+		t.Errorf("notes of Q3 %+v; want one, with the configured key", notes)
+	}
+}
+
 // BenchmarkAddNoteExtraKey: one caller posts notes through the PagerDuty
 // client factory of an integration with an extra key (fake PagerDuty, real
 // redis-server): the Redis round trips of a call besides the request's.
