@@ -115,7 +115,8 @@ func (p *pagerDuty) current(ctx context.Context, integrationID string) (noctuary
 }
 
 // do runs call with the integration's current key. When a freshly rotated
-// key is refused, it retries with the previous one; when it works, the
+// key is refused (401, or 403: a read-only key, or its user lacks a
+// permission), it retries with the previous one; when it works, the
 // rotation is confirmed. The key record is read once, before the call: the
 // previous key to fall back to is the one the rotation of the call's key
 // replaced, and a call confirms only the pending rotation whose key it
@@ -139,9 +140,11 @@ func (p *pagerDuty) do(ctx context.Context, integrationID string, call func(*pd.
 	if integ.OAuth != nil { // an app's tokens: no rotated key to fall back from or confirm
 		return err
 	}
-	if noctuary.ErrorCode(err) == noctuary.EUnauthorized {
+	if code := noctuary.ErrorCode(err); code == noctuary.EUnauthorized || code == noctuary.EForbidden {
+		// PagerDuty did nothing. A 403 too: a rotated key may be
+		// read-only, which its check (a read) cannot tell.
 		if key.pending {
-			p.logger.Warn("the rotated PagerDuty key was refused; using the previous key", "integration", integrationID)
+			p.logger.Warn("the rotated PagerDuty key was refused; using the previous key", "integration", integrationID, "code", code)
 			if c, cerr := p.client(integ, key.previous); cerr == nil {
 				return call(c)
 			}

@@ -188,6 +188,31 @@ func TestSecondRotationDuringCallNotConfirmedByIt(t *testing.T) {
 	}
 }
 
+// TestRotatedReadOnlyKeyFallsBack: the main key is rotated to a read-only
+// key, which passes the rotation's check (GET /abilities) and is refused
+// 403 at the first write. The note goes with the previous key, and the
+// rotation stays pending, with that key to fall back to, instead of every
+// note failing as forbidden until someone rotates again.
+func TestRotatedReadOnlyKeyFallsBack(t *testing.T) {
+	fake := pdtest.New(t, testPDToken)
+	fake.AddReadOnlyToken("pd-read-only-key")
+	pager, adm, _, ctx := warmPager(t, fake)
+	if err := adm.RotateKey(ctx, "alice@example.com", "prod", "pd-read-only-key"); err != nil {
+		t.Fatal(err)
+	}
+	for _, incident := range []string{"Q2", "Q3"} {
+		if err := pager.AddNote(ctx, "default", incident, "after the rotation"); err != nil {
+			t.Fatalf("note to %s with a read-only rotated key: %v; want it posted with the previous key", incident, err)
+		}
+		if notes := fake.Notes(incident); len(notes) != 1 || notes[0].Auth != "Token token="+testPDToken {
+			t.Errorf("notes of %s %+v; want one, with the previous key", incident, notes)
+		}
+	}
+	if _, previous, pending, err := adm.Tokens(ctx, "default"); !pending || previous != testPDToken || err != nil {
+		t.Errorf("after notes the rotated key could not write: pending %v, %v; want the rotation pending, the previous key its fallback", pending, err)
+	}
+}
+
 // BenchmarkAddNoteExtraKey: one caller posts notes through the PagerDuty
 // client factory of an integration with an extra key (fake PagerDuty, real
 // redis-server): the Redis round trips of a call besides the request's.

@@ -71,6 +71,9 @@ type Server struct {
 	limited   int
 	// hidden are the incidents the keys' user may not add notes to (Hide).
 	hidden map[string]bool
+	// readOnly are the Authorization headers of read-only keys
+	// (AddReadOnlyToken).
+	readOnly map[string]bool
 }
 
 // New starts a fake PagerDuty that accepts token; it is closed at cleanup.
@@ -137,6 +140,19 @@ func (s *Server) RemoveToken(token string) {
 	delete(s.extra, "Token token="+token)
 }
 
+// AddReadOnlyToken makes the fake accept one more API key, read-only: its
+// GET requests are served, any other is answered 403 (PagerDuty's answer
+// to a read-only key's write), here with error 2010 (Access Denied).
+func (s *Server) AddReadOnlyToken(token string) {
+	s.AddToken(token)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.readOnly == nil {
+		s.readOnly = map[string]bool{}
+	}
+	s.readOnly["Token token="+token] = true
+}
+
 // Hide makes the incident one that the keys' user may not add notes to (an
 // incident of a team it cannot see): a note to it is answered 403 with
 // PagerDuty's error 2010 (Access Denied), whatever the key.
@@ -150,13 +166,14 @@ func (s *Server) Hide(incidentID string) {
 }
 
 // forbidden reports whether the request adds a note to an incident Hide
-// hid.
+// hid, or writes with a read-only key.
 func (s *Server) forbidden(r *http.Request) bool {
 	rest, ok := strings.CutSuffix(r.URL.Path, "/notes")
 	id, _ := strings.CutPrefix(rest, "/incidents/")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return ok && r.Method == http.MethodPost && s.hidden[id]
+	return (ok && r.Method == http.MethodPost && s.hidden[id]) ||
+		(r.Method != http.MethodGet && s.readOnly[r.Header.Get("Authorization")])
 }
 
 // limit returns the rate limit of the key of header, nil when none is
