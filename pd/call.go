@@ -84,16 +84,30 @@ func (c *Client) callKey(ctx context.Context, what string, p noctuary.Precedence
 // that answered. The main key is never taken out: its refusal is final, so
 // that the caller can fall back from a freshly rotated main key (and does
 // not confirm one PagerDuty refuses). A 403 for want of a permission (the
-// key's user may not act on this incident) is final with any key and sets
-// none aside: the key is valid. With extra keys, the error of a 401 or 403
-// says which key it was.
+// key's user may not act on this incident) is final with the main key; with
+// an extra key it is sent once more with the main key, which tells whether
+// the extra key alone was at fault (read-only: PagerDuty answers its writes
+// 403, and its check, a read, cannot tell), and then takes it out, or the
+// user's rights (the main key refused too: final, no key set aside). With
+// extra keys, the error of a 401 or 403 says which key it was.
 func (c *Client) send(ctx context.Context, what string, p noctuary.Precedence, key int, k *int, notSent bool, fn sendFunc) (*RetryableError, error) {
+	forbidden := 0 // the extra key refused 403 for this request, if any
 	for {
 		api := c.keys[*k].api
 		re, err := c.attempt(ctx, what, func(ctx context.Context) error { return fn(ctx, api) })
 		status := apiStatus(err)
+		if forbidden > 0 && re == nil && err == nil {
+			c.takeOut(forbidden, http.StatusForbidden) // the main key could
+		}
 		if re != nil || len(c.keys) == 1 || (status != http.StatusUnauthorized && status != http.StatusForbidden) {
 			return re, err
+		}
+		if *k != 0 && !keyRefused(err) && key == anyKey {
+			forbidden = *k
+			if *k, _, err = c.await(ctx, what, p, 0, notSent); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if *k == 0 || !keyRefused(err) {
 			if key == anyKey {

@@ -51,6 +51,40 @@ func TestRefusedExtraKeyLeavesRotation(t *testing.T) {
 	}
 }
 
+// TestReadOnlyExtraKeyLeavesRotation: the extra key is read-only (it
+// passes the start-up check, a read, and PagerDuty answers its writes
+// 403). Each of 10 notes is still posted, exactly once, with the main key:
+// the one note the extra key could not write is sent again at once with
+// the main key, whose success shows that the extra key, not the user's
+// rights, was at fault; the extra key is out of rotation from then on,
+// with one warning naming it.
+func TestReadOnlyExtraKeyLeavesRotation(t *testing.T) {
+	srv := pdtest.New(t, testToken)
+	srv.AddReadOnlyToken(secondToken)
+	c, _ := newTwoKeyClient(t, srv, 600, 100)
+	var logs bytes.Buffer
+	c.log = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 10 {
+		if _, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i)); err != nil {
+			t.Fatalf("note %d: %v", i, err)
+		}
+	}
+	notes := srv.Notes("Q1")
+	for _, n := range notes {
+		if n.Auth != "Token token="+testToken {
+			t.Errorf("note %q posted with the read-only key", n.Content)
+		}
+	}
+	if len(notes) != 10 || srv.Requests() != 11 {
+		t.Errorf("%d notes posted in %d requests; want 10 in 11 (one forbidden)", len(notes), srv.Requests())
+	}
+	if out := logs.String(); strings.Count(out, "extra PagerDuty key 1 of integration prod") != 1 {
+		t.Errorf("want one warning naming extra PagerDuty key 1 of integration prod:\n%s", out)
+	}
+}
+
 // TestEveryKeyRefused: PagerDuty knows neither key; every note fails for
 // good (EUnauthorized, as with one key, so that a freshly rotated main key
 // falls back to the previous one), naming the main key, and none is posted.
@@ -118,10 +152,12 @@ func TestSpentKeyTiedRequestHoldsNoOne(t *testing.T) {
 
 // TestForbiddenNoteKeepsKeys: the keys' user may not add notes to QTEAM (a
 // team it cannot see): PagerDuty answers 403, Access Denied, whatever the
-// key. Each of 4 notes to it fails at once, in one request, as forbidden
-// (not unauthorized: a rotated main key does not fall back), naming the key
-// that asked; no key is set aside, so the 4 notes to Q1 that follow go with
-// both keys, and nothing is logged about a refused key.
+// key. Each of 4 notes to it fails at once as forbidden (not unauthorized),
+// naming the key that asked: in one request with the main key, in two
+// with the extra key (sent once more with the main key, which is refused
+// too: the user's rights, not the key). No key is set aside, so the 4 notes
+// to Q1 that follow go with both keys, and nothing is logged about a
+// refused key.
 func TestForbiddenNoteKeepsKeys(t *testing.T) {
 	srv := pdtest.New(t, testToken)
 	srv.AddToken(secondToken)
@@ -138,8 +174,8 @@ func TestForbiddenNoteKeepsKeys(t *testing.T) {
 			t.Fatalf("note %d to QTEAM: got %v; want forbidden (403), naming the key", i, err)
 		}
 	}
-	if srv.Requests() != 4 {
-		t.Errorf("4 forbidden notes took %d requests; want 4 (none sent again with another key)", srv.Requests())
+	if srv.Requests() != 6 {
+		t.Errorf("4 forbidden notes took %d requests; want 6 (2 with each key, the extra key's sent again with the main key)", srv.Requests())
 	}
 	for i := range 4 {
 		if _, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i)); err != nil {
