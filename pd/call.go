@@ -111,7 +111,7 @@ func (c *Client) send(ctx context.Context, what string, p noctuary.Precedence, k
 		}
 		if *k == 0 || !keyRefused(err) {
 			if key == anyKey {
-				err = noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(*k)+": "+noctuary.ErrorMessage(err))
+				err = withKeyName(err, *k)
 			}
 			return nil, err
 		}

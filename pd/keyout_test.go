@@ -173,6 +173,9 @@ func TestForbiddenNoteKeepsKeys(t *testing.T) {
 			!strings.Contains(msg, "PagerDuty key") || !strings.Contains(msg, "(403)") {
 			t.Fatalf("note %d to QTEAM: got %v; want forbidden (403), naming the key", i, err)
 		}
+		if n := strings.Count(err.Error(), "PagerDuty refused"); n != 1 {
+			t.Errorf("note %d to QTEAM: the error says its sentence %d times: %v", i, n, err)
+		}
 	}
 	if srv.Requests() != 6 {
 		t.Errorf("4 forbidden notes took %d requests; want 6 (2 with each key, the extra key's sent again with the main key)", srv.Requests())

@@ -145,7 +145,7 @@ func (c *Client) CheckKey(ctx context.Context) error {
 			c.queue.putBack(k)
 		}
 		if err != nil && len(c.keys) > 1 {
-			return noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(k)+": "+noctuary.ErrorMessage(err))
+			return withKeyName(err, k)
 		}
 		if err != nil {
 			return err
@@ -160,6 +160,17 @@ func keyName(k int) string {
 		return "The main PagerDuty key"
 	}
 	return fmt.Sprintf("Extra PagerDuty key %d of pagerduty_extra_tokens", k)
+}
+
+// withKeyName is err with its sentence prefixed by the name of key k. An
+// *Error keeps its code and cause, so that its text says the sentence once.
+func withKeyName(err error, k int) error {
+	if e, ok := err.(*noctuary.Error); ok {
+		named := *e
+		named.Message = keyName(k) + ": " + e.Message
+		return &named
+	}
+	return noctuary.Wrap(err, noctuary.ErrorCode(err), keyName(k)+": "+noctuary.ErrorMessage(err))
 }
 
 // checkWrite refuses writes that this integration may not make.
