@@ -13,6 +13,29 @@ import (
 	"github.com/noctuary/noctuary/pd/pdtest"
 )
 
+// loggedTwoKeyClient is newTwoKeyClient (600 requests a minute a key,
+// burst 100) logging to the returned buffer, with a context for its calls.
+func loggedTwoKeyClient(t *testing.T, srv *pdtest.Server) (*Client, *bytes.Buffer, context.Context) {
+	t.Helper()
+	c, _ := newTwoKeyClient(t, srv, 600, 100)
+	logs := &bytes.Buffer{}
+	c.log = slog.New(slog.NewTextHandler(logs, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return c, logs, ctx
+}
+
+// postNotes posts n notes "note 0"… to incident Q1 with c, each of which
+// must succeed.
+func postNotes(t *testing.T, ctx context.Context, c *Client, n int) {
+	t.Helper()
+	for i := range n {
+		if _, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i)); err != nil {
+			t.Fatalf("note %d: %v", i, err)
+		}
+	}
+}
+
 // TestRefusedExtraKeyLeavesRotation: PagerDuty does not know the
 // integration's extra key. Each of 10 notes is still posted, exactly once,
 // with the main key: the one request the extra key was refused (401) is
@@ -21,16 +44,8 @@ import (
 // its value, and says where to fix it.
 func TestRefusedExtraKeyLeavesRotation(t *testing.T) {
 	srv := pdtest.New(t, testToken)
-	c, _ := newTwoKeyClient(t, srv, 600, 100)
-	var logs bytes.Buffer
-	c.log = slog.New(slog.NewTextHandler(&logs, nil))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for i := range 10 {
-		if _, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i)); err != nil {
-			t.Fatalf("note %d: %v", i, err)
-		}
-	}
+	c, logs, ctx := loggedTwoKeyClient(t, srv)
+	postNotes(t, ctx, c, 10)
 	notes := srv.Notes("Q1")
 	seen := map[string]bool{}
 	for _, n := range notes {
@@ -61,16 +76,8 @@ func TestRefusedExtraKeyLeavesRotation(t *testing.T) {
 func TestReadOnlyExtraKeyLeavesRotation(t *testing.T) {
 	srv := pdtest.New(t, testToken)
 	srv.AddReadOnlyToken(secondToken)
-	c, _ := newTwoKeyClient(t, srv, 600, 100)
-	var logs bytes.Buffer
-	c.log = slog.New(slog.NewTextHandler(&logs, nil))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for i := range 10 {
-		if _, err := c.AddNote(ctx, "Q1", fmt.Sprintf("note %d", i)); err != nil {
-			t.Fatalf("note %d: %v", i, err)
-		}
-	}
+	c, logs, ctx := loggedTwoKeyClient(t, srv)
+	postNotes(t, ctx, c, 10)
 	notes := srv.Notes("Q1")
 	for _, n := range notes {
 		if n.Auth != "Token token="+testToken {
@@ -162,11 +169,7 @@ func TestForbiddenNoteKeepsKeys(t *testing.T) {
 	srv := pdtest.New(t, testToken)
 	srv.AddToken(secondToken)
 	srv.Hide("QTEAM")
-	c, _ := newTwoKeyClient(t, srv, 600, 100)
-	var logs bytes.Buffer
-	c.log = slog.New(slog.NewTextHandler(&logs, nil))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	c, logs, ctx := loggedTwoKeyClient(t, srv)
 	for i := range 4 {
 		_, err := c.AddNote(ctx, "QTEAM", fmt.Sprintf("hidden %d", i))
 		if msg := noctuary.ErrorMessage(err); noctuary.ErrorCode(err) != noctuary.EForbidden ||
