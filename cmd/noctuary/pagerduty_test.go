@@ -85,6 +85,24 @@ func warmPager(t *testing.T, fake *pdtest.Server) (*pagerDuty, *admin.Admin, *re
 	return pager, adm, rdb, ctx
 }
 
+// noteDuringRotation posts note to incident Q2 with pager while adm rotates
+// the main key of integration prod to key, as another replica would,
+// between the note's read of the key record and PagerDuty's answer.
+func noteDuringRotation(t *testing.T, ctx context.Context, fake *pdtest.Server, pager *pagerDuty, adm *admin.Admin, note string, key noctuary.Secret) {
+	t.Helper()
+	rotated := make(chan error, 1)
+	fake.OnNote(func(pdtest.Note) {
+		fake.OnNote(nil)
+		rotated <- adm.RotateKey(ctx, "alice@example.com", "prod", key)
+	})
+	if err := pager.AddNote(ctx, "default", "Q2", note); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-rotated; err != nil {
+		t.Fatalf("rotating: %v", err)
+	}
+}
+
 // commandStats returns how many times Redis ran each command since its
 // last CONFIG RESETSTAT (INFO commandstats; commands a script runs count
 // too), INFO and CONFIG RESETSTAT left out.
@@ -125,17 +143,7 @@ func TestRotationDuringCallNotConfirmedByIt(t *testing.T) {
 	if n := commandStats(t, rdb)["evalsha"]; n != 20 {
 		t.Errorf("Redis ran %d scripts for 10 notes; want 20 (no confirmation without a pending rotation)", n)
 	}
-	rotated := make(chan error, 1)
-	fake.OnNote(func(pdtest.Note) {
-		fake.OnNote(nil)
-		rotated <- adm.RotateKey(ctx, "alice@example.com", "prod", "pd-rotated-key")
-	})
-	if err := pager.AddNote(ctx, "default", "Q2", "during the rotation"); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-rotated; err != nil {
-		t.Fatalf("rotating: %v", err)
-	}
+	noteDuringRotation(t, ctx, fake, pager, adm, "during the rotation", "pd-rotated-key")
 	current, previous, pending, err := adm.Tokens(ctx, "default")
 	if err != nil || current != "pd-rotated-key" || previous != testPDToken || !pending {
 		t.Errorf("after a note that went with the old key: pending %v, %v; want the rotation pending, the old key its fallback", pending, err)
@@ -164,17 +172,7 @@ func TestSecondRotationDuringCallNotConfirmedByIt(t *testing.T) {
 	if err := adm.RotateKey(ctx, "alice@example.com", "prod", "pd-rotated-key"); err != nil {
 		t.Fatal(err)
 	}
-	rotated := make(chan error, 1)
-	fake.OnNote(func(pdtest.Note) {
-		fake.OnNote(nil)
-		rotated <- adm.RotateKey(ctx, "alice@example.com", "prod", "pd-rotated-again")
-	})
-	if err := pager.AddNote(ctx, "default", "Q2", "during the second rotation"); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-rotated; err != nil {
-		t.Fatalf("rotating: %v", err)
-	}
+	noteDuringRotation(t, ctx, fake, pager, adm, "during the second rotation", "pd-rotated-again")
 	current, previous, pending, err := adm.Tokens(ctx, "default")
 	if err != nil || current != "pd-rotated-again" || previous != testPDToken || !pending {
 		t.Errorf("after a note with the first rotated key: pending %v, %v; want the second rotation pending, the configured key its fallback", pending, err)
