@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/ingest"
@@ -139,12 +140,36 @@ func BenchmarkSingleEventRateLimited(b *testing.B) {
 // BenchmarkBareGinDecode is the yardstick of BenchmarkSingleEvent: a bare Gin
 // handler that only decodes the same request.
 func BenchmarkBareGinDecode(b *testing.B) {
+	runBareGin(b, func(context.Context) error { return nil })
+}
+
+// BenchmarkBareGinPing is BenchmarkBareGinDecode waiting, before it answers,
+// for one Redis PING through go-redis: the floor of any handler that
+// answers only once Redis has answered (docs/performance.md).
+func BenchmarkBareGinPing(b *testing.B) {
+	rs := storetest.StartRedis(b)
+	opt, err := redis.ParseURL(rs.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	b.Cleanup(func() { _ = rdb.Close() })
+	runBareGin(b, func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
+}
+
+// runBareGin runs runSingle against a bare Gin handler that decodes the
+// event, then calls wait before it answers 202.
+func runBareGin(b *testing.B, wait func(context.Context) error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.POST("/v1/events", func(c *gin.Context) {
 		var ev noctuary.ContextEvent
 		if err := json.NewDecoder(c.Request.Body).Decode(&ev); err != nil {
 			c.Status(http.StatusBadRequest)
+			return
+		}
+		if err := wait(c.Request.Context()); err != nil {
+			c.Status(http.StatusServiceUnavailable)
 			return
 		}
 		c.Data(http.StatusAccepted, "application/json", []byte(`{"accepted":1,"duplicates":0}`))

@@ -21,7 +21,9 @@ const (
 
 // budgetAhead takes a busy token's budget a few events ahead of its
 // requests, so that a token sending many small requests costs one Redis
-// call a reserve, not one a request. Events taken ahead are spent from the
+// call a reserve, not one a request: the request that leaves a quarter of
+// the reserve or less takes the next one, while the requests that come
+// meanwhile spend what is left. Events taken ahead are spent from the
 // shared budget when they are taken, so a token never sends more than its
 // rate over time; what the replicas hold ahead (at most one reserve each)
 // is the only excess, in a burst after a quiet spell: the shared budget
@@ -55,7 +57,13 @@ func (a *budgetAhead) take(ctx context.Context, limit RateLimit, bucket string, 
 	r := a.bucket(bucket)
 	if r.left >= n {
 		r.left -= n
+		top := r.topUp(most, now)
 		a.mu.Unlock()
+		if top > 0 {
+			// The request's events are spent; the take only refills.
+			wait, err := limit.Limiter.TakeN(ctx, bucket, top, limit.PerSecond, limit.Burst)
+			a.settle(bucket, top, 0, wait, err, now)
+		}
 		return 0, nil
 	}
 	extra, held := r.plan(most, now), 0
@@ -74,6 +82,22 @@ func (a *budgetAhead) take(ctx context.Context, limit RateLimit, bucket string, 
 	wait, err := limit.Limiter.TakeN(ctx, bucket, n, limit.PerSecond, limit.Burst)
 	a.settle(bucket, 0, 0, wait, err, now)
 	return wait, err
+}
+
+// topUp returns the events to take ahead at now when the reserve, just
+// spent from, runs low (a quarter of its size or less) and no take is in
+// flight, so that the requests that come while it is taken spend what is
+// left instead of each taking their own events; 0 otherwise. What it takes
+// brings the reserve back to its size, never above; a.mu is held.
+func (r *reserve) topUp(most int, now time.Time) int {
+	if r.taking || 4*r.left > r.extra {
+		return 0
+	}
+	top := r.plan(most, now) - r.left
+	if top > 0 {
+		r.taking = true
+	}
+	return top
 }
 
 // plan returns the events to take ahead at now, at most most: none while

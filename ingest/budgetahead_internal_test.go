@@ -163,3 +163,36 @@ func TestBudgetAheadHeldWhateverTheSizes(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetAheadTopUpHeldAtMost: concurrent requests of a busy token,
+// which refill the reserve before it runs out, never hold more than one
+// reserve ahead, and every event taken from the shared budget is a
+// request's or held.
+func TestBudgetAheadTopUpHeldAtMost(t *testing.T) {
+	g := &gate{Limiter: openLimiter(t), k: 1, open: make(chan struct{})}
+	limit := RateLimit{Limiter: g, PerSecond: 1000, Burst: 1_000_000}
+	const bucket, most, clients, each = "ingest:topup", 1000 / aheadShare, 8, 300
+	var a budgetAhead
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for range each {
+				if wait, err := a.take(context.Background(), limit, bucket, 1); err != nil || wait > 0 {
+					t.Errorf("take: wait %v, %v", wait, err)
+					return
+				}
+				a.mu.Lock()
+				left := a.buckets[bucket].left
+				a.mu.Unlock()
+				if left > most {
+					t.Errorf("%d events held ahead, more than %d", left, most)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if r := a.buckets[bucket]; g.taken != clients*each+r.left {
+		t.Errorf("%d events taken from the shared budget for %d requests, %d held: the rest is lost", g.taken, clients*each, r.left)
+	}
+}

@@ -82,6 +82,32 @@ func TestBudgetAheadFewerCalls(t *testing.T) {
 		t.Errorf("%d limit checks for %d single events, want at most %d: the budget is not taken ahead", n, requests, requests/4)
 	}
 
+	// Concurrent requests: those that find the reserve short while it is
+	// being taken again must not each take their events on their own.
+	const clients, each = 8, 100
+	resetStats(t, rdb)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for range each {
+				if res := postEvents(t, e, tokenAll, "application/json", eventJSON("", "payments")); res.status != 202 {
+					t.Errorf("status %d: %s", res.status, res.raw)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(storedEvents(t, st, "payments")); n != clients*each {
+		t.Errorf("%d events stored, want %d", n, clients*each)
+	}
+	const most = 1000 / 20 // a reserve at 1,000 a second
+	if n := scriptCalls(t, rdb); n > 2*clients*each/most+clients {
+		t.Errorf("%d limit checks for %d single events from %d clients, want at most %d: requests wait for a limit check of their own while the reserve is taken again", n, clients*each, clients, 2*clients*each/most+clients)
+	} else {
+		t.Logf("%d limit checks for %d events from %d clients", n, clients*each, clients)
+	}
+
 	slow := limited(t, st, 1, 20000)
 	resetStats(t, rdb)
 	for range 10 {
