@@ -32,7 +32,7 @@ func (s *Server) postEvents(c *gin.Context) {
 		return
 	}
 	if o, ok := s.storeChecked(c, b, tok); ok {
-		writeCounts(c, o.accepted, o.duplicates, nil, nil)
+		writeCounts(c, o, nil, nil)
 	}
 }
 
@@ -61,6 +61,7 @@ func (s *Server) storeChecked(c *gin.Context, b batch, tok *tokenEntry) (o outco
 		s.failStore(c, len(b.events), o)
 		return o, false
 	}
+	o.warnings = s.keyCase.warnings(c.Request.Context(), b.events)
 	return o, true
 }
 
@@ -154,13 +155,14 @@ func isNDJSON(r *http.Request) bool {
 
 // writeCounts answers 202 {"accepted":A,"duplicates":D} without reflection,
 // with "unmapped":[…] added when unmapped is not nil (the sources' answer),
-// and "expired":[…] when expired is not empty.
-func writeCounts(c *gin.Context, accepted, duplicates int, unmapped, expired []string) {
+// "expired":[…] when expired is not empty, and "warnings":[…] when o has
+// some.
+func writeCounts(c *gin.Context, o outcome, unmapped, expired []string) {
 	buf := make([]byte, 0, 48)
 	buf = append(buf, `{"accepted":`...)
-	buf = strconv.AppendInt(buf, int64(accepted), 10)
+	buf = strconv.AppendInt(buf, int64(o.accepted), 10)
 	buf = append(buf, `,"duplicates":`...)
-	buf = strconv.AppendInt(buf, int64(duplicates), 10)
+	buf = strconv.AppendInt(buf, int64(o.duplicates), 10)
 	if unmapped != nil {
 		names, _ := json.Marshal(unmapped) // strings always encode
 		buf = append(append(buf, `,"unmapped":`...), names...)
@@ -168,6 +170,10 @@ func writeCounts(c *gin.Context, accepted, duplicates int, unmapped, expired []s
 	if len(expired) > 0 {
 		names, _ := json.Marshal(expired)
 		buf = append(append(buf, `,"expired":`...), names...)
+	}
+	if len(o.warnings) > 0 {
+		sentences, _ := json.Marshal(o.warnings)
+		buf = append(append(buf, `,"warnings":`...), sentences...)
 	}
 	buf = append(buf, '}')
 	c.Data(http.StatusAccepted, "application/json; charset=utf-8", buf)

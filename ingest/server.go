@@ -98,6 +98,7 @@ type Server struct {
 	// publicURL is Options.PublicURL without its trailing slash.
 	publicURL string
 	services  *serviceCache
+	keyCase   *keyCase
 	metrics   *metrics
 	limit     RateLimit
 	ahead     budgetAhead
@@ -135,6 +136,7 @@ func New(opt Options) *Server {
 		publicURL: strings.TrimRight(cmp.Or(opt.PublicURL, "http://localhost:8080"), "/"),
 		tokens:    newTokenSet(opt.IngestTokens),
 		services:  newServiceCache(opt.Store, opt.Now, serviceCacheTTL),
+		keyCase:   &keyCase{store: opt.Store, now: opt.Now},
 		metrics:   newMetrics(opt.Registry, opt.Store, opt.Logger),
 		limit:     opt.RateLimit,
 		limited:   limitedMetric(opt.Registry),

@@ -59,7 +59,7 @@ func (s *Server) postSource(src Source) gin.HandlerFunc {
 		s.metrics.unmapped.WithLabelValues(src.Name).Add(float64(len(res.Unmapped)))
 		s.metrics.expired.WithLabelValues(src.Name).Add(float64(len(expired)))
 		if o, ok := s.storeChecked(c, s.checkEvents(res.Events), tok); ok {
-			writeCounts(c, o.accepted, o.duplicates, append([]string{}, res.Unmapped...), expired)
+			writeCounts(c, o, append([]string{}, res.Unmapped...), expired)
 		}
 	}
 }

@@ -39,6 +39,9 @@ type outcome struct {
 	notStored []int
 	// err is the first failure, nil when every part was stored.
 	err error
+	// warnings are the answer's sentences about events stored but not
+	// counted as their sender likely meant (keyCase).
+	warnings []string
 }
 
 // storeBatch stores evs, in one call when they are of one service and few,
