@@ -64,12 +64,15 @@ func eventSend(ctx context.Context, args []string, lookup func(string) (string, 
 		fmt.Fprintf(stderr, "noctuary event send: %v (see noctuary event send --help)\n", err)
 		return exitUsage
 	}
-	msg, err := sendEvent(ctx, strings.TrimRight(base, "/"), noctuary.Secret(token), ev)
+	msg, warnings, err := sendEvent(ctx, strings.TrimRight(base, "/"), noctuary.Secret(token), ev)
 	if err != nil {
 		fmt.Fprintf(stderr, "noctuary event send: %v\n", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, msg)
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "noctuary event send: warning: %s\n", w)
+	}
 	return 0
 }
 
@@ -111,11 +114,12 @@ func parseEventFlags(args []string, now time.Time) (noctuary.ContextEvent, error
 	return ev, nil
 }
 
-// sendEvent posts ev to /v1/events and says what the server did with it.
-func sendEvent(ctx context.Context, base string, token noctuary.Secret, ev noctuary.ContextEvent) (string, error) {
+// sendEvent posts ev to /v1/events and says what the server did with it,
+// and what it warned of.
+func sendEvent(ctx context.Context, base string, token noctuary.Secret, ev noctuary.ContextEvent) (string, []string, error) {
 	body, err := json.Marshal(ev)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
@@ -125,25 +129,26 @@ func sendEvent(ctx context.Context, base string, token noctuary.Secret, ev noctu
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is said already
 		}
-		return "", fmt.Errorf("could not reach Noctuary at %s: %w", base, err)
+		return "", nil, fmt.Errorf("could not reach Noctuary at %s: %w", base, err)
 	}
 	var out struct {
 		Accepted, Duplicates int
+		Warnings             []string
 		Error                string
 		Details              []struct{ Error string }
 	}
 	_ = json.Unmarshal(answer, &out)
 	switch {
 	case status == http.StatusAccepted && out.Duplicates > 0:
-		return fmt.Sprintf("%s event for %s was already stored (id %s)", ev.Kind, ev.Service, ev.ID), nil
+		return fmt.Sprintf("%s event for %s was already stored (id %s)", ev.Kind, ev.Service, ev.ID), out.Warnings, nil
 	case status == http.StatusAccepted:
-		return fmt.Sprintf("%s event for %s stored", ev.Kind, ev.Service), nil
+		return fmt.Sprintf("%s event for %s stored", ev.Kind, ev.Service), out.Warnings, nil
 	case out.Error == "":
-		return "", fmt.Errorf("Noctuary at %s answered %d, not a Noctuary answer: %s", base, status, strings.TrimSpace(string(answer)))
+		return "", nil, fmt.Errorf("Noctuary at %s answered %d, not a Noctuary answer: %s", base, status, strings.TrimSpace(string(answer)))
 	case len(out.Details) > 0:
-		return "", fmt.Errorf("Noctuary refused the event (%d): %s", status, out.Details[0].Error)
+		return "", nil, fmt.Errorf("Noctuary refused the event (%d): %s", status, out.Details[0].Error)
 	}
-	return "", fmt.Errorf("Noctuary refused the event (%d): %s", status, out.Error)
+	return "", nil, fmt.Errorf("Noctuary refused the event (%d): %s", status, out.Error)
 }
 
 // envValue is a variable's value, trimmed; "" when unset.

@@ -29,6 +29,14 @@ func TestEventSend(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "already stored (id ci-run-7)") {
 		t.Fatalf("repeat: exit %d, stdout %q", code, stdout)
 	}
+	if stderr != "" {
+		t.Fatalf("stderr %q for a declared service", stderr)
+	}
+	code, stdout, stderr = runArgs(t, env, "event", "send", "--service", "Checkout", "--kind", "deploy")
+	if code != 0 || strings.TrimSpace(stdout) != "deploy event for Checkout stored" ||
+		!strings.Contains(stderr, `warning: Service "Checkout" is not declared; "checkout" is`) {
+		t.Fatalf("a key in the wrong case: exit %d, stdout %q, stderr %q; want it stored and a warning on stderr", code, stdout, stderr)
+	}
 	got, err := e.main.Store.EventsInWindow(context.Background(), []string{"checkout"}, at.Add(-time.Hour), at.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
