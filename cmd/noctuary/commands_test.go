@@ -47,6 +47,25 @@ func TestDemoCommand(t *testing.T) {
 		"On the dashboard (sign in with NOCTUARY_ADMIN_TOKEN): "+e.url+"/dashboard/incidents/QDEMO")
 }
 
+// TestDemoCommandAdminTokenRefused: a demo whose admin token the server
+// refuses says so, with the server's sentence, instead of polling for the
+// note until its deadline and blaming the server's log.
+func TestDemoCommandAdminTokenRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	cfg := *e.cfg
+	cfg.PublicURL, cfg.AdminToken = e.url, "not-the-admin-token"
+	var out bytes.Buffer
+	err := demo(context.Background(), &cfg, &out)
+	if err == nil {
+		t.Fatalf("demo with a refused admin token succeeded:\n%s", out.String())
+	}
+	mustContain(t, err.Error(), "401", "The bearer token is not valid.", "NOCTUARY_ADMIN_TOKEN")
+	if strings.Contains(err.Error(), "no note after") {
+		t.Errorf("the refusal is reported as a missing note: %v", err)
+	}
+}
+
 // TestConfigValidateCommand: exit 0 and a summary for a valid configuration;
 // exit 2 with one line per problem otherwise.
 func TestConfigValidateCommand(t *testing.T) {

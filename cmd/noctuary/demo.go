@@ -172,8 +172,12 @@ func (d *demoClient) note(ctx context.Context, incidentID string) (string, error
 		return "", err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
 		return "", nil
+	default:
+		return "", refusal(resp, "GET /api/v1/incidents/"+incidentID)
 	}
 	var body struct {
 		Triage *noctuary.Triage `json:"triage"`
@@ -185,4 +189,22 @@ func (d *demoClient) note(ctx context.Context, incidentID string) (string, error
 		return "", nil
 	}
 	return body.Triage.Note, nil
+}
+
+// refusal says that the admin API answered what with an unexpected status,
+// with the server's sentence; a refused token names the setting to check.
+func refusal(resp *http.Response, what string) error {
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	var body struct {
+		Error string `json:"error"`
+	}
+	msg := strings.TrimSpace(string(answer))
+	if json.Unmarshal(answer, &body) == nil && body.Error != "" {
+		msg = body.Error
+	}
+	err := fmt.Errorf("%s answered %d: %s", what, resp.StatusCode, msg)
+	if resp.StatusCode == http.StatusUnauthorized {
+		err = fmt.Errorf("%w Is NOCTUARY_ADMIN_TOKEN the running server's?", err)
+	}
+	return err
 }
