@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/store"
 )
 
 // Exit statuses: 1 is a failure at run time.
@@ -34,6 +35,7 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	store.RouteClientLogs(newLogger(os.Stderr))
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

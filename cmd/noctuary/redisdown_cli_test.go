@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRedisDownCommandsSaySoOnce: a command run against a Redis that is not
+// there (this test binary as the noctuary command, see TestMain, so that
+// its real stderr is read) writes its JSON log and one sentence, exit 1: no
+// plain-text lines of the Redis client library among them. `serve` writes
+// what the library says as JSON log records.
+func TestRedisDownCommandsSaySoOnce(t *testing.T) {
+	down := "redis://" + freeAddr(t) + "/0"
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve"}, "noctuary: opening the store: the store is unavailable"},
+		{[]string{"replay-dead"}, "noctuary: the store is unavailable"},
+		{[]string{"review"}, "noctuary review: the store is unavailable"},
+		{[]string{"eval", "export"}, "noctuary: the store is unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], tt.args...)
+			cmd.Env = []string{asCommandEnv + "=1", "NOCTUARY_REDIS_URL=" + down, "NOCTUARY_ADDR=127.0.0.1:0",
+				"NOCTUARY_PAGERDUTY_WEBHOOK_SECRET=" + testWebhookKey}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != 1 {
+				t.Fatalf("exit %d (%v), want 1; stderr:\n%s", code, err, stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			last := lines[len(lines)-1]
+			if !strings.HasPrefix(last, tt.want) {
+				t.Errorf("last line %q, want it to start with %q", last, tt.want)
+			}
+			for _, l := range lines[:len(lines)-1] {
+				if !json.Valid([]byte(l)) {
+					t.Errorf("a line that is neither the JSON log nor the sentence: %q", l)
+				}
+			}
+		})
+	}
+}
