@@ -63,8 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var incomplete *incompleteError
 	switch {
 	case errors.As(err, &incomplete):
-		fmt.Fprintf(stderr, "noctuary: incomplete configuration:\n%s\n", indent(incomplete.err))
-		return exitInvalidConfig
+		return incomplete.report(stderr)
 	case err != nil:
 		fmt.Fprintf(stderr, "noctuary: %v\n", err)
 		return 1
@@ -77,6 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type incompleteError struct{ err error }
 
 func (e *incompleteError) Error() string { return e.err.Error() }
+
+// report writes what is missing on w and returns the exit status.
+func (e *incompleteError) report(w io.Writer) int {
+	fmt.Fprintf(w, "noctuary: incomplete configuration:\n%s\n", indent(e.err))
+	return exitInvalidConfig
+}
 
 // validate reports the configuration's gaps: the warnings on out, an
 // *incompleteError for what is missing.

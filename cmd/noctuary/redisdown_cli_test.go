@@ -52,3 +52,26 @@ func TestRedisDownCommandsSaySoOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRedisCommandsNeedRedisURL: the commands that work on a deployment's
+// Redis, run without NOCTUARY_REDIS_URL, say which setting is missing, once,
+// and exit 2 like every incomplete configuration.
+func TestRedisCommandsNeedRedisURL(t *testing.T) {
+	for _, args := range [][]string{{"replay-dead"}, {"review"}, {"review", "--format", "json"}, {"eval", "export"}} {
+		name := strings.Join(args, " ")
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := runArgs(t, demoEnv, args...)
+			want := strings.Fields(name)[0]
+			if args[0] == "eval" {
+				want = "eval export"
+			}
+			want += " needs NOCTUARY_REDIS_URL"
+			if code != exitInvalidConfig || !strings.Contains(stderr, want) || stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, stdout, stderr, exitInvalidConfig, want)
+			}
+			if strings.Count(stderr, "noctuary") != 1 {
+				t.Errorf("the command is named more than once: %q", stderr)
+			}
+		})
+	}
+}

@@ -34,10 +34,10 @@ func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, ou
 
 // openRedis opens the store of NOCTUARY_REDIS_URL for a command that works
 // on a deployment's data; the embedded store has none outside the serving
-// process.
+// process, so without the variable the configuration is incomplete.
 func openRedis(ctx context.Context, cfg *config.Config, logger *slog.Logger, command string) (*store.Store, error) {
 	if cfg.RedisURL == "" {
-		return nil, fmt.Errorf("%s needs NOCTUARY_REDIS_URL: the embedded store lives inside the serving process", command)
+		return nil, &incompleteError{fmt.Errorf("%s needs NOCTUARY_REDIS_URL, the Redis your servers use: the embedded store lives inside the serving process", command)}
 	}
 	return store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger,
 		RedisMode: store.RedisMode(cfg.RedisMode), SentinelMaster: cfg.RedisSentinelMaster})

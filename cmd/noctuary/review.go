@@ -93,7 +93,12 @@ func reviewCommand(ctx context.Context, args []string, lookup func(string) (stri
 		fmt.Fprintf(stderr, "noctuary: invalid configuration:\n%s\n", indent(err))
 		return exitInvalidConfig
 	}
-	if err := printReview(ctx, cfg, newLogger(stderr), *format, stdout); err != nil {
+	err = printReview(ctx, cfg, newLogger(stderr), *format, stdout)
+	var incomplete *incompleteError
+	switch {
+	case errors.As(err, &incomplete):
+		return incomplete.report(stderr)
+	case err != nil:
 		fmt.Fprintf(stderr, "noctuary review: %v\n", err)
 		return 1
 	}
@@ -101,7 +106,7 @@ func reviewCommand(ctx context.Context, args []string, lookup func(string) (stri
 }
 
 func printReview(ctx context.Context, cfg *config.Config, logger *slog.Logger, format string, out io.Writer) error {
-	s, err := openRedis(ctx, cfg, logger, "noctuary review")
+	s, err := openRedis(ctx, cfg, logger, "review")
 	if err != nil {
 		return err
 	}
