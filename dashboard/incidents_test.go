@@ -75,6 +75,19 @@ func TestIncidentsPage(t *testing.T) {
 	expect(t, e.get("/dashboard/incidents?offset=-1"), http.StatusBadRequest, "offset must be a number")
 }
 
+// TestIncidentsPastTheLastPage: an offset past the last incident says how
+// many incidents there are and links back to the newest, instead of the
+// first-run page that says there are none.
+func TestIncidentsPastTheLastPage(t *testing.T) {
+	e := start(t, "checkout").signedIn()
+	triaged(t, e)
+	p := e.get("/dashboard/incidents?offset=1000")
+	expect(t, p, http.StatusOK, `id="incidents-past-end"`, "2 incidents in the last 30 days", `href="/dashboard/incidents"`)
+	if p.has(`id="incidents-empty"`) || p.has("make demo") {
+		t.Errorf("a page past the end is shown as if there were no incidents:\n%s", p.body)
+	}
+}
+
 // TestIncidentPage: the note, the signals on a timeline, the approval and
 // its outcome, the vote and the Slack message as posted.
 func TestIncidentPage(t *testing.T) {
