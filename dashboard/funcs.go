@@ -3,7 +3,9 @@ package dashboard
 import (
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/noctuary/noctuary"
 )
@@ -17,7 +19,25 @@ func (d *Dashboard) funcs() template.FuncMap {
 		"utc":       func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 		"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 		"precision": precision,
+		"shown":     shown,
 	}
+}
+
+// shown is outside text (an incident's title, an event's kind, source or
+// summary) as the dashboard shows it: without invisible format characters,
+// so that a right-to-left override cannot show "txt.exe" as "exe.txt" or
+// reverse the rest of its cell, and a zero-width space cannot hide in a
+// name; control characters become spaces. Escaping is the template's.
+func shown(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.Is(unicode.Cf, r):
+			return -1
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // age says a duration the way people do: "3 days", "5 hours", "12 minutes".

@@ -98,7 +98,7 @@ func (d *Dashboard) incidentPage(w http.ResponseWriter, r *http.Request, s *sess
 		}
 		data.Preview, data.PreviewError = d.preview(r, *t, st, data.Approvals)
 	}
-	title := cmp.Or(st.Incident.Title, "Incident "+st.Incident.ID)
+	title := cmp.Or(shown(st.Incident.Title), "Incident "+st.Incident.ID)
 	d.render(w, r, http.StatusOK, "incident", view{Title: title, Nav: "incidents", CSRF: s.csrf, Data: data})
 }
 
@@ -170,7 +170,7 @@ func newTimeline(t noctuary.Triage) *timeline {
 	tl := &timeline{Width: timelineWidth, Height: timelineHeight, OnsetX: x(t.Onset), From: from, To: from.Add(span)}
 	for i, s := range t.Signals {
 		tl.Marks = append(tl.Marks, mark{X: x(s.Event.OccurredAt), Y: 18 + (i%3)*12, Class: s.Class,
-			Label: s.Event.Kind + " (" + s.Event.Source + ") " + s.Event.OccurredAt.UTC().Format("15:04:05")})
+			Label: shown(s.Event.Kind) + " (" + shown(s.Event.Source) + ") " + s.Event.OccurredAt.UTC().Format("15:04:05")})
 	}
 	return tl
 }
