@@ -74,6 +74,11 @@ type Triage struct {
 	// Undelivered marks a triage kept with its note before the note was
 	// posted: a retry posts this note instead of triaging again.
 	Undelivered bool `json:"undelivered,omitempty"`
+	// NoteFailure says why the note of an Undelivered triage is not posted
+	// yet, and what happens next: the latest failed attempt that changed
+	// either (a retry failing as the one before keeps the earlier one).
+	// Nil once the note is posted, and before any attempt failed.
+	NoteFailure *NoteFailure `json:"note_failure,omitempty"`
 	// Cited is how many of the first Signals the hypothesis rests on; the
 	// others follow in rank order. A stored triage keeps only the cited
 	// and the highest-scoring signals (Compact).

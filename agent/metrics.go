@@ -24,6 +24,9 @@ type Metrics struct {
 	LLMFallbacks *prometheus.CounterVec
 	// Phases splits a triage's time by phase (see phaseNames).
 	Phases *prometheus.HistogramVec
+	// NotesNotPosted counts the attempts to post a note that PagerDuty did
+	// not take, by error code.
+	NotesNotPosted *prometheus.CounterVec
 }
 
 // The phases of a triage that Metrics.Phases times: "queue" from webhook
@@ -77,9 +80,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "noctuary_triage_phase_seconds", Help: "Time a triage spends in each phase: queue, prepare, slot, window, correlate, save, post, finish.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"phase"}),
+		NotesNotPosted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_notes_not_posted_total", Help: "Attempts to post a triage's note that PagerDuty did not take, by error code (unavailable: retried until it does; forbidden, unauthorized, not_found, invalid, internal: dead-lettered on the last delivery).",
+		}, []string{"code"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Panics, m.Latency, m.Backlog, m.LLMFallbacks, m.Phases)
+		reg.MustRegister(m.Triages, m.NotEnabled, m.Failures, m.DeadLettered, m.Panics, m.Latency, m.Backlog, m.LLMFallbacks, m.Phases, m.NotesNotPosted)
 	}
 	return m
 }

@@ -50,9 +50,11 @@ func (w *Worker) writer(ctx context.Context, svc noctuary.Service) (string, erro
 	return in.ID, err
 }
 
-// handle applies one webhook event: it updates the incident's state, and for a
-// triggered or reopened incident of an enabled service triages it.
-func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
+// handle applies one delivery of a webhook event: it updates the incident's
+// state, and for a triggered or reopened incident of an enabled service
+// triages it.
+func (w *Worker) handle(ctx context.Context, d noctuary.WebhookDelivery) error {
+	ev := d.Event
 	ph := &phases{m: w.opt.Metrics, at: time.Now()}
 	svc, err := w.opt.State.ServiceByPagerDutyID(ctx, ev.Incident.Service.ID)
 	known := err == nil
@@ -81,7 +83,7 @@ func (w *Worker) handle(ctx context.Context, ev noctuary.WebhookEvent) error {
 		w.opt.Logger.Info("incident of a service that is not enabled: no note", "incident", ev.Incident.ID, "service", label)
 		return nil
 	}
-	return w.triage(ctx, ev, svc, st, ph)
+	return w.triage(ctx, d, svc, st, ph)
 }
 
 // onset is when the incident started: its reopen time for a reopened
@@ -99,7 +101,8 @@ func onset(ev noctuary.WebhookEvent) time.Time {
 	return ev.OccurredAt
 }
 
-func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState, ph *phases) error {
+func (w *Worker) triage(ctx context.Context, d noctuary.WebhookDelivery, svc noctuary.Service, st noctuary.IncidentState, ph *phases) error {
+	ev := d.Event
 	at := onset(ev)
 	writer, err := w.writer(ctx, svc)
 	if err != nil {
@@ -122,7 +125,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 	switch {
 	case err == nil && prev.Undelivered:
 		// An earlier delivery got as far as the note: only posting is left.
-		return w.deliver(ctx, ev, svc, st, prev, ph)
+		return w.deliver(ctx, d, svc, st, prev, ph)
 	case err == nil && prev.Note != "":
 		w.opt.Metrics.Triages.WithLabelValues("already_done").Inc()
 		return nil
@@ -149,7 +152,7 @@ func (w *Worker) triage(ctx context.Context, ev noctuary.WebhookEvent, svc noctu
 		return err
 	}
 	ph.done(phaseSave)
-	return w.deliver(ctx, ev, svc, st, t, ph)
+	return w.deliver(ctx, d, svc, st, t, ph)
 }
 
 // firstHypothesis correlates the incident's window and keeps the triage
@@ -224,8 +227,10 @@ func precedence(ev noctuary.WebhookEvent) noctuary.Precedence {
 
 // deliver posts the note of t, a triage kept with its note (unless paused
 // or in dry run), keeps the triage as delivered, audits it, updates the
-// Slack mirror and acknowledges when configured to.
-func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noctuary.Service, st noctuary.IncidentState, t noctuary.Triage, ph *phases) error {
+// Slack mirror and acknowledges when configured to. When PagerDuty does not
+// take the note, the triage keeps why (notPosted).
+func (w *Worker) deliver(ctx context.Context, d noctuary.WebhookDelivery, svc noctuary.Service, st noctuary.IncidentState, t noctuary.Triage, ph *phases) error {
+	ev := d.Event
 	paused, err := w.paused(ctx, svc.Key)
 	if err != nil {
 		return err
@@ -248,11 +253,15 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 			"delivered_by", ev.Integration, "note", t.Note)
 	default:
 		if t.NoteID, err = w.post(ctx, n, t, precedence(ev)); err != nil {
+			if ne, ok := errors.AsType[*noteError](err); ok {
+				w.notPosted(ctx, d, svc, t, ne.err)
+			}
 			return err
 		}
 		ph.done(phasePost)
 	}
-	t.Undelivered = false
+	failed := t.NoteFailure != nil
+	t.Undelivered, t.NoteFailure = false, nil
 	if err := w.opt.State.SaveTriage(ctx, t); err != nil {
 		return err
 	}
@@ -267,7 +276,9 @@ func (w *Worker) deliver(ctx context.Context, ev noctuary.WebhookEvent, svc noct
 		Actor: "noctuary", Action: "triage.note", Service: svc.Key, Incident: ev.Incident.ID, Result: outcome,
 		Details: map[string]string{"triage_id": t.ID, "engine": t.Engine, "confidence": strconv.FormatFloat(t.Confidence, 'f', 2, 64), "note_id": t.NoteID},
 	})
-	if t.Engine != noctuary.EngineHeuristic {
+	if t.Engine != noctuary.EngineHeuristic || failed {
+		// The LLM's hypothesis, or the line saying the note is missing
+		// gone.
 		w.mirror(ctx, t)
 	}
 	if n != nil && shouldAutoAck(svc, t, st) {
@@ -291,6 +302,12 @@ type notSent interface {
 	NotSent() bool
 }
 
+// noteError is PagerDuty's failure to take a note (not Redis's, around it).
+type noteError struct{ err error }
+
+func (e *noteError) Error() string { return "posting the note: " + e.err.Error() }
+func (e *noteError) Unwrap() error { return e.err }
+
 // post posts t's note once. PagerDuty is asked whether the note is already
 // there only when an earlier attempt may have posted it (State.StartPosting);
 // a first attempt is one request. The note waits its turn for the key's
@@ -307,7 +324,7 @@ func (w *Worker) post(ctx context.Context, n Notifier, t noctuary.Triage, p noct
 		if ns, ok := errors.AsType[notSent](err); ok && ns.NotSent() {
 			w.endPosting(ctx, t.ID)
 		}
-		return "", fmt.Errorf("posting the note: %w", err)
+		return "", &noteError{err}
 	}
 	return id, nil
 }

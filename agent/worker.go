@@ -279,7 +279,7 @@ func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
 		w.opt.Metrics.Phases.WithLabelValues(phaseQueue).Observe(w.opt.Now().Sub(d.Event.ReceivedAt).Seconds())
 	}
 	stop := w.keepEntry(ctx, log, d)
-	err := w.handleSafely(ctx, log, d.Event)
+	err := w.handleSafely(ctx, log, d)
 	stop()
 	switch {
 	case err == nil:
@@ -294,7 +294,7 @@ func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
 		wait := w.retryWait(err, d.Retries)
 		log.Warn("triage failed transiently; the event waits and is retried", "error", err, "retry_in", wait, "retries", d.Retries)
 		w.deferDelivery(ctx, log, d, wait, true)
-	case d.Deliveries < w.opt.MaxDeliveries:
+	case !w.last(d):
 		w.opt.Metrics.Failures.Inc()
 		log.Warn("triage failed; the event stays pending and will be retried", "error", err, "deliveries", d.Deliveries)
 	default:
@@ -305,7 +305,7 @@ func (w *Worker) process(ctx context.Context, d noctuary.WebhookDelivery) {
 
 // handleSafely is handle, with a panic turned into an error (its stack
 // logged) so that one poisoned entry cannot take the replica down.
-func (w *Worker) handleSafely(ctx context.Context, log *slog.Logger, ev noctuary.WebhookEvent) (err error) {
+func (w *Worker) handleSafely(ctx context.Context, log *slog.Logger, d noctuary.WebhookDelivery) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.opt.Metrics.Panics.Inc()
@@ -313,8 +313,12 @@ func (w *Worker) handleSafely(ctx context.Context, log *slog.Logger, ev noctuary
 			err = noctuary.Errorf(noctuary.EInternal, "triage panicked: %v", r)
 		}
 	}()
-	return w.handle(ctx, ev)
+	return w.handle(ctx, d)
 }
+
+// last reports whether d is its event's last delivery: a failure of it that
+// is not transient dead-letters it.
+func (w *Worker) last(d noctuary.WebhookDelivery) bool { return d.Deliveries >= w.opt.MaxDeliveries }
 
 // waiter is a failure that says how long to wait before trying again
 // (pd.RetryableError: PagerDuty's Retry-After).

@@ -74,16 +74,43 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 }
 
 // superseded reports whether the shown triage is newer than t: a later
-// triage of the incident (a reopen), or the LLM's result of the same triage,
-// which a late or retried heuristic job must not replace.
+// triage of the incident (a reopen), or a later state of the same triage,
+// which a late or retried job must not replace (see stage).
 func superseded(shown, t noctuary.Triage) bool {
 	if shown.ID == "" {
 		return false
 	}
 	if shown.ID == t.ID {
-		return shown.Engine != noctuary.EngineHeuristic && t.Engine == noctuary.EngineHeuristic
+		return laterStage(shown, t)
 	}
 	return shown.CreatedAt.After(t.CreatedAt)
+}
+
+// laterStage reports whether a is a later state of one triage than b. The
+// worker mirrors a triage as it goes: the heuristic's hypothesis at once
+// (no note yet), the LLM's result, each failure to post its note (by
+// time), then the posted note.
+func laterStage(a, b noctuary.Triage) bool {
+	if ha, hb := a.Engine == noctuary.EngineHeuristic, b.Engine == noctuary.EngineHeuristic; ha != hb {
+		return hb
+	}
+	if sa, sb := stage(a), stage(b); sa != sb {
+		return sa > sb
+	}
+	return a.NoteFailure != nil && b.NoteFailure != nil && a.NoteFailure.At.After(b.NoteFailure.At)
+}
+
+// stage orders the states of a triage: its first hypothesis (no note), its
+// note not posted, its note delivered.
+func stage(t noctuary.Triage) int {
+	switch {
+	case t.Note == "":
+		return 0
+	case t.Undelivered:
+		return 1
+	default:
+		return 2
+	}
 }
 
 // sameActions reports whether a and b suggest the same actions, in the

@@ -237,3 +237,55 @@ func (h *harness) offered(t *testing.T, triageID, action string, destructive boo
 	}
 	return rec.Offers
 }
+
+// The worker mirrors a triage whose note PagerDuty refuses once a failed
+// attempt (the LLM's hypothesis, the line saying the note is not posted),
+// then the delivered note (the line gone). Jobs that run late or are
+// retried (Slack failed them) must not bring an earlier state back: not the
+// heuristic's first look, nor an earlier failure, nor a failure once the
+// note is posted.
+func TestMirrorNoteFailureThenPosted(t *testing.T) {
+	h := newHarness(t, "embedded")
+	h.putService(noctuary.ModeAction)
+	ctx := context.Background()
+	heuristic := triageFixture("tri-1", onset)
+	failed := func(delivery int64, at time.Duration) noctuary.Triage {
+		tr := heuristic
+		tr.Engine, tr.Hypothesis = "gemini-2.5-flash", "The page cache holds stale prices"
+		tr.Note, tr.Undelivered = "Noctuary Context\n…", true
+		tr.NoteFailure = &noctuary.NoteFailure{Code: noctuary.EForbidden, Reason: "PagerDuty refused to add a note (403).",
+			At: onset.Add(at), Next: noctuary.NoteRedelivered, Delivery: delivery, Deliveries: 5}
+		return tr
+	}
+	first, second := failed(1, 10*time.Second), failed(2, 20*time.Second)
+	posted := second
+	posted.Undelivered, posted.NoteFailure, posted.NoteID = false, nil, "PNOTE1"
+	shown := func() string {
+		all := append(h.slack.messages(), h.slack.callsTo("chat.update")...)
+		return all[len(all)-1].blocks()
+	}
+
+	for _, step := range []struct {
+		name      string
+		mirror    []noctuary.Triage
+		want, not string
+	}{
+		{"first look", []noctuary.Triage{heuristic}, "Deploy sha=a4f2c1", "not posted"},
+		{"refused", []noctuary.Triage{first}, "(attempt 1 of 5, 02:14:10 UTC)", "Deploy sha=a4f2c1"},
+		{"refused again, earlier jobs late", []noctuary.Triage{second, first, heuristic}, "(attempt 2 of 5", "attempt 1 of 5"},
+		{"posted, failures late", []noctuary.Triage{posted, second, first, heuristic}, "stale prices", "not posted"},
+	} {
+		for _, tr := range step.mirror {
+			if err := h.bot.MirrorTriage(ctx, tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.drain()
+		if b := shown(); !strings.Contains(b, step.want) || strings.Contains(b, step.not) {
+			t.Errorf("%s: the message shows\n%s\nwant %q, not %q", step.name, b, step.want, step.not)
+		}
+	}
+	if n := len(h.slack.messages()); n != 1 {
+		t.Errorf("%d messages, want 1 updated in place", n)
+	}
+}

@@ -62,14 +62,16 @@ type Message struct {
 	Paused bool
 }
 
-// Render returns the message's blocks: header, hypothesis, signals,
-// suggestions (the recommendation first), status, outcomes, buttons and footer.
+// Render returns the message's blocks: header, the PagerDuty note's failure
+// (while it is not posted), hypothesis, signals, suggestions (the
+// recommendation first), status, outcomes, buttons and footer.
 func Render(m Message) []slack.Block {
 	t := m.Triage
-	out := []slack.Block{
-		slack.NewHeaderBlock(plain(Truncate(title(t.Incident), maxHeaderText))),
-		section(hypothesis(t)),
+	out := []slack.Block{slack.NewHeaderBlock(plain(Truncate(title(t.Incident), maxHeaderText)))}
+	if s := notPosted(t); s != "" {
+		out = append(out, section(s))
 	}
+	out = append(out, section(hypothesis(t)))
 	if len(t.Signals) > 0 {
 		out = append(out, section(signals(t)))
 	}

@@ -57,11 +57,13 @@ func goldenCases() map[string]Message {
 	llm := triage(noctuary.ModeAction)
 	llm.Engine = "gemini-2.5-flash"
 	return map[string]Message{
-		"action":       {Triage: triage(noctuary.ModeAction), Offers: offers},
-		"read_only":    {Triage: triage(noctuary.ModeReadOnly)},
-		"no_context":   {Triage: noCtx},
-		"paused":       {Triage: triage(noctuary.ModeAction), Offers: offers, Paused: true},
-		"acknowledged": {Triage: llm, State: acked, Offers: offers},
+		"not_posted":    {Triage: notPostedTriage(noctuary.NoteRedelivered, 2)},
+		"dead_lettered": {Triage: notPostedTriage(noctuary.NoteDeadLettered, 5)},
+		"action":        {Triage: triage(noctuary.ModeAction), Offers: offers},
+		"read_only":     {Triage: triage(noctuary.ModeReadOnly)},
+		"no_context":    {Triage: noCtx},
+		"paused":        {Triage: triage(noctuary.ModeAction), Offers: offers, Paused: true},
+		"acknowledged":  {Triage: llm, State: acked, Offers: offers},
 		"resolved": {Triage: triage(noctuary.ModeAction), State: resolved, Offers: offers, Outcomes: []Outcome{{
 			ApprovalID: "apr-rollback", Action: "rollback", Destructive: true, UserID: "U0ALICE",
 			At: onset.Add(7 * time.Minute), State: noctuary.ApprovalDone, Result: `HTTP 200 {"ok":true}`}}},

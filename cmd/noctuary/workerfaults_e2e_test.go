@@ -147,9 +147,11 @@ func (f *fakeSlack) callCount() int {
 }
 
 // TestRetryAfterIsKept: PagerDuty answers 429 with a Retry-After longer
-// than a note may take, so the entry goes back to the queue. Until then
-// nothing is sent to PagerDuty or Slack (watched for 12 s, or 5 s of an
-// hour); then the saved note is posted, without triaging or mirroring again.
+// than a note may take, so the entry goes back to the queue, and the
+// incident's Slack message says once that the note is not posted and is
+// retried. Until then nothing more is sent to PagerDuty or Slack (watched
+// for 12 s, or 5 s of an hour); then the saved note is posted, without
+// triaging again, and the message is updated once more, without the line.
 func TestRetryAfterIsKept(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -170,6 +172,8 @@ func testRetryAfter(t *testing.T, retryAfter, watch time.Duration) {
 	waitUntil(t, "the 429", 10*time.Second, func() bool { return e.pd.Requests() > before })
 	refused := time.Now()
 	waitUntil(t, "the Slack mirror", 5*time.Second, func() bool { return len(fake.posts()) == 1 })
+	shown := fake.shownWhen(t, "the note not posted", has(notPostedLine))
+	mustContain(t, shown, "PagerDuty did not accept the request", "Retried automatically until PagerDuty accepts it.")
 	pdRequests, slackCalls := e.pd.Requests(), fake.callCount()
 	for time.Since(refused) < watch-500*time.Millisecond {
 		if n := e.pd.Requests(); n != pdRequests {
@@ -185,8 +189,9 @@ func testRetryAfter(t *testing.T, retryAfter, watch time.Duration) {
 	}
 	e.waitNotes("QRA", 1, 5*time.Second)
 	e.waitPendingZero(5 * time.Second)
-	if n := fake.callCount(); n != slackCalls {
-		t.Errorf("%d Slack calls for the retry of the post, want none (the triage is reused)", n-slackCalls)
+	fake.shownWhen(t, "the line gone", hasNot(notPostedLine))
+	if n := fake.callCount(); n != slackCalls+1 || len(fake.posts()) != 1 {
+		t.Errorf("%d Slack calls for the retry of the post, want 1 (the line gone; the triage is reused)", n-slackCalls)
 	}
 	st, err := e.main.Store.IncidentState(context.Background(), "QRA")
 	if err != nil {

@@ -165,6 +165,14 @@ func (s *Server) Hide(incidentID string) {
 	s.hidden[incidentID] = true
 }
 
+// Unhide undoes Hide: notes to the incident are accepted again (its team
+// given to the keys' user).
+func (s *Server) Unhide(incidentID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.hidden, incidentID)
+}
+
 // forbidden reports whether the request adds a note to an incident Hide
 // hid, or writes with a read-only key.
 func (s *Server) forbidden(r *http.Request) bool {
