@@ -26,8 +26,9 @@ type NoteFailure struct {
 	// never a secret.
 	Reason string `json:"reason"`
 	// At is when the attempt failed.
-	At   time.Time `json:"at"`
-	Next NoteNext  `json:"next"`
+	At time.Time `json:"at"`
+	// Next is what happens now: retried, redelivered or dead-lettered.
+	Next NoteNext `json:"next"`
 	// Delivery is the webhook's delivery that failed, of Deliveries: the
 	// last is dead-lettered. Transient failures do not count.
 	Delivery   int64 `json:"delivery"`
