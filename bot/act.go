@@ -105,9 +105,10 @@ func (b *Bot) outcomeOf(a noctuary.Approval, c click) blocks.Outcome {
 
 // allowed checks that the incident's service may act now (approvals'
 // MayAct: enabled, in action mode, nothing paused) and returns the
-// incident's message record; otherwise it tells the user why nothing runs.
+// incident's message record (once a job posting the message has recorded
+// it); otherwise it tells the user why nothing runs.
 func (b *Bot) allowed(ctx context.Context, c click) (record, bool, error) {
-	r, err := b.loadRecord(ctx, c.IncidentID)
+	r, err := b.readRecord(ctx, c.IncidentID)
 	if err != nil {
 		return r, false, err
 	}

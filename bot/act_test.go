@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -261,5 +262,50 @@ func TestRetriedClickShowsALostOutcome(t *testing.T) {
 	}
 	if u := h.slack.callsTo("chat.update"); len(u) != 1 || !strings.Contains(u[0].blocks(), "<@U0ALICE> approved *rollback*: done") {
 		t.Errorf("%d updates; the message does not show the outcome", len(u))
+	}
+}
+
+// approveValue finds the approval ID of an Approve button in blocks JSON.
+var approveValue = regexp.MustCompile(`"action_id":"` + blocks.ActionApprove + `"[^}]*"value":"([^"]+)"`)
+
+// TestClickWhileTheMessageIsPosted: a click that comes while the job
+// posting the message waits for Slack's answer (the message shown, not
+// yet recorded) waits for the record and runs the action, rather than
+// finding no record and answering that the message is no longer tracked.
+func TestClickWhileTheMessageIsPosted(t *testing.T) {
+	h := newHarness(t, "embedded")
+	arrived, release := h.slack.holdCalls("chat.postMessage")
+	h.queuePost(checkout(noctuary.ModeAction))
+	posting := h.stepAsync("worker-post")
+	<-arrived
+	m := approveValue.FindStringSubmatch(h.slack.messages()[0].blocks())
+	if m == nil {
+		t.Fatalf("no Approve button in %s", h.slack.messages()[0].blocks())
+	}
+	h.click("U0ALICE", blocks.ActionApprove, m[1], "Q1ABCDEF")
+	clicking := h.stepAsync("worker-click")
+	select { // without waiting for the record, the click's job ends here
+	case err := <-clicking:
+		clicking = nil
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Second):
+	}
+	release()
+	for _, done := range []<-chan error{posting, clicking} {
+		if done == nil {
+			continue
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.drain()
+	if calls, bad := h.hook.count("/rollback"); calls != 1 || bad != 0 {
+		t.Errorf("action webhook: %d verified calls, %d bad; want 1 and 0 (answers: %q)", calls, bad, h.slack.responses())
+	}
+	if r := h.slack.responses(); len(r) != 0 {
+		t.Errorf("the click was answered %q, want no answer", r)
 	}
 }

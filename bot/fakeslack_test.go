@@ -35,6 +35,31 @@ type fakeSlack struct {
 	fail map[string][]string
 	// ws, when set, serves the Socket Mode websocket at /ws.
 	ws http.HandlerFunc
+	// holds maps a method to where its calls wait (holdCalls).
+	holds map[string]*hold
+}
+
+// hold is where the calls of a held method wait, once recorded, until
+// release is closed; arrived is closed when the first one comes.
+type hold struct {
+	arrived, release chan struct{}
+	once             sync.Once
+}
+
+// holdCalls makes the calls of method wait, once recorded, until release
+// is called (at the latest when the test ends); arrived is closed when the
+// first one comes.
+func (f *fakeSlack) holdCalls(method string) (arrived <-chan struct{}, release func()) {
+	h := &hold{arrived: make(chan struct{}), release: make(chan struct{})}
+	f.mu.Lock()
+	if f.holds == nil {
+		f.holds = map[string]*hold{}
+	}
+	f.holds[method] = h
+	f.mu.Unlock()
+	release = sync.OnceFunc(func() { close(h.release) })
+	f.t.Cleanup(release)
+	return h.arrived, release
 }
 
 const botToken = "xoxb-test-token"
@@ -62,7 +87,15 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	if q := f.fail[method]; len(q) > 0 {
 		failure, f.fail[method] = q[0], q[1:]
 	}
+	held := f.holds[method]
 	f.mu.Unlock()
+	if held != nil {
+		held.once.Do(func() { close(held.arrived) })
+		select {
+		case <-held.release:
+		case <-r.Context().Done():
+		}
+	}
 	if strings.HasPrefix(method, "response/") {
 		w.WriteHeader(http.StatusOK)
 		return

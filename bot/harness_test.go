@@ -183,6 +183,17 @@ func posted(t *testing.T, svc noctuary.Service, edit ...func(*noctuary.Triage)) 
 // post stores svc as checkout and shows the message of incident Q1ABCDEF
 // (triage tri-1) as posted does.
 func (h *harness) post(svc noctuary.Service, edit ...func(*noctuary.Triage)) {
+	h.t.Helper()
+	h.queuePost(svc, edit...)
+	h.drain()
+	if len(h.slack.messages()) != 1 {
+		h.t.Fatal("the message was not posted")
+	}
+}
+
+// queuePost stores svc as checkout, incident Q1ABCDEF and its triage tri-1,
+// and queues the job posting its message, as the worker leaves them.
+func (h *harness) queuePost(svc noctuary.Service, edit ...func(*noctuary.Triage)) {
 	t := h.t
 	t.Helper()
 	h.put(svc)
@@ -201,10 +212,6 @@ func (h *harness) post(svc noctuary.Service, edit ...func(*noctuary.Triage)) {
 	}
 	if err := h.bot.MirrorTriage(ctx, tr); err != nil {
 		t.Fatal(err)
-	}
-	h.drain()
-	if len(h.slack.messages()) != 1 {
-		t.Fatal("the message was not posted")
 	}
 }
 
@@ -277,6 +284,17 @@ func (h *harness) drain() {
 		}
 	}
 	h.t.Fatal("the job queue did not drain")
+}
+
+// stepAsync runs one job as consumer in a goroutine of its own; the
+// channel gets step's error when it is done.
+func (h *harness) stepAsync(consumer string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.bot.step(context.Background(), consumer, 0)
+		done <- err
+	}()
+	return done
 }
 
 // triggers numbers trigger IDs: like Slack's, they make each request's

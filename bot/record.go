@@ -83,6 +83,18 @@ func (b *Bot) lockRecord(ctx context.Context, incidentID string) (func(), error)
 	}
 }
 
+// readRecord loads the incident's record once no other job holds its lock:
+// a click on a message that is being posted finds the record the posting
+// job saves (its offers), not the none there is until then.
+func (b *Bot) readRecord(ctx context.Context, incidentID string) (record, error) {
+	release, err := b.lockRecord(ctx, incidentID)
+	if err != nil {
+		return record{}, err
+	}
+	defer release()
+	return b.loadRecord(ctx, incidentID)
+}
+
 // withRecord runs f on the incident's record under its lock and saves what
 // f leaves in it, even when f fails halfway (a message posted is recorded).
 func (b *Bot) withRecord(ctx context.Context, incidentID string, f func(r *record) error) error {
