@@ -72,12 +72,18 @@ type IncidentState struct {
 	// Integration is the integration whose webhook delivered the latest
 	// event. Writes use the integration of the service's environment
 	// instead, whichever delivered the incident.
-	Integration    string    `json:"integration"`
-	ServiceKey     string    `json:"service_key,omitempty"`
+	Integration string `json:"integration"`
+	ServiceKey  string `json:"service_key,omitempty"`
+	// AcknowledgedBy, AcknowledgedAt and ResolvedAt are those of the
+	// current episode: a reopen clears them. Course keeps every one.
 	AcknowledgedBy string    `json:"acknowledged_by,omitempty"`
 	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
 	ResolvedAt     time.Time `json:"resolved_at,omitzero"`
-	TriageID       string    `json:"triage_id,omitempty"`
+	// Course is the incident's acknowledgements, unacknowledgements,
+	// resolutions and reopens in the order they were applied: the latest
+	// MaxCourse.
+	Course   []Transition `json:"course,omitempty"`
+	TriageID string       `json:"triage_id,omitempty"`
 	// TriageOnset is the onset of the triage TriageID names: the pointer
 	// only moves to a triage of the same or a later onset (a reopen).
 	TriageOnset time.Time `json:"triage_onset,omitzero"`
@@ -86,6 +92,20 @@ type IncidentState struct {
 	// status back.
 	LastEventAt time.Time `json:"last_event_at,omitzero"`
 	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// MaxCourse bounds IncidentState.Course.
+const MaxCourse = 20
+
+// Transition is one step of an incident's course that PagerDuty reported.
+type Transition struct {
+	// Type is the webhook event's type: EventIncidentAcknowledged,
+	// EventIncidentUnacknowledged, EventIncidentResolved or
+	// EventIncidentReopened.
+	Type string    `json:"type"`
+	At   time.Time `json:"at"`
+	// By is the event's agent, when PagerDuty named one.
+	By string `json:"by,omitempty"`
 }
 
 // WebhookDelivery is one queued webhook event as the triage worker receives it

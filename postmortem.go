@@ -66,7 +66,8 @@ type Postmortem struct {
 // TimelineEntry is one moment of an incident's timeline.
 type TimelineEntry struct {
 	At time.Time `json:"at"`
-	// Kind is triggered, note, acknowledged, action, feedback or resolved.
+	// Kind is triggered, note, acknowledged, action, feedback, reopened or
+	// resolved.
 	Kind string `json:"kind"`
 	// What says what happened, in a sentence; By names who did it.
 	What string `json:"what"`
@@ -80,6 +81,7 @@ const (
 	TimelineAcknowledged = "acknowledged"
 	TimelineAction       = "action"
 	TimelineFeedback     = "feedback"
+	TimelineReopened     = "reopened"
 	TimelineResolved     = "resolved"
 )
 

@@ -99,6 +99,9 @@ func summary(p noctuary.Postmortem) string {
 			fmt.Fprintf(&b, ", %s later", dur(w))
 		}
 	}
+	if reopens := reopenTimes(p.Timeline); len(reopens) > 0 {
+		fmt.Fprintf(&b, "; it was reopened at %s", strings.Join(reopens, ", "))
+	}
 	b.WriteString(".")
 	if p.Hypothesis != "" {
 		fmt.Fprintf(&b, " Noctuary's hypothesis (confidence %s): %s", pct(p.Confidence), md(p.Hypothesis))
@@ -107,6 +110,17 @@ func summary(p noctuary.Postmortem) string {
 		}
 	}
 	return b.String()
+}
+
+// reopenTimes are the clock times of the timeline's reopens.
+func reopenTimes(timeline []noctuary.TimelineEntry) []string {
+	var out []string
+	for _, e := range timeline {
+		if e.Kind == noctuary.TimelineReopened {
+			out = append(out, clock(e.At))
+		}
+	}
+	return out
 }
 
 func incidentName(p noctuary.Postmortem) string {

@@ -62,10 +62,7 @@ func (f Facts) Timeline() []noctuary.TimelineEntry {
 		}
 		out = append(out, noctuary.TimelineEntry{At: at, Kind: noctuary.TimelineTriggered, What: what})
 	}
-	if !f.State.AcknowledgedAt.IsZero() {
-		out = append(out, noctuary.TimelineEntry{At: f.State.AcknowledgedAt, Kind: noctuary.TimelineAcknowledged,
-			What: "Acknowledged in PagerDuty", By: f.State.AcknowledgedBy})
-	}
+	out = append(out, f.course()...)
 	for _, e := range f.Audit {
 		if entry, ok := auditEntry(e); ok {
 			out = append(out, entry)
@@ -73,9 +70,6 @@ func (f Facts) Timeline() []noctuary.TimelineEntry {
 	}
 	for _, a := range f.Approvals {
 		out = append(out, approvalEntries(a, f.Audit)...)
-	}
-	if !f.State.ResolvedAt.IsZero() {
-		out = append(out, noctuary.TimelineEntry{At: f.State.ResolvedAt, Kind: noctuary.TimelineResolved, What: "Incident resolved"})
 	}
 	slices.SortStableFunc(out, func(a, b noctuary.TimelineEntry) int {
 		if c := a.At.Truncate(time.Second).Compare(b.At.Truncate(time.Second)); c != 0 {
@@ -86,6 +80,42 @@ func (f Facts) Timeline() []noctuary.TimelineEntry {
 		}
 		return a.At.Compare(b.At)
 	})
+	return out
+}
+
+// course is what PagerDuty reported of the incident's course after its
+// trigger: every acknowledgement, resolution and reopen; for a state kept
+// before it recorded them, the current acknowledgement and resolution.
+func (f Facts) course() []noctuary.TimelineEntry {
+	st := f.State
+	if len(st.Course) == 0 {
+		var out []noctuary.TimelineEntry
+		if !st.AcknowledgedAt.IsZero() {
+			out = append(out, noctuary.TimelineEntry{At: st.AcknowledgedAt, Kind: noctuary.TimelineAcknowledged,
+				What: "Acknowledged in PagerDuty", By: st.AcknowledgedBy})
+		}
+		if !st.ResolvedAt.IsZero() {
+			out = append(out, noctuary.TimelineEntry{At: st.ResolvedAt, Kind: noctuary.TimelineResolved, What: "Incident resolved"})
+		}
+		return out
+	}
+	out := make([]noctuary.TimelineEntry, 0, len(st.Course))
+	for _, c := range st.Course {
+		e := noctuary.TimelineEntry{At: c.At, By: c.By}
+		switch c.Type {
+		case noctuary.EventIncidentAcknowledged:
+			e.Kind, e.What = noctuary.TimelineAcknowledged, "Acknowledged in PagerDuty"
+		case noctuary.EventIncidentUnacknowledged:
+			e.Kind, e.What = noctuary.TimelineAcknowledged, "Unacknowledged in PagerDuty (the acknowledgement timed out or was undone)"
+		case noctuary.EventIncidentReopened:
+			e.Kind, e.What = noctuary.TimelineReopened, "Incident reopened"
+		case noctuary.EventIncidentResolved:
+			e.Kind, e.What, e.By = noctuary.TimelineResolved, "Incident resolved", ""
+		default:
+			continue
+		}
+		out = append(out, e)
+	}
 	return out
 }
 

@@ -79,20 +79,29 @@ func mergeData(in *noctuary.Incident, ev noctuary.WebhookEvent, latest bool) {
 	}
 }
 
-// applyTransition records what the event type says happened.
+// applyTransition records what the event type says happened, in the
+// current episode's fields and in the incident's course.
 func applyTransition(st *noctuary.IncidentState, ev noctuary.WebhookEvent) {
+	by := ""
+	if ev.Agent != nil {
+		by = ev.Agent.Summary
+	}
 	switch ev.Type {
 	case noctuary.EventIncidentAcknowledged:
 		st.AcknowledgedAt = ev.OccurredAt
-		if ev.Agent != nil {
-			st.AcknowledgedBy = ev.Agent.Summary
-		}
+		setIf(&st.AcknowledgedBy, by)
 	case noctuary.EventIncidentUnacknowledged:
 		st.AcknowledgedBy, st.AcknowledgedAt = "", time.Time{}
 	case noctuary.EventIncidentResolved:
 		st.ResolvedAt = ev.OccurredAt
 	case noctuary.EventIncidentReopened:
 		st.AcknowledgedBy, st.AcknowledgedAt, st.ResolvedAt = "", time.Time{}, time.Time{}
+	default:
+		return
+	}
+	st.Course = append(st.Course, noctuary.Transition{Type: ev.Type, At: ev.OccurredAt, By: by})
+	if n := len(st.Course) - noctuary.MaxCourse; n > 0 {
+		st.Course = st.Course[n:]
 	}
 }
 

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -177,4 +178,53 @@ func TestLockTriageLeaseIsRenewed(t *testing.T) {
 			t.Fatal("held still live after release")
 		}
 	})
+}
+
+// TestIncidentCourse: every acknowledgement, resolution and reopen applied
+// is kept in order with its agent, the latest MaxCourse of them; a late
+// event (older than the latest applied) changes nothing of it.
+func TestIncidentCourse(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, webhook("ev-0", "P2"), "checkout"))
+		step := func(id, typ string, at time.Duration, by string) noctuary.IncidentState {
+			ev := noctuary.WebhookEvent{ID: id, Type: typ, Integration: "default", OccurredAt: t0.Add(at), Incident: noctuary.Incident{ID: "P2"}}
+			if by != "" {
+				ev.Agent = &noctuary.Reference{ID: "U1", Summary: by}
+			}
+			return must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, ev, ""))
+		}
+		step("ev-1", noctuary.EventIncidentAcknowledged, time.Minute, "Ada")
+		step("ev-2", noctuary.EventIncidentResolved, 5*time.Minute, "Ada")
+		step("ev-3", noctuary.EventIncidentAnnotated, 6*time.Minute, "Ada") // not a step of the course
+		step("ev-4", noctuary.EventIncidentReopened, 10*time.Minute, "Bob")
+		st := step("ev-late", noctuary.EventIncidentAcknowledged, 2*time.Minute, "Eve") // PagerDuty's retry, late
+		want := []noctuary.Transition{
+			{Type: noctuary.EventIncidentAcknowledged, At: t0.Add(time.Minute), By: "Ada"},
+			{Type: noctuary.EventIncidentResolved, At: t0.Add(5 * time.Minute), By: "Ada"},
+			{Type: noctuary.EventIncidentReopened, At: t0.Add(10 * time.Minute), By: "Bob"},
+		}
+		if !equalCourse(st.Course, want) || !st.ResolvedAt.IsZero() || !st.AcknowledgedAt.IsZero() {
+			t.Fatalf("after ack, resolve, reopen and a late ack: course %+v, resolved %v, acknowledged %v", st.Course, st.ResolvedAt, st.AcknowledgedAt)
+		}
+		for i := range noctuary.MaxCourse {
+			st = step("ev-more-"+strconv.Itoa(i), noctuary.EventIncidentUnacknowledged, 11*time.Minute+time.Duration(i)*time.Second, "")
+		}
+		if len(st.Course) != noctuary.MaxCourse || st.Course[0].Type != noctuary.EventIncidentUnacknowledged ||
+			!st.Course[noctuary.MaxCourse-1].At.Equal(t0.Add(11*time.Minute+time.Duration(noctuary.MaxCourse-1)*time.Second)) {
+			t.Errorf("after %d more steps the course holds %d, the oldest %+v", noctuary.MaxCourse, len(st.Course), st.Course[0])
+		}
+	})
+}
+
+func equalCourse(got, want []noctuary.Transition) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i].Type != want[i].Type || !got[i].At.Equal(want[i].At) || got[i].By != want[i].By {
+			return false
+		}
+	}
+	return true
 }

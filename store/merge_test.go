@@ -25,23 +25,32 @@ func TestMergeIncident(t *testing.T) {
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentAcknowledged, OccurredAt: now, Agent: &noctuary.Reference{Summary: "Bob"}, Incident: noctuary.Incident{ID: "P1"}},
 			func(s *noctuary.IncidentState) {
 				s.Incident.Status, s.AcknowledgedBy, s.AcknowledgedAt = "acknowledged", "Bob", now
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentAcknowledged, At: now, By: "Bob"}}
 			}},
 		{"status from the data wins",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentAcknowledged, OccurredAt: now, Incident: noctuary.Incident{ID: "P1", Status: "resolved"}},
-			func(s *noctuary.IncidentState) { s.Incident.Status, s.AcknowledgedAt = "resolved", now }},
+			func(s *noctuary.IncidentState) {
+				s.Incident.Status, s.AcknowledgedAt = "resolved", now
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentAcknowledged, At: now}}
+			}},
 		{"unacknowledged clears the ack",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentUnacknowledged, Incident: noctuary.Incident{ID: "P1"}},
 			func(s *noctuary.IncidentState) {
 				s.Incident.Status, s.AcknowledgedBy, s.AcknowledgedAt = "triggered", "", time.Time{}
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentUnacknowledged}}
 			}},
 		{"resolved",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentResolved, OccurredAt: now, Incident: noctuary.Incident{ID: "P1"}},
-			func(s *noctuary.IncidentState) { s.Incident.Status, s.ResolvedAt = "resolved", now }},
+			func(s *noctuary.IncidentState) {
+				s.Incident.Status, s.ResolvedAt = "resolved", now
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentResolved, At: now}}
+			}},
 		{"reopened clears ack and resolution",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentReopened, Integration: "eu", Incident: noctuary.Incident{ID: "P1", Title: "new title", Number: 8}},
 			func(s *noctuary.IncidentState) {
 				s.Incident.Status, s.Incident.Title, s.Incident.Number, s.Integration = "triggered", "new title", 8, "eu"
 				s.AcknowledgedBy, s.AcknowledgedAt, s.ResolvedAt = "", time.Time{}, time.Time{}
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentReopened}}
 			}},
 		{"a late acknowledged only fills missing fields",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentAcknowledged, OccurredAt: late, Agent: &noctuary.Reference{Summary: "Bob"},
@@ -57,6 +66,7 @@ func TestMergeIncident(t *testing.T) {
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentReopened, OccurredAt: t0, Incident: noctuary.Incident{ID: "P1"}},
 			func(s *noctuary.IncidentState) {
 				s.Incident.Status, s.AcknowledgedBy, s.AcknowledgedAt, s.ResolvedAt = "triggered", "", time.Time{}, time.Time{}
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentReopened, At: t0}}
 			}},
 		{"annotated changes nothing else",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentAnnotated, Incident: noctuary.Incident{ID: "P1"}},
