@@ -49,6 +49,10 @@ type Incident struct {
 	ReopenedAt       *time.Time `json:"reopened_at,omitempty"`
 	Service          Reference  `json:"service,omitzero"`
 	EscalationPolicy Reference  `json:"escalation_policy,omitzero"`
+	// MergedInto is the incident this one was merged into: PagerDuty
+	// resolves a merged incident with a merge as its resolve_reason, and its
+	// alerts go on in the other.
+	MergedInto Reference `json:"merged_into,omitzero"`
 }
 
 // WebhookEvent is a verified PagerDuty V3 webhook event, as queued on

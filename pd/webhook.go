@@ -49,6 +49,8 @@ type wireData struct {
 	Priority         *wireRef `json:"priority"`
 	Incident         *wireRef `json:"incident"`
 	Content          string   `json:"content"`
+	// ResolveReason stays raw: read by mergedInto, never a reason to refuse.
+	ResolveReason json.RawMessage `json:"resolve_reason"`
 }
 
 // ParseWebhook decodes a PagerDuty V3 webhook body received for integration
@@ -152,7 +154,23 @@ func fillIncident(ev *noctuary.WebhookEvent, d *wireData) error {
 	if !reopened.IsZero() {
 		ev.Incident.ReopenedAt = &reopened
 	}
+	ev.Incident.MergedInto = mergedInto(d.ResolveReason)
 	return nil
+}
+
+// mergedInto is the incident a merge resolved this one into, from
+// data.resolve_reason ({"type": "merge_resolve_reason", "incident": {…}});
+// the zero Reference for any other resolution or a shape PagerDuty does
+// not document: a resolution is never refused for its reason.
+func mergedInto(raw json.RawMessage) noctuary.Reference {
+	var r struct {
+		Type     string   `json:"type"`
+		Incident *wireRef `json:"incident"`
+	}
+	if json.Unmarshal(raw, &r) != nil || r.Type != "merge_resolve_reason" || r.Incident == nil || !validID(r.Incident.ID) {
+		return noctuary.Reference{}
+	}
+	return reference(r.Incident)
 }
 
 // reference converts a wire reference; nil gives the zero Reference.

@@ -96,12 +96,17 @@ const (
 
 // Resolved drafts the postmortem of a resolved, triaged incident, keeps it,
 // references it in one PagerDuty note and posts it in the incident's Slack
-// thread. A resolution delivered again (a retry, a replica, a second
+// thread; not of one merged into another (its alerts go on there). A resolution delivered again (a retry, a replica, a second
 // subscription) finds the draft delivered and does nothing; one whose
 // delivery failed halfway finishes it. Transient failures are EUnavailable:
 // the caller retries.
 func (s *Service) Resolved(ctx context.Context, st noctuary.IncidentState) error {
 	if st.TriageID == "" || !resolved(st) {
+		return nil
+	}
+	if into := st.Incident.MergedInto; into.ID != "" {
+		s.opt.Logger.Info("no postmortem draft: the incident was merged into another, where it goes on",
+			"incident", st.Incident.ID, "merged_into", into.ID)
 		return nil
 	}
 	t, err := s.opt.Store.Triage(ctx, st.TriageID)

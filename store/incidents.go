@@ -77,6 +77,9 @@ func mergeData(in *noctuary.Incident, ev noctuary.WebhookEvent, latest bool) {
 	if got.EscalationPolicy.ID != "" {
 		fill(&in.EscalationPolicy, got.EscalationPolicy, latest)
 	}
+	if got.MergedInto.ID != "" {
+		fill(&in.MergedInto, got.MergedInto, latest)
+	}
 }
 
 // applyTransition records what the event type says happened, in the

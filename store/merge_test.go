@@ -45,6 +45,12 @@ func TestMergeIncident(t *testing.T) {
 				s.Incident.Status, s.ResolvedAt = "resolved", now
 				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentResolved, At: now}}
 			}},
+		{"resolved by a merge",
+			noctuary.WebhookEvent{Type: noctuary.EventIncidentResolved, OccurredAt: now, Incident: noctuary.Incident{ID: "P1", MergedInto: noctuary.Reference{ID: "P2"}}},
+			func(s *noctuary.IncidentState) {
+				s.Incident.Status, s.ResolvedAt, s.Incident.MergedInto = "resolved", now, noctuary.Reference{ID: "P2"}
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentResolved, At: now}}
+			}},
 		{"reopened clears ack and resolution",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentReopened, Integration: "eu", Incident: noctuary.Incident{ID: "P1", Title: "new title", Number: 8}},
 			func(s *noctuary.IncidentState) {

@@ -24,7 +24,8 @@ func TestPostmortemOfReopenedIncident(t *testing.T) {
 	e.sendWebhook(lifecycleWebhook("EV-RPM-ACK", noctuary.EventIncidentAcknowledged, id, "acknowledged", "Alice Example", t0, acked))
 	e.sendWebhook(lifecycleWebhook("EV-RPM-RESOLVE-1", noctuary.EventIncidentResolved, id, "resolved", "Alice Example", t0, firstResolved))
 	waitFor(t, 15*time.Second, "the first draft's note", func() bool { return len(postmortemNotes(e.pd, id)) == 1 })
-	e.sendWebhook(withReopenedAt(t, lifecycleWebhook("EV-RPM-REOPEN", noctuary.EventIncidentReopened, id, "triggered", "Bob Example", t0, reopened), reopened))
+	e.sendWebhook(withData(t, lifecycleWebhook("EV-RPM-REOPEN", noctuary.EventIncidentReopened, id, "triggered", "Bob Example", t0, reopened),
+		"reopened_at", reopened.Format(time.RFC3339)))
 	e.waitNotes(id, 3, 15*time.Second) // the triage's, the first draft's, the second triage's
 	e.sendWebhook(lifecycleWebhook("EV-RPM-RESOLVE-2", noctuary.EventIncidentResolved, id, "resolved", "Bob Example", t0, resolved))
 	waitFor(t, 15*time.Second, "the second draft's note", func() bool { return len(postmortemNotes(e.pd, id)) == 2 })
@@ -43,15 +44,15 @@ func TestPostmortemOfReopenedIncident(t *testing.T) {
 	}
 }
 
-// withReopenedAt sets data.reopened_at of a webhook, as PagerDuty's
-// incident.reopened carries it.
-func withReopenedAt(t *testing.T, body []byte, at time.Time) []byte {
+// withData sets data.<key> of a webhook, as PagerDuty's later events carry
+// it (reopened_at, resolve_reason).
+func withData(t *testing.T, body []byte, key string, value any) []byte {
 	t.Helper()
 	var w map[string]map[string]any
 	if err := json.Unmarshal(body, &w); err != nil {
 		t.Fatal(err)
 	}
-	w["event"]["data"].(map[string]any)["reopened_at"] = at.Format(time.RFC3339)
+	w["event"]["data"].(map[string]any)[key] = value
 	out, _ := json.Marshal(w)
 	return out
 }
