@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"time"
 
 	"github.com/noctuary/noctuary"
 )
@@ -60,13 +61,18 @@ func credentialKind(in noctuary.Integration) string {
 // and its current webhook signing secret (each since first seen with its
 // value: a changed secret starts again at 0).
 func (a *Admin) CredentialAges(ctx context.Context) ([]noctuary.CredentialAge, error) {
+	return a.credentialAges(ctx, a.opt.Now())
+}
+
+// credentialAges is CredentialAges as of now.
+func (a *Admin) credentialAges(ctx context.Context, now time.Time) ([]noctuary.CredentialAge, error) {
 	integs, err := a.opt.Store.Integrations(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []noctuary.CredentialAge
 	for _, listed := range integs {
-		ages, err := a.integrationAges(ctx, listed.ID)
+		ages, err := a.integrationAges(ctx, listed.ID, now)
 		if err != nil {
 			return nil, err
 		}
@@ -75,12 +81,12 @@ func (a *Admin) CredentialAges(ctx context.Context) ([]noctuary.CredentialAge, e
 	return out, nil
 }
 
-func (a *Admin) integrationAges(ctx context.Context, id string) ([]noctuary.CredentialAge, error) {
+// integrationAges returns the ages of integration id's secrets as of now.
+func (a *Admin) integrationAges(ctx context.Context, id string, now time.Time) ([]noctuary.CredentialAge, error) {
 	in, err := a.Integration(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	now := a.opt.Now()
 	age := func(kind string, since noctuary.CredentialAge) noctuary.CredentialAge {
 		since.Integration, since.Environment, since.Kind = in.ID, in.Environment, kind
 		since.Age, since.DueAt = max(now.Sub(since.Since), 0), since.Since.Add(a.opt.RotationPeriod)
@@ -131,7 +137,7 @@ func (a *Admin) withCredentials(ctx context.Context, k *noctuary.KeyStatus) erro
 	if k.Credential, err = a.opt.Store.CredentialReport(ctx, k.Integration); err != nil {
 		return err
 	}
-	if k.Secrets, err = a.integrationAges(ctx, k.Integration); err != nil {
+	if k.Secrets, err = a.integrationAges(ctx, k.Integration, a.opt.Now()); err != nil {
 		return err
 	}
 	k.OAuth = in.OAuth != nil

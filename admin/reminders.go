@@ -29,11 +29,11 @@ type DirectMessenger interface {
 // (a mark in Redis per secret and week). Without dm or admins the reminder
 // is logged instead. It returns the secrets reminded of.
 func (a *Admin) RemindRotations(ctx context.Context, admins []string, dm DirectMessenger) ([]noctuary.CredentialAge, error) {
-	ages, err := a.CredentialAges(ctx)
+	now := a.opt.Now() // one reading: a reminder's week and the age it states agree
+	ages, err := a.credentialAges(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	now := a.opt.Now()
 	var sent []noctuary.CredentialAge
 	var errs []error
 	for _, c := range ages {

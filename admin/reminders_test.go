@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -124,4 +125,33 @@ func (e env) auditOf(t *testing.T, action string) []noctuary.AuditEntry {
 		}
 	}
 	return out
+}
+
+// TestReminderStatesTheAgeOfItsWeek: a reminder counted in a week states an
+// age within that week, even when the clock moves while it is prepared
+// (here a day at each reading; in Main's end-to-end test, a replica's test
+// clock moved two days on). Reminded at day 96 for the week of days 90-96,
+// a pass starting at day 96 has nothing new to say.
+func TestReminderStatesTheAgeOfItsWeek(t *testing.T) {
+	eachKind(t, rotationOptions(), func(t *testing.T, e env) {
+		ctx := context.Background()
+		dm := &dmRecorder{}
+		must[[]noctuary.CredentialAge](t)(e.RemindRotations(ctx, []string{"U0ADMIN"}, dm)) // keys first seen at t0
+		e.clock.Add(96 * 24 * time.Hour)
+		if sent := must[[]noctuary.CredentialAge](t)(e.RemindRotations(ctx, []string{"U0ADMIN"}, dm)); len(sent) != 2 {
+			t.Fatalf("reminded of %d keys at day 96, want 2", len(sent))
+		}
+		opt := rotationOptions()
+		opt.Store, opt.Logger = e.store, slog.New(slog.DiscardHandler)
+		opt.Now = func() time.Time {
+			now := e.clock.Now()
+			e.clock.Add(24 * time.Hour)
+			return now
+		}
+		before := dm.count()
+		must[[]noctuary.CredentialAge](t)(admin.New(opt).RemindRotations(ctx, []string{"U0ADMIN"}, dm))
+		if dm.count() != before {
+			t.Errorf("a pass starting at day 96 sent %q, want nothing (days 90-96 were reminded of)", dm.sent[before:])
+		}
+	})
 }
