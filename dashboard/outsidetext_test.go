@@ -38,8 +38,8 @@ func TestOutsideTextShownAsWritten(t *testing.T) {
 		p := e.get(path)
 		expect(t, p, http.StatusOK, "Disk full txt.exe on db1")
 		if path != "/dashboard/incidents" {
-			expect(t, p, http.StatusOK, "<title>Disk full txt.exe on db1 · Noctuary</title>", "<td>deploy <span",
-				"<td>cidc</td>", "reversed &lt;b&gt;rest  of the cell")
+			expect(t, p, http.StatusOK, "<title>Disk full txt.exe on db1 · Noctuary</title>", "<td class=\"name\">deploy <span",
+				"<td class=\"name\">cidc</td>", "reversed &lt;b&gt;rest  of the cell")
 		}
 		// The Slack preview shows the message as posted (bot's blocks), as it is.
 		own, _, _ := strings.Cut(p.body, `id="slack-preview"`)

@@ -24,6 +24,7 @@ func TestDashboardBrowserLongWords(t *testing.T) {
 	word := strings.Repeat("x0", 600)
 	events := seedEvents(at, "wide-")
 	events[0].Summary = "sha=" + word[:900]
+	events[1].Kind, events[1].Source = word[:noctuary.MaxKindLen], word[:noctuary.MaxSourceLen]
 	e.sendEvents(events...)
 	body := bytes.Replace(webhook("EV-WIDE", noctuary.EventIncidentTriggered, "QWIDE", "PCHECKOUT", at),
 		[]byte(`"checkout: 5xx error rate above 5%"`), []byte(`"`+word+`"`), 1)
