@@ -25,6 +25,7 @@ type metrics struct {
 	requests         *prometheus.CounterVec
 	duration         *prometheus.HistogramVec
 	webhooks         *prometheus.CounterVec
+	oddFields        *prometheus.CounterVec
 	eventsAccepted   prometheus.Counter
 	eventsDuplicates prometheus.Counter
 	eventsRejected   prometheus.Counter
@@ -47,6 +48,10 @@ func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics 
 			Name: "noctuary_webhooks_total",
 			Help: "PagerDuty webhook deliveries by integration (empty when unknown) and outcome.",
 		}, []string{"integration", "outcome"}),
+		oddFields: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "noctuary_webhook_odd_fields_total",
+			Help: "Fields of accepted PagerDuty webhook events that were not of PagerDuty's shape and were read as absent, by field (such as data.priority).",
+		}, []string{"field"}),
 		eventsAccepted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "noctuary_events_accepted_total",
 			Help: "ContextEvents stored.",
@@ -68,7 +73,7 @@ func newMetrics(reg prometheus.Registerer, st Store, log *slog.Logger) *metrics 
 			Help: "Items of a source's payload not stored because they occurred before the event retention (named in the answer's \"expired\"), by source.",
 		}, []string{"source"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.webhooks, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected, m.unmapped, m.expired,
+	reg.MustRegister(m.requests, m.duration, m.webhooks, m.oddFields, m.eventsAccepted, m.eventsDuplicates, m.eventsRejected, m.unmapped, m.expired,
 		newStreamCollector(st, log), newFeedbackCollector(st, log), newIntegrationCollector(st, log))
 	return m
 }

@@ -44,7 +44,7 @@ func (s *Server) postWebhook(c *gin.Context) {
 		return
 	}
 	s.markWebhook(ctx, id)
-	ev, keep, err := pd.ParseWebhook(body, id, s.now())
+	ev, keep, odd, err := pd.ParseWebhook(body, id, s.now())
 	if err != nil {
 		s.webhookFailed(c, id, err)
 		return
@@ -62,7 +62,20 @@ func (s *Server) postWebhook(c *gin.Context) {
 		s.webhookDone(c, id, outcomeDuplicate)
 		return
 	}
+	s.oddFields(ctx, ev, odd)
 	s.webhookDone(c, id, outcomeAccepted)
+}
+
+// oddFields counts and logs, once per field, the fields of an accepted
+// event that were not of PagerDuty's shape and were read as absent. Only
+// the event's id, type and the field names are logged: never a value.
+func (s *Server) oddFields(ctx context.Context, ev noctuary.WebhookEvent, odd []string) {
+	for _, field := range odd {
+		s.metrics.oddFields.WithLabelValues(field).Inc()
+		s.log.LogAttrs(ctx, slog.LevelWarn, "webhook field not of PagerDuty's shape, read as absent",
+			slog.String("field", field), slog.String("event", ev.ID), slog.String("event_type", ev.Type),
+			slog.String("incident", ev.Incident.ID), slog.String("integration", ev.Integration))
+	}
 }
 
 // markEvery is how often a replica records an integration's signed

@@ -35,7 +35,7 @@ func TestParseWebhookMerge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev, keep, err := ParseWebhook([]byte(resolved(tt.reason)), "prod", time.Date(2026, 3, 1, 11, 0, 1, 0, time.UTC))
+			ev, keep, _, err := ParseWebhook([]byte(resolved(tt.reason)), "prod", time.Date(2026, 3, 1, 11, 0, 1, 0, time.UTC))
 			if err != nil || !keep {
 				t.Fatalf("keep %v, err %v", keep, err)
 			}

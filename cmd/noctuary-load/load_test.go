@@ -72,7 +72,7 @@ func (f *fakeNoctuary) handler(t *testing.T, pdURL string) http.Handler {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
-		ev, _, err := pd.ParseWebhook(body, "default", time.Now())
+		ev, _, _, err := pd.ParseWebhook(body, "default", time.Now())
 		if err != nil || ev.Incident.Service.ID != "PLOAD" {
 			t.Errorf("webhook %s: %v, service %q", body, err, ev.Incident.Service.ID)
 		}
