@@ -23,7 +23,7 @@ func (b *Builder) settings(r *noctuary.Review, live []noctuary.Service) {
 		declared[d.Key] = true
 		l, ok := byKey[d.Key]
 		if !ok {
-			finding(r, noctuary.FindingService, d.Key, "%s is in the configuration file but not live (it is created at the next start-up)", d.Key)
+			finding(r, noctuary.FindingService, d.Key, "%s is in the configuration file but not live (the next start-up or noctuary config apply creates it)", d.Key)
 			continue
 		}
 		for _, dr := range noctuary.SettingsDrift(d, l) {

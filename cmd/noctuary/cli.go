@@ -27,6 +27,7 @@ type command struct {
 var commands = []command{
 	{name: "serve", summary: "start the server, the triage worker and the Slack bot (the default)", run: serve},
 	{name: "config validate", summary: "check the configuration (environment and NOCTUARY_CONFIG), print its warnings, and exit 2 if it is invalid or incomplete", run: validate},
+	{name: "config apply", summary: "make the live settings (NOCTUARY_REDIS_URL) equal to NOCTUARY_CONFIG: create missing services, set enabled, mode, slack_channel and approvers, audited as config:file; --dry-run only prints the changes", direct: applyCommand},
 	{name: "demo", summary: "post a demo scenario to a running server (NOCTUARY_PUBLIC_URL) and print the note", run: func(ctx context.Context, cfg *config.Config, _ *slog.Logger, out io.Writer) error {
 		return demo(ctx, cfg, out)
 	}},

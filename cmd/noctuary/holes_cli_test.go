@@ -74,7 +74,8 @@ func TestUnknownArguments(t *testing.T) {
 		{[]string{"bogus"}, `unknown command "bogus"`},
 		{[]string{"config"}, `unknown command "config"`},
 		{[]string{"config", "validate", "--strict"}, "noctuary config validate: unknown flag -strict"},
-		{[]string{"config", "apply"}, `unknown command "config apply"`},
+		{[]string{"config", "bogus"}, `unknown command "config bogus"`},
+		{[]string{"config", "apply", "--prune"}, "noctuary config apply: unknown flag -prune"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

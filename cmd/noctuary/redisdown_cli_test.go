@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +18,20 @@ import (
 // what the library says as JSON log records.
 func TestRedisDownCommandsSaySoOnce(t *testing.T) {
 	down := "redis://" + freeAddr(t) + "/0"
+	withFile := "NOCTUARY_CONFIG=" + filepath.Join(t.TempDir(), "noctuary.yaml")
+	if err := os.WriteFile(strings.TrimPrefix(withFile, "NOCTUARY_CONFIG="), []byte("services:\n  - {key: checkout}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		want string
+		env  []string
 	}{
-		{[]string{"serve"}, "noctuary: opening the store: the store is unavailable"},
-		{[]string{"replay-dead"}, "noctuary: the store is unavailable"},
-		{[]string{"review"}, "noctuary review: the store is unavailable"},
-		{[]string{"eval", "export"}, "noctuary: the store is unavailable"},
+		{[]string{"serve"}, "noctuary: opening the store: the store is unavailable", nil},
+		{[]string{"replay-dead"}, "noctuary: the store is unavailable", nil},
+		{[]string{"review"}, "noctuary review: the store is unavailable", nil},
+		{[]string{"eval", "export"}, "noctuary: the store is unavailable", nil},
+		{[]string{"config", "apply"}, "noctuary config apply: the store is unavailable", []string{withFile}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -33,6 +40,7 @@ func TestRedisDownCommandsSaySoOnce(t *testing.T) {
 			cmd := exec.CommandContext(ctx, os.Args[0], tt.args...)
 			cmd.Env = []string{asCommandEnv + "=1", "NOCTUARY_REDIS_URL=" + down, "NOCTUARY_ADDR=127.0.0.1:0",
 				"NOCTUARY_PAGERDUTY_WEBHOOK_SECRET=" + testWebhookKey}
+			cmd.Env = append(cmd.Env, tt.env...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			err := cmd.Run()
