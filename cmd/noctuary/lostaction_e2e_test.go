@@ -122,7 +122,11 @@ func TestApprovalRunnerKilledEndsUnknown(t *testing.T) {
 	select {
 	case <-hit:
 	case <-time.After(15 * time.Second):
-		t.Fatal("the action did not start")
+		var answers []string
+		for _, c := range fake.callsTo("response/1") {
+			answers = append(answers, string(c.Body))
+		}
+		t.Fatalf("the action did not start (answers to the click: %q)", answers)
 	}
 	if err := child.Kill(); err != nil {
 		t.Fatal(err)
