@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
-	"fmt"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -20,9 +22,15 @@ func (b *Bot) MirrorTriage(ctx context.Context, t noctuary.Triage) error {
 	return b.enqueue(ctx, job{Kind: jobTriage, Triage: &t})
 }
 
-// MirrorIncident queues an update of the incident's message after a status
-// change (acknowledged, resolved).
+// MirrorIncident queues an update of the incident's message and thread
+// after a change of st, unless Slack already shows st as it is (shown): a
+// webhook that changes nothing Slack shows (the incident.annotated PagerDuty
+// sends back for each note Noctuary posts, a reassignment) costs no Slack
+// call. The job checks again, under the message's lock.
 func (b *Bot) MirrorIncident(ctx context.Context, st noctuary.IncidentState) error {
+	if r, err := b.loadRecord(ctx, st.Incident.ID); err == nil && r.posted() && r.Shown == shown(st) {
+		return nil
+	}
 	return b.enqueue(ctx, job{Kind: jobIncident, Incident: &st})
 }
 
@@ -69,7 +77,11 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 		}
 		// A status change that came while the message could not be posted
 		// (Slack down) found nothing to update: the thread catches up now.
-		return b.announce(ctx, r, noctuary.IncidentState{Incident: t.Incident})
+		st, err := b.announce(ctx, r, noctuary.IncidentState{Incident: t.Incident})
+		if err == nil {
+			r.Shown = shown(st)
+		}
+		return err
 	})
 }
 
@@ -134,11 +146,15 @@ func (b *Bot) offers(ctx context.Context, t noctuary.Triage, svc noctuary.Servic
 }
 
 // updateStatus re-renders the incident's message with its latest state and
-// says in the thread when it was acknowledged or resolved.
+// says in the thread how it went (announce), unless Slack already shows
+// that state.
 func (b *Bot) updateStatus(ctx context.Context, st noctuary.IncidentState) error {
 	return b.withRecord(ctx, st.Incident.ID, func(r *record) error {
 		if !r.posted() {
 			b.log.Debug("no Slack message to update", "incident", st.Incident.ID)
+			return nil
+		}
+		if r.Shown == shown(b.latestState(ctx, st.Incident.ID, st)) {
 			return nil
 		}
 		svc, err := b.service(ctx, r.Triage.Service)
@@ -148,29 +164,40 @@ func (b *Bot) updateStatus(ctx context.Context, st noctuary.IncidentState) error
 		if err := b.publish(ctx, r, svc); err != nil {
 			return err
 		}
-		return b.announce(ctx, r, st)
+		said, err := b.announce(ctx, r, st)
+		if err == nil {
+			r.Shown = shown(said)
+		}
+		return err
 	})
 }
 
-// announce says in the thread that the incident was acknowledged, then that
-// it was resolved, once each and in that order: a thread that missed both
-// (Slack was down) tells them as they happened.
-func (b *Bot) announce(ctx context.Context, r *record, fallback noctuary.IncidentState) error {
+// shown identifies what the incident's message and thread show of st: its
+// status line and the buttons it leaves (blocks), and the thread's lines
+// (blocks.ThreadLines). Two states with the same shown look the same in
+// Slack.
+func shown(st noctuary.IncidentState) string {
+	view, _ := json.Marshal(struct {
+		Status, AcknowledgedBy              string
+		CreatedAt, AcknowledgedAt, Resolved time.Time
+		Lines                               []blocks.ThreadLine
+	}{st.Incident.Status, st.AcknowledgedBy, st.Incident.CreatedAt, st.AcknowledgedAt, st.ResolvedAt, blocks.ThreadLines(st)})
+	sum := sha256.Sum256(view)
+	return hex.EncodeToString(sum[:16])
+}
+
+// announce says in the thread how the incident went (blocks.ThreadLines:
+// acknowledged, resolved or merged, reopened), each line once: a thread
+// that missed some (Slack was down) tells them as they happened. It
+// returns the state it said.
+func (b *Bot) announce(ctx context.Context, r *record, fallback noctuary.IncidentState) (noctuary.IncidentState, error) {
 	st := b.latestState(ctx, fallback.Incident.ID, fallback)
-	if !st.AcknowledgedAt.IsZero() || st.Incident.Status == "acknowledged" {
-		text := fmt.Sprintf("Acknowledged by %s.", blocks.Escape(st.AcknowledgedBy))
-		if !st.AcknowledgedAt.IsZero() && st.AcknowledgedAt.After(st.Incident.CreatedAt) && !st.Incident.CreatedAt.IsZero() {
-			text = fmt.Sprintf("Acknowledged by %s, %s after trigger.", blocks.Escape(st.AcknowledgedBy),
-				st.AcknowledgedAt.Sub(st.Incident.CreatedAt).Round(time.Second))
-		}
-		if err := b.sayOnce(ctx, r, "status:acknowledged", text); err != nil {
-			return err
+	for _, l := range blocks.ThreadLines(st) {
+		if err := b.sayOnce(ctx, r, l.Key, l.Text); err != nil {
+			return st, err
 		}
 	}
-	if !st.ResolvedAt.IsZero() || st.Incident.Status == "resolved" {
-		return b.sayOnce(ctx, r, "status:resolved", "Resolved.")
-	}
-	return nil
+	return st, nil
 }
 
 // publish renders the record and posts it (first time) or updates it.

@@ -22,6 +22,9 @@ type record struct {
 	// Said lists what the thread was told ("status:resolved",
 	// "outcome:<approval id>"), so that a retried job says it once.
 	Said []string
+	// Shown identifies the incident state the message and thread last
+	// showed (see shown); "" when not known.
+	Shown string
 }
 
 // posted reports whether the message exists in Slack.
@@ -32,7 +35,7 @@ func (b *Bot) loadRecord(ctx context.Context, incidentID string) (record, error)
 	if err != nil {
 		return record{}, err
 	}
-	r := record{Channel: f["channel"], TS: f["ts"]}
+	r := record{Channel: f["channel"], TS: f["ts"], Shown: f["shown"]}
 	for field, v := range map[string]any{"triage": &r.Triage, "offers": &r.Offers, "outcomes": &r.Outcomes, "said": &r.Said} {
 		if f[field] == "" {
 			continue
@@ -50,7 +53,7 @@ func (b *Bot) loadRecord(ctx context.Context, incidentID string) (record, error)
 }
 
 func (b *Bot) saveRecord(ctx context.Context, incidentID string, r record) error {
-	f := map[string]string{"channel": r.Channel, "ts": r.TS}
+	f := map[string]string{"channel": r.Channel, "ts": r.TS, "shown": r.Shown}
 	for field, v := range map[string]any{"triage": r.Triage, "offers": r.Offers, "outcomes": r.Outcomes, "said": r.Said} {
 		raw, err := json.Marshal(v)
 		if err != nil {

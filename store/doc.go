@@ -97,7 +97,8 @@
 //	noctuary:v1:slack:jobs:dead             the same in schema 1: the migration to schema 2 moves its
 //	                                        entries to {noctuary:v1:slack:jobs}:dead and deletes it
 //	noctuary:v1:slackmsg:<incident id>      hash: the incident's Slack message (channel, ts, its
-//	                                        compacted triage, …); 30 days
+//	                                        compacted triage, what its thread was told, a digest
+//	                                        of the incident state it shows, …); 30 days
 //	noctuary:v1:slackthread:<channel>:<ts> string: the incident ID of the Slack message ts (a thread's
 //	                                        parent), for @noctuary mentions in it; 30 days, like the message
 //	noctuary:v1:lock:slackmsg:<incident id> string: lock token while the message is posted or
