@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,45 @@ func TestThreadFollowsTheIncidentsCourse(t *testing.T) {
 	mirror(merged)
 	if got := h.slack.thread(); !slices.Equal(got, want) || len(h.slack.callsTo("chat.update")) != updates+1 {
 		t.Errorf("after the replay: %d more updates, thread =\n%q", len(h.slack.callsTo("chat.update"))-updates, got)
+	}
+}
+
+// TestChangeDuringAnUpdateIsShownNext (real redis-server): the incident is
+// resolved while the acknowledgement's chat.update is on its way. The
+// resolution's own mirror must still update the message: what the record
+// says Slack shows is the state read before the update, not the newer one.
+func TestChangeDuringAnUpdateIsShownNext(t *testing.T) {
+	h := newHarness(t, "redis")
+	h.post(noctuary.Service{Key: "checkout", Environment: "prod", Mode: noctuary.ModeAction, SlackChannel: "C0CHECKOUT"})
+	ctx := context.Background()
+	ev := noctuary.WebhookEvent{ID: "ev-ack", Type: noctuary.EventIncidentAcknowledged, Integration: "prod",
+		OccurredAt: onset.Add(time.Minute), Incident: triageFixture("tri-1", onset).Incident}
+	ev.Incident.Status = "acknowledged"
+	acked, err := h.store.UpdateIncident(ctx, ev, "checkout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.MirrorIncident(ctx, acked); err != nil {
+		t.Fatal(err)
+	}
+	arrived, release := h.slack.holdCalls("chat.update")
+	done := h.stepAsync("w1")
+	<-arrived
+	ev.ID, ev.Type, ev.OccurredAt, ev.Incident.Status = "ev-res", noctuary.EventIncidentResolved, onset.Add(time.Hour), "resolved"
+	resolved, err := h.store.UpdateIncident(ctx, ev, "checkout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.MirrorIncident(ctx, resolved); err != nil {
+		t.Fatal(err)
+	}
+	h.drain()
+	updates := h.slack.callsTo("chat.update")
+	if len(updates) != 2 || !strings.Contains(updates[1].blocks(), "Resolved") {
+		t.Fatalf("%d updates, the last: %s; want the resolution shown", len(updates), updates[len(updates)-1].blocks())
 	}
 }

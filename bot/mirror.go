@@ -72,16 +72,14 @@ func (b *Bot) postTriage(ctx context.Context, t noctuary.Triage) error {
 		if !r.posted() {
 			r.Channel = svc.SlackChannel
 		}
+		// Read before publishing: what Slack shows is then at least as new.
+		cur := b.latestState(ctx, t.Incident.ID, noctuary.IncidentState{Incident: t.Incident})
 		if err := b.publish(ctx, r, svc); err != nil {
 			return err
 		}
 		// A status change that came while the message could not be posted
 		// (Slack down) found nothing to update: the thread catches up now.
-		st, err := b.announce(ctx, r, noctuary.IncidentState{Incident: t.Incident})
-		if err == nil {
-			r.Shown = shown(st)
-		}
-		return err
+		return b.announced(ctx, r, cur)
 	})
 }
 
@@ -154,7 +152,8 @@ func (b *Bot) updateStatus(ctx context.Context, st noctuary.IncidentState) error
 			b.log.Debug("no Slack message to update", "incident", st.Incident.ID)
 			return nil
 		}
-		if r.Shown == shown(b.latestState(ctx, st.Incident.ID, st)) {
+		cur := b.latestState(ctx, st.Incident.ID, st)
+		if r.Shown == shown(cur) {
 			return nil
 		}
 		svc, err := b.service(ctx, r.Triage.Service)
@@ -164,11 +163,7 @@ func (b *Bot) updateStatus(ctx context.Context, st noctuary.IncidentState) error
 		if err := b.publish(ctx, r, svc); err != nil {
 			return err
 		}
-		said, err := b.announce(ctx, r, st)
-		if err == nil {
-			r.Shown = shown(said)
-		}
-		return err
+		return b.announced(ctx, r, cur)
 	})
 }
 
@@ -186,18 +181,21 @@ func shown(st noctuary.IncidentState) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// announce says in the thread how the incident went (blocks.ThreadLines:
+// announced says in the thread how the incident went (blocks.ThreadLines:
 // acknowledged, resolved or merged, reopened), each line once: a thread
-// that missed some (Slack was down) tells them as they happened. It
-// returns the state it said.
-func (b *Bot) announce(ctx context.Context, r *record, fallback noctuary.IncidentState) (noctuary.IncidentState, error) {
-	st := b.latestState(ctx, fallback.Incident.ID, fallback)
+// that missed some (Slack was down) tells them as they happened. Then it
+// records that the message shows cur, a state read before the message was
+// published, so that a change in between is shown by the next job, not
+// skipped.
+func (b *Bot) announced(ctx context.Context, r *record, cur noctuary.IncidentState) error {
+	st := b.latestState(ctx, cur.Incident.ID, cur)
 	for _, l := range blocks.ThreadLines(st) {
 		if err := b.sayOnce(ctx, r, l.Key, l.Text); err != nil {
-			return st, err
+			return err
 		}
 	}
-	return st, nil
+	r.Shown = shown(cur)
+	return nil
 }
 
 // publish renders the record and posts it (first time) or updates it.
