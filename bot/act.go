@@ -105,10 +105,10 @@ func (b *Bot) outcomeOf(a noctuary.Approval, c click) blocks.Outcome {
 
 // allowed checks that the incident's service may act now (approvals'
 // MayAct: enabled, in action mode, nothing paused) and returns the
-// incident's message record (once a job posting the message has recorded
-// it); otherwise it tells the user why nothing runs.
+// incident's message record (clickedRecord); otherwise it tells the user
+// why nothing runs.
 func (b *Bot) allowed(ctx context.Context, c click) (record, bool, error) {
-	r, err := b.readRecord(ctx, c.IncidentID)
+	r, err := b.clickedRecord(ctx, c)
 	if err != nil {
 		return r, false, err
 	}
@@ -126,6 +126,18 @@ func (b *Bot) allowed(ctx context.Context, c click) (record, bool, error) {
 		return r, false, b.say(ctx, c, noctuary.ErrorMessage(err)+". Nothing ran.")
 	}
 	return r, true, nil
+}
+
+// clickedRecord loads the record of the clicked message. A click the record
+// does not explain (no record, or an approval it does not offer) may come
+// from a message that a job is posting or updating, whose record is saved
+// once Slack has answered: the record is read again once no job holds it.
+func (b *Bot) clickedRecord(ctx context.Context, c click) (record, error) {
+	r, err := b.loadRecord(ctx, c.IncidentID)
+	if err != nil || r.Triage.Service != "" && slices.ContainsFunc(r.Offers, func(o blocks.Offer) bool { return o.ApprovalID == c.Value }) {
+		return r, err
+	}
+	return b.readRecord(ctx, c.IncidentID)
 }
 
 // refuse tells the user a domain error; a fault is returned for a retry.

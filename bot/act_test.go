@@ -268,44 +268,69 @@ func TestRetriedClickShowsALostOutcome(t *testing.T) {
 // approveValue finds the approval ID of an Approve button in blocks JSON.
 var approveValue = regexp.MustCompile(`"action_id":"` + blocks.ActionApprove + `"[^}]*"value":"([^"]+)"`)
 
-// TestClickWhileTheMessageIsPosted: a click that comes while the job
-// posting the message waits for Slack's answer (the message shown, not
-// yet recorded) waits for the record and runs the action, rather than
-// finding no record and answering that the message is no longer tracked.
-func TestClickWhileTheMessageIsPosted(t *testing.T) {
-	h := newHarness(t, "embedded")
-	arrived, release := h.slack.holdCalls("chat.postMessage")
-	h.queuePost(checkout(noctuary.ModeAction))
-	posting := h.stepAsync("worker-post")
-	<-arrived
-	m := approveValue.FindStringSubmatch(h.slack.messages()[0].blocks())
-	if m == nil {
-		t.Fatalf("no Approve button in %s", h.slack.messages()[0].blocks())
+// TestClickWhileTheMessageIsWritten: a click that comes while the job
+// posting or updating the message waits for Slack's answer (the button
+// shown, not yet recorded) waits for the record and runs the action,
+// rather than being told the message is no longer tracked or the button no
+// longer offered.
+func TestClickWhileTheMessageIsWritten(t *testing.T) {
+	tests := []struct {
+		name, method string
+		queue        func(h *harness)
+	}{
+		{"posted", "chat.postMessage", func(h *harness) { h.queuePost(checkout(noctuary.ModeAction)) }},
+		{"updated with a new button", "chat.update", func(h *harness) {
+			h.post(checkout(noctuary.ModeAction), func(tr *noctuary.Triage) {
+				tr.Recommendation = noctuary.Recommendation{Text: "Look at the dashboards"}
+			})
+			tr := triageFixture("tri-1", onset) // the LLM's triage, recommending the rollback
+			tr.Engine = "gemini-test-model"
+			if err := h.store.SaveTriage(context.Background(), tr); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.bot.MirrorTriage(context.Background(), tr); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	}
-	h.click("U0ALICE", blocks.ActionApprove, m[1], "Q1ABCDEF")
-	clicking := h.stepAsync("worker-click")
-	select { // without waiting for the record, the click's job ends here
-	case err := <-clicking:
-		clicking = nil
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(time.Second):
-	}
-	release()
-	for _, done := range []<-chan error{posting, clicking} {
-		if done == nil {
-			continue
-		}
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-	}
-	h.drain()
-	if calls, bad := h.hook.count("/rollback"); calls != 1 || bad != 0 {
-		t.Errorf("action webhook: %d verified calls, %d bad; want 1 and 0 (answers: %q)", calls, bad, h.slack.responses())
-	}
-	if r := h.slack.responses(); len(r) != 0 {
-		t.Errorf("the click was answered %q, want no answer", r)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "embedded")
+			arrived, release := h.slack.holdCalls(tt.method)
+			tt.queue(h)
+			writing := h.stepAsync("worker-write")
+			<-arrived
+			shown := h.slack.callsTo(tt.method)[0].blocks()
+			m := approveValue.FindStringSubmatch(shown)
+			if m == nil {
+				t.Fatalf("no Approve button in %s", shown)
+			}
+			h.click("U0ALICE", blocks.ActionApprove, m[1], "Q1ABCDEF")
+			clicking := h.stepAsync("worker-click")
+			select { // without waiting for the record, the click's job ends here
+			case err := <-clicking:
+				clicking = nil
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(time.Second):
+			}
+			release()
+			for _, done := range []<-chan error{writing, clicking} {
+				if done == nil {
+					continue
+				}
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+			}
+			h.drain()
+			if calls, bad := h.hook.count("/rollback"); calls != 1 || bad != 0 {
+				t.Errorf("action webhook: %d verified calls, %d bad; want 1 and 0", calls, bad)
+			}
+			if r := h.slack.responses(); len(r) != 0 {
+				t.Errorf("the click was answered %q, want no answer", r)
+			}
+		})
 	}
 }

@@ -86,9 +86,8 @@ func (b *Bot) lockRecord(ctx context.Context, incidentID string) (func(), error)
 	}
 }
 
-// readRecord loads the incident's record once no other job holds its lock:
-// a click on a message that is being posted finds the record the posting
-// job saves (its offers), not the none there is until then.
+// readRecord loads the incident's record once no job holds its lock: what
+// a job posting or updating the message saves is read, not what was before.
 func (b *Bot) readRecord(ctx context.Context, incidentID string) (record, error) {
 	release, err := b.lockRecord(ctx, incidentID)
 	if err != nil {
