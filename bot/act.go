@@ -129,15 +129,26 @@ func (b *Bot) allowed(ctx context.Context, c click) (record, bool, error) {
 }
 
 // clickedRecord loads the record of the clicked message. A click the record
-// does not explain (no record, or an approval it does not offer) may come
-// from a message that a job is posting or updating, whose record is saved
-// once Slack has answered: the record is read again once no job holds it.
+// does not explain (explains) may come from a message that a job is posting
+// or updating, whose record is saved once Slack has answered: the record is
+// read again once no job holds it.
 func (b *Bot) clickedRecord(ctx context.Context, c click) (record, error) {
 	r, err := b.loadRecord(ctx, c.IncidentID)
-	if err != nil || r.Triage.Service != "" && slices.ContainsFunc(r.Offers, func(o blocks.Offer) bool { return o.ApprovalID == c.Value }) {
+	if err != nil || explains(r, c) {
 		return r, err
 	}
 	return b.readRecord(ctx, c.IncidentID)
+}
+
+// explains reports whether r accounts for click c: r is a tracked message's
+// record, and c acknowledges its incident (no offer needed) or decides an
+// approval r offers.
+func explains(r record, c click) bool {
+	if r.Triage.Service == "" {
+		return false
+	}
+	return c.ActionID == blocks.ActionAcknowledge ||
+		slices.ContainsFunc(r.Offers, func(o blocks.Offer) bool { return o.ApprovalID == c.Value })
 }
 
 // refuse tells the user a domain error; a fault is returned for a retry.

@@ -334,3 +334,48 @@ func TestClickWhileTheMessageIsWritten(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordedClickWhileAJobHoldsTheMessage: a click the message's record
+// already explains (an offered approval, the Acknowledge button of a
+// tracked message) runs at once, while another job holds the message (here
+// a chat.update Slack has not answered; in production one sleeping through a
+// Retry-After), instead of waiting for its lock and being left to be
+// retried.
+func TestRecordedClickWhileAJobHoldsTheMessage(t *testing.T) {
+	tests := []struct {
+		name, button string
+		value        func(h *harness) string
+		ran          func(h *harness) int
+	}{
+		{"approve", blocks.ActionApprove, func(h *harness) string { return h.approvalID() },
+			func(h *harness) int { n, _ := h.hook.count("/rollback"); return n }},
+		{"acknowledge", blocks.ActionAcknowledge, func(*harness) string { return "Q1ABCDEF" },
+			func(h *harness) int { return len(h.pd.Acks()) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "redis")
+			h.post(checkout(noctuary.ModeAction))
+			arrived, release := h.slack.holdCalls("chat.update")
+			tr := triageFixture("tri-1", onset) // the LLM's triage: the message is updated
+			tr.Engine = "gemini-test-model"
+			if err := h.bot.MirrorTriage(context.Background(), tr); err != nil {
+				t.Fatal(err)
+			}
+			writing := h.stepAsync("worker-write")
+			<-arrived
+			h.click("U0ALICE", tt.button, tt.value(h), "Q1ABCDEF")
+			if err := <-h.stepAsync("worker-click"); err != nil {
+				t.Fatal(err)
+			}
+			ran := tt.ran(h)
+			release()
+			if err := <-writing; err != nil {
+				t.Fatal(err)
+			}
+			if ran != 1 {
+				t.Errorf("the click ran %d times while the update was held, want once; answers %q", ran, h.slack.responses())
+			}
+		})
+	}
+}
