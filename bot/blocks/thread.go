@@ -26,12 +26,17 @@ type ThreadLine struct {
 func ThreadLines(st noctuary.IncidentState) []ThreadLine {
 	var out []ThreadLine
 	ep := episode{since: st.Incident.CreatedAt}
-	for _, tr := range st.Course {
+	current := currentEpisode(st.Course)
+	for i, tr := range st.Course {
 		switch tr.Type {
 		case noctuary.EventIncidentAcknowledged:
 			out = ep.acknowledged(out, tr.By, tr.At)
 		case noctuary.EventIncidentResolved:
-			out = ep.resolved(out, st.Incident.MergedInto)
+			merged := st.Incident.MergedInto
+			if i < current { // a reopen followed: that was no merge
+				merged = noctuary.Reference{}
+			}
+			out = ep.resolved(out, merged)
 		case noctuary.EventIncidentReopened:
 			ep = episode{suffix: "@" + strconv.FormatInt(tr.At.UnixNano(), 10), since: tr.At, reopened: true}
 			text := "Reopened."
@@ -48,6 +53,17 @@ func ThreadLines(st noctuary.IncidentState) []ThreadLine {
 		out = ep.resolved(out, st.Incident.MergedInto)
 	}
 	return out
+}
+
+// currentEpisode is the index in course where the current episode starts:
+// its last reopen, 0 when there is none.
+func currentEpisode(course []noctuary.Transition) int {
+	for i := len(course) - 1; i >= 0; i-- {
+		if course[i].Type == noctuary.EventIncidentReopened {
+			return i
+		}
+	}
+	return 0
 }
 
 // episode is the course of an incident from its trigger or a reopen to the
