@@ -32,8 +32,8 @@ const ActorConfigFile = "config:file"
 // differs from the live one.
 type Drift struct {
 	Service string `json:"service"`
-	// Field is the file's name of the setting (enabled, mode,
-	// slack_channel, approvers).
+	// Field is the file's name of the setting: one of LiveSettings, or
+	// of FileSettings (config apply).
 	Field string `json:"field"`
 	File  string `json:"file"`
 	Live  string `json:"live"`
@@ -77,10 +77,41 @@ func ApplySetting(dst *Service, src Service, field string) {
 	}
 }
 
-// settingText is a live setting's value as text; approvers are compared
-// as a set.
+// FileSettings are the fields of a service that only the file declares, by
+// their name in the file: start-up and `noctuary config apply` set them
+// from the file, whatever the service's SettingsSource.
+var FileSettings = []string{"environment", "pagerduty_service_ids", "dependencies", "approve_oncall", "auto_acknowledge", "llm"}
+
+// FileSettingsDrift lists the FileSettings whose values differ between the
+// file's service and the live one, in FileSettings order; the file wins.
+func FileSettingsDrift(file, live Service) []Drift {
+	var out []Drift
+	for _, f := range FileSettings {
+		if a, b := settingText(file, f), settingText(live, f); a != b {
+			out = append(out, Drift{Service: file.Key, Field: f, File: a, Live: b, Wins: SettingsFile})
+		}
+	}
+	return out
+}
+
+// settingText is a setting's value as text; lists are compared as sets.
 func settingText(s Service, field string) string {
 	switch field {
+	case "environment":
+		return s.Environment
+	case "pagerduty_service_ids":
+		return setText(s.PagerDutyServiceIDs)
+	case "dependencies":
+		return setText(s.Dependencies)
+	case "approve_oncall":
+		return strconv.FormatBool(s.ApproveOncall)
+	case "auto_acknowledge":
+		if s.AutoAcknowledge == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*s.AutoAcknowledge, 'f', -1, 64)
+	case "llm":
+		return strconv.FormatBool(s.LLM)
 	case "enabled":
 		return strconv.FormatBool(s.Enabled)
 	case "mode":
@@ -88,9 +119,14 @@ func settingText(s Service, field string) string {
 	case "slack_channel":
 		return s.SlackChannel
 	case "approvers":
-		a := slices.Clone(s.Approvers)
-		slices.Sort(a)
-		return strings.Join(slices.Compact(a), ",")
+		return setText(s.Approvers)
 	}
 	return ""
+}
+
+// setText is a list as text, sorted and without repeats.
+func setText(list []string) string {
+	a := slices.Clone(list)
+	slices.Sort(a)
+	return strings.Join(slices.Compact(a), ",")
 }

@@ -47,3 +47,37 @@ func TestSettingsDrift(t *testing.T) {
 		})
 	}
 }
+
+func TestFileSettingsDrift(t *testing.T) {
+	ack := 0.9
+	file := Service{Key: "checkout", Environment: "prod", PagerDutyServiceIDs: []string{"PA", "PB"}, Dependencies: []string{"db"},
+		ApproveOncall: true, AutoAcknowledge: &ack, LLM: true, Mode: ModeReadOnly}
+	other := 0.75
+	tests := []struct {
+		name string
+		live func(*Service)
+		want []Drift
+	}{
+		{"same", func(*Service) {}, nil},
+		{"lists compared as sets", func(s *Service) { s.PagerDutyServiceIDs = []string{"PB", "PA", "PA"} }, nil},
+		{"a live setting is not one of them", func(s *Service) { s.Mode = ModeAction }, nil},
+		{"environment", func(s *Service) { s.Environment = "staging" }, []Drift{{Field: "environment", File: "prod", Live: "staging"}}},
+		{"dependencies set live", func(s *Service) { s.Dependencies = []string{"db", "cache"} }, []Drift{{Field: "dependencies", File: "db", Live: "cache,db"}}},
+		{"auto_acknowledge", func(s *Service) { s.AutoAcknowledge = &other }, []Drift{{Field: "auto_acknowledge", File: "0.9", Live: "0.75"}}},
+		{"auto_acknowledge off live", func(s *Service) { s.AutoAcknowledge = nil }, []Drift{{Field: "auto_acknowledge", File: "0.9", Live: ""}}},
+		{"flags, in order", func(s *Service) { s.LLM, s.ApproveOncall = false, false; s.PagerDutyServiceIDs = nil },
+			[]Drift{{Field: "pagerduty_service_ids", File: "PA,PB", Live: ""}, {Field: "approve_oncall", File: "true", Live: "false"}, {Field: "llm", File: "true", Live: "false"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			live := file
+			tc.live(&live)
+			for i := range tc.want {
+				tc.want[i].Service, tc.want[i].Wins = "checkout", SettingsFile
+			}
+			if got := FileSettingsDrift(file, live); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("FileSettingsDrift = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -69,6 +69,7 @@ func TestConfigApply(t *testing.T) {
 		second(adm.SetChannel(ctx, "U0BOB", "checkout", "C0LIVE1")),
 		second(adm.AddApprover(ctx, "U0BOB", "checkout", "U0EVE12")),
 		second(adm.RemoveApprover(ctx, "U0BOB", "payments", "S0SRETEAM")),
+		second(adm.SetDependencies(ctx, "U0BOB", "checkout", []string{"postgres"})), // a setting only the file declares
 		s.PutService(ctx, noctuary.Service{Key: "legacy", Environment: "default", Enabled: true}),
 	} {
 		if err != nil {
@@ -81,9 +82,10 @@ func TestConfigApply(t *testing.T) {
 		"would set checkout mode to read-only (live is action)",
 		"would set checkout slack_channel to C0FILE (live is C0LIVE1)",
 		"would set checkout approvers to U0ALICE (live is U0ALICE,U0EVE12)",
+		"would set checkout dependencies to (none) (live is postgres)",
 		"would set payments approvers to S0SRETEAM (live is (none))",
 		kept,
-		"5 change(s) would be made; nothing was changed (run without --dry-run to apply)"})
+		"6 change(s) would be made; nothing was changed (run without --dry-run to apply)"})
 	if got, _ := s.Service(ctx, "checkout"); got.Enabled || got.Mode != noctuary.ModeAction || got.SlackChannel != "C0LIVE1" {
 		t.Fatalf("checkout after the dry run: %+v; want the live drift kept", got)
 	}
@@ -96,9 +98,10 @@ func TestConfigApply(t *testing.T) {
 		"set checkout mode to read-only (live was action)",
 		"set checkout slack_channel to C0FILE (live was C0LIVE1)",
 		"set checkout approvers to U0ALICE (live was U0ALICE,U0EVE12)",
+		"set checkout dependencies to (none) (live was postgres)",
 		"set payments approvers to S0SRETEAM (live was (none))",
 		kept,
-		"5 change(s) made, audited as config:file"})
+		"6 change(s) made, audited as config:file"})
 	got, err := s.Service(ctx, "checkout")
 	if err != nil || !got.Enabled || got.Mode != noctuary.ModeReadOnly || got.SlackChannel != "C0FILE" || strings.Join(got.Approvers, ",") != "U0ALICE" {
 		t.Fatalf("checkout after apply: %+v, %v; want the file's settings", got, err)
@@ -110,22 +113,22 @@ func TestConfigApply(t *testing.T) {
 		if e.Action == admin.ActionCreate {
 			continue
 		}
-		if e.Details["reason"] != byApply.reason || e.Details["file"] == "" && e.Details["field"] != "approvers" {
-			t.Errorf("audit entry without the apply's reason or the file's value: %+v", e)
+		if e.Details["reason"] != byApply.reason || e.Details["field"] == "" || e.Details["file"] == e.Details["live"] {
+			t.Errorf("audit entry without the apply's reason, the field or a change: %+v", e)
 		}
 	}
-	for _, want := range []string{"checkout service.enable", "checkout service.mode", "checkout service.channel", "checkout service.approvers", "payments service.approvers"} {
+	for _, want := range []string{"checkout service.enable", "checkout service.mode", "checkout service.channel", "checkout service.approvers", "checkout service.settings", "payments service.approvers"} {
 		if !actions[want] {
 			t.Errorf("no config:file audit entry %q among %+v", want, audited)
 		}
 	}
-	if len(audited) != 7 {
-		t.Errorf("%d config:file entries, want 2 creations and 5 changes: %+v", len(audited), audited)
+	if len(audited) != 8 {
+		t.Errorf("%d config:file entries, want 2 creations and 6 changes: %+v", len(audited), audited)
 	}
 
 	applyOnce(t, env, []string{"config", "apply"}, []string{kept, "nothing to change: the declared services are live as the file says"})
-	if n := len(auditedByFile(t, s)); n != 7 {
-		t.Errorf("the second apply audited %d entries, want none", n-7)
+	if n := len(auditedByFile(t, s)); n != 8 {
+		t.Errorf("the second apply audited %d entries, want none", n-8)
 	}
 	if _, err := s.Service(ctx, "legacy"); err != nil {
 		t.Errorf("apply removed the service only live: %v", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -71,6 +72,10 @@ func applyServices(ctx context.Context, s serviceStore, declared []noctuary.Serv
 		}
 		var drifts []noctuary.Drift
 		_, err = s.UpdateService(ctx, d.Key, func(live *noctuary.Service) error {
+			var fileOnly []noctuary.Drift
+			if rule.explicit { // said and audited; at start-up they are refreshed quietly
+				fileOnly = noctuary.FileSettingsDrift(d, *live)
+			}
 			live.Environment = d.Environment
 			live.PagerDutyServiceIDs = d.PagerDutyServiceIDs
 			live.Dependencies = d.Dependencies
@@ -86,6 +91,7 @@ func applyServices(ctx context.Context, s serviceStore, declared []noctuary.Serv
 					noctuary.ApplySetting(live, d, dr.Field)
 				}
 			}
+			drifts = append(drifts, fileOnly...)
 			return nil
 		})
 		if err != nil {
@@ -98,7 +104,8 @@ func applyServices(ctx context.Context, s serviceStore, declared []noctuary.Serv
 	return changes, nil
 }
 
-// driftActions are the audit actions of live settings set from the file.
+// driftActions are the audit actions of live settings set from the file;
+// a setting only the file declares is audited as service.settings.
 var driftActions = map[string]string{
 	"mode": admin.ActionMode, "slack_channel": admin.ActionChannel, "approvers": "service.approvers",
 }
@@ -114,7 +121,7 @@ func reportDrift(ctx context.Context, s serviceStore, drifts []noctuary.Drift, l
 			continue
 		}
 		won = append(won, dr)
-		action := driftActions[dr.Field]
+		action := cmp.Or(driftActions[dr.Field], "service.settings")
 		if dr.Field == "enabled" {
 			action = admin.ActionDisable
 			if dr.File == "true" {
