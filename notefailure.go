@@ -33,4 +33,7 @@ type NoteFailure struct {
 	// last is dead-lettered. Transient failures do not count.
 	Delivery   int64 `json:"delivery"`
 	Deliveries int64 `json:"deliveries"`
+	// Unsure: the attempt may have posted the note (no answer, a 5xx, or
+	// an answer that could not be read); the next one asks PagerDuty first.
+	Unsure bool `json:"unsure,omitempty"`
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/noctuary/noctuary"
@@ -18,7 +19,7 @@ func (w *Worker) notPosted(ctx context.Context, d noctuary.WebhookDelivery, svc 
 		return // the triage ended (lease lost, shutdown): not PagerDuty's doing
 	}
 	f := &noctuary.NoteFailure{Code: noctuary.ErrorCode(err), Reason: noctuary.ErrorMessage(err), At: w.opt.Now().UTC(),
-		Next: noctuary.NoteRedelivered, Delivery: d.Deliveries, Deliveries: w.opt.MaxDeliveries}
+		Next: noctuary.NoteRedelivered, Delivery: d.Deliveries, Deliveries: w.opt.MaxDeliveries, Unsure: mayHavePosted(err)}
 	switch {
 	case f.Code == noctuary.EUnavailable:
 		f.Next, f.Delivery, f.Deliveries = noctuary.NoteRetried, 0, 0
@@ -45,11 +46,26 @@ func (w *Worker) notPosted(ctx context.Context, d noctuary.WebhookDelivery, svc 
 	w.mirror(ctx, t)
 }
 
+// mayHavePosted reports whether a failed post may have taken effect: a
+// failure PagerDuty might have acted on (no answer, a 5xx: not surely
+// unsent) or an answer that could not be read. A refusal (4xx) or a 429
+// posted nothing.
+func mayHavePosted(err error) bool {
+	switch noctuary.ErrorCode(err) {
+	case noctuary.EInternal:
+		return true
+	case noctuary.EUnavailable:
+		ns, ok := errors.AsType[notSent](err)
+		return !ok || !ns.NotSent()
+	}
+	return false
+}
+
 // changed reports whether g says something else than f, apart from its
 // sentence and time.
 func changed(f, g *noctuary.NoteFailure) bool {
 	if f == nil || g == nil {
 		return f != g
 	}
-	return f.Code != g.Code || f.Next != g.Next || f.Delivery != g.Delivery || f.Deliveries != g.Deliveries
+	return f.Code != g.Code || f.Next != g.Next || f.Delivery != g.Delivery || f.Deliveries != g.Deliveries || f.Unsure != g.Unsure
 }

@@ -32,6 +32,9 @@ func TestNotPostedLine(t *testing.T) {
 	retried.NoteFailure.Reason = "PagerDuty did not accept the request to add a note after 3 attempt(s); retry in 8s."
 	delivered := notPostedTriage(noctuary.NoteRedelivered, 2)
 	delivered.Undelivered = false
+	unsure := notPostedTriage(noctuary.NoteRetried, 0)
+	unsure.NoteFailure.Code, unsure.NoteFailure.Delivery, unsure.NoteFailure.Deliveries = noctuary.EUnavailable, 0, 0
+	unsure.NoteFailure.Reason, unsure.NoteFailure.Unsure = "PagerDuty answered 503 to the request to add a note.", true
 	hostile := notPostedTriage(noctuary.NoteRedelivered, 1)
 	hostile.NoteFailure.Reason = "PagerDuty rejected the request (400: <!channel> *bold* <https://evil.example|click>)."
 	tests := []struct {
@@ -45,6 +48,8 @@ func TestNotPostedLine(t *testing.T) {
 			"Retried automatically; after attempt 5 the webhook is dead-lettered."}, []string{"replay"}},
 		{"dead_lettered", notPostedTriage(noctuary.NoteDeadLettered, 5), []string{":x: *PagerDuty note not posted* (attempt 5 of 5",
 			"lacks the permission.", "dead-lettered", "`noctuary replay-dead` posts this note"}, []string{"Retried"}},
+		{"may have posted (a 5xx, no answer)", unsure, []string{":warning: *PagerDuty note not confirmed* (02:14:09 UTC): PagerDuty answered 503",
+			"It may be on the incident already; the next attempt checks before posting.", "Retried automatically"}, []string{"not posted"}},
 		{"posted", delivered, nil, []string{"not posted"}},
 		{"hostile reason", hostile, []string{"‹!channel›"}, []string{"<!channel>", "<https://evil"}},
 	}
