@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -102,10 +103,35 @@ func applyTransition(st *noctuary.IncidentState, ev noctuary.WebhookEvent) {
 	default:
 		return
 	}
-	st.Course = append(st.Course, noctuary.Transition{Type: ev.Type, At: ev.OccurredAt, By: by})
+	tr := noctuary.Transition{Type: ev.Type, At: ev.OccurredAt, By: by}
+	i := len(st.Course)
+	for i > 0 && before(tr, st.Course[i-1]) {
+		i--
+	}
+	st.Course = slices.Insert(st.Course, i, tr)
 	if n := len(st.Course) - noctuary.MaxCourse; n > 0 {
 		st.Course = st.Course[n:]
 	}
+}
+
+// lifecycle orders the steps of an incident's course that PagerDuty dates
+// alike: an acknowledgement comes before the resolution, a reopen after.
+var lifecycle = map[string]int{
+	noctuary.EventIncidentAcknowledged:   1,
+	noctuary.EventIncidentUnacknowledged: 2,
+	noctuary.EventIncidentResolved:       3,
+	noctuary.EventIncidentReopened:       4,
+}
+
+// before reports whether a happened before b: by time, and for steps at
+// the same time in the order of an incident's lifecycle, so that events
+// of one instant applied in any order (concurrent workers) make the same
+// course.
+func before(a, b noctuary.Transition) bool {
+	if !a.At.Equal(b.At) {
+		return a.At.Before(b.At)
+	}
+	return lifecycle[a.Type] < lifecycle[b.Type]
 }
 
 // fill sets *dst to v when v is set and overwrite is true or *dst is unset.

@@ -217,6 +217,31 @@ func TestIncidentCourse(t *testing.T) {
 	})
 }
 
+// TestIncidentCourseSameInstant: an acknowledgement and a resolution that
+// PagerDuty dates alike, applied in either order (two workers at once),
+// make the same course: acknowledged, then resolved.
+func TestIncidentCourseSameInstant(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		want := []noctuary.Transition{
+			{Type: noctuary.EventIncidentAcknowledged, At: t0.Add(time.Minute)},
+			{Type: noctuary.EventIncidentResolved, At: t0.Add(time.Minute)},
+		}
+		for _, order := range [][]string{{noctuary.EventIncidentAcknowledged, noctuary.EventIncidentResolved}, {noctuary.EventIncidentResolved, noctuary.EventIncidentAcknowledged}} {
+			id := "P-" + order[0]
+			must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, webhook("ev-0-"+id, id), "checkout"))
+			var st noctuary.IncidentState
+			for i, typ := range order {
+				ev := noctuary.WebhookEvent{ID: id + strconv.Itoa(i), Type: typ, Integration: "default", OccurredAt: t0.Add(time.Minute), Incident: noctuary.Incident{ID: id}}
+				st = must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, ev, ""))
+			}
+			if !equalCourse(st.Course, want) {
+				t.Errorf("%v applied at the same instant: course %+v, want acknowledged then resolved", order, st.Course)
+			}
+		}
+	})
+}
+
 func equalCourse(got, want []noctuary.Transition) bool {
 	if len(got) != len(want) {
 		return false
