@@ -97,8 +97,11 @@ func TestStormDrainsAtTwiceTheRateWithTwoKeys(t *testing.T) {
 	if drained > pace(2)+pace(2)/2 || drained >= pace(1) {
 		t.Errorf("drained in %s, want about two keys' pace (%s), well under one key's (%s)", drained, pace(2), pace(1))
 	}
-	if hp, lp := percentile(high, 99), percentile(low, 50); hp > lp/2 {
-		t.Errorf("high-urgency p99 %s is not well ahead of low-urgency p50 %s: urgent notes must go first", hp, lp)
+	// The order, not a speed: most urgent notes (p90 of 30, so that one
+	// triage slowed by a loaded machine does not decide) land before half
+	// of the others.
+	if hp, lp := percentile(high, 90), percentile(low, 50); hp > lp/2 {
+		t.Errorf("high-urgency p90 %s is not well ahead of low-urgency p50 %s: urgent notes must go first", hp, lp)
 	}
 }
 
