@@ -77,6 +77,40 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	}
 }
 
+// checkExisting refuses, without writing, a Redis whose data Open with
+// Options.Existing cannot use as it is: no Noctuary data at all (neither
+// noctuary:schema nor the keys a schema-1 Redis always had), data in an
+// older key schema, or a newer or unknown one.
+func (s *Store) checkExisting(ctx context.Context) error {
+	v, err := s.schemaVersion(ctx)
+	if err != nil || v == SchemaVersion {
+		return err
+	}
+	if v == 1 {
+		held, err := s.anyExists(ctx, keySchema, keySeeded, keyWebhooks, keyServices)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return noctuary.Errorf(noctuary.ENotFound, "this Redis holds no Noctuary data (no %s key): check NOCTUARY_REDIS_URL", keySchema)
+		}
+	}
+	return noctuary.Errorf(noctuary.EConflict, "Redis holds Noctuary's data in key schema version %d, older than version %d that this Noctuary reads: run `noctuary serve` (one replica) to migrate first",
+		v, SchemaVersion)
+}
+
+// anyExists reports whether any of keys exists, asking one key at a time:
+// on a Redis Cluster they may be in different hash slots.
+func (s *Store) anyExists(ctx context.Context, keys ...string) (bool, error) {
+	for _, k := range keys {
+		n, err := s.rdb.Exists(ctx, k).Result()
+		if err != nil || n > 0 {
+			return n > 0, unavailable(err)
+		}
+	}
+	return false, nil
+}
+
 // schemaVersion returns the schema version of Redis' data: 1 when none is
 // stored. A newer version than SchemaVersion, or a value that is no
 // version, is an error.

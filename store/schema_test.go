@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -127,4 +128,68 @@ func TestSchemaVersionRecovered(t *testing.T) {
 	if got := w.rdb.Get(ctx, "noctuary:schema").Val(); got != fmt.Sprint(store.SchemaVersion) {
 		t.Errorf("noctuary:schema = %q after Recover, want %d", got, store.SchemaVersion)
 	}
+}
+
+// Open with Existing writes nothing, whatever Redis holds: it refuses a
+// Redis without Noctuary data, or of an older or newer key schema, with a
+// sentence, and opens one of the current schema without creating the
+// consumer groups or recording the integrations. Redis' count of changes
+// (rdb_changes_since_last_save) and its keys are the same after.
+func TestOpenExisting(t *testing.T) {
+	ctx := context.Background()
+	srv := storetest.StartRedis(t)
+	rdb := plainClient(t, srv)
+	opt := store.Options{Existing: true, Logger: discard(),
+		Integrations: []noctuary.Integration{{ID: "prod", Environment: "prod", Token: "file-key"}}}
+	for _, tc := range []struct {
+		name     string
+		seed     func()
+		code     string // "": opens
+		sentence string
+	}{
+		{"empty", func() {}, noctuary.ENotFound,
+			"this Redis holds no Noctuary data (no noctuary:schema key): check NOCTUARY_REDIS_URL"},
+		{"schema 1", func() {
+			rdb.Set(ctx, "noctuary:v1:seeded", "1", 0)
+			rdb.XAdd(ctx, &redis.XAddArgs{Stream: "noctuary:v1:slack:jobs:dead", Values: []any{"e", "{}", "reason", "channel_not_found"}})
+		}, noctuary.EConflict, fmt.Sprintf("Redis holds Noctuary's data in key schema version 1, older than version %d that this Noctuary reads: run `noctuary serve` (one replica) to migrate first", store.SchemaVersion)},
+		{"newer schema", func() { rdb.Set(ctx, "noctuary:schema", store.SchemaVersion+1, 0) }, noctuary.EConflict,
+			fmt.Sprintf("Redis holds Noctuary's data in key schema version %d, newer than version %d that this Noctuary knows: run the Noctuary release that wrote it, or a newer one", store.SchemaVersion+1, store.SchemaVersion)},
+		{"current schema, nothing else", func() { rdb.Set(ctx, "noctuary:schema", store.SchemaVersion, 0) }, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := rdb.FlushAll(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			tc.seed()
+			keys, changes := keysAndChanges(t, rdb)
+			s, err := store.Open(ctx, srv.URL, opt)
+			if err == nil {
+				_ = s.Close()
+			}
+			if noctuary.ErrorCode(err) != tc.code || noctuary.ErrorMessage(err) != tc.sentence {
+				t.Errorf("Open: %s %q (%v),\nwant %q %q", noctuary.ErrorCode(err), noctuary.ErrorMessage(err), err, tc.code, tc.sentence)
+			}
+			afterKeys, afterChanges := keysAndChanges(t, rdb)
+			if fmt.Sprint(afterKeys) != fmt.Sprint(keys) || afterChanges != changes {
+				t.Errorf("Open wrote: keys %v, then %v; changes %v, then %v", keys, afterKeys, changes, afterChanges)
+			}
+		})
+	}
+}
+
+// keysAndChanges returns Redis' keys, sorted, and its count of writes.
+func keysAndChanges(t *testing.T, rdb *redis.Client) ([]string, float64) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	info, err := storetest.Info(ctx, rdb, "persistence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys, info["rdb_changes_since_last_save"]
 }

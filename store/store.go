@@ -47,6 +47,15 @@ type Options struct {
 	RedisMode RedisMode
 	// SentinelMaster names the master the sentinels watch (RedisSentinel).
 	SentinelMaster string
+	// Existing opens only a Redis that already holds Noctuary's data in
+	// this version's key schema, and writes nothing while opening: a Redis
+	// without noctuary:schema, or whose schema is older (needs migrating)
+	// or newer, is refused, and the consumer groups and the integrations'
+	// records are neither created nor recorded. For operator commands
+	// (review, replay-dead, …) that must not seed or migrate a Redis they
+	// were pointed at by mistake. What the Store does after Open may still
+	// write.
+	Existing bool
 }
 
 // Store keeps Noctuary's state in Redis: queues, events, settings, audit.
@@ -67,7 +76,8 @@ type Store struct {
 // Open connects to the Redis at redisURL (redis:// or rediss://; in
 // opt.RedisMode), or starts an embedded in-memory Redis when redisURL is "",
 // checks the key schema version (see schema.go), and prepares the consumer
-// groups and the integrations' non-secret records.
+// groups and the integrations' non-secret records (with opt.Existing: only
+// checks that Redis holds data of this key schema, writing nothing).
 func Open(ctx context.Context, redisURL string, opt Options) (*Store, error) {
 	s := &Store{opt: withDefaults(opt), integrations: map[string]noctuary.Integration{}}
 	s.log = s.opt.Logger
@@ -123,20 +133,30 @@ func withDefaults(opt Options) Options {
 }
 
 // prepare checks the connection and the key schema, creates the consumer
-// groups and records the integrations.
+// groups and records the integrations; with Options.Existing it only checks.
 func (s *Store) prepare(ctx context.Context) error {
 	if err := s.Ping(ctx); err != nil {
 		return err
 	}
-	if err := s.checkSchema(ctx); err != nil {
-		return err
+	if s.opt.Existing {
+		if err := s.checkExisting(ctx); err != nil {
+			return err
+		}
+	} else {
+		if err := s.checkSchema(ctx); err != nil {
+			return err
+		}
+		if err := s.ensureGroups(ctx); err != nil {
+			return err
+		}
 	}
-	if err := s.ensureGroups(ctx); err != nil {
-		return err
-	}
-	// AddEvents pipelines EVALSHA, which needs the script in Redis' cache.
+	// AddEvents pipelines EVALSHA, which needs the script in Redis' cache
+	// (the script cache, not a key).
 	if err := addEventsScript.Load(ctx, s.rdb).Err(); err != nil {
 		return unavailable(err)
+	}
+	if s.opt.Existing {
+		return nil
 	}
 	return s.recordIntegrations(ctx)
 }

@@ -71,11 +71,7 @@ func applyConfig(ctx context.Context, cfg *config.Config, logger *slog.Logger, d
 	if cfg.File == "" {
 		return &incompleteError{errors.New("config apply needs NOCTUARY_CONFIG, the configuration file to apply")}
 	}
-	opened := *cfg
-	if dry { // not even the integrations' records
-		opened.Integrations = nil
-	}
-	s, err := openRedis(ctx, &opened, logger, "config apply")
+	s, err := openRedis(ctx, cfg, logger, "config apply", dry) // dry: not even the integrations' records
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 // ("wrong", then the "what was it, then?" form) as evaluation scenarios in
 // the format of testdata/eval (see its README), one YAML file on out.
 func evalExport(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
-	s, err := openRedis(ctx, cfg, logger, "eval export")
+	s, err := openRedis(ctx, cfg, logger, "eval export", true)
 	if err != nil {
 		return err
 	}

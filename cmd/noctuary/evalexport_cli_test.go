@@ -3,8 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/noctuary/noctuary/store/storetest"
 )
 
 // `noctuary eval export` through the command line: its help, and a
@@ -12,7 +10,7 @@ import (
 // `> file.yaml` never leaves a file the suite cannot load unnoticed);
 // without NOCTUARY_REDIS_URL see TestRedisCommandsNeedRedisURL.
 func TestEvalExportCommandLine(t *testing.T) {
-	redis := storetest.StartRedis(t)
+	redis := noctuaryRedis(t)
 	tests := []struct {
 		name   string
 		env    map[string]string

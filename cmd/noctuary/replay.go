@@ -14,7 +14,7 @@ import (
 // queue, and every dead-lettered Slack job back onto the Slack queue. With the embedded store there is nothing to replay: its data lives in
 // the serving process only.
 func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
-	s, err := openRedis(ctx, cfg, logger, "replay-dead")
+	s, err := openRedis(ctx, cfg, logger, "replay-dead", true)
 	if err != nil {
 		return err
 	}
@@ -34,11 +34,15 @@ func replayDead(ctx context.Context, cfg *config.Config, logger *slog.Logger, ou
 
 // openRedis opens the store of NOCTUARY_REDIS_URL for a command that works
 // on a deployment's data; the embedded store has none outside the serving
-// process, so without the variable the configuration is incomplete.
-func openRedis(ctx context.Context, cfg *config.Config, logger *slog.Logger, command string) (*store.Store, error) {
+// process, so without the variable the configuration is incomplete. With
+// existing (all but config apply without --dry-run), opening writes nothing and a
+// Redis without Noctuary data of this key schema is refused
+// (store.Options.Existing): a run time error, exit 1 like a Redis that
+// does not answer.
+func openRedis(ctx context.Context, cfg *config.Config, logger *slog.Logger, command string, existing bool) (*store.Store, error) {
 	if cfg.RedisURL == "" {
 		return nil, &incompleteError{fmt.Errorf("%s needs NOCTUARY_REDIS_URL, the Redis your servers use: the embedded store lives inside the serving process", command)}
 	}
 	return store.Open(ctx, cfg.RedisURL, store.Options{Integrations: cfg.Integrations, Logger: logger,
-		RedisMode: store.RedisMode(cfg.RedisMode), SentinelMaster: cfg.RedisSentinelMaster})
+		RedisMode: store.RedisMode(cfg.RedisMode), SentinelMaster: cfg.RedisSentinelMaster, Existing: existing})
 }

@@ -106,7 +106,7 @@ func reviewCommand(ctx context.Context, args []string, lookup func(string) (stri
 }
 
 func printReview(ctx context.Context, cfg *config.Config, logger *slog.Logger, format string, out io.Writer) error {
-	s, err := openRedis(ctx, cfg, logger, "review")
+	s, err := openRedis(ctx, cfg, logger, "review", true)
 	if err != nil {
 		return err
 	}
