@@ -27,6 +27,7 @@ import (
 	"github.com/noctuary/noctuary/admin"
 	"github.com/noctuary/noctuary/agent/actions"
 	"github.com/noctuary/noctuary/approvals"
+	"github.com/noctuary/noctuary/internal/logtest"
 	"github.com/noctuary/noctuary/pd"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store"
@@ -53,26 +54,9 @@ type harness struct {
 	hook  *actionHook
 	// clock is the approvals' clock.
 	clock *storetest.Clock
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	mu    sync.Mutex
 	waits []time.Duration
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Integration prod's configured PagerDuty key and from address.
@@ -105,7 +89,7 @@ func newHarness(t testing.TB, kind string, opts ...func(*setup)) *harness {
 		o(&cfg)
 	}
 	h := &harness{t: t, slack: newFakeSlack(t), pd: pdtest.New(t, cfg.pdKey.Reveal()), hook: newActionHook(t),
-		clock: storetest.NewClock(time.Now()), logs: &syncBuffer{}}
+		clock: storetest.NewClock(time.Now()), logs: &logtest.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	integ := noctuary.Integration{ID: "prod", Environment: "prod", Direction: noctuary.DirectionBidirectional,
 		Token: configKey, From: pdFrom, APIURL: h.pd.URL}

@@ -6,29 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/noctuary/noctuary/internal/logtest"
 	"github.com/noctuary/noctuary/store/storetest"
 )
-
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestWebhookOddFieldsAccepted: a triggered webhook whose priority is a
 // string and whose escalation_policy is an array is answered 202 and
@@ -37,7 +19,7 @@ func (b *lockedBuffer) String() string {
 // id, and not again for PagerDuty's retry of the same event.
 func TestWebhookOddFieldsAccepted(t *testing.T) {
 	st := storetest.Open(t, "redis", storeOptions())
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	opt := serverOptions(st)
 	opt.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	e := startWith(t, st, opt)

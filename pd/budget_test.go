@@ -1,7 +1,6 @@
 package pd
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/internal/logtest"
 )
 
 // gateLimiter answers "wait" until a request is let through with grant, and
@@ -47,7 +47,7 @@ func (l *gateLimiter) grant(n int) {
 // when it has caught up.
 func TestBudgetGoesToTheMostUrgentFirst(t *testing.T) {
 	lim := &gateLimiter{}
-	var logs safeBuffer
+	var logs logtest.Buffer
 	c, err := NewClient(noctuary.Integration{ID: "prod", Token: testToken, From: testFrom},
 		ClientOptions{Limiter: lim, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
@@ -98,24 +98,6 @@ func TestBudgetGoesToTheMostUrgentFirst(t *testing.T) {
 	if strings.Count(out, "budget is spent") != 1 || strings.Count(out, "caught up") != 1 {
 		t.Errorf("want one line when delays start and one when they end:\n%s", out)
 	}
-}
-
-// safeBuffer is a bytes.Buffer safe for concurrent logging.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func queued(c *Client) int {

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/internal/logtest"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store/storetest"
 )
@@ -35,25 +34,7 @@ var envIntegrations = []struct {
 type envsEnv struct {
 	*env
 	fakes map[string]*pdtest.Server // by integration ID
-	log   *lockedBuffer
-}
-
-// lockedBuffer is a log sink safe for the concurrent writes of Main.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	log   *logtest.Buffer
 }
 
 // newEnvsEnv starts Noctuary with the integrations of envIntegrations, each
@@ -61,7 +42,7 @@ func (b *lockedBuffer) String() string {
 // that a triage tries every write it can.
 func newEnvsEnv(t *testing.T) *envsEnv {
 	t.Helper()
-	e := &envsEnv{env: &env{t: t, redis: storetest.StartRedis(t)}, fakes: map[string]*pdtest.Server{}, log: &lockedBuffer{}}
+	e := &envsEnv{env: &env{t: t, redis: storetest.StartRedis(t)}, fakes: map[string]*pdtest.Server{}, log: &logtest.Buffer{}}
 	e.cfg = testConfig(e.redis.URL, "")
 	e.cfg.Integrations, e.cfg.Services = nil, nil
 	always := 0.0

@@ -11,6 +11,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/internal/logtest"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store/storetest"
 )
@@ -58,7 +59,7 @@ func TestOAuthAppTokensAreScopedAndRenewedBeforeExpiry(t *testing.T) {
 	clock := storetest.NewClock(time.Now())
 	id := pdtest.NewIdentity(t, testOAuthClient, testOAuthSecret)
 	id.Now, id.TTL = clock.Now, time.Hour
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	e := newClockEnv(t, clock, logs, id.Authorize, func(cfg *config.Config) {
 		cfg.Integrations[0].Token = ""
 		cfg.Integrations[0].OAuth = &noctuary.OAuthApp{ClientID: testOAuthClient, ClientSecret: testOAuthSecret,
@@ -138,7 +139,7 @@ func TestRotationRemindersOnceAWeekAcrossReplicas(t *testing.T) {
 	// is 91 days and an hour on, so the key's rotation (90 days) is a day
 	// overdue.
 	clock := storetest.NewClock(time.Now().Add(91*24*time.Hour + time.Hour))
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	e := newClockEnv(t, clock, logs, nil, func(cfg *config.Config) {
 		withSlack(fake)(cfg)
 		cfg.Slack.Admins = []string{"U0ADMIN", "U0SECOPS"}

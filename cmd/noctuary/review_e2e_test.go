@@ -19,6 +19,7 @@ import (
 
 	"github.com/noctuary/noctuary"
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/internal/logtest"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store/storetest"
 )
@@ -168,7 +169,7 @@ func TestDriftAtStartUp(t *testing.T) {
 		"Authorization": "Bearer " + testAdminToken, "Content-Type": "application/json"}); status != http.StatusOK {
 		t.Fatalf("PUT mode: %d %v", status, out)
 	}
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	m := NewMain(e.cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

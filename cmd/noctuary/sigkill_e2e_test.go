@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary"
+	"github.com/noctuary/noctuary/internal/logtest"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store/storetest"
 )
@@ -86,7 +87,7 @@ type victim struct {
 // TestMain) on Redis, the fake PagerDuty and a Gemini at geminiURL (which
 // it waits for up to 50 s), with checkout as killedServices declares it,
 // and waits until it answers. Its log is returned.
-func startVictim(t *testing.T, redisURL, pdURL, geminiURL string, claimIdle time.Duration) (*victim, *lockedBuffer) {
+func startVictim(t *testing.T, redisURL, pdURL, geminiURL string, claimIdle time.Duration) (*victim, *logtest.Buffer) {
 	t.Helper()
 	cfgFile := filepath.Join(t.TempDir(), "noctuary.yaml")
 	if err := os.WriteFile(cfgFile, []byte(killedServices), 0o600); err != nil {
@@ -103,7 +104,7 @@ func startVictim(t *testing.T, redisURL, pdURL, geminiURL string, claimIdle time
 		"NOCTUARY_PAGERDUTY_FROM=noctuary@example.com", "NOCTUARY_PAGERDUTY_API_URL="+pdURL,
 		"NOCTUARY_GEMINI_API_KEY=gemini-test", "NOCTUARY_GEMINI_BASE_URL="+geminiURL,
 		"NOCTUARY_LLM_TIMEOUT=50s", "NOCTUARY_CLAIM_IDLE="+claimIdle.String())
-	logs := &lockedBuffer{} // written by exec's copying goroutine while the test may read it
+	logs := &logtest.Buffer{} // written by exec's copying goroutine while the test may read it
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/noctuary/noctuary/cmd/noctuary/config"
+	"github.com/noctuary/noctuary/internal/logtest"
 	"github.com/noctuary/noctuary/pd/pdtest"
 	"github.com/noctuary/noctuary/store/storetest"
 )
@@ -96,7 +97,7 @@ func TestSocketModeLogsNoTicket(t *testing.T) {
 	e := &env{t: t, pd: pdtest.New(t, testPDToken), redis: storetest.StartRedis(t)}
 	e.cfg = testConfig(e.redis.URL, e.pd.URL)
 	withSocketMode(fake)(e.cfg)
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	e.main = NewMain(e.cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err := e.main.Run(context.Background()); err != nil {
 		t.Fatalf("Main.Run: %v", err)
