@@ -43,8 +43,9 @@ func (s *Store) UpdateIncident(ctx context.Context, ev noctuary.WebhookEvent, se
 
 // mergeIncident applies ev to st. An event that occurred before the latest
 // one applied (PagerDuty delivers retries out of order) only fills fields st
-// lacks: it never rolls back the status, the acknowledgement or the
-// resolution. An event without a time counts as the latest.
+// lacks and takes its place in the course (applyLate): it never rolls back
+// the status, the acknowledgement or the resolution. An event without a
+// time counts as the latest.
 func mergeIncident(st *noctuary.IncidentState, ev noctuary.WebhookEvent, serviceKey string, now time.Time) {
 	latest := ev.OccurredAt.IsZero() || !ev.OccurredAt.Before(st.LastEventAt)
 	mergeData(&st.Incident, ev, latest)
@@ -53,6 +54,8 @@ func mergeIncident(st *noctuary.IncidentState, ev noctuary.WebhookEvent, service
 		if ev.OccurredAt.After(st.LastEventAt) {
 			st.LastEventAt = ev.OccurredAt
 		}
+	} else {
+		applyLate(st, ev)
 	}
 	setIf(&st.Integration, ev.Integration)
 	setIf(&st.ServiceKey, serviceKey)
@@ -103,15 +106,51 @@ func applyTransition(st *noctuary.IncidentState, ev noctuary.WebhookEvent) {
 	default:
 		return
 	}
-	tr := noctuary.Transition{Type: ev.Type, At: ev.OccurredAt, By: by}
+	insertStep(st, noctuary.Transition{Type: ev.Type, At: ev.OccurredAt, By: by})
+}
+
+// applyLate records the step a late event reports (older than the latest
+// applied: two workers applied an acknowledgement and the resolution that
+// followed it in the other order, or PagerDuty retried it) in the course at
+// its time, unless it is there already. An acknowledgement followed only by
+// resolutions fills the current episode's when it has none; nothing else
+// changes, the status least of all.
+func applyLate(st *noctuary.IncidentState, ev noctuary.WebhookEvent) {
+	if _, ok := lifecycle[ev.Type]; !ok {
+		return
+	}
+	tr := noctuary.Transition{Type: ev.Type, At: ev.OccurredAt}
+	if ev.Agent != nil {
+		tr.By = ev.Agent.Summary
+	}
+	if slices.ContainsFunc(st.Course, func(c noctuary.Transition) bool { return c.Type == tr.Type && c.At.Equal(tr.At) }) {
+		return
+	}
+	i := insertStep(st, tr)
+	if i < 0 || tr.Type != noctuary.EventIncidentAcknowledged || !st.AcknowledgedAt.IsZero() {
+		return
+	}
+	for _, c := range st.Course[i+1:] {
+		if c.Type != noctuary.EventIncidentResolved {
+			return // a later unacknowledgement or reopen undid it
+		}
+	}
+	st.AcknowledgedAt, st.AcknowledgedBy = tr.At, tr.By
+}
+
+// insertStep puts tr in the course at its time (before) and keeps the
+// latest MaxCourse steps; it returns tr's index, -1 when it was the oldest
+// of a full course and is not kept.
+func insertStep(st *noctuary.IncidentState, tr noctuary.Transition) int {
 	i := len(st.Course)
 	for i > 0 && before(tr, st.Course[i-1]) {
 		i--
 	}
 	st.Course = slices.Insert(st.Course, i, tr)
 	if n := len(st.Course) - noctuary.MaxCourse; n > 0 {
-		st.Course = st.Course[n:]
+		st.Course, i = st.Course[n:], i-n
 	}
+	return i
 }
 
 // lifecycle orders the steps of an incident's course that PagerDuty dates

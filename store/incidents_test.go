@@ -182,7 +182,8 @@ func TestLockTriageLeaseIsRenewed(t *testing.T) {
 
 // TestIncidentCourse: every acknowledgement, resolution and reopen applied
 // is kept in order with its agent, the latest MaxCourse of them; a late
-// event (older than the latest applied) changes nothing of it.
+// event (older than the latest applied) takes its place in the course and
+// changes nothing of the current episode.
 func TestIncidentCourse(t *testing.T) {
 	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
 		ctx := context.Background()
@@ -201,8 +202,12 @@ func TestIncidentCourse(t *testing.T) {
 		st := step("ev-late", noctuary.EventIncidentAcknowledged, 2*time.Minute, "Eve") // PagerDuty's retry, late
 		want := []noctuary.Transition{
 			{Type: noctuary.EventIncidentAcknowledged, At: t0.Add(time.Minute), By: "Ada"},
+			{Type: noctuary.EventIncidentAcknowledged, At: t0.Add(2 * time.Minute), By: "Eve"},
 			{Type: noctuary.EventIncidentResolved, At: t0.Add(5 * time.Minute), By: "Ada"},
 			{Type: noctuary.EventIncidentReopened, At: t0.Add(10 * time.Minute), By: "Bob"},
+		}
+		if st = step("ev-late", noctuary.EventIncidentAcknowledged, 2*time.Minute, "Eve"); !equalCourse(st.Course, want) || st.Incident.Status != "triggered" {
+			t.Fatalf("the late ack delivered again: course %+v, status %q", st.Course, st.Incident.Status)
 		}
 		if !equalCourse(st.Course, want) || !st.ResolvedAt.IsZero() || !st.AcknowledgedAt.IsZero() {
 			t.Fatalf("after ack, resolve, reopen and a late ack: course %+v, resolved %v, acknowledged %v", st.Course, st.ResolvedAt, st.AcknowledgedAt)
@@ -213,6 +218,33 @@ func TestIncidentCourse(t *testing.T) {
 		if len(st.Course) != noctuary.MaxCourse || st.Course[0].Type != noctuary.EventIncidentUnacknowledged ||
 			!st.Course[noctuary.MaxCourse-1].At.Equal(t0.Add(11*time.Minute+time.Duration(noctuary.MaxCourse-1)*time.Second)) {
 			t.Errorf("after %d more steps the course holds %d, the oldest %+v", noctuary.MaxCourse, len(st.Course), st.Course[0])
+		}
+	})
+}
+
+// TestIncidentLateAcknowledgement: an acknowledgement applied after the
+// resolution that followed it (two workers at once) takes its place before
+// it in the course and becomes the episode's acknowledgement; the status
+// stays resolved.
+func TestIncidentLateAcknowledgement(t *testing.T) {
+	eachKind(t, store.Options{}, func(t *testing.T, s *store.Store, _ *storetest.Clock) {
+		ctx := context.Background()
+		must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, webhook("ev-0", "P3"), "checkout"))
+		apply := func(id, typ, status string, at time.Duration) noctuary.IncidentState {
+			ev := noctuary.WebhookEvent{ID: id, Type: typ, Integration: "default", OccurredAt: t0.Add(at),
+				Incident: noctuary.Incident{ID: "P3", Status: status}, Agent: &noctuary.Reference{ID: "U1", Summary: "Ada"}}
+			return must[noctuary.IncidentState](t)(s.UpdateIncident(ctx, ev, ""))
+		}
+		apply("ev-res", noctuary.EventIncidentResolved, "resolved", 5*time.Minute)
+		st := apply("ev-ack", noctuary.EventIncidentAcknowledged, "acknowledged", time.Minute)
+		want := []noctuary.Transition{
+			{Type: noctuary.EventIncidentAcknowledged, At: t0.Add(time.Minute), By: "Ada"},
+			{Type: noctuary.EventIncidentResolved, At: t0.Add(5 * time.Minute), By: "Ada"},
+		}
+		if !equalCourse(st.Course, want) || !st.AcknowledgedAt.Equal(t0.Add(time.Minute)) || st.AcknowledgedBy != "Ada" ||
+			st.Incident.Status != "resolved" || !st.ResolvedAt.Equal(t0.Add(5*time.Minute)) {
+			t.Fatalf("resolved, then its earlier ack: course %+v, acknowledged %v by %q, status %q, resolved %v",
+				st.Course, st.AcknowledgedAt, st.AcknowledgedBy, st.Incident.Status, st.ResolvedAt)
 		}
 	})
 }

@@ -58,16 +58,21 @@ func TestMergeIncident(t *testing.T) {
 				s.AcknowledgedBy, s.AcknowledgedAt, s.ResolvedAt = "", time.Time{}, time.Time{}
 				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentReopened}}
 			}},
-		{"a late acknowledged only fills missing fields",
+		{"a late acknowledged only fills missing fields and takes its place in the course",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentAcknowledged, OccurredAt: late, Agent: &noctuary.Reference{Summary: "Bob"},
 				Incident: noctuary.Incident{ID: "P1", Status: "acknowledged", Title: "old title", Urgency: "high"}},
-			func(s *noctuary.IncidentState) { s.Incident.Urgency = "high" }},
+			func(s *noctuary.IncidentState) {
+				s.Incident.Urgency = "high"
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentAcknowledged, At: late, By: "Bob"}}
+			}},
 		{"a late triggered does not reopen",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentTriggered, OccurredAt: late, Incident: noctuary.Incident{ID: "P1", Number: 9}},
 			func(*noctuary.IncidentState) {}},
 		{"a late unacknowledged keeps the ack",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentUnacknowledged, OccurredAt: late, Incident: noctuary.Incident{ID: "P1"}},
-			func(*noctuary.IncidentState) {}},
+			func(s *noctuary.IncidentState) {
+				s.Course = []noctuary.Transition{{Type: noctuary.EventIncidentUnacknowledged, At: late}}
+			}},
 		{"an event at the same time applies",
 			noctuary.WebhookEvent{Type: noctuary.EventIncidentReopened, OccurredAt: t0, Incident: noctuary.Incident{ID: "P1"}},
 			func(s *noctuary.IncidentState) {
